@@ -1,0 +1,102 @@
+// Bindings for matmul, gradAccumulate, svd and orthonormalize: parse, validate, hand to the backend.
+#include <algorithm>
+#include "args.h"
+#include "ops.h"
+
+namespace loraga::binding {
+
+namespace {
+using Keep = std::vector<Napi::Reference<Napi::Value>>;
+
+double num(const Napi::CallbackInfo& info, size_t i, double dflt) {
+  return info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : dflt;
+}
+}  // namespace
+
+// matmul(a, b, c, transA, transB, alpha, beta, async): c = alpha·op(a)·op(b) + beta·c
+Napi::Value Matmul(const Napi::CallbackInfo& info) {
+  const bool async = info[7].ToBoolean();
+  Keep keep;
+  Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
+  View a = tensorArg(info[0], "matmul a", kp), b = tensorArg(info[1], "matmul b", kp);
+  View c = tensorArg(info[2], "matmul out", kp);
+  const bool ta = info[3].ToBoolean(), tb = info[4].ToBoolean();
+  const double alpha = num(info, 5, 1.0), beta = num(info, 6, 0.0);
+  const int64_t m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols, kb = tb ? b.cols : b.rows;
+  const int64_t n = tb ? b.rows : b.cols;
+  if (k != kb)
+    throwJs(info.Env(), ErrorCode::Shape, "matmul: inner dimensions differ: op(a) is " + std::to_string(m) + "x" +
+                                              std::to_string(k) + ", op(b) is " + std::to_string(kb) + "x" +
+                                              std::to_string(n));
+  if (c.rows != m || c.cols != n)
+    throwJs(info.Env(), ErrorCode::Shape, "matmul: out is " + c.shapeStr() + " but the product is [" +
+                                              std::to_string(m) + ", " + std::to_string(n) + "]");
+  Backend& be = backendOf({a, b, c});
+  return runOp(info.Env(), async, be, [&be, ta, tb, alpha, a, b, beta, c] {
+    be.gemm(ta, tb, alpha, a, b, beta, c);
+  }, std::move(keep));
+}
+
+// gradAccumulate(g, dy, x, scale, async): g += scale·dyᵀ·x (fp32/f64 accumulation)
+Napi::Value GradAccumulate(const Napi::CallbackInfo& info) {
+  const bool async = info[4].ToBoolean();
+  Keep keep;
+  Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
+  View g = tensorArg(info[0], "gradAccumulate G", kp), dy = tensorArg(info[1], "gradAccumulate dY", kp);
+  View x = tensorArg(info[2], "gradAccumulate X", kp);
+  const double scale = num(info, 3, 1.0);
+  if (g.dtype != DType::F32 && g.dtype != DType::F64)
+    throwJs(info.Env(), ErrorCode::DType, std::string("gradAccumulate: G must be f32 or f64 (the accumulator), got ") +
+                                              dtypeName(g.dtype));
+  if (dy.rows != x.rows || g.rows != dy.cols || g.cols != x.cols)
+    throwJs(info.Env(), ErrorCode::Shape, "gradAccumulate: G " + g.shapeStr() + ", dY " + dy.shapeStr() + ", X " +
+                                              x.shapeStr() + " (need G [out, in], dY [T, out], X [T, in])");
+  Backend& be = backendOf({g, dy, x});
+  return runOp(info.Env(), async, be, [&be, g, dy, x, scale] {
+    if (!be.allFinite(dy) || !be.allFinite(x)) fail(ErrorCode::Value, "gradAccumulate: dY or X holds NaN or Inf");
+    be.gradAccumulate(g, dy, x, scale);
+  }, std::move(keep));
+}
+
+// svd(m, u, s, vt, randomized, oversample, powerIters, seed, async)
+Napi::Value Svd(const Napi::CallbackInfo& info) {
+  const bool async = info[8].ToBoolean();
+  Keep keep;
+  Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
+  View m = tensorArg(info[0], "svd M", kp), u = tensorArg(info[1], "svd U", kp);
+  View s = tensorArg(info[2], "svd S", kp), vt = tensorArg(info[3], "svd Vt", kp);
+  SvdOptions opt;
+  opt.k = u.cols;
+  opt.randomized = info[4].ToBoolean();
+  opt.oversample = int64_t(num(info, 5, 8));
+  opt.powerIters = int(num(info, 6, 4));
+  opt.seed = uint64_t(num(info, 7, 0));
+  const int64_t p = std::min(m.rows, m.cols);
+  if (opt.k < 1 || opt.k > p)
+    throwJs(info.Env(), ErrorCode::Shape, "svd: k = " + std::to_string(opt.k) + " must be in [1, min(m, n) = " +
+                                              std::to_string(p) + "] for M " + m.shapeStr());
+  if (u.rows != m.rows || s.numel() != opt.k || vt.rows != opt.k || vt.cols != m.cols)
+    throwJs(info.Env(), ErrorCode::Shape, "svd: outputs U " + u.shapeStr() + ", S " + s.shapeStr() + ", Vt " +
+                                              vt.shapeStr() + " do not fit M " + m.shapeStr() + " at k = " +
+                                              std::to_string(opt.k));
+  if (opt.oversample < 0 || opt.powerIters < 0 || opt.powerIters > 100)
+    throwJs(info.Env(), ErrorCode::Value, "svd: oversample must be >= 0 and powerIters in [0, 100]");
+  Backend& be = backendOf({m, u, s, vt});
+  return runOp(info.Env(), async, be, [&be, m, opt, u, s, vt] {
+    if (!be.allFinite(m)) fail(ErrorCode::Value, "svd: M holds NaN or Inf");
+    be.svd(m, opt, u, s, vt);
+  }, std::move(keep));
+}
+
+// orthonormalize(a, async): a ← Q of its thin QR
+Napi::Value Orthonormalize(const Napi::CallbackInfo& info) {
+  const bool async = info[1].ToBoolean();
+  Keep keep;
+  Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
+  View a = tensorArg(info[0], "orthonormalize A", kp);
+  if (a.rows < a.cols) throwJs(info.Env(), ErrorCode::Shape, "orthonormalize: needs rows >= cols, got " + a.shapeStr());
+  Backend& be = backendOf({a});
+  return runOp(info.Env(), async, be, [&be, a] { be.orthonormalize(a); }, std::move(keep));
+}
+
+}  // namespace loraga::binding

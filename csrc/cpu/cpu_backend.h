@@ -1,0 +1,29 @@
+// CPU backend: OpenBLAS for GEMM (multi-threaded), LAPACK (from OpenBLAS) for SVD and QR.
+#pragma once
+#include "../backend.h"
+
+namespace loraga {
+
+class CpuBackend final : public Backend {
+ public:
+  const char* name() const override { return "cpu"; }
+  Device device() const override { return Device::Host; }
+  BackendInfo info() override;
+  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;
+  void copy(const View& src, const View& dst) override;                        // convert.cc
+  void gemm(bool ta, bool tb, double alpha, const View& a, const View& b, double beta,
+            const View& c) override;                                           // gemm.cc
+  void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc
+  void orthonormalize(const View& a) override;                                 // qr.cc
+  void fillGaussian(const View& a, uint64_t seed) override;                    // convert.cc
+  bool allFinite(const View& a) override;                                      // convert.cc
+};
+
+// Host scratch: calloc'd so fresh buffers are zero; allocation failure is a typed OOM error, never a crash.
+class HostBuffer final : public Buffer {
+ public:
+  HostBuffer(DType dtype, int64_t rows, int64_t cols);
+  ~HostBuffer() override;
+};
+
+}  // namespace loraga

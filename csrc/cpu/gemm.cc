@@ -1,0 +1,52 @@
+// GEMM through OpenBLAS. bf16/f16 operands are widened into f32 scratch first (CPU BLAS has no half GEMM).
+#include <cblas.h>
+#include <climits>
+#include "cpu_backend.h"
+
+namespace loraga {
+
+namespace {
+// Returns v itself when it already has dtype `ct`, else a converted copy kept alive in `hold`.
+View asCompute(CpuBackend& be, const View& v, DType ct, BufferPtr& hold) {
+  if (v.dtype == ct) return v;
+  hold = be.alloc(ct, v.rows, v.cols);
+  be.copy(v, hold->view);
+  return hold->view;
+}
+void checkBlasInt(int64_t x) {
+  if (x > INT_MAX) fail(ErrorCode::Shape, "gemm: dimension " + std::to_string(x) + " exceeds the BLAS int range");
+}
+}  // namespace
+
+void CpuBackend::gemm(bool ta, bool tb, double alpha, const View& a, const View& b, double beta, const View& c) {
+  const int64_t m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols;
+  const int64_t kb = tb ? b.cols : b.rows, n = tb ? b.rows : b.cols;
+  if (k != kb || c.rows != m || c.cols != n)
+    fail(ErrorCode::Shape, "gemm: op(a) " + std::to_string(m) + "x" + std::to_string(k) + ", op(b) " +
+                               std::to_string(kb) + "x" + std::to_string(n) + ", c " + c.shapeStr());
+  for (int64_t d : {m, n, k, a.cols, b.cols, c.cols}) checkBlasInt(d);
+  const DType ct = c.dtype == DType::F64 ? DType::F64 : DType::F32;
+  BufferPtr ha, hb, hc;
+  View av = asCompute(*this, a, ct, ha), bv = asCompute(*this, b, ct, hb);
+  View cv = c;
+  if (c.dtype != ct) {  // half-precision output: accumulate in f32, round once at the end
+    hc = alloc(ct, c.rows, c.cols);
+    if (beta != 0.0) copy(c, hc->view);
+    cv = hc->view;
+  }
+  if (m > 0 && n > 0) {
+    const auto tA = ta ? CblasTrans : CblasNoTrans, tB = tb ? CblasTrans : CblasNoTrans;
+    const int lda = int(std::max<int64_t>(av.cols, 1)), ldb = int(std::max<int64_t>(bv.cols, 1));
+    const int ldc = int(std::max<int64_t>(cv.cols, 1));
+    if (ct == DType::F64) {
+      cblas_dgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), alpha, av.as<double>(), lda, bv.as<double>(), ldb,
+                  beta, cv.as<double>(), ldc);
+    } else {
+      cblas_sgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), float(alpha), av.as<float>(), lda,
+                  bv.as<float>(), ldb, float(beta), cv.as<float>(), ldc);
+    }
+  }
+  if (hc) copy(cv, c);
+}
+
+}  // namespace loraga

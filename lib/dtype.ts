@@ -1,0 +1,56 @@
+/** Storage dtypes. bf16 and f16 are stored as raw 16-bit patterns in a Uint16Array. */
+import { LoraDTypeError } from './errors';
+
+export type DType = 'f32' | 'f64' | 'bf16' | 'f16';
+export type Storage = Float32Array | Float64Array | Uint16Array;
+export const DTYPES: readonly DType[] = ['f32', 'f64', 'bf16', 'f16'];
+
+export function bytesPerElement(dtype: DType): number {
+  return dtype === 'f64' ? 8 : dtype === 'f32' ? 4 : 2;
+}
+
+export function isDType(x: unknown): x is DType {
+  return typeof x === 'string' && (DTYPES as readonly string[]).includes(x);
+}
+
+export function assertDType(x: unknown, what: string): DType {
+  if (!isDType(x)) throw new LoraDTypeError(`${what}: unknown dtype ${JSON.stringify(x)} (expected one of ${DTYPES.join(', ')})`);
+  return x;
+}
+
+/** Allocates storage of `n` elements for `dtype`. */
+export function allocStorage(dtype: DType, n: number): Storage {
+  switch (dtype) {
+    case 'f32': return new Float32Array(n);
+    case 'f64': return new Float64Array(n);
+    default: return new Uint16Array(n);
+  }
+}
+
+/** A view of `buffer` as storage of `dtype`, zero-copy. */
+export function viewStorage(dtype: DType, buffer: ArrayBufferLike, byteOffset: number, length: number): Storage {
+  switch (dtype) {
+    case 'f32': return new Float32Array(buffer, byteOffset, length);
+    case 'f64': return new Float64Array(buffer, byteOffset, length);
+    default: return new Uint16Array(buffer, byteOffset, length);
+  }
+}
+
+/** The dtype whose storage this TypedArray is, or null (Uint16Array is ambiguous: the caller names bf16 or f16). */
+export function storageDType(a: unknown): DType | null {
+  const tag = tagOf(a);
+  return tag === 'Float32Array' ? 'f32' : tag === 'Float64Array' ? 'f64' : null;
+}
+
+/**
+ * The built-in type of a value, e.g. 'Float32Array' or 'ArrayBuffer'. Unlike instanceof this works across realms
+ * (vm contexts, jest sandboxes, worker-transferred buffers).
+ */
+export function tagOf(x: unknown): string {
+  return Object.prototype.toString.call(x).slice(8, -1);
+}
+
+/** Accumulation dtype for results computed from these inputs: f64 only when all are f64, else f32. */
+export function computeDType(...dtypes: DType[]): 'f32' | 'f64' {
+  return dtypes.every((d) => d === 'f64') ? 'f64' : 'f32';
+}

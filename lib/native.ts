@@ -1,0 +1,43 @@
+/** Loads the compiled addon (prebuilt or local build) and registers our error classes with it. */
+import * as path from 'path';
+import * as errors from './errors';
+
+/* eslint-disable @typescript-eslint/no-explicit-any */
+export interface NativeBackendInfo {
+  name: string;
+  available: boolean;
+  reason: string;
+  deviceName: string;
+  details: string;
+}
+
+export interface Native {
+  matmul(a: unknown, b: unknown, c: unknown, ta: boolean, tb: boolean, alpha: number, beta: number, async: boolean): any;
+  gradAccumulate(g: unknown, dy: unknown, x: unknown, scale: number, async: boolean): any;
+  svd(m: unknown, u: unknown, s: unknown, vt: unknown, randomized: boolean, oversample: number, powerIters: number,
+      seed: number, async: boolean): any;
+  orthonormalize(a: unknown, async: boolean): any;
+  loraForward(x: unknown, w: unknown, a: unknown, b: unknown, s: number, y: unknown, h: unknown, async: boolean): any;
+  loraBackward(dy: unknown, x: unknown, w: unknown, a: unknown, b: unknown, s: number, h: unknown, dx: unknown,
+               da: unknown, db: unknown, async: boolean): any;
+  copy(src: unknown, dst: unknown): void;
+  allFinite(a: unknown): boolean;
+  detach(buf: ArrayBuffer): void;
+  backends(): NativeBackendInfo[];
+  noop(): void;
+  [extra: string]: any;
+}
+
+function load(): Native {
+  // node-gyp-build looks in prebuilds/<platform>-<arch>/ first, then build/Release.
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const nodeGypBuild = require('node-gyp-build');
+  const root = path.join(__dirname, '..');
+  const override = process.env.LORAGA_BINARY;
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const binding: Native = override ? require(path.resolve(override)) : nodeGypBuild(root);
+  binding.init(errors);
+  return binding;
+}
+
+export const native: Native = load();

@@ -1,0 +1,72 @@
+/** Argument checks shared by the op wrappers: every problem becomes a typed error naming the offending shapes. */
+import { DType } from '../dtype';
+import { LoraDTypeError, LoraDisposedError, LoraShapeError, LoraValueError } from '../errors';
+import { Tensor } from '../tensor';
+
+export function fmt(t: Tensor): string {
+  return `[${t.shape.join(', ')}] ${t.dtype}`;
+}
+
+/** `t` is a live Tensor (not disposed) of one of `dtypes`. */
+export function live(t: unknown, what: string, dtypes?: readonly DType[]): Tensor {
+  if (!(t instanceof Tensor)) throw new LoraShapeError(`${what}: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (t.disposed) throw new LoraDisposedError(`${what}: tensor ${fmt(t)} was disposed`);
+  if (dtypes && !dtypes.includes(t.dtype))
+    throw new LoraDTypeError(`${what}: dtype ${t.dtype} not accepted here (expected ${dtypes.join(' or ')})`);
+  return t;
+}
+
+/** [rows, cols] as the kernels see it: N-D flattens leading dimensions, 1-D is a column. */
+export function dims2(t: Tensor): [number, number] {
+  if (t.rank === 1) return [t.shape[0], 1];
+  const cols = t.shape[t.rank - 1];
+  return [t.size / (cols || 1), cols];
+}
+
+export function matrix(t: unknown, what: string, dtypes?: readonly DType[]): Tensor {
+  const m = live(t, what, dtypes);
+  if (m.rank !== 2) throw new LoraShapeError(`${what}: expected a 2-D matrix, got ${fmt(m)}`);
+  return m;
+}
+
+export function finiteNumber(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new LoraValueError(`${what}: expected a finite number, got ${String(x)}`);
+  return x;
+}
+
+export function intInRange(x: unknown, what: string, lo: number, hi: number): number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi)
+    throw new LoraValueError(`${what}: expected an integer in [${lo}, ${hi}], got ${String(x)}`);
+  return x;
+}
+
+/** An output tensor supplied by the caller must have exactly this shape. */
+export function checkOut(out: Tensor | undefined, what: string, rows: number, cols: number): void {
+  if (!out) return;
+  live(out, what);
+  const [r, c] = dims2(out);
+  if (r !== rows || c !== cols) throw new LoraShapeError(`${what}: has shape [${out.shape.join(', ')}], expected [${rows}, ${cols}]`);
+}
+
+/** Outputs must not share memory with inputs (the kernels read inputs while writing outputs). */
+export function noAlias(outs: (Tensor | undefined | null)[], ins: Tensor[], what: string): void {
+  for (const o of outs) {
+    if (!o) continue;
+    for (const i of ins) {
+      const a = o.data, b = i.data;
+      if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength)
+        throw new LoraValueError(`${what}: an output overlaps an input in memory`);
+    }
+  }
+}
+
+/** Runs a native async op, keeping its tensors from being disposed until it settles. */
+export async function pending<T>(tensors: (Tensor | undefined | null)[], start: () => Promise<unknown>, result: T): Promise<T> {
+  const releases = tensors.filter((t): t is Tensor => !!t).map((t) => t._acquire());
+  try {
+    await start();
+    return result;
+  } finally {
+    for (const r of releases) r();
+  }
+}

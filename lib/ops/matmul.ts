@@ -1,0 +1,45 @@
+/** matmul: out = alpha·op(a)·op(b) + beta·out  →  native.matmul  →  Backend::gemm  →  cblas_?gemm / cuBLAS. */
+import { DType, computeDType } from '../dtype';
+import { native } from '../native';
+import { Tensor } from '../tensor';
+import { checkOut, finiteNumber, fmt, matrix, noAlias, pending } from './check';
+import { LoraShapeError } from '../errors';
+
+export interface MatmulOptions {
+  transA?: boolean;
+  transB?: boolean;
+  alpha?: number;
+  /** 0 overwrites `out`; 1 accumulates into it. Needs `out` when non-zero. */
+  beta?: number;
+  /** Where to write; allocated (dtype `dtype`) when omitted. */
+  out?: Tensor;
+  /** dtype of a newly allocated out: f64 when both inputs are f64, else f32 (fp32 accumulation). */
+  dtype?: DType;
+}
+
+function prepare(a: Tensor, b: Tensor, o: MatmulOptions) {
+  matrix(a, 'matmul a');
+  matrix(b, 'matmul b');
+  const ta = !!o.transA, tb = !!o.transB;
+  const alpha = finiteNumber(o.alpha ?? 1, 'matmul alpha'), beta = finiteNumber(o.beta ?? 0, 'matmul beta');
+  const [m, k] = ta ? [a.shape[1], a.shape[0]] : [a.shape[0], a.shape[1]];
+  const [kb, n] = tb ? [b.shape[1], b.shape[0]] : [b.shape[0], b.shape[1]];
+  if (k !== kb)
+    throw new LoraShapeError(`matmul: inner dimensions differ: op(a) is [${m}, ${k}] (a ${fmt(a)}${ta ? 'ᵀ' : ''}), op(b) is [${kb}, ${n}] (b ${fmt(b)}${tb ? 'ᵀ' : ''})`);
+  if (beta !== 0 && !o.out) throw new LoraShapeError('matmul: beta ≠ 0 accumulates into out, so out is required');
+  checkOut(o.out, 'matmul out', m, n);
+  const out = o.out ?? Tensor.zeros([m, n], o.dtype ?? computeDType(a.dtype, b.dtype));
+  noAlias([out], [a, b], 'matmul');
+  return { ta, tb, alpha, beta, out };
+}
+
+export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+  const p = prepare(a, b, options);
+  native.matmul(a, b, p.out, p.ta, p.tb, p.alpha, p.beta, false);
+  return p.out;
+}
+
+export function matmulAsync(a: Tensor, b: Tensor, options: MatmulOptions = {}): Promise<Tensor> {
+  const p = prepare(a, b, options);
+  return pending([a, b, p.out], () => native.matmul(a, b, p.out, p.ta, p.tb, p.alpha, p.beta, true), p.out);
+}
