@@ -1,7 +1,6 @@
-// Writes dist/index.mjs: an ES-module entry re-exporting the CommonJS build's named exports (one implementation).
+// Writes dist/index.mjs, the ES-module entry. Node's CJS lexer finds the named exports tsc emits, so re-exporting
+// the CommonJS build keeps one implementation (and loads nothing native at build time).
 const fs = require('fs');
 const path = require('path');
-const dist = path.join(__dirname, '..', 'dist');
-const names = Object.keys(require(path.join(dist, 'index.js'))).filter((n) => n !== 'default' && n !== '__esModule');
-const body = `import cjs from './index.js';\nexport const { ${names.join(', ')} } = cjs;\nexport default cjs;\n`;
-fs.writeFileSync(path.join(dist, 'index.mjs'), body);
+const body = "export * from './index.js';\nimport cjs from './index.js';\nexport default cjs;\n";
+fs.writeFileSync(path.join(__dirname, '..', 'dist', 'index.mjs'), body);
