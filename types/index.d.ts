@@ -14,3 +14,5 @@ export { loraForward, loraForwardAsync, loraBackward, loraBackwardAsync } from '
 export type { LoraForwardOptions, LoraForwardResult, LoraBackwardOptions, LoraBackwardResult } from './ops/lora';
 export { backends, resolveBackend } from './backends';
 export type { BackendInfo, BackendName, BackendChoice } from './backends';
+export { parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSync, readSafetensorsSharded, readSafetensorsShardedSync, readShardIndex, writeSafetensors, writeSafetensorsSync, SafetensorsFile, } from './io/safetensors';
+export type { SafetensorsEntry, SafetensorsHeader, ParseOptions } from './io/safetensors';
