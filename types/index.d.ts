@@ -14,3 +14,9 @@ export { loraForward, loraForwardAsync, loraBackward, loraBackwardAsync } from '
 export type { LoraForwardOptions, LoraForwardResult, LoraBackwardOptions, LoraBackwardResult } from './ops/lora';
 export { backends, resolveBackend } from './backends';
 export type { BackendInfo, BackendName, BackendChoice } from './backends';
+export { parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSync, readSafetensorsSharded, readSafetensorsShardedSync, readShardIndex, writeSafetensors, writeSafetensorsSync, SafetensorsFile, } from './io/safetensors';
+export type { SafetensorsEntry, SafetensorsHeader, ParseOptions } from './io/safetensors';
+export { initLoraGA, initLoraGAAsync, resolveLoraGAConfig, loraGAIndices, LORAGA_DIRECTIONS, LORAGA_SCALES } from './init/loraga';
+export type { LoraGAConfig, LoraGADirection, LoraGAScale, LoraGAConvention, ResolvedLoraGAConfig } from './init/loraga';
+export type { LoraInitResult, SpectralReport } from './init/types';
+export { GradientEstimator } from './init/estimator';
