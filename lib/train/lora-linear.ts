@@ -51,6 +51,11 @@ export class LoraLinear {
   readonly rank: number;
   readonly dropout: number;
   readonly name: string;
+  /**
+   * (A₀, B₀) of an init that offset W (LoRA-GA, PiSSA: W here is W' = W − s·B₀·A₀), kept so that an export can be
+   * expressed against the original W (see exportPeftAdapter). Null for inits that leave W unchanged.
+   */
+  initial: { A: Tensor; B: Tensor } | null = null;
   /** Dropout is applied only while training. */
   training = true;
   private _merged = false;
@@ -82,7 +87,9 @@ export class LoraLinear {
   /** A layer from an init result ({A, B, W, scaling}): W is the init's offset base W' when it has one, else `W`. */
   static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
                   options: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'> = {}): LoraLinear {
-    return new LoraLinear(init.W ?? W, init.A, init.B, { ...options, scale: init.scaling });
+    const layer = new LoraLinear(init.W ?? W, init.A, init.B, { ...options, scale: init.scaling });
+    if (init.W) layer.initial = { A: init.A.clone(), B: init.B.clone() };  // A, B are trained in place
+    return layer;
   }
 
   get merged(): boolean {

@@ -38,6 +38,14 @@ export declare class LoraLinear {
     readonly rank: number;
     readonly dropout: number;
     readonly name: string;
+    /**
+     * (A₀, B₀) of an init that offset W (LoRA-GA, PiSSA: W here is W' = W − s·B₀·A₀), kept so that an export can be
+     * expressed against the original W (see exportPeftAdapter). Null for inits that leave W unchanged.
+     */
+    initial: {
+        A: Tensor;
+        B: Tensor;
+    } | null;
     /** Dropout is applied only while training. */
     training: boolean;
     private _merged;
