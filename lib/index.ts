@@ -23,3 +23,7 @@ export { initLoraGA, initLoraGAAsync, resolveLoraGAConfig, loraGAIndices, LORAGA
 export type { LoraGAConfig, LoraGADirection, LoraGAScale, LoraGAConvention, ResolvedLoraGAConfig } from './init/loraga';
 export type { LoraInitResult, SpectralReport } from './init/types';
 export { GradientEstimator } from './init/estimator';
+export { initLora } from './init/lora';
+export type { LoraConfig } from './init/lora';
+export { initPiSSA, initPiSSAAsync } from './init/pissa';
+export type { PiSSAConfig } from './init/pissa';
