@@ -27,3 +27,5 @@ export { initLora } from './init/lora';
 export type { LoraConfig } from './init/lora';
 export { initPiSSA, initPiSSAAsync } from './init/pissa';
 export type { PiSSAConfig } from './init/pissa';
+export { writePeftAdapter, readPeftAdapter, peftConfigJson, PEFT_PREFIX, ADAPTER_WEIGHTS, ADAPTER_CONFIG, BASE_OFFSET } from './peft/adapter';
+export type { PeftAdapter, PeftAdapterConfig, ReadPeftAdapterResult } from './peft/adapter';
