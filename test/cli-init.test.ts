@@ -7,7 +7,7 @@ import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readSafetensorsSync } from '../lib';
+import { readSafetensorsSync, writeSafetensorsSync } from '../lib';
 import { main } from '../lib/cli';
 import { maxColErr, minRowCos, offsetInvariant } from './helpers/compare';
 
@@ -69,6 +69,21 @@ d('loraga init on the reference case', () => {
     expect(r.code).toBe(0);
     expect(Object.keys(readSafetensorsSync(path.join(out, 'adapter_model.safetensors'))).sort()).toEqual(['q_proj.lora_A.weight', 'q_proj.lora_B.weight']);
     expect(Object.keys(readSafetensorsSync(path.join(out, 'base_offset.safetensors')))).toEqual(['q_proj.weight']);
+  });
+
+  test('--weights may be a sharded model.safetensors.index.json', async () => {
+    const dir = path.join(tmp, 'sharded');
+    fs.mkdirSync(dir, { recursive: true });
+    const names = Object.keys(base);
+    writeSafetensorsSync(path.join(dir, 'model-00001-of-00002.safetensors'), { [names[0]]: base[names[0]] });
+    writeSafetensorsSync(path.join(dir, 'model-00002-of-00002.safetensors'), Object.fromEntries(names.slice(1).map((k) => [k, base[k]])));
+    const weight_map = Object.fromEntries(names.map((k, i) => [k, i === 0 ? 'model-00001-of-00002.safetensors' : 'model-00002-of-00002.safetensors']));
+    fs.writeFileSync(path.join(dir, 'model.safetensors.index.json'), JSON.stringify({ metadata: {}, weight_map }));
+    const out = path.join(tmp, 'sharded-out');
+    const r = await cli(['init', '--weights', path.join(dir, 'model.safetensors.index.json'), '--grads', path.join(REF, 'grads.safetensors'), ...flags, '--svd', 'exact', '--out', out]);
+    expect(r.code).toBe(0);
+    const ad = readSafetensorsSync(path.join(out, 'adapter_model.safetensors'));
+    for (const m of cfg.targets) expect(minRowCos(ad[`base_model.model.${m}.lora_A.weight`], exact[`${m}.lora_A.weight`])).toBeGreaterThanOrEqual(0.999);
   });
 
   test.each([

@@ -89,3 +89,14 @@ test('SafetensorsWriter streams tensors in any order into a declared layout; a m
   expect(fs.existsSync(path.join(dir, 'y.safetensors'))).toBe(false);
   fs.rmSync(dir, { recursive: true, force: true });
 });
+
+test('GradientEstimator.accumulateAsync: concurrent batches of one module are serialised and all counted', async () => {
+  const est = new GradientEstimator().register('m', 6, 5);
+  const xs = [0, 1, 2, 3].map((i) => randTensor([7, 5], 50 + i).t), dys = [0, 1, 2, 3].map((i) => randTensor([7, 6], 60 + i).t);
+  await Promise.all(xs.map((x, i) => est.accumulateAsync('m', x, dys[i])));
+  const ref = new GradientEstimator().register('m', 6, 5);
+  xs.forEach((x, i) => ref.accumulate('m', x, dys[i]));
+  expect(est.batches('m')).toBe(4);
+  const a = est.gradient('m').toFloat64(), b = ref.gradient('m').toFloat64();
+  for (let i = 0; i < a.length; i++) expect(a[i]).toBeCloseTo(b[i], 5); // same sums, fp32, order may differ
+});

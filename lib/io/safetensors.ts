@@ -21,6 +21,8 @@ const TO_ST: Record<DType, string> = { f32: 'F32', f64: 'F64', bf16: 'BF16', f16
 const KNOWN_UNSUPPORTED = new Set(['BOOL', 'U8', 'I8', 'I16', 'U16', 'I32', 'U32', 'I64', 'U64', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
 /** The reference implementation refuses headers above 100 MB; so do we (a garbage length must not allocate GBs). */
 const MAX_HEADER = 100_000_000;
+/** Files up to this size are read whole (one read, then views); larger ones tensor by tensor. */
+const WHOLE_FILE_LIMIT = 1 << 30;
 
 export interface SafetensorsEntry {
   name: string;
@@ -253,6 +255,20 @@ export function readSafetensorsSync(p: string, options: { names?: string[] } = {
 
 export async function readSafetensors(p: string, options: { names?: string[] } = {}): Promise<Record<string, Tensor>> {
   if (isIndex(p)) return readSafetensorsSharded(p, options);
+  if ((await fs.promises.stat(p)).size > WHOLE_FILE_LIMIT) {
+    // Large checkpoints: tensor by tensor into their own storage (readFile caps at 2 GiB and would double memory).
+    const f = SafetensorsFile.open(p);
+    try {
+      const out: Record<string, Tensor> = {};
+      for (const nm of options.names ?? f.names) {
+        out[nm] = f.get(nm);
+        await new Promise((r) => setImmediate(r));
+      }
+      return out;
+    } finally {
+      f.close();
+    }
+  }
   const buf = await fs.promises.readFile(p);
   // Copy out of the file buffer unless it is already its own allocation (then views are free and stay aligned).
   const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
