@@ -16,9 +16,10 @@ export { backends, resolveBackend } from './backends';
 export type { BackendInfo, BackendName, BackendChoice } from './backends';
 export {
   parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSync, readSafetensorsSharded,
-  readSafetensorsShardedSync, readShardIndex, writeSafetensors, writeSafetensorsSync, SafetensorsFile,
+  readSafetensorsShardedSync, readShardIndex, writeSafetensors, writeSafetensorsSync, SafetensorsFile, openSafetensors,
+  SafetensorsWriter,
 } from './io/safetensors';
-export type { SafetensorsEntry, SafetensorsHeader, ParseOptions } from './io/safetensors';
+export type { SafetensorsEntry, SafetensorsHeader, ParseOptions, TensorStore } from './io/safetensors';
 export { initLoraGA, initLoraGAAsync, resolveLoraGAConfig, loraGAIndices, LORAGA_DIRECTIONS, LORAGA_SCALES } from './init/loraga';
 export type { LoraGAConfig, LoraGADirection, LoraGAScale, LoraGAConvention, ResolvedLoraGAConfig } from './init/loraga';
 export type { LoraInitResult, SpectralReport } from './init/types';
@@ -42,3 +43,11 @@ export { loraOnePrecondition, LoraOneOptimizer } from './train/lora-one-optim';
 export type { LoraOneOptimOptions } from './train/lora-one-optim';
 export { peftAdapter, exportPeftAdapter } from './train/export';
 export type { ExportLayer, ExportOptions, ExportedAdapter } from './train/export';
+export { initLora } from './init/lora';
+export type { LoraConfig } from './init/lora';
+export { initPiSSA, initPiSSAAsync } from './init/pissa';
+export type { PiSSAConfig } from './init/pissa';
+export { writePeftAdapter, readPeftAdapter, peftConfigJson, PEFT_PREFIX, ADAPTER_WEIGHTS, ADAPTER_CONFIG, BASE_OFFSET } from './peft/adapter';
+export type { PeftAdapter, PeftAdapterConfig, ReadPeftAdapterResult } from './peft/adapter';
+export { initAdapters } from './init/model';
+export type { InitAdaptersConfig, InitAdaptersResult, InitProgress, ModelWeights, GradientSource } from './init/model';

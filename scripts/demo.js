@@ -12,7 +12,7 @@ if (!process.env.OPENBLAS_NUM_THREADS) process.env.OPENBLAS_NUM_THREADS = '1';
 const fs = require('fs');
 const path = require('path');
 const L = require('..');
-const { Tensor, matmul, gradAccumulate, LoraLinear, AdamW, LoraProAdamW, LoraOneOptimizer, initLoraGA, initLoraOne, adamwStep } = L;
+const { Tensor, matmul, gradAccumulate, LoraLinear, AdamW, LoraProAdamW, LoraOneOptimizer, initLoraGA, initLoraOne, initLora, adamwStep } = L;
 
 // ---------------------------------------------------------------------------------------------------------------
 // Options
@@ -212,13 +212,6 @@ function oneStepGradients(W0, task) {
   return G;
 }
 
-function plainLoraInit(o, i, seed) {
-  // PEFT's default: A ~ kaiming_uniform(a=√5) = U(−1/√in, 1/√in), B = 0.
-  const r = rng(seed), bound = 1 / Math.sqrt(i);
-  const A = Tensor.from(Float32Array.from({ length: RANK * i }, () => (2 * r() - 1) * bound), [RANK, i]);
-  return { A, B: Tensor.zeros([o, RANK]), W: null, scaling: ALPHA / RANK };
-}
-
 const METHODS = {
   'full FT': { lrs: [3e-4, 1e-3, 3e-3, 1e-2], optimizer: 'AdamW (all of W)' },
   'LoRA': { lrs: [1e-3, 3e-3, 1e-2, 3e-2], optimizer: 'AdamW' },
@@ -241,7 +234,7 @@ function buildRun(method, W0, G, lr) {
     let init;
     if (method === 'LoRA-GA') init = initLoraGA(w, G[l], { rank: RANK, alpha: ALPHA, seed: l });
     else if (method.startsWith('LoRA-One')) init = initLoraOne(G[l], { rank: RANK, alpha: ALPHA, seed: l });
-    else init = plainLoraInit(o, i, 500 + l);
+    else init = initLora(o, i, { rank: RANK, alpha: ALPHA, seed: 500 + l });  // PEFT's default: A uniform, B = 0
     return LoraLinear.fromInit(w.clone(), { ...init, A: dev(init.A), B: dev(init.B) }, { name: `layers.${l}` });
   });
   let opt;

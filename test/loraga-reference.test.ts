@@ -61,16 +61,19 @@ d('LoRA-GA matches the PEFT 0.21 reference (peft-small)', () => {
     }
   });
 
-  // Randomized SVD (q = 4r, 4 power iterations) uses different random matrices than torch: compare per vector with
-  // a looser |cos| ≥ 0.99 and column error ≤ 5e-2 (both SVDs are approximate), the update s·B·A within 5e-2, and the
-  // offset base against PEFT's W' within 1e-4 (dominated by W itself).
-  test.each(cfg.targets as string[])('randomized SVD: %s matches PEFT’s own adapter (looser tolerance)', (m) => {
+  // Randomized SVD (q = 4r, 4 power iterations) uses different random matrices than torch, so both sides are
+  // approximate: per vector |cos| ≥ 0.999 and column error ≤ 5e-3 (2.5× the exact tolerance; measured ≤ 2e-5 here,
+  // where the gaps at r and 2r are ≥ 4%), for several seeds; the offset invariant at 1e-4 as for exact; and PEFT's
+  // W' within 1e-3 after sign alignment.
+  test.each(cfg.targets as string[])('randomized SVD: %s matches PEFT’s own adapter (looser tolerance, seeds 0–3)', (m) => {
     const W = base[`${m}.weight`];
-    const res = initLoraGA(W, grads[`${m}.weight`], { ...common, svd: 'randomized', seed: 1 });
-    const rA = peftA[`${m}.lora_A.weight`], rB = peftA[`${m}.lora_B.weight`];
-    expect(minRowCos(res.A, rA)).toBeGreaterThanOrEqual(0.99);
-    expect(maxColErr(res.B, rB)).toBeLessThanOrEqual(5e-2);
-    expect(offsetInvariant(res.W!, res.A, res.B, s, W)).toBeLessThanOrEqual(1e-4);
-    expect(alignedBaseErr(res, rA, rB, peftBase[`${m}.weight`], s)).toBeLessThanOrEqual(1e-3);
+    for (const seed of [0, 1, 2, 3]) {
+      const res = initLoraGA(W, grads[`${m}.weight`], { ...common, svd: 'randomized', seed });
+      const rA = peftA[`${m}.lora_A.weight`], rB = peftA[`${m}.lora_B.weight`];
+      expect(minRowCos(res.A, rA)).toBeGreaterThanOrEqual(0.999);
+      expect(maxColErr(res.B, rB)).toBeLessThanOrEqual(5e-3);
+      expect(offsetInvariant(res.W!, res.A, res.B, s, W)).toBeLessThanOrEqual(1e-4);
+      expect(alignedBaseErr(res, rA, rB, peftBase[`${m}.weight`], s)).toBeLessThanOrEqual(1e-3);
+    }
   });
 });

@@ -15,6 +15,8 @@ interface Slot {
   sum: Tensor | null;
   batches: number;
   ready: Tensor | null;
+  /** Async accumulations of one module run one after another (they write the same accumulator). */
+  chain: Promise<unknown>;
 }
 
 export class GradientEstimator {
@@ -31,7 +33,7 @@ export class GradientEstimator {
   register(name: string, out: number, inF: number): this {
     if (typeof name !== 'string' || !name) throw new LoraValueError('GradientEstimator.register: name must be a non-empty string');
     if (this.slots.has(name)) throw new LoraValueError(`GradientEstimator.register: '${name}' is already registered`);
-    this.slots.set(name, { out: posInt(out, `register '${name}' out`), inF: posInt(inF, `register '${name}' in`), sum: null, batches: 0, ready: null });
+    this.slots.set(name, { out: posInt(out, `register '${name}' out`), inF: posInt(inF, `register '${name}' in`), sum: null, batches: 0, ready: null, chain: Promise.resolve() });
     return this;
   }
 
@@ -77,9 +79,11 @@ export class GradientEstimator {
 
   async accumulateAsync(name: string, X: Tensor, dY: Tensor): Promise<this> {
     const s = this.prepare(name, X, dY);
-    s.batches++; // counted now so concurrent calls for one module stay consistent; the sum is awaited below
+    s.batches++; // counted now so gradient() after awaiting every call sees them all
+    const run = s.chain.then(() => gradAccumulateAsync(s.sum!, dY, X));
+    s.chain = run.catch(() => undefined);
     try {
-      await gradAccumulateAsync(s.sum!, dY, X);
+      await run;
     } catch (e) {
       s.batches--;
       throw e;

@@ -21,6 +21,8 @@ const TO_ST: Record<DType, string> = { f32: 'F32', f64: 'F64', bf16: 'BF16', f16
 const KNOWN_UNSUPPORTED = new Set(['BOOL', 'U8', 'I8', 'I16', 'U16', 'I32', 'U32', 'I64', 'U64', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
 /** The reference implementation refuses headers above 100 MB; so do we (a garbage length must not allocate GBs). */
 const MAX_HEADER = 100_000_000;
+/** Files up to this size are read whole (one read, then views); larger ones tensor by tensor. */
+const WHOLE_FILE_LIMIT = 1 << 30;
 
 export interface SafetensorsEntry {
   name: string;
@@ -253,6 +255,20 @@ export function readSafetensorsSync(p: string, options: { names?: string[] } = {
 
 export async function readSafetensors(p: string, options: { names?: string[] } = {}): Promise<Record<string, Tensor>> {
   if (isIndex(p)) return readSafetensorsSharded(p, options);
+  if ((await fs.promises.stat(p)).size > WHOLE_FILE_LIMIT) {
+    // Large checkpoints: tensor by tensor into their own storage (readFile caps at 2 GiB and would double memory).
+    const f = SafetensorsFile.open(p);
+    try {
+      const out: Record<string, Tensor> = {};
+      for (const nm of options.names ?? f.names) {
+        out[nm] = f.get(nm);
+        await new Promise((r) => setImmediate(r));
+      }
+      return out;
+    } finally {
+      f.close();
+    }
+  }
   const buf = await fs.promises.readFile(p);
   // Copy out of the file buffer unless it is already its own allocation (then views are free and stay aligned).
   const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
@@ -375,4 +391,110 @@ export async function writeSafetensors(p: string, tensors: Record<string, Tensor
   }
   await fh.close();
   await fs.promises.rename(tmp, p);
+}
+
+/**
+ * Tensors by name from a single file or a sharded checkpoint (…index.json), read on demand one at a time.
+ * For whole-model work with bounded memory: only the tensor being used is resident.
+ */
+export interface TensorStore {
+  readonly names: string[];
+  has(name: string): boolean;
+  /** Header entry (dtype, shape) without reading the data. */
+  entry(name: string): SafetensorsEntry;
+  get(name: string): Tensor;
+  close(): void;
+}
+
+export function openSafetensors(p: string): TensorStore {
+  if (!isIndex(p)) {
+    const f = SafetensorsFile.open(p);
+    return { names: f.names, has: (n) => f.has(n), entry: (n) => f.entry(n), get: (n) => f.get(n), close: () => f.close() };
+  }
+  const map = readShardIndex(p);
+  const dir = path.dirname(p);
+  const open = new Map<string, SafetensorsFile>();
+  const file = (n: string) => {
+    const shard = map[n] ?? fail(p, `no tensor named '${n}' in weight_map`);
+    let f = open.get(shard);
+    if (!f) { f = SafetensorsFile.open(path.join(dir, shard)); open.set(shard, f); }
+    return f;
+  };
+  return {
+    names: Object.keys(map),
+    has: (n) => n in map,
+    entry: (n) => file(n).entry(n),
+    get: (n) => file(n).get(n),
+    close: () => { for (const f of open.values()) f.close(); open.clear(); },
+  };
+}
+
+/**
+ * Streams tensors into a safetensors file whose layout (names, dtypes, shapes) is known up front: the header is
+ * written first, each tensor as it becomes available (any order), so only one tensor need be in memory.
+ * close() checks every tensor was written and renames the file into place.
+ */
+export class SafetensorsWriter {
+  private fd: number | null;
+  private readonly tmp: string;
+  private readonly slots: Map<string, { dtype: DType; shape: number[]; pos: number; bytes: number; done: boolean }>;
+
+  constructor(readonly path: string, layoutOf: { name: string; dtype: DType; shape: number[] }[], metadata?: Record<string, string>) {
+    const header: Record<string, unknown> = {};
+    if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
+    let offset = 0;
+    const rel = new Map<string, { dtype: DType; shape: number[]; begin: number; bytes: number }>();
+    for (const e of layoutOf) {
+      if (e.name === '__metadata__' || !e.name || rel.has(e.name)) throw new LoraValueError(`SafetensorsWriter: invalid or duplicate name ${JSON.stringify(e.name)}`);
+      const bytes = e.shape.reduce((a, b) => a * b, 1) * bytesPerElement(e.dtype);
+      header[e.name] = { dtype: TO_ST[e.dtype], shape: e.shape, data_offsets: [offset, offset + bytes] };
+      rel.set(e.name, { dtype: e.dtype, shape: e.shape.slice(), begin: offset, bytes });
+      offset += bytes;
+    }
+    let json = JSON.stringify(header);
+    json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
+    const hb = Buffer.from(json, 'utf8');
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(hb.byteLength));
+    const dataStart = 8 + hb.byteLength;
+    this.slots = new Map([...rel].map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape, pos: dataStart + v.begin, bytes: v.bytes, done: false }]));
+    this.tmp = `${this.path}.tmp-${process.pid}`;
+    this.fd = fs.openSync(this.tmp, 'w');
+    fs.writeSync(this.fd, prefix, 0, 8, 0);
+    fs.writeSync(this.fd, hb, 0, hb.byteLength, 8);
+    if (offset > 0) fs.ftruncateSync(this.fd, dataStart + offset);
+  }
+
+  write(name: string, t: Tensor): void {
+    if (this.fd === null) throw new LoraValueError(`SafetensorsWriter ${this.path}: already closed`);
+    const s = this.slots.get(name);
+    if (!s) throw new LoraValueError(`SafetensorsWriter ${this.path}: '${name}' is not in the declared layout`);
+    if (t.dtype !== s.dtype || t.shape.join() !== s.shape.join())
+      throw new LoraShapeError(`SafetensorsWriter ${this.path}: '${name}' was declared [${s.shape.join(', ')}] ${s.dtype}, got [${t.shape.join(', ')}] ${t.dtype}`);
+    const d = t.data;
+    const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+    let done = 0;
+    while (done < bytes.byteLength) done += fs.writeSync(this.fd, bytes, done, bytes.byteLength - done, s.pos + done);
+    s.done = true;
+  }
+
+  /** Finishes the file; throws (and removes it) if a declared tensor was never written. */
+  close(): void {
+    if (this.fd === null) return;
+    fs.closeSync(this.fd);
+    this.fd = null;
+    const missing = [...this.slots].filter(([, s]) => !s.done).map(([k]) => k);
+    if (missing.length) {
+      fs.rmSync(this.tmp, { force: true });
+      throw new LoraValueError(`SafetensorsWriter ${this.path}: never written: ${missing.join(', ')}`);
+    }
+    fs.renameSync(this.tmp, this.path);
+  }
+
+  /** Abandons the file. */
+  abort(): void {
+    if (this.fd !== null) fs.closeSync(this.fd);
+    this.fd = null;
+    fs.rmSync(this.tmp, { force: true });
+  }
 }

@@ -6,12 +6,10 @@
  * keeping s by doubling lora_alpha (α/r) or multiplying it by √2 (α/√r with rsLoRA). Layers whose init left W alone
  * (plain LoRA, LoRA-One) are written as they are; differing ranks/alphas go to rank_pattern / alpha_pattern.
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { DType } from '../dtype';
 import { LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
-import { writeSafetensorsSync } from '../io/safetensors';
+import { PeftAdapter, peftConfigJson, writePeftAdapter } from '../peft/adapter';
 import { LoraLinear } from './lora-linear';
 
 export interface ExportLayer {
@@ -29,36 +27,38 @@ export interface ExportOptions {
 }
 
 export interface ExportedAdapter {
-  tensors: Record<string, Tensor>;
+  /** What writePeftAdapter writes: per module [A; A₀] / [B, −B₀] (or A / B), and the LoraConfig fields. */
+  adapter: PeftAdapter;
+  /** adapter_config.json as written. */
   config: Record<string, unknown>;
-  /** Per module: the rank and alpha written. */
+  /** Per module: the rank and alpha written, and whether the offset init was folded in (rank 2r). */
   modules: Record<string, { r: number; alpha: number; converted: boolean }>;
 }
 
 /** [X; Y] stacked by rows (X [p, n], Y [q, n]). */
-function vstack(X: Tensor, Y: Tensor, dt: 'f32' | 'f64', negY = false): Tensor {
+function vstack(X: Tensor, Y: Tensor): Tensor {
   const x = X.toFloat64(), y = Y.toFloat64(), out = new Float64Array(x.length + y.length);
   out.set(x);
-  for (let i = 0; i < y.length; i++) out[x.length + i] = negY ? -y[i] : y[i];
-  return Tensor.fromFloat64(out, [X.shape[0] + Y.shape[0], X.shape[1]], dt);
+  out.set(y, x.length);
+  return Tensor.from(out, [X.shape[0] + Y.shape[0], X.shape[1]]);
 }
 
-/** [X, Y] side by side (X [m, p], Y [m, q]); Y negated when negY. */
-function hstack(X: Tensor, Y: Tensor, dt: 'f32' | 'f64', negY = false): Tensor {
+/** [X, −Y] side by side (X [m, p], Y [m, q]). */
+function hstackNeg(X: Tensor, Y: Tensor): Tensor {
   const [m, p] = X.shape, q = Y.shape[1], x = X.toFloat64(), y = Y.toFloat64();
   const out = new Float64Array(m * (p + q));
   for (let i = 0; i < m; i++) {
     for (let j = 0; j < p; j++) out[i * (p + q) + j] = x[i * p + j];
-    for (let j = 0; j < q; j++) out[i * (p + q) + p + j] = negY ? -y[i * q + j] : y[i * q + j];
+    for (let j = 0; j < q; j++) out[i * (p + q) + p + j] = -y[i * q + j];
   }
-  return Tensor.fromFloat64(out, [m, p + q], dt);
+  return Tensor.from(out, [m, p + q]);
 }
 
-/** The adapter's tensors (PEFT key names) and config, in memory. */
+/** The adapter (tensors in `dtype`, PEFT config) for these layers, in memory. */
 export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}): ExportedAdapter {
   if (!Array.isArray(layers) || layers.length === 0) throw new LoraValueError('exportPeftAdapter: expected a non-empty list of {name, layer}');
-  const rs = !!options.rsLora;
-  const tensors: Record<string, Tensor> = {};
+  const rs = !!options.rsLora, dt = options.dtype ?? 'f32';
+  const mods: PeftAdapter['modules'] = {};
   const modules: ExportedAdapter['modules'] = {};
   for (const { name, layer } of layers) {
     if (typeof name !== 'string' || name.length === 0) throw new LoraValueError('exportPeftAdapter: every layer needs a module name');
@@ -66,42 +66,25 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
     if (layer.merged) throw new LoraValueError(`exportPeftAdapter: ${name} is merged; unmerge() before exporting`);
     if (modules[name]) throw new LoraValueError(`exportPeftAdapter: module ${name} listed twice`);
     const A = layer.A.value, B = layer.B.value, s = layer.scale;
-    let a: Tensor, b: Tensor;
-    if (layer.initial) {
-      a = vstack(A, layer.initial.A, 'f64');           // [A; A₀]   [2r, in]
-      b = hstack(B, layer.initial.B, 'f64', true);     // [B, −B₀]  [out, 2r]
-    } else {
-      a = A.to('f64');
-      b = B.to('f64');
-    }
+    const a = layer.initial ? vstack(A, layer.initial.A) : A;        // [A; A₀]   [2r, in]
+    const b = layer.initial ? hstackNeg(B, layer.initial.B) : B;     // [B, −B₀]  [out, 2r]
     const r = a.shape[0];
-    const alpha = rs ? s * Math.sqrt(r) : s * r;       // so that PEFT's α/r (α/√r) reproduces s
-    const dt = options.dtype ?? 'f32';
-    tensors[`base_model.model.${name}.lora_A.weight`] = a.to(dt);
-    tensors[`base_model.model.${name}.lora_B.weight`] = b.to(dt);
-    modules[name] = { r, alpha, converted: !!layer.initial };
+    mods[name] = { A: a.dtype === dt ? a.clone() : a.to(dt), B: b.dtype === dt ? b.clone() : b.to(dt) };
+    modules[name] = { r, alpha: rs ? s * Math.sqrt(r) : s * r, converted: !!layer.initial };  // PEFT's α/r (α/√r) = s
   }
-  const names = Object.keys(modules);
-  const first = modules[names[0]];
-  const rankPattern: Record<string, number> = {}, alphaPattern: Record<string, number> = {};
-  for (const n of names) {
-    if (modules[n].r !== first.r) rankPattern[n] = modules[n].r;
-    if (modules[n].alpha !== first.alpha) alphaPattern[n] = modules[n].alpha;
-  }
-  const config = {
-    peft_type: 'LORA', task_type: null, base_model_name_or_path: options.baseModelName ?? null,
-    r: first.r, lora_alpha: first.alpha, use_rslora: rs, target_modules: names, lora_dropout: 0.0, bias: 'none',
-    fan_in_fan_out: false, init_lora_weights: true, inference_mode: true, modules_to_save: null,
-    rank_pattern: rankPattern, alpha_pattern: alphaPattern, use_dora: false,
+  const names = Object.keys(modules), first = modules[names[0]];
+  const alphaPattern: Record<string, number> = {};
+  for (const n of names) if (modules[n].alpha !== first.alpha) alphaPattern[n] = modules[n].alpha;
+  const adapter: PeftAdapter = {
+    modules: mods,
+    config: { r: first.r, lora_alpha: first.alpha, use_rslora: rs, alpha_pattern: alphaPattern, base_model_name_or_path: options.baseModelName ?? null },
   };
-  return { tensors, config, modules };
+  return { adapter, config: peftConfigJson(adapter), modules };
 }
 
-/** Writes dir/adapter_model.safetensors and dir/adapter_config.json; returns what was written. */
-export function exportPeftAdapter(dir: string, layers: ExportLayer[], options: ExportOptions = {}): ExportedAdapter {
+/** Writes dir/adapter_model.safetensors and dir/adapter_config.json (via writePeftAdapter); returns what was written. */
+export async function exportPeftAdapter(dir: string, layers: ExportLayer[], options: ExportOptions = {}): Promise<ExportedAdapter> {
   const res = peftAdapter(layers, options);
-  fs.mkdirSync(dir, { recursive: true });
-  writeSafetensorsSync(path.join(dir, 'adapter_model.safetensors'), res.tensors, { format: 'pt' });
-  fs.writeFileSync(path.join(dir, 'adapter_config.json'), JSON.stringify(res.config, null, 2) + '\n');
+  await writePeftAdapter(dir, res.adapter);
   return res;
 }

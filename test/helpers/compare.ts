@@ -79,3 +79,44 @@ export function alignedBaseErr(res: { A: Tensor; B: Tensor; W: Tensor | null }, 
   }
   return Math.sqrt(num / den);
 }
+
+/** max over rows i of min(‖A_i − ref_i‖, ‖A_i + ref_i‖)/‖ref_i‖ (ref as float64 [r, n]). */
+export function maxRowErr(A: Tensor, ref: Float64Array): number {
+  const [r, n] = A.shape, a = A.toFloat64();
+  let worst = 0;
+  for (let i = 0; i < r; i++) {
+    let ep = 0, em = 0, nb = 0;
+    for (let j = 0; j < n; j++) { const x = a[i * n + j], y = ref[i * n + j]; ep += (x - y) ** 2; em += (x + y) ** 2; nb += y * y; }
+    worst = Math.max(worst, Math.sqrt(Math.min(ep, em) / (nb || 1e-300)));
+  }
+  return worst;
+}
+
+/** M = U·diag(s)·Vᵀ with random orthonormal U [m, k], V [n, k] (Gram–Schmidt in float64), returning the factors. */
+export function spectralFactors(m: number, n: number, s: number[], seed: number): { M: Float64Array; U: Float64Array; V: Float64Array } {
+  const k = s.length;
+  const ortho = (rows: number, sd: number): Float64Array => {
+    let x = sd >>> 0;
+    const rnd = () => { x = (Math.imul(x ^ (x >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0; return x / 4294967296 - 0.5; };
+    const Q = new Float64Array(rows * k).map(rnd);
+    for (let j = 0; j < k; j++) {
+      for (let rep = 0; rep < 2; rep++) for (let p = 0; p < j; p++) {
+        let d = 0;
+        for (let i = 0; i < rows; i++) d += Q[i * k + j] * Q[i * k + p];
+        for (let i = 0; i < rows; i++) Q[i * k + j] -= d * Q[i * k + p];
+      }
+      let nrm = 0;
+      for (let i = 0; i < rows; i++) nrm += Q[i * k + j] ** 2;
+      for (let i = 0; i < rows; i++) Q[i * k + j] /= Math.sqrt(nrm);
+    }
+    return Q;
+  };
+  const U = ortho(m, seed * 7 + 1), V = ortho(n, seed * 7 + 3);
+  const M = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let j = 0; j < n; j++) {
+    let acc = 0;
+    for (let p = 0; p < k; p++) acc += U[i * k + p] * s[p] * V[j * k + p];
+    M[i * n + j] = acc;
+  }
+  return { M, U, V };
+}
