@@ -300,7 +300,27 @@ function svgPlot(series, target, file) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-function main() {
+// Export of the best LoRA-GA run as a PEFT adapter, then applied to the ORIGINAL pre-trained weights (not the offset
+// base it trained on): W + s'·B'·A' from the files must give the trained model's loss.
+async function exportCheck(run, W0, evalSet) {
+  const dir = path.join(OUT_DIR, 'adapter-loraga');
+  await L.exportPeftAdapter(dir, run.layers.map((layer) => ({ name: layer.name, layer })));
+  const { modules, config } = await L.readPeftAdapter(dir);
+  const ranks = [];
+  const applied = W0.map((w, l) => {
+    const name = run.layers[l].name, m = modules[name], r = m.A.shape[0];
+    const alpha = (config.alpha_pattern || {})[name] ?? config.lora_alpha;
+    const s = config.use_rslora ? alpha / Math.sqrt(r) : alpha / r;
+    ranks.push(r);
+    const W = w.clone();
+    matmul(m.B, m.A, { alpha: s, beta: 1, out: W });
+    return W;
+  });
+  return { dir, ranks, trained: evalLoss(run.layers, evalSet), fromOriginalBase: evalLoss(applied, evalSet) };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+async function main() {
   const tStart = Date.now();
   const info = L.backends().find((b) => b.name === backend);
   console.log(`loraga demo: backend ${backend} (${info ? info.deviceName : '?'}), MLP ${DIMS.join('→')} (tanh), rank ${RANK}, alpha ${ALPHA}, ${STEPS} fine-tuning steps of batch ${BATCH}`);
@@ -362,11 +382,15 @@ function main() {
   console.log(`\nPaper's claim (LoRA-GA reaches plain LoRA's final loss 2-4x sooner): measured ${ga.speedupVsLora ? ga.speedupVsLora.toFixed(2) + 'x' : 'not reached within ' + STEPS + ' steps'} here (${loraSteps} vs ${ga.stepsToTarget ?? '>' + STEPS} steps).`);
 
   fs.mkdirSync(OUT_DIR, { recursive: true });
+  const exp = await exportCheck(best['LoRA-GA'], pre.W, task.eval);
+  console.log(`\nLoRA-GA adapter exported to ${path.relative(process.cwd(), exp.dir)} as ranks ${exp.ranks.join('/')} (2r: offset folded in); ` +
+    `eval MSE trained ${exp.trained.toExponential(4)}, original W + adapter ${exp.fromOriginalBase.toExponential(4)}`);
   svgPlot(Object.keys(METHODS).map((m) => best[m]), target, path.join(OUT_DIR, 'loss.svg'));
   const json = {
     config: { backend, dims: DIMS, rank: RANK, alpha: ALPHA, steps: STEPS, batch: BATCH, evalEvery: EVAL_EVERY, evalN: EVAL_N,
       pretrainSteps: PRETRAIN_STEPS, gradBatches: GRAD_BATCHES, shiftRank: SHIFT_RANK, shiftDecay: SHIFT_DECAY },
     pretrainLoss: pre.loss, pretrainZeroLoss: pre.zeroLoss, target, rows,
+    export: { dir: path.relative(OUT_DIR, exp.dir), ranks: exp.ranks, trainedLoss: exp.trained, originalBasePlusAdapterLoss: exp.fromOriginalBase },
     runs: runs.map((r) => ({ method: r.method, lr: r.lr, final: Number.isFinite(r.final) ? r.final : null, diverged: r.diverged, seconds: r.seconds, curve: r.curve })),
     totalSeconds: (Date.now() - tStart) / 1000, sweepSeconds,
   };
@@ -374,4 +398,7 @@ function main() {
   console.log(`\nwrote ${path.relative(process.cwd(), path.join(OUT_DIR, 'loss.svg'))} and ${path.relative(process.cwd(), path.join(OUT_DIR, 'results.json'))}; total ${json.totalSeconds.toFixed(1)} s`);
 }
 
-main();
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -6,7 +6,7 @@
  */
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { LoraDTypeError, LoraShapeError } from '../errors';
+import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, matrix, pending } from './check';
 
 export interface SolveOptions {
@@ -23,7 +23,7 @@ function prepare(a: Tensor, b: Tensor, o: SolveOptions) {
   if (o.inPlace && a.data.buffer === b.data.buffer) {
     const x = a.data, y = b.data;
     if (x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength)
-      throw new LoraShapeError('solve: a and b overlap in memory');
+      throw new LoraValueError('solve: a and b overlap in memory');
   }
   return o.inPlace ? { a, b } : { a: a.clone(), b: b.clone() };
 }
