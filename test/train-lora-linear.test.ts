@@ -59,6 +59,20 @@ describe('LoraLinear gradients match finite differences (float64)', () => {
     expect(relErr(layer.A.grad!.toFloat64(), g1.map((v) => 2 * v))).toBeLessThan(1e-15);
   });
 
+  test('N-D input [batch, seq, in] gives the same y, dX, dA, dB as its [tokens, in] view (bf16 W, f32 A/B)', () => {
+    const W = randTensor([out, inF], 1, 'bf16'), A = randTensor([r, inF], 2), B = randTensor([out, r], 3);
+    const x = randTensor([2, 5, inF], 4), R = randTensor([2, 5, out], 5);
+    const a = new LoraLinear(W.t, A.t, B.t), b = new LoraLinear(W.t, A.t.clone(), B.t.clone());
+    const ya = a.forward(x.t), yb = b.forward(x.t.reshape([10, inF]));
+    expect(ya.shape).toEqual([2, 5, out]);
+    expect(Array.from(ya.data)).toEqual(Array.from(yb.data));
+    const da = a.backward(R.t) as Tensor, db = b.backward(R.t.reshape([10, out])) as Tensor;
+    expect(da.shape).toEqual([2, 5, inF]);
+    expect(Array.from(da.data)).toEqual(Array.from(db.data));
+    expect(Array.from(a.A.grad!.data)).toEqual(Array.from(b.A.grad!.data));
+    expect(Array.from(a.B.grad!.data)).toEqual(Array.from(b.B.grad!.data));
+  });
+
   test('scale is α/r, or α/√r with rsLoRA', () => {
     expect(loraScale(8, 16)).toBe(2);
     expect(loraScale(16, 16, true)).toBe(4);
