@@ -21,7 +21,7 @@ export type { LoraGAConfig, LoraGADirection, LoraGAScale, LoraGAConvention, Reso
 export type { LoraInitResult, SpectralReport } from './init/types';
 export { GradientEstimator } from './init/estimator';
 export { initLora } from './init/lora';
-export type { LoraConfig } from './init/lora';
+export type { LoraInitConfig } from './init/lora';
 export { initPiSSA, initPiSSAAsync } from './init/pissa';
 export type { PiSSAConfig } from './init/pissa';
 export { writePeftAdapter, readPeftAdapter, peftConfigJson, PEFT_PREFIX, ADAPTER_WEIGHTS, ADAPTER_CONFIG, BASE_OFFSET } from './peft/adapter';
