@@ -44,7 +44,7 @@ export type { LoraOneOptimOptions } from './train/lora-one-optim';
 export { peftAdapter, exportPeftAdapter } from './train/export';
 export type { ExportLayer, ExportOptions, ExportedAdapter } from './train/export';
 export { initLora } from './init/lora';
-export type { LoraConfig } from './init/lora';
+export type { LoraInitConfig } from './init/lora';
 export { initPiSSA, initPiSSAAsync } from './init/pissa';
 export type { PiSSAConfig } from './init/pissa';
 export { writePeftAdapter, readPeftAdapter, peftConfigJson, PEFT_PREFIX, ADAPTER_WEIGHTS, ADAPTER_CONFIG, BASE_OFFSET } from './peft/adapter';

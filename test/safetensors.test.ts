@@ -132,6 +132,13 @@ describe('safetensors: corrupt or truncated files give LoraFormatError (never a 
     expect(() => parseSafetensors(b)).toThrow(/I64/);
   });
 
+  test('a scalar (shape []) is read as shape [1] with its value', () => {
+    const b = craft({ s: { dtype: 'F64', shape: [], data_offsets: [0, 8] } }, new Uint8Array(new Float64Array([2.5]).buffer));
+    const t = parseSafetensors(b).s;
+    expect(t.shape).toEqual([1]);
+    expect(t.data[0]).toBe(2.5);
+  });
+
   test('header parser alone accepts a good file and reports the data start', () => {
     const h = parseSafetensorsHeader(craft(good, data16));
     expect(h.entries[0]).toMatchObject({ name: 't', dtype: 'f32', shape: [2, 2], begin: 0, end: 16 });

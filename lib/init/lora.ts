@@ -9,7 +9,7 @@ import { loraScaling, nonNegInt, outDType, posInt, posNumber } from './common';
 import { uniformRng } from './rng';
 import { LoraInitResult } from './types';
 
-export interface LoraConfig {
+export interface LoraInitConfig {
   rank: number;
   alpha: number;
   /** Default 0. */
@@ -19,7 +19,7 @@ export interface LoraConfig {
   dtype?: DType;
 }
 
-export function initLora(out: number, inF: number, config: LoraConfig): LoraInitResult {
+export function initLora(out: number, inF: number, config: LoraInitConfig): LoraInitResult {
   if (config === null || typeof config !== 'object') throw new LoraValueError('initLora: config must be an object');
   posInt(out, 'initLora out');
   posInt(inF, 'initLora in');

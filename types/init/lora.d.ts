@@ -4,7 +4,7 @@
  */
 import { DType } from '../dtype';
 import { LoraInitResult } from './types';
-export interface LoraConfig {
+export interface LoraInitConfig {
     rank: number;
     alpha: number;
     /** Default 0. */
@@ -13,4 +13,4 @@ export interface LoraConfig {
     /** dtype of A and B (default f32). */
     dtype?: DType;
 }
-export declare function initLora(out: number, inF: number, config: LoraConfig): LoraInitResult;
+export declare function initLora(out: number, inF: number, config: LoraInitConfig): LoraInitResult;
