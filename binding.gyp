@@ -34,7 +34,7 @@
         ["loraga_static_blas==1", {
           "sources": ["csrc/static/gfortran_shim.cc"],
           "libraries": ["-l:libopenblas.a", "-lpthread", "-lm"],
-          "ldflags": ["-Wl,--exclude-libs,ALL", "-Wl,--as-needed"]
+          "ldflags": ["-Wl,--exclude-libs,ALL"]
         }, {
           "libraries": ["-lopenblas"]
         }]

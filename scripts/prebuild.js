@@ -1,10 +1,12 @@
 #!/usr/bin/env node
-// `npm run prebuild`: the prebuilt binary shipped in the npm package, prebuilds/linux-x64/loraga.glibc.node (the
-// glibc tag makes node-gyp-build pass it over on musl/Alpine, where it falls back to a source build).
-// prebuildify drives node-gyp (binding.gyp) with LORAGA_STATIC_BLAS=1: one N-API build (NAPI_VERSION 8) that loads
-// in every Node >= 18, OpenBLAS linked in, stripped. It builds in a staging copy (build-prebuild/stage) so that a
-// dev build in build/ (cmake-js or node-gyp), possibly in use by a test run, is never touched.
-// Then it checks the result needs nothing from the system beyond glibc/libstdc++/libgcc_s (readelf NEEDED).
+// `npm run build:prebuild`: the prebuilt binary shipped in the npm package, prebuilds/linux-x64/loraga.glibc.node
+// (the glibc tag makes node-gyp-build pass it over on musl/Alpine, where it falls back to a source build).
+// prebuildify names, strips and places it; the build itself is cmake-js from CMakeLists.txt with
+// LORAGA_STATIC_BLAS=ON (scripts/prebuild-cmake.js stands in for node-gyp), so the prebuilt binary has whatever the
+// main build has, the CUDA backend included when nvcc is present. One N-API build (NAPI_VERSION 8) loads in every
+// Node >= 18. It builds in a staging copy (build-prebuild/stage) so that a dev build in build/, possibly in use by a
+// test run, is never touched. Then it checks that the result needs nothing from the system beyond
+// glibc/libstdc++/libgcc_s (readelf NEEDED) and that every symbol resolves at load (LD_BIND_NOW).
 //   --if-stale   reuse an existing prebuild that is newer than every native source (CI: one build per run)
 'use strict';
 const { execFileSync } = require('child_process');
@@ -23,7 +25,7 @@ function newestSourceMtime() {
     if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['csrc', 'binding.gyp', 'package.json', 'scripts/prebuild.js']) walk(path.join(root, p));
+  for (const p of ['csrc', 'CMakeLists.txt', 'package.json', 'scripts/prebuild.js', 'scripts/prebuild-cmake.js']) walk(path.join(root, p));
   return newest;
 }
 
@@ -35,31 +37,30 @@ function neededLibs(file) {
 
 function stage() {
   const dir = path.join(root, 'build-prebuild', 'stage');
-  fs.rmSync(dir, { recursive: true, force: true });
   fs.mkdirSync(dir, { recursive: true });
-  fs.cpSync(path.join(root, 'csrc'), path.join(dir, 'csrc'), { recursive: true });
-  for (const f of ['binding.gyp', 'package.json']) fs.copyFileSync(path.join(root, f), path.join(dir, f));
-  fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  // Sources are re-copied with their timestamps, so the staging build dir stays valid and rebuilds incrementally.
+  fs.rmSync(path.join(dir, 'csrc'), { recursive: true, force: true });
+  fs.cpSync(path.join(root, 'csrc'), path.join(dir, 'csrc'), { recursive: true, preserveTimestamps: true });
+  for (const f of ['CMakeLists.txt', 'binding.gyp', 'package.json']) {
+    fs.cpSync(path.join(root, f), path.join(dir, f), { preserveTimestamps: true });
+  }
+  if (!fs.existsSync(path.join(dir, 'node_modules'))) {
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(dir, 'node_modules'), 'dir');
+  }
   return dir;
 }
 
 function build() {
   const cwd = stage();
-  const env = { ...process.env, LORAGA_STATIC_BLAS: '1' };
-  // node-gyp needs Node's headers; use the ones installed beside this node (no download) when npm has not said.
-  const headers = path.resolve(process.execPath, '..', '..');
-  if (!env.npm_config_nodedir && fs.existsSync(path.join(headers, 'include', 'node', 'node_api.h'))) {
-    env.npm_config_nodedir = headers;
-  }
-  // Run prebuildify in a child so its environment (LORAGA_STATIC_BLAS, nodedir) reaches node-gyp.
   const prebuildify = require.resolve('prebuildify/bin.js', { paths: [root] });
   execFileSync(process.execPath, [prebuildify, '--napi', '--strip', '--name', 'loraga', '--tag-libc',
-    '--target', `node@${process.versions.node}`, '--cwd', cwd, '--out', root], { stdio: 'inherit', env, cwd });
+    '--node-gyp', path.join(__dirname, 'prebuild-cmake.js'), '--cwd', cwd, '--out', root],
+  { stdio: 'inherit', cwd, env: { ...process.env, LORAGA_STATIC_BLAS: '1' } });
 }
 
 const reuse = process.argv.includes('--if-stale') && fs.existsSync(binary) &&
   fs.statSync(binary).mtimeMs > newestSourceMtime();
-if (reuse) console.log(`prebuild: reusing ${path.relative(root, binary)} (newer than csrc/, binding.gyp)`);
+if (reuse) console.log(`prebuild: reusing ${path.relative(root, binary)} (newer than csrc/, CMakeLists.txt)`);
 else build();
 
 const needed = neededLibs(binary);
@@ -69,3 +70,8 @@ if (bad.length) {
   console.error(`prebuild: the binary needs system libraries it must not: ${bad.join(' ')}`);
   process.exit(1);
 }
+
+// Load it with eager symbol binding: an unresolved symbol (a library the static link missed) fails here, not at
+// the first call that needs it.
+execFileSync(process.execPath, ['-e', `require(${JSON.stringify(binary)}).noop()`],
+  { stdio: 'inherit', env: { ...process.env, LD_BIND_NOW: '1' } });

@@ -105,7 +105,7 @@ function formatReport(r: DoctorReport): string {
     `  binary      ${r.binary.path ?? '-'} [${r.binary.kind}]`,
   ];
   if (r.binary.error) {
-    lines.push(`  load error  ${r.binary.error}`);
+    lines.push(`  load error  ${r.binary.error.trim().split('\n').join('\n              ')}`);
     lines.push('  fix         reinstall (npm rebuild loraga) so a prebuilt binary or a source build is present;');
     lines.push('              a source build needs g++, make, python3 and libopenblas-dev');
     return lines.join('\n');
