@@ -14,3 +14,17 @@ export { loraForward, loraForwardAsync, loraBackward, loraBackwardAsync } from '
 export type { LoraForwardOptions, LoraForwardResult, LoraBackwardOptions, LoraBackwardResult } from './ops/lora';
 export { backends, resolveBackend } from './backends';
 export type { BackendInfo, BackendName, BackendChoice } from './backends';
+export { parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSync, readSafetensorsSharded, readSafetensorsShardedSync, readShardIndex, writeSafetensors, writeSafetensorsSync, SafetensorsFile, openSafetensors, SafetensorsWriter, } from './io/safetensors';
+export type { SafetensorsEntry, SafetensorsHeader, ParseOptions, TensorStore } from './io/safetensors';
+export { initLoraGA, initLoraGAAsync, resolveLoraGAConfig, loraGAIndices, LORAGA_DIRECTIONS, LORAGA_SCALES } from './init/loraga';
+export type { LoraGAConfig, LoraGADirection, LoraGAScale, LoraGAConvention, ResolvedLoraGAConfig } from './init/loraga';
+export type { LoraInitResult, SpectralReport } from './init/types';
+export { GradientEstimator } from './init/estimator';
+export { initLora } from './init/lora';
+export type { LoraConfig } from './init/lora';
+export { initPiSSA, initPiSSAAsync } from './init/pissa';
+export type { PiSSAConfig } from './init/pissa';
+export { writePeftAdapter, readPeftAdapter, peftConfigJson, PEFT_PREFIX, ADAPTER_WEIGHTS, ADAPTER_CONFIG, BASE_OFFSET } from './peft/adapter';
+export type { PeftAdapter, PeftAdapterConfig, ReadPeftAdapterResult } from './peft/adapter';
+export { initAdapters } from './init/model';
+export type { InitAdaptersConfig, InitAdaptersResult, InitProgress, ModelWeights, GradientSource } from './init/model';
