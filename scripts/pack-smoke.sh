@@ -4,8 +4,8 @@
 #  2. a fresh project installs the tarball with a clean HOME and a PATH holding only node/npm and a shell: no cc,
 #     c++, gcc, g++, cmake, make or python3 (checked), so a source build could not happen even if attempted;
 #  3. asserts the installed package loaded the prebuilt binary (not a build/ dir), that it links no libopenblas and
-#     only glibc/libstdc++/libgcc_s, then runs `loraga doctor`, real ops (scripts/pack-smoke/smoke.js) and, when
-#     the `init` command is present, `loraga init` on ../shared/reference/peft-small.
+#     only glibc/libstdc++/libgcc_s, then runs `loraga doctor`, real ops (scripts/pack-smoke/smoke.js) and
+#     `loraga init` on ../shared/reference/peft-small, its output checked by scripts/pack-smoke/check-init.js.
 # Prints "pack-smoke: OK" at the end; any failed check exits non-zero.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
@@ -81,13 +81,15 @@ sandbox node --input-type=module -e "import { Tensor, matmul } from 'loraga'; co
   || die "ESM import of the installed package"
 
 ref="$root/../shared/reference/peft-small"
-if sandbox npx --no-install loraga help | grep -q '^  init '; then
+sandbox npx --no-install loraga help > "$work/help.txt" || true
+if grep -q '^  init ' "$work/help.txt"; then
   [ -d "$ref" ] || die "reference case missing at $ref"
   out="$work/init-out"
   sandbox npx --no-install loraga init --weights "$ref/base.safetensors" --grads "$ref/grads.safetensors" \
     --rank 4 --alpha 8 --direction ArB2r --scale stable --gamma 16 --out "$out"
-  bash "$root/scripts/pack-smoke/check-init.sh" "$out"
+  cp "$root/scripts/pack-smoke/check-init.js" "$work/app/check-init.js"
+  sandbox node check-init.js "$out" "$ref"
 else
-  say "no 'init' command in this package yet: init smoke skipped (ops smoke above ran)"
+  die "the packed package has no 'init' command"
 fi
 say OK
