@@ -71,6 +71,14 @@ if (bad.length) {
   process.exit(1);
 }
 
+// OpenBLAS's symbols stay inside (--exclude-libs): exporting them could bind another addon's BLAS calls to ours.
+const exported = execFileSync('nm', ['-D', '--defined-only', binary], { encoding: 'utf8' })
+  .split('\n').map((l) => l.trim().split(/\s+/).pop()).filter((n) => /^(cblas_|openblas_|goto|[sdcz]ge(mm|svd|sdd|qrf)_$|_gfortran)/.test(n || ''));
+if (exported.length) {
+  console.error(`prebuild: the binary exports BLAS/LAPACK symbols: ${exported.slice(0, 5).join(' ')} …`);
+  process.exit(1);
+}
+
 // Load it with eager symbol binding: an unresolved symbol (a library the static link missed) fails here, not at
 // the first call that needs it.
 execFileSync(process.execPath, ['-e', `require(${JSON.stringify(binary)}).noop()`],
