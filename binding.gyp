@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "loraga_static_blas%": "<!(node -p \"process.env.LORAGA_STATIC_BLAS === '1' ? 1 : 0\")"
+  },
   "targets": [
     {
       "target_name": "loraga",
@@ -30,7 +33,15 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],
-      "libraries": ["-lopenblas"]
+      "conditions": [
+        ["loraga_static_blas==1", {
+          "sources": ["csrc/static/gfortran_shim.cc"],
+          "libraries": ["-l:libopenblas.a", "-lpthread", "-lm"],
+          "ldflags": ["-Wl,--exclude-libs,ALL"]
+        }, {
+          "libraries": ["-lopenblas"]
+        }]
+      ]
     }
   ]
 }

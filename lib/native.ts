@@ -32,14 +32,18 @@ export interface Native {
   [extra: string]: any;
 }
 
-function load(): Native {
-  // node-gyp-build looks in prebuilds/<platform>-<arch>/ first, then build/Release.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const nodeGypBuild = require('node-gyp-build');
-  const root = path.join(__dirname, '..');
+/** The file the addon was loaded from: $LORAGA_BINARY, else what node-gyp-build picks (a local build in
+ *  build/Release when there is one, else the matching prebuilds/<platform>-<arch>/ binary). */
+export function nativeBinaryPath(): string {
   const override = process.env.LORAGA_BINARY;
+  if (override) return path.resolve(override);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const binding: Native = override ? require(path.resolve(override)) : nodeGypBuild(root);
+  return require('node-gyp-build').path(path.join(__dirname, '..')) as string;
+}
+
+function load(): Native {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const binding: Native = require(nativeBinaryPath());
   binding.init(errors);
   return binding;
 }

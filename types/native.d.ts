@@ -22,4 +22,7 @@ export interface Native {
     noop(): void;
     [extra: string]: any;
 }
+/** The file the addon was loaded from: $LORAGA_BINARY, else what node-gyp-build picks (a local build in
+ *  build/Release when there is one, else the matching prebuilds/<platform>-<arch>/ binary). */
+export declare function nativeBinaryPath(): string;
 export declare const native: Native;

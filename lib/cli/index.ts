@@ -9,6 +9,7 @@ import { Command, parseFlags } from './args';
 const COMMANDS: Record<string, () => Command> = {
   // Filled by lib/cli/<name>.ts modules, e.g. init: () => require('./init').command
   init: () => require('./init').command,
+  doctor: () => require('./doctor').command,
 };
 
 export function registerCommand(name: string, load: () => Command): void {
