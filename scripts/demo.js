@@ -271,7 +271,7 @@ function stepsTo(curve, target) {
 // ---------------------------------------------------------------------------------------------------------------
 // Picture: eval loss (log scale) vs step, best lr of each method, with plain LoRA's final loss as a dashed line.
 function svgPlot(series, target, file) {
-  const Wd = 760, Ht = 440, m = { l: 70, r: 190, t: 40, b: 50 };
+  const Wd = 840, Ht = 440, m = { l: 70, r: 250, t: 40, b: 50 }; // right margin holds the legend
   const all = series.flatMap((s) => s.curve.map((p) => p[1])).filter((v) => v > 0 && Number.isFinite(v));
   const lo = Math.log10(Math.min(...all, target) * 0.8), hi = Math.log10(Math.max(...all) * 1.2);
   const X = (t) => m.l + ((Wd - m.l - m.r) * t) / STEPS;
