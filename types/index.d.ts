@@ -12,5 +12,5 @@ export { svd, svdAsync, orthonormalize } from './ops/svd';
 export type { SvdOptions, SvdResult, SvdMethod } from './ops/svd';
 export { loraForward, loraForwardAsync, loraBackward, loraBackwardAsync } from './ops/lora';
 export type { LoraForwardOptions, LoraForwardResult, LoraBackwardOptions, LoraBackwardResult } from './ops/lora';
-export { backends, resolveBackend } from './backends';
+export { backends, resolveBackend, setAllowTf32 } from './backends';
 export type { BackendInfo, BackendName, BackendChoice } from './backends';

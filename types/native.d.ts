@@ -12,7 +12,10 @@ export interface Native {
     orthonormalize(a: unknown, async: boolean): any;
     loraForward(x: unknown, w: unknown, a: unknown, b: unknown, s: number, y: unknown, h: unknown, async: boolean): any;
     loraBackward(dy: unknown, x: unknown, w: unknown, a: unknown, b: unknown, s: number, h: unknown, dx: unknown, da: unknown, db: unknown, async: boolean): any;
-    copy(src: unknown, dst: unknown): void;
+    copy(src: unknown, dst: unknown, async?: boolean): any;
+    deviceAlloc(dtype: string, shape: readonly number[]): unknown;
+    deviceFree(handle: unknown): void;
+    setAllowTf32(on: boolean): void;
     allFinite(a: unknown): boolean;
     detach(buf: ArrayBuffer): void;
     backends(): NativeBackendInfo[];

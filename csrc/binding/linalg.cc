@@ -31,7 +31,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   if (c.rows != m || c.cols != n)
     throwJs(info.Env(), ErrorCode::Shape, "matmul: out is " + c.shapeStr() + " but the product is [" +
                                               std::to_string(m) + ", " + std::to_string(n) + "]");
-  Backend& be = backendOf({a, b, c});
+  Backend& be = backendOf(info.Env(), {a, b, c});
   return runOp(info.Env(), async, be, [&be, ta, tb, alpha, a, b, beta, c] {
     be.gemm(ta, tb, alpha, a, b, beta, c);
   }, std::move(keep));
@@ -51,7 +51,7 @@ Napi::Value GradAccumulate(const Napi::CallbackInfo& info) {
   if (dy.rows != x.rows || g.rows != dy.cols || g.cols != x.cols)
     throwJs(info.Env(), ErrorCode::Shape, "gradAccumulate: G " + g.shapeStr() + ", dY " + dy.shapeStr() + ", X " +
                                               x.shapeStr() + " (need G [out, in], dY [T, out], X [T, in])");
-  Backend& be = backendOf({g, dy, x});
+  Backend& be = backendOf(info.Env(), {g, dy, x});
   return runOp(info.Env(), async, be, [&be, g, dy, x, scale] {
     if (!be.allFinite(dy) || !be.allFinite(x)) fail(ErrorCode::Value, "gradAccumulate: dY or X holds NaN or Inf");
     be.gradAccumulate(g, dy, x, scale);
@@ -81,7 +81,7 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
                                               std::to_string(opt.k));
   if (opt.oversample < 0 || opt.powerIters < 0 || opt.powerIters > 100)
     throwJs(info.Env(), ErrorCode::Value, "svd: oversample must be >= 0 and powerIters in [0, 100]");
-  Backend& be = backendOf({m, u, s, vt});
+  Backend& be = backendOf(info.Env(), {m, u, s, vt});
   return runOp(info.Env(), async, be, [&be, m, opt, u, s, vt] {
     if (!be.allFinite(m)) fail(ErrorCode::Value, "svd: M holds NaN or Inf");
     be.svd(m, opt, u, s, vt);
@@ -95,7 +95,7 @@ Napi::Value Orthonormalize(const Napi::CallbackInfo& info) {
   Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
   View a = tensorArg(info[0], "orthonormalize A", kp);
   if (a.rows < a.cols) throwJs(info.Env(), ErrorCode::Shape, "orthonormalize: needs rows >= cols, got " + a.shapeStr());
-  Backend& be = backendOf({a});
+  Backend& be = backendOf(info.Env(), {a});
   return runOp(info.Env(), async, be, [&be, a] { be.orthonormalize(a); }, std::move(keep));
 }
 

@@ -13,6 +13,9 @@ Napi::Value LoraForward(const Napi::CallbackInfo& info);
 Napi::Value LoraBackward(const Napi::CallbackInfo& info);
 // tensor.cc
 Napi::Value Copy(const Napi::CallbackInfo& info);
+Napi::Value DeviceAlloc(const Napi::CallbackInfo& info);
+Napi::Value DeviceFree(const Napi::CallbackInfo& info);
+Napi::Value SetAllowTf32(const Napi::CallbackInfo& info);
 Napi::Value AllFinite(const Napi::CallbackInfo& info);
 Napi::Value Detach(const Napi::CallbackInfo& info);
 Napi::Value Backends(const Napi::CallbackInfo& info);

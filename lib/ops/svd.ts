@@ -44,7 +44,7 @@ function prepare(M: Tensor, o: SvdOptions) {
   const powerIters = intInRange(o.powerIters ?? 4, 'svd powerIters', 0, 100);
   const seed = intInRange(o.seed ?? 0, 'svd seed', 0, Number.MAX_SAFE_INTEGER);
   const dt = computeDType(M.dtype);
-  const res: SvdResult = { U: Tensor.zeros([m, k], dt), S: Tensor.zeros([k], dt), Vt: Tensor.zeros([k, n], dt) };
+  const res: SvdResult = { U: Tensor.zeros([m, k], dt, M.device), S: Tensor.zeros([k], dt, M.device), Vt: Tensor.zeros([k, n], dt, M.device) };
   return { res, randomized: method === 'randomized', oversample, powerIters, seed };
 }
 

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# GPU test suite, twice: plainly, then under compute-sanitizer's memcheck (out-of-bounds / misaligned device accesses,
+# leaks of device memory at exit). Run on the GPU machine; on a machine without CUDA the suites skip and say why.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+node scripts/ensure-built.js
+node --expose-gc node_modules/.bin/jest --verbose test/gpu
+SAN="${COMPUTE_SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}"
+if [ ! -x "$SAN" ]; then
+  echo "compute-sanitizer not found (set COMPUTE_SANITIZER): memcheck pass skipped" >&2
+  exit 1
+fi
+# --runInBand keeps every test in this one process, so the sanitizer sees all kernels; the finalizer test allocates
+# twice the GPU and is slow under the sanitizer, so it is left out of this pass.
+"$SAN" --tool memcheck --error-exitcode 99 --target-processes all \
+  node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu -t '^(?!.*finalizer)'
