@@ -24,6 +24,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
       {"deviceFree", DeviceFree},
       {"setAllowTf32", SetAllowTf32},
       {"allFinite", AllFinite},
+      {"fillGaussian", FillGaussian},
       {"detach", Detach},
       {"backends", Backends},
       {"noop", Noop},

@@ -25,6 +25,7 @@ export interface Native {
   deviceFree(handle: unknown): void;
   setAllowTf32(on: boolean): void;
   allFinite(a: unknown): boolean;
+  fillGaussian(a: unknown, seed: number): void;
   detach(buf: ArrayBuffer): void;
   backends(): NativeBackendInfo[];
   noop(): void;

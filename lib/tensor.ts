@@ -7,7 +7,9 @@ import { native } from './native';
 import {
   DType, Storage, allocStorage, assertDType, bytesPerElement, storageDType, tagOf, viewStorage,
 } from './dtype';
-import { LoraBackendError, LoraDTypeError, LoraDisposedError, LoraLayoutError, LoraShapeError } from './errors';
+import {
+  LoraBackendError, LoraDTypeError, LoraDisposedError, LoraLayoutError, LoraShapeError, LoraValueError,
+} from './errors';
 
 export type Device = 'cpu' | 'cuda';
 export type Shape = readonly number[];
@@ -133,6 +135,17 @@ export class Tensor {
     if (device === 'cuda') return new Tensor(null, dims, dtype, true, native.deviceAlloc(dtype, dims));
     if (device !== 'cpu') throw new LoraBackendError(`Tensor.zeros: unknown device '${String(device)}' (expected cpu or cuda)`);
     return new Tensor(allocStorage(dtype, shapeSize(dims)), dims, dtype, true);
+  }
+
+  /**
+   * Standard normal values from the library's counter-based generator: element i depends only on (seed, i), so
+   * the CPU and the GPU (and the benchmark's PyTorch port, scripts/bench_gpu_torch.py) draw the same matrix.
+   */
+  static randn(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu', seed = 0): Tensor {
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Tensor.randn: seed must be a non-negative safe integer, got ${String(seed)}`);
+    const t = Tensor.zeros(shape, dtype, device);
+    native.fillGaussian(t, seed);
+    return t;
   }
 
   /** The host storage. Throws LoraDisposedError after dispose(), LoraBackendError on a device tensor. */

@@ -17,6 +17,7 @@ Napi::Value DeviceAlloc(const Napi::CallbackInfo& info);
 Napi::Value DeviceFree(const Napi::CallbackInfo& info);
 Napi::Value SetAllowTf32(const Napi::CallbackInfo& info);
 Napi::Value AllFinite(const Napi::CallbackInfo& info);
+Napi::Value FillGaussian(const Napi::CallbackInfo& info);
 Napi::Value Detach(const Napi::CallbackInfo& info);
 Napi::Value Backends(const Napi::CallbackInfo& info);
 Napi::Value Noop(const Napi::CallbackInfo& info);

@@ -64,6 +64,14 @@ Napi::Value SetAllowTf32(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// fillGaussian(t, seed): t ← N(0, 1) from core/rng.h's counter-based generator (same values on every backend).
+Napi::Value FillGaussian(const Napi::CallbackInfo& info) {
+  View a = tensorArg(info[0], "fillGaussian", nullptr);
+  const double seed = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
+  Backend& be = backendOf(info.Env(), {a});
+  return runOp(info.Env(), false, be, [&be, a, seed] { be.fillGaussian(a, uint64_t(seed)); }, {});
+}
+
 Napi::Value AllFinite(const Napi::CallbackInfo& info) {
   View a = tensorArg(info[0], "allFinite", nullptr);
   Backend& be = backendOf(info.Env(), {a});

@@ -94,3 +94,12 @@ function totalGpuBytes(): number {
   const m = /([\d.]+) GiB/.exec(cudaInfo.details);
   return (m ? Number(m[1]) : 80) * 2 ** 30;
 }
+
+describeGpu('CUDA Tensor.randn', () => {
+  test('the GPU draws the CPU matrix (f64 to libm rounding, f32 after rounding)', () => {
+    const cpu = Tensor.randn([300, 77], 'f64', 'cpu', 11).toFloat64(), g = Tensor.randn([300, 77], 'f64', 'cuda', 11).toFloat64();
+    let worst = 0;
+    for (let i = 0; i < cpu.length; i++) worst = Math.max(worst, Math.abs(g[i] - cpu[i]));
+    expect(worst).toBeLessThan(1e-12); // device log/cos differ from glibc by a few ulp at most
+  });
+});
