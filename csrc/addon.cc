@@ -16,6 +16,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
       {"matmul", Matmul},
       {"gradAccumulate", GradAccumulate},
       {"svd", Svd},
+      {"svdBatched", SvdBatched},
       {"orthonormalize", Orthonormalize},
       {"loraForward", LoraForward},
       {"loraBackward", LoraBackward},

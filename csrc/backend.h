@@ -29,6 +29,11 @@ struct SvdOptions {
   uint64_t seed = 0;
 };
 
+// One matrix of a batched SVD: m (not modified) → u, s, vt with k = u.cols.
+struct SvdJob {
+  View m, u, s, vt;
+};
+
 struct AdamWParams { double lr; double beta1; double beta2; double eps; double weightDecay; int64_t step; };
 
 struct BackendInfo {
@@ -83,6 +88,9 @@ class Backend {
   virtual void gradAccumulate(const View& g, const View& dy, const View& x, double scale);
   virtual void svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
   virtual void randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
+  // Many SVDs at once (an init touches hundreds of modules); job i uses seed opt.seed + i and k = its u.cols.
+  // Default: one after another. CUDA overlaps them on several streams.
+  virtual void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt);
   // y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ; h (T×r, optional) receives x·Aᵀ for the backward pass.
   virtual void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
                            const View& h);

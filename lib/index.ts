@@ -8,7 +8,7 @@ export { matmul, matmulAsync } from './ops/matmul';
 export type { MatmulOptions } from './ops/matmul';
 export { gradAccumulate, gradAccumulateAsync } from './ops/grad';
 export type { GradAccumulateOptions } from './ops/grad';
-export { svd, svdAsync, orthonormalize } from './ops/svd';
+export { svd, svdAsync, svdBatched, svdBatchedAsync, orthonormalize } from './ops/svd';
 export type { SvdOptions, SvdResult, SvdMethod } from './ops/svd';
 export { loraForward, loraForwardAsync, loraBackward, loraBackwardAsync } from './ops/lora';
 export type { LoraForwardOptions, LoraForwardResult, LoraBackwardOptions, LoraBackwardResult } from './ops/lora';

@@ -10,7 +10,7 @@ const path = require('path');
 
 const root = path.join(__dirname, '..');
 const L = require(path.join(root, 'dist'));
-const { Tensor, matmul, loraForward, gradAccumulate, svd } = L;
+const { Tensor, matmul, loraForward, gradAccumulate, svd, svdBatched } = L;
 
 const quick = process.argv.includes('--quick');
 const ITERS = quick ? 5 : 20;
@@ -158,17 +158,16 @@ const out = { device: cuda.deviceName, details: cuda.details, quick, lora: [], g
     for (let j = 0; j < r; j++) pa[j * 2 * r + j] = 1;
     const Pa = Tensor.from(pa, [r, 2 * r]).toDevice();
     const init = () => {
-      const res = [];
-      for (let i = 0; i < mods.length; i++) {
-        const { U, S, Vt } = svd(G[i], { method: 'randomized', k: 2 * r, oversample: 2 * r, powerIters: 4, seed: i });
+      // all modules' randomized SVDs in one batched call (several streams), then the A/B/offset GEMMs
+      const svds = svdBatched(G, { method: 'randomized', k: 2 * r, oversample: 2 * r, powerIters: 4, seed: 0 });
+      return svds.map(({ U, S, Vt }, i) => {
         const sv = S.toFloat64(), pb = new Float32Array(2 * r * r);
         for (let j = 0; j < r; j++) pb[(r + j) * r + j] = sv[r + j];
         const Pb = Tensor.from(pb, [2 * r, r]).toDevice();
         const A = matmul(Pa, Vt), B = matmul(U, Pb);
         matmul(B, A, { out: W[i], alpha: -s, beta: 1 });
-        res.push({ U, Vt, A, B, Pb, S });
-      }
-      return res;
+        return { U, Vt, A, B, Pb, S };
+      });
     };
     const dispose = (res) => res.forEach((o) => Object.values(o).forEach((t) => t.dispose()));
     dispose(init()); // warm-up

@@ -7,6 +7,7 @@ namespace loraga::binding {
 Napi::Value Matmul(const Napi::CallbackInfo& info);
 Napi::Value GradAccumulate(const Napi::CallbackInfo& info);
 Napi::Value Svd(const Napi::CallbackInfo& info);
+Napi::Value SvdBatched(const Napi::CallbackInfo& info);
 Napi::Value Orthonormalize(const Napi::CallbackInfo& info);
 // lora.cc
 Napi::Value LoraForward(const Napi::CallbackInfo& info);

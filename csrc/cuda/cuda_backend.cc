@@ -107,6 +107,7 @@ CudaBackend* CudaBackend::create(std::string* why) {
     check(L.blas.setStream(be->blas_, be->stream_), "cublasSetStream");
     check(L.solver.create(&be->solver_), "cusolverDnCreate");
     check(L.solver.setStream(be->solver_, be->stream_), "cusolverDnSetStream");
+    be->lanes_.push_back({be->stream_, be->blas_, be->solver_});
     int bv = 0, smaj = 0, smin = 0, spat = 0;
     L.blas.getVersion(be->blas_, &bv);
     L.solver.getProperty(MAJOR_VERSION, &smaj);
@@ -144,7 +145,8 @@ void CudaBackend::synchronize() {
   check(cudaStreamSynchronize(stream_), "CUDA stream");
 }
 
-DeviceBuffer::DeviceBuffer(CudaBackend& be, DType dtype, int64_t rows, int64_t cols) : stream_(be.stream()) {
+DeviceBuffer::DeviceBuffer(CudaBackend& be, DType dtype, int64_t rows, int64_t cols)
+    : stream_(be.stream()), device_(be.deviceIndex()) {
   be.enter();
   view.dtype = dtype;
   view.rows = rows;
@@ -159,6 +161,7 @@ DeviceBuffer::DeviceBuffer(CudaBackend& be, DType dtype, int64_t rows, int64_t c
 
 void DeviceBuffer::release() {
   if (!view.data) return;
+  cudaSetDevice(device_);  // finalizers run on the main thread, which may never have picked our device
   cudaFreeAsync(view.data, stream_);  // errors ignored: this also runs from finalizers at process exit
   view.data = nullptr;
 }

@@ -34,9 +34,11 @@ class CudaBackend final : public Backend {
   void sgdStep(const View& p, const View& g, const View& buf, double lr, double momentum, double wd) override;
   void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
                    const View& h) override;
+  void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;  // batched.cc
 
   // Helpers shared by the .cc files of this backend.
   cudaStream_t stream() const { return stream_; }
+  int deviceIndex() const { return device_; }
   const Libs& libs() const { return libs_; }
   cublasHandle_t blas() const { return blas_; }
   cusolverDnHandle_t solver() const { return solver_; }
@@ -44,10 +46,25 @@ class CudaBackend final : public Backend {
   View asDtype(const View& v, DType t, BufferPtr* hold);  // v itself, or a converted device copy held in *hold
   // dst(rows×cols, row-major) = src(cols×rows, row-major)ᵀ, f32/f64 only (cublas geam).
   void transpose(const View& src, const View& dst);
-  int readInfo(const int* dInfo);          // synchronises and returns a cuSOLVER devInfo
+  // A cuSOLVER devInfo: synchronises and returns it, or, inside svdBatched, logs it for one check at the end
+  // (returning 0) so the host never waits on a single stream mid-batch.
+  int readInfo(const int* dInfo);
 
  private:
+  // A stream with its own cuBLAS and cuSOLVER handles. Lane 0 is the backend's stream; svdBatched adds more and
+  // points stream_/blas_/solver_ at one lane at a time.
+  struct Lane {
+    cudaStream_t stream;
+    cublasHandle_t blas;
+    cusolverDnHandle_t solver;
+  };
+  void ensureLanes(size_t n);
+  void useLane(size_t i);
+
   CudaBackend() = default;
+  std::vector<Lane> lanes_;
+  int* infoLog_ = nullptr;
+  int64_t infoCap_ = 0, infoCount_ = 0;
   Libs libs_;
   int device_ = 0;
   cudaStream_t stream_ = nullptr;
@@ -67,6 +84,7 @@ class DeviceBuffer final : public Buffer {
 
  private:
   cudaStream_t stream_;
+  int device_;
 };
 
 }  // namespace loraga::cuda

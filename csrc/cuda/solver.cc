@@ -128,6 +128,10 @@ template <class T> void solveTyped(CudaBackend& be, const View& a, const View& b
 }  // namespace
 
 int CudaBackend::readInfo(const int* dInfo) {
+  if (infoLog_ && infoCount_ < infoCap_) {
+    check(cudaMemcpyAsync(infoLog_ + infoCount_++, dInfo, sizeof(int), cudaMemcpyDeviceToDevice, stream_), "info log");
+    return 0;
+  }
   int h = 0;
   check(cudaMemcpyAsync(&h, dInfo, sizeof h, cudaMemcpyDeviceToHost, stream_), "cuSOLVER info");
   check(cudaStreamSynchronize(stream_), "cuSOLVER");

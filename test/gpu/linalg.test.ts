@@ -1,6 +1,6 @@
 // matmul, gradAccumulate, SVD and QR on the CUDA backend against float64 references and the CPU backend.
 import {
-  DType, Tensor, gradAccumulate, gradAccumulateAsync, matmul, orthonormalize, setAllowTf32, svd, svdAsync,
+  DType, Tensor, gradAccumulate, gradAccumulateAsync, matmul, orthonormalize, setAllowTf32, svd, svdAsync, svdBatched,
 } from '../../lib';
 import { randTensor, refMatmul, relErr, withSpectrum } from '../helpers/ref';
 import { describeGpu } from './cuda';
@@ -117,5 +117,18 @@ describeGpu('CUDA orthonormalize (thin QR)', () => {
     expect(relErr(qtq, qtq.map((_, i) => (Math.floor(i / n) === i % n ? 1 : 0)))).toBeLessThan(tol);
     const proj = refMatmul(Q, m, n, refMatmul(Q, m, n, A.v, m, n, true, false), n, n); // Q·Qᵀ·A = A
     expect(relErr(proj, A.v)).toBeLessThan(tol * 10);
+  });
+});
+
+describeGpu('CUDA svdBatched (several streams)', () => {
+  test.each(['exact', 'randomized'] as const)('%s: each result matches the CPU result for the same seed', (method) => {
+    const specs: [number, number][] = [[90, 60], [60, 90], [120, 40], [40, 40], [80, 70], [70, 80]];
+    const Ms = specs.map(([m, n], i) => Tensor.fromFloat64(withSpectrum(m, n, Array.from({ length: Math.min(m, n) }, (_, j) => 5 / (j + 1)), 70 + i), [m, n], 'f32'));
+    const g = svdBatched(Ms.map((M) => M.toDevice()), { k: 5, method, seed: 4 });
+    const c = svdBatched(Ms, { k: 5, method, seed: 4 });
+    g.forEach((r, i) => {
+      expect(r.S.device).toBe('cuda');
+      expect(relErr(r.S.toFloat64(), c[i].S.toFloat64())).toBeLessThan(1e-4); // f32, same Gaussian draw
+    });
   });
 });
