@@ -55,6 +55,9 @@ class Backend {
 
   // ---- primitives -------------------------------------------------------------------------------------------
   virtual BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) = 0;
+  // Memory handed to JS as a tensor: called without the backend lock, it must not depend on the state of an op in
+  // flight (CUDA: allocated on the backend's main stream, not on whichever stream an op is using).
+  virtual BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) { return alloc(dtype, rows, cols); }
   // dst = src, converting dtype (same shape).
   virtual void copy(const View& src, const View& dst) = 0;
   // c = alpha·op(a)·op(b) + beta·c. Any storage dtypes; computed in f64 when c is f64, else f32.

@@ -29,7 +29,7 @@ Napi::Value DeviceAlloc(const Napi::CallbackInfo& info) {
   BufferPtr buf;
   try {
     Backend& be = backendFor(Device::Cuda);
-    buf = be.alloc(v.dtype, v.rows, v.cols);
+    buf = be.allocTensor(v.dtype, v.rows, v.cols);
   } catch (const Error& e) {
     throwJs(env, e.code, e.what());
   }

@@ -90,6 +90,7 @@ CudaBackend* CudaBackend::create(std::string* why) {
       return nullptr;
     }
     check(cudaStreamCreateWithFlags(&be->stream_, cudaStreamNonBlocking), "cudaStreamCreate");
+    be->mainStream_ = be->stream_;
     // Keep freed scratch cached in the device's pool (as PyTorch's caching allocator does): an init allocates and
     // frees per module, and returning memory to the driver at every synchronisation would dominate.
     cudaMemPool_t pool;
@@ -142,11 +143,11 @@ void CudaBackend::enter() { check(cudaSetDevice(device_), "cudaSetDevice"); }
 
 void CudaBackend::synchronize() {
   enter();
-  check(cudaStreamSynchronize(stream_), "CUDA stream");
+  check(cudaStreamSynchronize(mainStream_), "CUDA stream");  // svdBatched joins its lanes into it
 }
 
-DeviceBuffer::DeviceBuffer(CudaBackend& be, DType dtype, int64_t rows, int64_t cols)
-    : stream_(be.stream()), device_(be.deviceIndex()) {
+DeviceBuffer::DeviceBuffer(CudaBackend& be, cudaStream_t stream, DType dtype, int64_t rows, int64_t cols)
+    : stream_(stream), device_(be.deviceIndex()) {
   be.enter();
   view.dtype = dtype;
   view.rows = rows;
@@ -167,7 +168,11 @@ void DeviceBuffer::release() {
 }
 
 BufferPtr CudaBackend::alloc(DType dtype, int64_t rows, int64_t cols) {
-  return std::make_unique<DeviceBuffer>(*this, dtype, rows, cols);
+  return std::make_unique<DeviceBuffer>(*this, stream_, dtype, rows, cols);
+}
+
+BufferPtr CudaBackend::allocTensor(DType dtype, int64_t rows, int64_t cols) {
+  return std::make_unique<DeviceBuffer>(*this, mainStream_, dtype, rows, cols);
 }
 
 View CudaBackend::asDtype(const View& v, DType t, BufferPtr* hold) {

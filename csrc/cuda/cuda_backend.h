@@ -22,7 +22,8 @@ class CudaBackend final : public Backend {
   void synchronize() override;
   void setAllowTf32(bool on) override { tf32_ = on; }
 
-  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;
+  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;  // on the current stream (scratch)
+  BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) override;  // on the main stream
   void copy(const View& src, const View& dst) override;  // either side may be host memory
   void gemm(bool ta, bool tb, double alpha, const View& a, const View& b, double beta, const View& c) override;
   void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // solver.cc
@@ -63,6 +64,7 @@ class CudaBackend final : public Backend {
 
   CudaBackend() = default;
   std::vector<Lane> lanes_;
+  cudaStream_t mainStream_ = nullptr;  // lanes_[0].stream, readable without the lock
   int* infoLog_ = nullptr;
   int64_t infoCap_ = 0, infoCount_ = 0;
   Libs libs_;
@@ -78,7 +80,7 @@ class CudaBackend final : public Backend {
 // the kernels that use it are queued.
 class DeviceBuffer final : public Buffer {
  public:
-  DeviceBuffer(CudaBackend& be, DType dtype, int64_t rows, int64_t cols);
+  DeviceBuffer(CudaBackend& be, cudaStream_t stream, DType dtype, int64_t rows, int64_t cols);
   ~DeviceBuffer() override { release(); }
   void release() override;
 
