@@ -4,13 +4,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/ensure-built.js
-node --expose-gc node_modules/.bin/jest --verbose test/gpu
+node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu
 SAN="${COMPUTE_SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}"
 if [ ! -x "$SAN" ]; then
   echo "compute-sanitizer not found (set COMPUTE_SANITIZER): memcheck pass skipped" >&2
   exit 1
 fi
 # --runInBand keeps every test in this one process, so the sanitizer sees all kernels; the finalizer test allocates
-# twice the GPU and is slow under the sanitizer, so it is left out of this pass.
+# 1.5× the GPU and is slow under the sanitizer, so it is left out of this pass.
 "$SAN" --tool memcheck --error-exitcode 99 --target-processes all \
   node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu -t '^(?!.*finalizer)'

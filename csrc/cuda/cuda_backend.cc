@@ -91,11 +91,12 @@ CudaBackend* CudaBackend::create(std::string* why) {
     }
     check(cudaStreamCreateWithFlags(&be->stream_, cudaStreamNonBlocking), "cudaStreamCreate");
     be->mainStream_ = be->stream_;
-    // Keep freed scratch cached in the device's pool (as PyTorch's caching allocator does): an init allocates and
-    // frees per module, and returning memory to the driver at every synchronisation would dominate.
+    // Keep up to 4 GiB of freed memory cached in the device's pool (an init allocates and frees scratch per module,
+    // and returning it to the driver at every synchronisation would dominate), but not more: other processes on
+    // the same GPU (parallel test workers, a PyTorch benchmark) need the rest.
     cudaMemPool_t pool;
     if (cudaDeviceGetDefaultMemPool(&pool, be->device_) == cudaSuccess) {
-      uint64_t keep = UINT64_MAX;
+      uint64_t keep = uint64_t(4) << 30;
       cudaMemPoolSetAttribute(pool, cudaMemPoolAttrReleaseThreshold, &keep);
     }
     // A launch proves this binary has code for the device (sm_90 SASS + compute_90 PTX by default).
@@ -155,7 +156,16 @@ DeviceBuffer::DeviceBuffer(CudaBackend& be, cudaStream_t stream, DType dtype, in
   view.device = Device::Cuda;
   const size_t bytes = std::max<size_t>(view.bytes(), 256);  // never a null pointer, even for empty shapes
   void* p = nullptr;
-  check(cudaMallocAsync(&p, bytes, stream_), "cudaMallocAsync");
+  cudaError_t e = cudaMallocAsync(&p, bytes, stream_);
+  if (e == cudaErrorMemoryAllocation) {
+    // Memory freed on a stream becomes reusable once the stream gets there: wait, hand the cache back, retry once.
+    cudaGetLastError();
+    cudaStreamSynchronize(stream_);
+    cudaMemPool_t pool;
+    if (cudaDeviceGetDefaultMemPool(&pool, device_) == cudaSuccess) cudaMemPoolTrimTo(pool, 0);
+    e = cudaMallocAsync(&p, bytes, stream_);
+  }
+  check(e, ("cudaMallocAsync of " + std::to_string(bytes) + " bytes").c_str());
   view.data = p;
   check(cudaMemsetAsync(p, 0, bytes, stream_), "cudaMemsetAsync");  // fresh buffers are zero, as on the CPU
 }
