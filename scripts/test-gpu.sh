@@ -10,7 +10,9 @@ if [ ! -x "$SAN" ]; then
   echo "compute-sanitizer not found (set COMPUTE_SANITIZER): memcheck pass skipped" >&2
   exit 1
 fi
-# --runInBand keeps every test in this one process, so the sanitizer sees all kernels; the finalizer test allocates
-# 1.5× the GPU and is slow under the sanitizer, so it is left out of this pass.
-"$SAN" --tool memcheck --error-exitcode 99 --target-processes all \
-  node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu -t '^(?!.*finalizer)'
+# --runInBand keeps every test in this one process, so the sanitizer sees all kernels. Left out of this pass: the
+# finalizer test (allocates 1.5× the GPU, slow under the sanitizer) and the out-of-memory test (its failing
+# cudaMallocAsync is the point). API errors are not reported here: the library checks every status itself and the
+# plain run above already holds it to that; memcheck is for device memory accesses and leaks.
+"$SAN" --tool memcheck --report-api-errors no --error-exitcode 99 --target-processes all \
+  node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu -t '^(?!.*(finalizer|larger than the GPU))'

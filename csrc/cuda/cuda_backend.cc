@@ -86,6 +86,7 @@ CudaBackend* CudaBackend::create(std::string* why) {
     check(cudaSetDevice(be->device_), "cudaSetDevice");
     check(cudaGetDeviceProperties(&prop, be->device_), "cudaGetDeviceProperties");
     if (!loadLibs(&be->libs_, why)) {
+      *why += std::string(" (GPU ") + prop.name + ", driver CUDA " + versionStr(drv) + ")";
       delete be;
       return nullptr;
     }

@@ -1,6 +1,6 @@
 // Device tensors on the CUDA backend: copies, conversions, lifetime, errors. Runs only where CUDA is usable.
 import {
-  DType, LoraBackendError, LoraDisposedError, LoraOutOfMemoryError, Tensor, matmul,
+  DType, LoraBackendError, LoraDisposedError, LoraOutOfMemoryError, LoraValueError, Tensor, matmul,
 } from '../../lib';
 import { randTensor } from '../helpers/ref';
 import { cudaInfo, describeGpu } from './cuda';
@@ -67,6 +67,11 @@ describeGpu('CUDA device tensors', () => {
   test('mixing host and device tensors in one op is a LoraBackendError', () => {
     const a = randTensor([4, 4], 4).t.toDevice(), b = randTensor([4, 4], 5).t;
     expect(() => matmul(a, b)).toThrow(LoraBackendError);
+  });
+
+  test('an output that is also an input (same device memory) is a LoraValueError', () => {
+    const a = randTensor([4, 4], 6).t.toDevice();
+    expect(() => matmul(a, a, { out: a })).toThrow(LoraValueError);
   });
 
   test('isFinite() scans on the device', () => {
