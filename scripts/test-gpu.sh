@@ -4,7 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 node scripts/ensure-built.js
-node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu
+if [ -z "${MEMCHECK_ONLY:-}" ]; then  # MEMCHECK_ONLY=1: the plain pass already ran
+  node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu
+fi
 SAN="${COMPUTE_SANITIZER:-$(command -v compute-sanitizer || echo /usr/local/cuda/bin/compute-sanitizer)}"
 if [ ! -x "$SAN" ]; then
   echo "compute-sanitizer not found (set COMPUTE_SANITIZER): memcheck pass skipped" >&2
