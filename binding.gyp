@@ -1,4 +1,7 @@
 {
+  "variables": {
+    "loraga_static_blas%": "<!(node -p \"process.env.LORAGA_STATIC_BLAS === '1' ? 1 : 0\")"
+  },
   "targets": [
     {
       "target_name": "loraga",
@@ -9,11 +12,14 @@
         "csrc/binding/args.cc",
         "csrc/binding/linalg.cc",
         "csrc/binding/lora.cc",
+        "csrc/binding/optim.cc",
         "csrc/binding/tensor.cc",
         "csrc/cpu/cpu_backend.cc",
         "csrc/cpu/convert.cc",
         "csrc/cpu/gemm.cc",
+        "csrc/cpu/optim.cc",
         "csrc/cpu/qr.cc",
+        "csrc/cpu/solve.cc",
         "csrc/cpu/svd.cc",
         "csrc/cuda/cuda_backend_stub.cc"
       ],
@@ -27,7 +33,15 @@
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],
-      "libraries": ["-lopenblas"]
+      "conditions": [
+        ["loraga_static_blas==1", {
+          "sources": ["csrc/static/gfortran_shim.cc"],
+          "libraries": ["-l:libopenblas.a", "-lpthread", "-lm"],
+          "ldflags": ["-Wl,--exclude-libs,ALL"]
+        }, {
+          "libraries": ["-lopenblas"]
+        }]
+      ]
     }
   ]
 }

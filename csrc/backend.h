@@ -34,6 +34,7 @@ struct SvdJob {
   View m, u, s, vt;
 };
 
+// Hyper-parameters of one fused AdamW step (see Backend::adamwStep).
 struct AdamWParams { double lr; double beta1; double beta2; double eps; double weightDecay; int64_t step; };
 
 struct BackendInfo {
@@ -71,20 +72,19 @@ class Backend {
   virtual void fillGaussian(const View& a, uint64_t seed) = 0;
   // True when every element is finite.
   virtual bool allFinite(const View& a) = 0;
+  // Fused AdamW (decoupled weight decay, bias correction with `step` ≥ 1): p, m, v are f32 (or all f64), same shape;
+  // g any dtype (widened). p ← p − lr·(m̂/(√v̂ + eps) + wd·p).
+  virtual void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) = 0;
+  // SGD with optional momentum (buf empty ⇒ none) and weight decay: buf ← μ·buf + (g + wd·p); p ← p − lr·buf.
+  virtual void sgdStep(const View& p, const View& g, const View& buf, double lr, double momentum, double weightDecay) = 0;
+  // Solve a·x = b for square a (n×n) by LU with partial pivoting (LAPACK gesv); b (n×m) ← x; a is overwritten.
+  virtual void solve(const View& a, const View& b) = 0;
 
   // Waits until all work queued by this backend is done and reports asynchronous failures (the binding calls it
   // at the end of every op, so a Promise resolves only when a GPU stream has finished). No-op on the CPU.
   virtual void synchronize() {}
   // GEMMs on f32 inputs may use TF32 tensor cores (opt-in; ignored where there are none).
   virtual void setAllowTf32(bool) {}
-
-  // ---- optimizer and solver primitives (default: not implemented on this backend) ---------------------------
-  // p ← p − lr·(m̂/(√v̂+eps) + wd·p), bias-corrected with step ≥ 1; g any dtype
-  virtual void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp);
-  // buf ← μ·buf + (g + wd·p); p ← p − lr·buf (buf empty ⇒ no momentum)
-  virtual void sgdStep(const View& p, const View& g, const View& buf, double lr, double momentum, double weightDecay);
-  // a·x = b, a n×n (LU, partial pivoting), b n×m ← x, a overwritten
-  virtual void solve(const View& a, const View& b);
 
   // ---- composites (defaults in composite.cc) ---------------------------------------------------------------
   // g += scale·dyᵀ·x, g in f32/f64, dy/x any dtype: the one-step gradient of a Linear layer.

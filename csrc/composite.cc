@@ -5,16 +5,6 @@
 
 namespace loraga {
 
-void Backend::adamwStep(const View&, const View&, const View&, const View&, const AdamWParams&) {
-  fail(ErrorCode::Backend, std::string("adamwStep not implemented on this backend (") + name() + ")");
-}
-void Backend::sgdStep(const View&, const View&, const View&, double, double, double) {
-  fail(ErrorCode::Backend, std::string("sgdStep not implemented on this backend (") + name() + ")");
-}
-void Backend::solve(const View&, const View&) {
-  fail(ErrorCode::Backend, std::string("solve not implemented on this backend (") + name() + ")");
-}
-
 void Backend::gradAccumulate(const View& g, const View& dy, const View& x, double scale) {
   // fp32 (or f64) accumulation: gemm computes in the dtype of g, converting bf16/f16 inputs on the way in.
   gemm(true, false, scale, dy, x, 1.0, g);

@@ -20,6 +20,10 @@ export interface Native {
   loraForward(x: unknown, w: unknown, a: unknown, b: unknown, s: number, y: unknown, h: unknown, async: boolean): any;
   loraBackward(dy: unknown, x: unknown, w: unknown, a: unknown, b: unknown, s: number, h: unknown, dx: unknown,
                da: unknown, db: unknown, async: boolean): any;
+  adamwStep(p: unknown, g: unknown, m: unknown, v: unknown, lr: number, beta1: number, beta2: number, eps: number,
+            weightDecay: number, step: number, async: boolean): any;
+  sgdStep(p: unknown, g: unknown, buf: unknown, lr: number, momentum: number, weightDecay: number, async: boolean): any;
+  solve(a: unknown, b: unknown, async: boolean): any;
   copy(src: unknown, dst: unknown, async?: boolean): any;
   deviceAlloc(dtype: string, shape: readonly number[]): unknown;
   deviceFree(handle: unknown): void;
@@ -32,14 +36,18 @@ export interface Native {
   [extra: string]: any;
 }
 
-function load(): Native {
-  // node-gyp-build looks in prebuilds/<platform>-<arch>/ first, then build/Release.
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const nodeGypBuild = require('node-gyp-build');
-  const root = path.join(__dirname, '..');
+/** The file the addon was loaded from: $LORAGA_BINARY, else what node-gyp-build picks (a local build in
+ *  build/Release when there is one, else the matching prebuilds/<platform>-<arch>/ binary). */
+export function nativeBinaryPath(): string {
   const override = process.env.LORAGA_BINARY;
+  if (override) return path.resolve(override);
   // eslint-disable-next-line @typescript-eslint/no-var-requires
-  const binding: Native = override ? require(path.resolve(override)) : nodeGypBuild(root);
+  return require('node-gyp-build').path(path.join(__dirname, '..')) as string;
+}
+
+function load(): Native {
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  const binding: Native = require(nativeBinaryPath());
   binding.init(errors);
   return binding;
 }

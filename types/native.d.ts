@@ -12,6 +12,9 @@ export interface Native {
     orthonormalize(a: unknown, async: boolean): any;
     loraForward(x: unknown, w: unknown, a: unknown, b: unknown, s: number, y: unknown, h: unknown, async: boolean): any;
     loraBackward(dy: unknown, x: unknown, w: unknown, a: unknown, b: unknown, s: number, h: unknown, dx: unknown, da: unknown, db: unknown, async: boolean): any;
+    adamwStep(p: unknown, g: unknown, m: unknown, v: unknown, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number, async: boolean): any;
+    sgdStep(p: unknown, g: unknown, buf: unknown, lr: number, momentum: number, weightDecay: number, async: boolean): any;
+    solve(a: unknown, b: unknown, async: boolean): any;
     copy(src: unknown, dst: unknown, async?: boolean): any;
     deviceAlloc(dtype: string, shape: readonly number[]): unknown;
     deviceFree(handle: unknown): void;
@@ -23,4 +26,7 @@ export interface Native {
     noop(): void;
     [extra: string]: any;
 }
+/** The file the addon was loaded from: $LORAGA_BINARY, else what node-gyp-build picks (a local build in
+ *  build/Release when there is one, else the matching prebuilds/<platform>-<arch>/ binary). */
+export declare function nativeBinaryPath(): string;
 export declare const native: Native;

@@ -12,6 +12,10 @@ Napi::Value Orthonormalize(const Napi::CallbackInfo& info);
 // lora.cc
 Napi::Value LoraForward(const Napi::CallbackInfo& info);
 Napi::Value LoraBackward(const Napi::CallbackInfo& info);
+// optim.cc
+Napi::Value AdamwStep(const Napi::CallbackInfo& info);
+Napi::Value SgdStep(const Napi::CallbackInfo& info);
+Napi::Value Solve(const Napi::CallbackInfo& info);
 // tensor.cc
 Napi::Value Copy(const Napi::CallbackInfo& info);
 Napi::Value DeviceAlloc(const Napi::CallbackInfo& info);

@@ -17,6 +17,11 @@ class CpuBackend final : public Backend {
   void orthonormalize(const View& a) override;                                 // qr.cc
   void fillGaussian(const View& a, uint64_t seed) override;                    // convert.cc
   bool allFinite(const View& a) override;                                      // convert.cc
+  void adamwStep(const View& p, const View& g, const View& m, const View& v,
+                 const AdamWParams& hp) override;                              // optim.cc
+  void sgdStep(const View& p, const View& g, const View& buf, double lr, double momentum,
+               double weightDecay) override;                                   // optim.cc
+  void solve(const View& a, const View& b) override;                           // solve.cc
 };
 
 // Host scratch: calloc'd so fresh buffers are zero; allocation failure is a typed OOM error, never a crash.

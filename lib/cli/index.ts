@@ -8,6 +8,8 @@ import { Command, parseFlags } from './args';
 
 const COMMANDS: Record<string, () => Command> = {
   // Filled by lib/cli/<name>.ts modules, e.g. init: () => require('./init').command
+  init: () => require('./init').command,
+  doctor: () => require('./doctor').command,
 };
 
 export function registerCommand(name: string, load: () => Command): void {

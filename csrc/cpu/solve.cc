@@ -1,0 +1,47 @@
+// a·x = b by LU with partial pivoting (LAPACK gesv). LAPACK is column-major and our views are row-major: row-major
+// a read column-major is aᵀ, so we transpose a in place (square) and b into a column-major scratch, solve, and
+// transpose the solution back into b. Copies are n² + n·m elements: negligible next to the O(n³) factorisation.
+#include <algorithm>
+#include <vector>
+#include "cpu_backend.h"
+#include "lapack.h"
+
+namespace loraga {
+
+namespace {
+template <class T>
+void solveTyped(const View& a, const View& b) {
+  const int64_t n = a.rows, m = b.cols;
+  T* ap = a.as<T>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i + 1; j < n; ++j) std::swap(ap[i * n + j], ap[j * n + i]);
+  std::vector<T> bc(size_t(n * m));  // column-major n×m
+  const T* bp = b.as<T>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) bc[size_t(j * n + i)] = bp[i * m + j];
+  std::vector<int> ipiv(size_t(std::max<int64_t>(n, 1)));
+  const int N = int(n), NRHS = int(m), LD = int(std::max<int64_t>(n, 1));
+  int info = 0;
+  lapack::gesv(&N, &NRHS, ap, &LD, ipiv.data(), bc.data(), &LD, &info);
+  if (info > 0)
+    fail(ErrorCode::Value, "solve: matrix " + a.shapeStr() + " is singular (U[" + std::to_string(info - 1) + ", " +
+                               std::to_string(info - 1) + "] = 0 in its LU factorisation)");
+  if (info < 0) fail(ErrorCode::Internal, "solve: gesv argument " + std::to_string(-info) + " is invalid");
+  T* out = b.as<T>();
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = 0; j < m; ++j) out[i * m + j] = bc[size_t(j * n + i)];
+}
+}  // namespace
+
+void CpuBackend::solve(const View& a, const View& b) {
+  if (a.rows != a.cols || b.rows != a.rows)
+    fail(ErrorCode::Shape, "solve: a " + a.shapeStr() + " must be square and b " + b.shapeStr() + " have as many rows");
+  if (a.dtype != b.dtype || (a.dtype != DType::F32 && a.dtype != DType::F64))
+    fail(ErrorCode::DType, std::string("solve: a and b must both be f32 or both f64, got ") + dtypeName(a.dtype) +
+                               " and " + dtypeName(b.dtype));
+  if (a.rows == 0 || b.cols == 0) return;
+  if (a.dtype == DType::F64) solveTyped<double>(a, b);
+  else solveTyped<float>(a, b);
+}
+
+}  // namespace loraga

@@ -1,0 +1,87 @@
+/** Pieces shared by the inits: option checks, the LoRA scaling s, row/column gathers, and the offset base W'. */
+import { DType, isDType } from '../dtype';
+import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
+import { matmul, matmulAsync } from '../ops/matmul';
+import { fmt, matrix } from '../ops/check';
+import { Tensor } from '../tensor';
+import { Plan, step } from './runner';
+
+export function posInt(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new LoraValueError(`${what}: expected a positive integer, got ${String(x)}`);
+  return x;
+}
+
+export function posNumber(x: unknown, what: string): number {
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new LoraValueError(`${what}: expected a positive finite number, got ${String(x)}`);
+  return x;
+}
+
+export function nonNegInt(x: unknown, what: string, dflt: number): number {
+  if (x === undefined) return dflt;
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw new LoraValueError(`${what}: expected a non-negative integer, got ${String(x)}`);
+  return x;
+}
+
+export function oneOf<T extends string>(x: unknown, allowed: readonly T[], what: string, dflt: T): T {
+  if (x === undefined) return dflt;
+  if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x))
+    throw new LoraValueError(`${what}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(x)}`);
+  return x as T;
+}
+
+export function outDType(x: unknown, dflt: DType, what: string): DType {
+  if (x === undefined) return dflt;
+  if (!isDType(x)) throw new LoraDTypeError(`${what}: unknown dtype ${JSON.stringify(x)}`);
+  return x;
+}
+
+/** PEFT's scaling: s = α/r, or α/√r with rsLoRA. */
+export function loraScaling(alpha: number, r: number, rsLora: boolean): number {
+  return rsLora ? alpha / Math.sqrt(r) : alpha / r;
+}
+
+/** A finite 2-D float weight/gradient. */
+export function finiteMatrix(t: unknown, what: string): Tensor {
+  const m = matrix(t, what);
+  if (m.size > 0 && !m.isFinite()) throw new LoraValueError(`${what}: ${fmt(m)} contains NaN or Inf`);
+  return m;
+}
+
+export function checkRank(r: number, out: number, inF: number, need: number, what: string): void {
+  if (need * r > Math.min(out, inF))
+    throw new LoraShapeError(`${what}: rank ${r} needs ${need}·r = ${need * r} singular directions, but a [${out}, ${inF}] matrix has only ${Math.min(out, inF)}`);
+}
+
+/** Rows `idx` of a row-major [rows, cols] matrix, each row times f·scale[i] (scale optional), as float64. */
+export function gatherRows(M: Tensor, idx: number[], f: number, scale?: ArrayLike<number>): Float64Array {
+  const cols = M.shape[1], d = M.data;
+  const out = new Float64Array(idx.length * cols);
+  idx.forEach((row, i) => {
+    const g = f * (scale ? scale[row] : 1);
+    for (let j = 0; j < cols; j++) out[i * cols + j] = d[row * cols + j] * g;
+  });
+  return out;
+}
+
+/** Columns `idx` of a row-major [rows, cols] matrix, column i times f·scale[idx[i]], as float64 [rows, idx.length]. */
+export function gatherCols(M: Tensor, idx: number[], f: number, scale?: ArrayLike<number>): Float64Array {
+  const [rows, cols] = M.shape, d = M.data, k = idx.length;
+  const out = new Float64Array(rows * k);
+  const g = idx.map((c) => f * (scale ? scale[c] : 1));
+  for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) out[i * k + j] = d[i * cols + idx[j]] * g[j];
+  return out;
+}
+
+/**
+ * W' = W − s·B·A, accumulated in fp32 (f64 for an f64 W) from A and B as stored (already in their output dtype,
+ * as PEFT does), then rounded once to W's dtype.
+ */
+export function* offsetBase(W: Tensor, A: Tensor, B: Tensor, s: number): Plan<Tensor> {
+  const acc = W.dtype === 'f64' ? W.clone() : W.to('f32');
+  const o = { alpha: -s, beta: 1, out: acc };
+  yield step(() => matmul(B, A, o), () => matmulAsync(B, A, o));
+  if (acc.dtype === W.dtype) return acc;
+  const out = acc.to(W.dtype);
+  acc.dispose();
+  return out;
+}

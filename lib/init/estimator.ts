@@ -1,0 +1,123 @@
+/**
+ * GradientEstimator: the one-step gradient G = (1/n) Σᵢ dYᵢᵀ·Xᵢ of each target Linear layer (W: [out, in]),
+ * streamed batch by batch and accumulated in fp32 — exactly the estimate PEFT's LoRA-GA preprocessing forms
+ * (mean over the batches of the weight gradient). A ready gradient can be supplied instead.
+ */
+import { LoraShapeError, LoraValueError } from '../errors';
+import { dims2, fmt, live } from '../ops/check';
+import { gradAccumulate, gradAccumulateAsync } from '../ops/grad';
+import { Tensor } from '../tensor';
+import { posInt } from './common';
+
+interface Slot {
+  out: number;
+  inF: number;
+  sum: Tensor | null;
+  batches: number;
+  ready: Tensor | null;
+  /** Async accumulations of one module run one after another (they write the same accumulator). */
+  chain: Promise<unknown>;
+}
+
+export class GradientEstimator {
+  private readonly slots = new Map<string, Slot>();
+  private readonly dtype: 'f32' | 'f64';
+
+  /** `dtype`: accumulator precision, f32 (default, as PEFT) or f64. */
+  constructor(options: { dtype?: 'f32' | 'f64' } = {}) {
+    this.dtype = options.dtype ?? 'f32';
+    if (this.dtype !== 'f32' && this.dtype !== 'f64') throw new LoraValueError(`GradientEstimator: dtype must be f32 or f64, got ${String(options.dtype)}`);
+  }
+
+  /** Registers a target module with its weight shape [out, in]. The accumulator is allocated on first use. */
+  register(name: string, out: number, inF: number): this {
+    if (typeof name !== 'string' || !name) throw new LoraValueError('GradientEstimator.register: name must be a non-empty string');
+    if (this.slots.has(name)) throw new LoraValueError(`GradientEstimator.register: '${name}' is already registered`);
+    this.slots.set(name, { out: posInt(out, `register '${name}' out`), inF: posInt(inF, `register '${name}' in`), sum: null, batches: 0, ready: null, chain: Promise.resolve() });
+    return this;
+  }
+
+  get modules(): string[] {
+    return [...this.slots.keys()];
+  }
+
+  shape(name: string): [number, number] {
+    const s = this.slot(name);
+    return [s.out, s.inF];
+  }
+
+  /** Batches accumulated so far for `name`. */
+  batches(name: string): number {
+    return this.slot(name).batches;
+  }
+
+  private slot(name: string): Slot {
+    const s = this.slots.get(name);
+    if (!s) throw new LoraValueError(`GradientEstimator: unknown module '${name}' (registered: ${this.modules.join(', ') || 'none'})`);
+    return s;
+  }
+
+  private prepare(name: string, X: Tensor, dY: Tensor): Slot {
+    const s = this.slot(name);
+    if (s.ready) throw new LoraValueError(`GradientEstimator: '${name}' was given a ready gradient; it cannot also accumulate batches`);
+    live(X, `accumulate '${name}' X`);
+    live(dY, `accumulate '${name}' dY`);
+    const [tx, inF] = dims2(X), [ty, out] = dims2(dY);
+    if (X.rank < 2 || dY.rank < 2 || inF !== s.inF || out !== s.out || tx !== ty)
+      throw new LoraShapeError(`GradientEstimator '${name}' (W [${s.out}, ${s.inF}]): X ${fmt(X)} must be [tokens, ${s.inF}] and dY ${fmt(dY)} [tokens, ${s.out}] with the same tokens`);
+    if (!s.sum) s.sum = Tensor.zeros([s.out, s.inF], this.dtype);
+    return s;
+  }
+
+  /** Adds one batch: X = the layer's input [tokens, in], dY = the gradient of its output [tokens, out]. */
+  accumulate(name: string, X: Tensor, dY: Tensor): this {
+    const s = this.prepare(name, X, dY);
+    gradAccumulate(s.sum!, dY, X);
+    s.batches++;
+    return this;
+  }
+
+  async accumulateAsync(name: string, X: Tensor, dY: Tensor): Promise<this> {
+    const s = this.prepare(name, X, dY);
+    s.batches++; // counted now so gradient() after awaiting every call sees them all
+    const run = s.chain.then(() => gradAccumulateAsync(s.sum!, dY, X));
+    s.chain = run.catch(() => undefined);
+    try {
+      await run;
+    } catch (e) {
+      s.batches--;
+      throw e;
+    }
+    return this;
+  }
+
+  /** Supplies a ready gradient G [out, in] (e.g. from a framework's autograd) instead of batches. */
+  setGradient(name: string, G: Tensor): this {
+    const s = this.slot(name);
+    live(G, `setGradient '${name}' G`);
+    if (G.rank !== 2 || G.shape[0] !== s.out || G.shape[1] !== s.inF)
+      throw new LoraShapeError(`GradientEstimator.setGradient '${name}': G ${fmt(G)} must be [${s.out}, ${s.inF}]`);
+    if (s.batches > 0) throw new LoraValueError(`GradientEstimator.setGradient '${name}': batches were already accumulated`);
+    s.ready = G;
+    return this;
+  }
+
+  /** The estimate G = (1/n)·Σ dYᵀ·X as a new tensor (or the ready gradient as given). */
+  gradient(name: string): Tensor {
+    const s = this.slot(name);
+    if (s.ready) return s.ready;
+    if (!s.sum || s.batches === 0) throw new LoraValueError(`GradientEstimator: no batches accumulated for '${name}'`);
+    const G = s.sum.clone();
+    const d = G.data, k = 1 / s.batches;
+    for (let i = 0; i < d.length; i++) d[i] *= k;
+    return G;
+  }
+
+  /** Frees a module's accumulator (after its adapter is initialised) to bound memory. */
+  release(name: string): void {
+    const s = this.slot(name);
+    s.sum?.dispose();
+    s.sum = null;
+    s.ready = null;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * LoRA-One init (Zhang, Liu & Chen 2025, "One-step full gradient could suffice for fine-tuning LLMs, provably and
+ * efficiently"; github.com/YuanheZ/LoRA-One). From the one-step gradient G of a Linear layer, take the SVD of −G =
+ * U·diag(S)·Vᵀ and set, in our layout (B [out, r], A [r, in]):
+ *   B₀ = U_r·diag(√S_r) / (√γ·c),   A₀ = diag(√S_r)·V_rᵀ / (√γ·c),   c = √σ₁ if `normalize` (the official code) else 1
+ * W is NOT offset: the adapted layer W + s·B₀·A₀ = W − (s/(γ·c²))·[G]_r is itself one best-rank-r gradient step on
+ * W with learning rate s/(γ·c²) ([G]_r = G's truncated SVD). The paper's README states it without the σ₁
+ * normalisation (lr s/γ); the official code's "LoRA-One" direction divides by √σ₁ — our default, `normalize: true`.
+ * The official runs use rsLoRA (s = α/√r), our default too.
+ */
+import { DType } from '../dtype';
+import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
+import { fmt } from '../ops/check';
+import { Tensor } from '../tensor';
+import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, nonNegInt, oneOf, outDType, posInt, posNumber } from './common';
+import { Plan, runAsync, runSync } from './runner';
+import { spectralReport, truncatedSvd } from './spectrum';
+import { LoraInitResult, SpectralReport } from './types';
+
+export interface LoraOneConfig {
+  rank: number;
+  /** lora_alpha: s = α/√r with rsLora (default), α/r without. */
+  alpha: number;
+  /** γ (the official stable_gamma; default 128, the README's runs). */
+  gamma?: number;
+  /** Divide A₀ and B₀ by √σ₁ (the official code). Default true. */
+  normalize?: boolean;
+  /** Default true (the official runs). */
+  rsLora?: boolean;
+  /** Default 'randomized' (q = 2r + oversample columns, 4 power iterations). */
+  svd?: 'exact' | 'randomized';
+  seed?: number;
+  /** Randomized SVD: columns beyond r (default 3r, so q = 4r). */
+  oversample?: number;
+  powerIters?: number;
+  /** dtype of A and B (default f64 for an f64 G, else f32). */
+  dtype?: DType;
+  precision?: 'f32' | 'f64';
+  gapTolerance?: number;
+  noReport?: boolean;
+}
+
+function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
+  if (config === null || typeof config !== 'object') throw new LoraValueError('initLoraOne: config must be an object');
+  finiteMatrix(G, 'initLoraOne G');
+  const r = posInt(config.rank, 'initLoraOne rank');
+  const alpha = posNumber(config.alpha, 'initLoraOne alpha');
+  const gamma = config.gamma === undefined ? 128 : posNumber(config.gamma, 'initLoraOne gamma');
+  const method = oneOf(config.svd, ['exact', 'randomized'] as const, 'initLoraOne svd', 'randomized');
+  const seed = nonNegInt(config.seed, 'initLoraOne seed', 0);
+  const oversample = nonNegInt(config.oversample, 'initLoraOne oversample', 3 * r);
+  const powerIters = nonNegInt(config.powerIters, 'initLoraOne powerIters', 4);
+  const precision = oneOf(config.precision, ['f32', 'f64'] as const, 'initLoraOne precision', 'f32');
+  const dtype = outDType(config.dtype, G.dtype === 'f64' ? 'f64' : 'f32', 'initLoraOne dtype');
+  const [out, inF] = G.shape;
+  checkRank(r, out, inF, 1, 'initLoraOne');
+  const s = loraScaling(alpha, r, config.rsLora !== false);
+
+  const res = yield* truncatedSvd(G, { method, k: r + 1, q: r + oversample, powerIters, seed, precision });
+  try {
+    let report: SpectralReport | undefined;
+    if (!config.noReport)
+      report = yield* spectralReport(G, res, { method, r, used: r, gaps: ['r'], gapTolerance: config.gapTolerance ?? 1e-3, name: 'G' });
+    const S = res.S.toFloat64();
+    if (!(S[0] > 0)) throw new LoraValueError(`initLoraOne: the gradient ${fmt(G)} is zero; there is no direction to align with`);
+    const sq = Array.from(S, (x) => Math.sqrt(Math.max(x, 0)));
+    const f = 1 / (Math.sqrt(gamma) * (config.normalize === false ? 1 : Math.sqrt(S[0])));
+    const idx = Array.from({ length: r }, (_, i) => i);
+    // SVD of −G: same singular values and V, U negated — folded into B's factor.
+    const B = Tensor.fromFloat64(gatherCols(res.U, idx, -f, sq), [out, r], dtype);
+    const A = Tensor.fromFloat64(gatherRows(res.Vt, idx, f, sq), [r, inF], dtype);
+    return { A, B, W: null, scaling: s, report };
+  } finally {
+    res.U.dispose(); res.S.dispose(); res.Vt.dispose();
+  }
+}
+
+/** LoRA-One init of one Linear layer from its gradient G [out, in]: {A, B, W: null, scaling}. */
+export function initLoraOne(G: Tensor, config: LoraOneConfig): LoraInitResult {
+  return runSync(plan(G, config));
+}
+
+export function initLoraOneAsync(G: Tensor, config: LoraOneConfig, options: { signal?: AbortSignal } = {}): Promise<LoraInitResult> {
+  return runAsync(plan(G, config), options.signal, () => new LoraAbortError('initLoraOne: aborted'));
+}
+
+/** The learning rate η of the gradient step the init equals: W + s·B₀·A₀ = W − η·[G]_r. */
+export function loraOneStepSize(config: { alpha: number; rank: number; gamma?: number; rsLora?: boolean }, sigma1: number, normalize = true): number {
+  const s = loraScaling(config.alpha, config.rank, config.rsLora !== false);
+  if (!(sigma1 > 0)) throw new LoraShapeError('loraOneStepSize: sigma1 must be positive');
+  return s / ((config.gamma ?? 128) * (normalize ? sigma1 : 1));
+}

@@ -1,0 +1,161 @@
+/**
+ * LoRA-GA init (Wang et al. 2024, "LoRA-GA: Low-Rank Adaptation with Gradient Approximation"): from the one-step
+ * gradient G = ∂L/∂W ([out, in]) of a Linear layer, A and B are chosen from the top 2r singular directions of
+ * G = U·diag(S)·Vᵀ so that the first LoRA step approximates a full fine-tuning step; W is offset by s·B·A so the
+ * adapted layer's output is unchanged at step 0.
+ *
+ * Two conventions (see README "LoRA-GA conventions"):
+ *  - 'peft'     (Hugging Face PEFT 0.21): B carries diag(S) of its directions; 'stable' scales B only by out^¼/√γ;
+ *               'random' draws one index set of r from the top 2r and uses it for both A and B.
+ *  - 'official' (github.com/Outsider565/LoRA-GA): no diag(S); 'stable' scales A and B by out^¼/√γ;
+ *               'random' draws disjoint index sets for A and B from a permutation of the top 2r.
+ */
+import { DType } from '../dtype';
+import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
+import { fmt } from '../ops/check';
+import { Tensor } from '../tensor';
+import {
+  checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, nonNegInt, offsetBase, oneOf, outDType, posInt, posNumber,
+} from './common';
+import { permutation } from './rng';
+import { Plan, runAsync, runSync } from './runner';
+import { spectralReport, truncatedSvd } from './spectrum';
+import { LoraInitResult, SpectralReport } from './types';
+
+export type LoraGADirection = 'ArBr' | 'A2rBr' | 'ArB2r' | 'random';
+export type LoraGAScale = 'gd' | 'gd_scale' | 'unit' | 'stable' | 'weightS';
+export type LoraGAConvention = 'peft' | 'official';
+export const LORAGA_DIRECTIONS: readonly LoraGADirection[] = ['ArBr', 'A2rBr', 'ArB2r', 'random'];
+export const LORAGA_SCALES: readonly LoraGAScale[] = ['gd', 'gd_scale', 'unit', 'stable', 'weightS'];
+
+export interface LoraGAConfig {
+  rank: number;
+  /** lora_alpha: s = α/r (α/√r with rsLora). */
+  alpha: number;
+  /** Default 'ArB2r' (PEFT's LoraGAConfig default). */
+  direction?: LoraGADirection;
+  /** Default 'stable'. 'gd' and 'gd_scale' are the same (A/s, B/s): the official repo's and PEFT's names. */
+  scale?: LoraGAScale;
+  /** stable_gamma γ, default 16. */
+  gamma?: number;
+  /** Default 'peft'. */
+  convention?: LoraGAConvention;
+  /** Default 'randomized' with q = 4r columns and 4 power iterations, as PEFT's torch.svd_lowrank call. */
+  svd?: 'exact' | 'randomized';
+  /** Seed of the randomized SVD's test matrix and of the 'random' direction. Default 0. */
+  seed?: number;
+  rsLora?: boolean;
+  /** Randomized SVD: columns beyond 2r (default 2r, so q = 4r). */
+  oversample?: number;
+  /** Randomized SVD: power iterations (default 4). */
+  powerIters?: number;
+  /** dtype of A and B (default: W's dtype, as PEFT casts them to the base layer's dtype). */
+  dtype?: DType;
+  /** SVD precision (default 'f32'; 'f64' for a float64 reference). */
+  precision?: 'f32' | 'f64';
+  /** Relative singular-value gap below which the report warns (default 1e-3). */
+  gapTolerance?: number;
+  /** Skip the spectral report (saves, for randomized SVD, two GEMMs of the residual check). Default false. */
+  noReport?: boolean;
+}
+
+export interface ResolvedLoraGAConfig {
+  rank: number; alpha: number; direction: LoraGADirection; scale: LoraGAScale; gamma: number;
+  convention: LoraGAConvention; svd: 'exact' | 'randomized'; seed: number; rsLora: boolean; oversample: number;
+  powerIters: number; precision: 'f32' | 'f64'; gapTolerance: number;
+}
+
+/** Fills defaults and validates (throws LoraValueError naming the bad field). */
+export function resolveLoraGAConfig(config: LoraGAConfig): ResolvedLoraGAConfig {
+  if (config === null || typeof config !== 'object') throw new LoraValueError('initLoraGA: config must be an object');
+  const rank = posInt(config.rank, 'initLoraGA rank');
+  const alpha = posNumber(config.alpha, 'initLoraGA alpha');
+  return {
+    rank, alpha,
+    direction: oneOf(config.direction, LORAGA_DIRECTIONS, 'initLoraGA direction', 'ArB2r'),
+    scale: oneOf(config.scale, LORAGA_SCALES, 'initLoraGA scale', 'stable'),
+    gamma: config.gamma === undefined ? 16 : posNumber(config.gamma, 'initLoraGA gamma'),
+    convention: oneOf(config.convention, ['peft', 'official'] as const, 'initLoraGA convention', 'peft'),
+    svd: oneOf(config.svd, ['exact', 'randomized'] as const, 'initLoraGA svd', 'randomized'),
+    seed: nonNegInt(config.seed, 'initLoraGA seed', 0),
+    rsLora: !!config.rsLora,
+    oversample: nonNegInt(config.oversample, 'initLoraGA oversample', 2 * rank),
+    powerIters: nonNegInt(config.powerIters, 'initLoraGA powerIters', 4),
+    precision: oneOf(config.precision, ['f32', 'f64'] as const, 'initLoraGA precision', 'f32'),
+    gapTolerance: config.gapTolerance === undefined ? 1e-3 : posNumber(config.gapTolerance, 'initLoraGA gapTolerance'),
+  };
+}
+
+/** Which of the top 2r directions go to A (rows of Vᵀ) and to B (columns of U). */
+export function loraGAIndices(direction: LoraGADirection, r: number, convention: LoraGAConvention, seed: number): { a: number[]; b: number[] } {
+  const range = (lo: number, hi: number, stepBy = 1) => Array.from({ length: Math.ceil((hi - lo) / stepBy) }, (_, i) => lo + i * stepBy);
+  switch (direction) {
+    case 'ArBr': return { a: range(1, 2 * r, 2), b: range(0, 2 * r, 2) };
+    case 'A2rBr': return { a: range(r, 2 * r), b: range(0, r) };
+    case 'ArB2r': return { a: range(0, r), b: range(r, 2 * r) };
+    case 'random': {
+      const p = permutation(2 * r, seed);
+      return convention === 'peft' ? { a: p.slice(0, r), b: p.slice(0, r) } : { a: p.slice(0, r), b: p.slice(r, 2 * r) };
+    }
+  }
+}
+
+function* plan(W: Tensor, G: Tensor, config: LoraGAConfig): Plan<LoraInitResult> {
+  finiteMatrix(W, 'initLoraGA W');
+  finiteMatrix(G, 'initLoraGA G');
+  if (W.shape[0] !== G.shape[0] || W.shape[1] !== G.shape[1])
+    throw new LoraShapeError(`initLoraGA: W ${fmt(W)} and G ${fmt(G)} must have the same [out, in] shape`);
+  const c = resolveLoraGAConfig(config);
+  const dtype = outDType(config.dtype, W.dtype, 'initLoraGA dtype');
+  const [out, inF] = W.shape, r = c.rank;
+  checkRank(r, out, inF, 2, 'initLoraGA');
+  const s = loraScaling(c.alpha, r, c.rsLora);
+
+  // One SVD of G: 2r directions, plus σ₂ᵣ₊₁ for the gap at 2r. Randomized keeps q = 2r + oversample (4r by default).
+  const svdOpts = { method: c.svd, k: 2 * r + 1, q: 2 * r + c.oversample, powerIters: c.powerIters, seed: c.seed, precision: c.precision };
+  const res = yield* truncatedSvd(G, svdOpts);
+  try {
+    let report: SpectralReport | undefined;
+    if (!config.noReport) {
+      const gaps: ('r' | '2r' | 'all')[] = c.direction === 'ArB2r' || c.direction === 'A2rBr' ? ['r', '2r'] : ['all', '2r'];
+      report = yield* spectralReport(G, res, { method: c.svd, r, used: 2 * r, gaps, gapTolerance: c.gapTolerance, name: 'G' });
+    }
+    const S = res.S.toFloat64();
+    const idx = loraGAIndices(c.direction, r, c.convention, c.seed);
+
+    // Multipliers of A and B for the chosen scale.
+    let fA = 1, fB = 1;
+    const stable = Math.pow(out, 0.25) / Math.sqrt(c.gamma);
+    switch (c.scale) {
+      case 'gd': case 'gd_scale': fA = fB = 1 / s; break;
+      case 'unit': break;
+      case 'stable': fB = stable; if (c.convention === 'official') fA = stable; break;
+      case 'weightS': {
+        // Mean of √(σᵢ(W)/s) over the top r singular values of W, applied to A and B (the official repo's rule).
+        const wres = yield* truncatedSvd(W, { ...svdOpts, k: r, q: Math.max(r, 4 * r) });
+        const sw = wres.S.toFloat64();
+        let acc = 0;
+        for (let i = 0; i < r; i++) acc += Math.sqrt(Math.max(sw[i], 0) / s);
+        fA = fB = acc / r;
+        wres.U.dispose(); wres.S.dispose(); wres.Vt.dispose();
+        break;
+      }
+    }
+    const A = Tensor.fromFloat64(gatherRows(res.Vt, idx.a, fA), [r, inF], dtype);
+    const B = Tensor.fromFloat64(gatherCols(res.U, idx.b, fB, c.convention === 'peft' ? S : undefined), [out, r], dtype);
+    const Wp = yield* offsetBase(W, A, B, s);
+    return { A, B, W: Wp, scaling: s, report };
+  } finally {
+    res.U.dispose(); res.S.dispose(); res.Vt.dispose();
+  }
+}
+
+/** LoRA-GA init of one Linear layer: W [out, in] (f32/bf16/f16/f64) and its gradient G [out, in]. */
+export function initLoraGA(W: Tensor, G: Tensor, config: LoraGAConfig): LoraInitResult {
+  return runSync(plan(W, G, config));
+}
+
+/** As initLoraGA, with the SVD and GEMMs off the main thread; `signal` cancels between steps (LoraAbortError). */
+export function initLoraGAAsync(W: Tensor, G: Tensor, config: LoraGAConfig, options: { signal?: AbortSignal } = {}): Promise<LoraInitResult> {
+  return runAsync(plan(W, G, config), options.signal, () => new LoraAbortError('initLoraGA: aborted'));
+}

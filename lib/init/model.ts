@@ -1,0 +1,121 @@
+/**
+ * Whole-model init: LoRA-GA (or PiSSA / plain LoRA) over many target modules, one module at a time, async, with
+ * progress events and cancellation. Memory stays bounded: beyond the caller's inputs, only one module's working set
+ * (its W, G, SVD and results) is alive at once when weights come from a loader and results go to `onModule`.
+ */
+import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
+import { Tensor } from '../tensor';
+import { GradientEstimator } from './estimator';
+import { LoraGAConfig, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { initLora } from './lora';
+import { initPiSSAAsync } from './pissa';
+import { LoraInitResult } from './types';
+
+/** Weights by module name: a plain record, or a loader called once per module (e.g. over a SafetensorsFile). */
+export type ModelWeights = Record<string, Tensor> | { names: string[]; load(name: string): Tensor | Promise<Tensor> };
+/** Gradients by module name: a GradientEstimator, a record of ready G, or a loader. Not needed for 'pissa'/'lora'. */
+export type GradientSource = GradientEstimator | Record<string, Tensor> | { load(name: string): Tensor | Promise<Tensor> } | null;
+
+export interface InitProgress {
+  /** 'start' before a module, 'done' after it. */
+  phase: 'start' | 'done';
+  module: string;
+  /** 1-based position and total. */
+  index: number;
+  total: number;
+  /** Seconds since initAdapters began. */
+  seconds: number;
+  /** The module's result, on 'done'. */
+  result?: LoraInitResult;
+}
+
+export interface InitAdaptersConfig extends LoraGAConfig {
+  /** 'loraga' (default), 'pissa' (from W alone) or 'lora' (kaiming A, zero B). */
+  method?: 'loraga' | 'pissa' | 'lora';
+  /** Modules to initialise (default: every module of `model`). */
+  targets?: string[];
+  signal?: AbortSignal;
+  onProgress?: (e: InitProgress) => void;
+  /** Receives each module's result as soon as it is ready (e.g. to write it out); awaited before the next module. */
+  onModule?: (name: string, result: LoraInitResult) => void | Promise<void>;
+  /** Keep results in the returned record (default true; false with onModule for bounded memory). */
+  keepResults?: boolean;
+  /** Release each module's estimator accumulator once used (default false). */
+  releaseGradients?: boolean;
+}
+
+export interface InitAdaptersResult {
+  modules: Record<string, LoraInitResult>;
+  seconds: number;
+}
+
+function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tensor> } {
+  return !!x && typeof (x as { load?: unknown }).load === 'function';
+}
+
+export async function initAdapters(model: ModelWeights, estimate: GradientSource, config: InitAdaptersConfig): Promise<InitAdaptersResult> {
+  if (!model || typeof model !== 'object') throw new LoraValueError('initAdapters: model must be a record of weights or a loader');
+  const method = config.method ?? 'loraga';
+  if (!['loraga', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
+  if (method === 'loraga') resolveLoraGAConfig(config); // fail fast on a bad config, before any work
+  const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
+  const targets = config.targets ?? names;
+  const missing = targets.filter((t) => !names.includes(t));
+  if (missing.length) throw new LoraValueError(`initAdapters: no weights for ${missing.join(', ')}`);
+  if (method === 'loraga') {
+    if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA needs gradients (a GradientEstimator or a record of G)');
+    if (estimate instanceof GradientEstimator) {
+      const nog = targets.filter((t) => !estimate.modules.includes(t));
+      if (nog.length) throw new LoraValueError(`initAdapters: the estimator has no gradient for ${nog.join(', ')}`);
+    } else if (!isLoader(estimate)) {
+      const nog = targets.filter((t) => !(t in (estimate as Record<string, Tensor>)));
+      if (nog.length) throw new LoraValueError(`initAdapters: no gradient for ${nog.join(', ')}`);
+    }
+  }
+  const t0 = performance.now();
+  const seconds = () => (performance.now() - t0) / 1000;
+  const signal = config.signal;
+  const abort = () => new LoraAbortError(`initAdapters: aborted after ${seconds().toFixed(2)} s`);
+  const out: Record<string, LoraInitResult> = {};
+  const keep = config.keepResults !== false;
+
+  for (let i = 0; i < targets.length; i++) {
+    if (signal?.aborted) throw abort();
+    const name = targets[i];
+    config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
+    const W = isLoader(model) ? await model.load(name) : (model as Record<string, Tensor>)[name];
+    if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D [out, in] tensor`);
+    let result: LoraInitResult;
+    if (method === 'lora') {
+      result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: config.seed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
+    } else if (method === 'pissa') {
+      result = await initPiSSAAsync(W, { ...config, svd: config.svd ?? 'exact' }, { signal });
+    } else {
+      let G: Tensor;
+      let ownG = false;
+      if (estimate instanceof GradientEstimator) {
+        G = estimate.gradient(name);
+        ownG = estimate.batches(name) > 0; // a fresh mean tensor (not a caller's ready G)
+      } else if (isLoader(estimate)) {
+        G = await estimate.load(name);
+        ownG = true;
+      } else {
+        G = (estimate as Record<string, Tensor>)[name];
+      }
+      try {
+        result = await initLoraGAAsync(W, G, config, { signal });
+      } catch (e) {
+        if (e instanceof LoraAbortError) throw abort();
+        throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
+      } finally {
+        if (ownG) G.dispose();
+        if (config.releaseGradients && estimate instanceof GradientEstimator) estimate.release(name);
+      }
+    }
+    if (isLoader(model) && result.W !== W) W.dispose();
+    if (config.onModule) await config.onModule(name, result);
+    if (keep) out[name] = result;
+    config.onProgress?.({ phase: 'done', module: name, index: i + 1, total: targets.length, seconds: seconds(), result });
+  }
+  return { modules: out, seconds: seconds() };
+}

@@ -1,0 +1,124 @@
+/**
+ * The SVD path shared by the inits (LoRA-GA factorises the gradient G, PiSSA the weight W), and the spectral report
+ * that says whether the chosen split of the spectrum is well determined.
+ */
+import { matmul, matmulAsync } from '../ops/matmul';
+import { SvdResult, svd, svdAsync } from '../ops/svd';
+import { Tensor } from '../tensor';
+import { Plan, step } from './runner';
+import { SpectralReport } from './types';
+
+export interface SvdPathOptions {
+  method: 'exact' | 'randomized';
+  /** Triplets wanted. */
+  k: number;
+  /** Randomized: total columns q of the range finder (k + oversample); capped at min(m, n). */
+  q: number;
+  powerIters: number;
+  seed: number;
+  /** Compute in f64 (slower; the exact reference) instead of f32. */
+  precision: 'f32' | 'f64';
+}
+
+/** Top-k SVD of M by the chosen method (yields the heavy op). */
+export function* truncatedSvd(M: Tensor, o: SvdPathOptions): Plan<SvdResult> {
+  const p = Math.min(M.shape[0], M.shape[1]);
+  const k = Math.min(o.k, p);
+  const want = o.precision === 'f64' ? 'f64' : 'f32';
+  const Mc = M.dtype === want ? M : M.to(want);
+  const opts = o.method === 'exact'
+    ? { k, method: 'exact' as const }
+    : { k, method: 'randomized' as const, oversample: Math.max(0, Math.min(o.q, p) - k), powerIters: o.powerIters, seed: o.seed };
+  const res = (yield step(() => svd(Mc, opts), () => svdAsync(Mc, opts))) as SvdResult;
+  if (Mc !== M) Mc.dispose();
+  return res;
+}
+
+/** ‖M‖²_F in float64, element-wise. */
+export function frobenius2(M: Tensor): number {
+  const d = M.dtype === 'f32' || M.dtype === 'f64' ? M.data : M.toFloat32();
+  let acc = 0;
+  for (let i = 0; i < d.length; i++) acc += d[i] * d[i];
+  return acc;
+}
+
+export interface ReportOptions {
+  method: 'exact' | 'randomized';
+  /** Rank r of the adapter. */
+  r: number;
+  /** Directions the init draws from (2r for LoRA-GA, r for PiSSA). */
+  used: number;
+  /** Which gaps decide the init: the split at r, at 2r, and/or every consecutive pair among the used ones. */
+  gaps: ('r' | '2r' | 'all')[];
+  /** Relative gap below which we warn. */
+  gapTolerance: number;
+  /** What the matrix is, for messages ('G', 'W'). */
+  name: string;
+}
+
+const relGap = (a: number, b: number) => (a > 0 ? (a - b) / a : 0);
+
+/** Builds the report from M and its truncated SVD; for randomized SVD also measures the triplet residuals. */
+export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Plan<SpectralReport> {
+  const S = Array.from(res.S.toFloat64());
+  const { r, used } = o;
+  const sigma = S.slice(0, Math.min(S.length, 2 * r + 1));
+  const at = (i: number) => (i < S.length ? S[i] : NaN); // 0-based
+  const gapR = S.length > r ? relGap(at(r - 1), at(r)) : NaN;
+  const gap2R = S.length > 2 * r ? relGap(at(2 * r - 1), at(2 * r)) : NaN;
+  let minGap = Infinity;
+  for (let i = 0; i + 1 < Math.min(S.length, used + 1); i++) minGap = Math.min(minGap, relGap(S[i], S[i + 1]));
+  if (!Number.isFinite(minGap)) minGap = NaN;
+  const total = frobenius2(M);
+  let captured = 0;
+  for (let i = 0; i < Math.min(used, S.length); i++) captured += S[i] * S[i];
+  const report: SpectralReport = { method: o.method, sigma, gapR, gap2R, minGap, energy: total > 0 ? captured / total : NaN, warnings: [] };
+
+  if (o.method === 'randomized') report.tripletResidual = (yield* tripletResidual(M, res, used)) as number;
+
+  const w = report.warnings;
+  const tol = o.gapTolerance;
+  const check = (label: string, g: number, i: number) => {
+    if (Number.isFinite(g) && g < tol)
+      w.push(`${o.name}: σ${i} and σ${i + 1} are within a relative gap of ${g.toExponential(2)} (< ${tol}): the split after direction ${i} is ill-determined, so the init is not stable under small changes of ${o.name} (${label})`);
+  };
+  if (o.gaps.includes('r')) check('gap at r', gapR, r);
+  if (o.gaps.includes('2r')) check('gap at 2r', gap2R, 2 * r);
+  if (o.gaps.includes('all')) {
+    for (let i = 0; i + 1 < Math.min(S.length, used + 1); i++) {
+      const g = relGap(S[i], S[i + 1]);
+      if (g < tol) { check('consecutive directions', g, i + 1); break; }
+    }
+  }
+  if (S.length > 0 && S[0] === 0) w.push(`${o.name} is zero: every direction is arbitrary`);
+  const res2 = report.tripletResidual;
+  if (res2 !== undefined && S.length > 0) {
+    // A perturbation of size ε·σ₁ moves singular subspaces by about ε·σ₁ / (absolute gap).
+    const absGap = (i: number) => (i < S.length ? S[i - 1] - S[i] : Infinity);
+    for (const i of [r, 2 * r]) {
+      if (i <= used && absGap(i) < 10 * res2 * S[0])
+        w.push(`${o.name}: randomized SVD residual ${res2.toExponential(2)}·σ₁ is not small against the gap after direction ${i} (${absGap(i).toExponential(2)}): use svd 'exact' or more power iterations`);
+    }
+  }
+  return report;
+}
+
+/** max_i √(‖M·vᵢ − σᵢuᵢ‖² + ‖Mᵀuᵢ − σᵢvᵢ‖²) / σ₁ over the first `k` triplets. */
+function* tripletResidual(M: Tensor, res: SvdResult, k: number): Plan<number> {
+  const Mf = M.dtype === res.U.dtype ? M : M.to(res.U.dtype);
+  const MV = (yield step(() => matmul(Mf, res.Vt, { transB: true }), () => matmulAsync(Mf, res.Vt, { transB: true }))) as Tensor; // [m, kk]
+  const MtU = (yield step(() => matmul(Mf, res.U, { transA: true }), () => matmulAsync(Mf, res.U, { transA: true }))) as Tensor; // [n, kk]
+  if (Mf !== M) Mf.dispose();
+  const [m, kk] = res.U.shape, n = res.Vt.shape[1];
+  const U = res.U.data, Vt = res.Vt.data, S = res.S.data, a = MV.data, b = MtU.data;
+  let worst = 0;
+  for (let j = 0; j < Math.min(k, kk); j++) {
+    let e = 0;
+    for (let i = 0; i < m; i++) e += (a[i * kk + j] - S[j] * U[i * kk + j]) ** 2;
+    for (let i = 0; i < n; i++) e += (b[i * kk + j] - S[j] * Vt[j * n + i]) ** 2;
+    worst = Math.max(worst, Math.sqrt(e));
+  }
+  MV.dispose();
+  MtU.dispose();
+  return S[0] > 0 ? worst / S[0] : 0;
+}

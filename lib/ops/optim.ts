@@ -1,0 +1,72 @@
+/**
+ * Fused optimizer steps, in place on the parameter and its state (one native pass per tensor):
+ *   adamwStep: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m̂/(√v̂ + ε) + wd·p), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
+ *   sgdStep:   buf ← μ·buf + (g + wd·p), p ← p − lr·buf   (no buf: p ← p − lr·(g + wd·p))
+ * native.adamwStep / sgdStep → Backend::adamwStep / sgdStep (cpu/optim.cc, or a CUDA kernel).
+ * p and the state are f32 (or all f64); g may be any dtype (widened).
+ */
+import { native } from '../native';
+import { Tensor } from '../tensor';
+import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
+import { finiteNumber, fmt, live, noAlias } from './check';
+
+export interface AdamWHyper {
+  lr: number;
+  beta1?: number;
+  beta2?: number;
+  eps?: number;
+  weightDecay?: number;
+  /** 1-based step count used for bias correction. */
+  step: number;
+}
+
+export interface SgdHyper {
+  lr: number;
+  momentum?: number;
+  weightDecay?: number;
+}
+
+function sameSize(p: Tensor, t: Tensor, what: string, op: string, stateDType: boolean): void {
+  live(t, `${op} ${what}`);
+  if (t.size !== p.size) throw new LoraShapeError(`${op}: ${what} ${fmt(t)} does not match parameter ${fmt(p)}`);
+  if (stateDType && t.dtype !== p.dtype)
+    throw new LoraDTypeError(`${op}: ${what} is ${t.dtype} but the parameter is ${p.dtype} (optimizer state must match)`);
+}
+
+function param(p: Tensor, op: string): Tensor {
+  return live(p, `${op} p`, ['f32', 'f64']);
+}
+
+function unit(x: number, what: string): number {
+  finiteNumber(x, what);
+  if (x < 0 || x >= 1) throw new LoraValueError(`${what}: expected a value in [0, 1), got ${x}`);
+  return x;
+}
+
+/** One AdamW step on `p` (in place), updating its moments `m` and `v` (in place). Returns p. */
+export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, hp: AdamWHyper): Tensor {
+  param(p, 'adamwStep');
+  sameSize(p, g, 'g', 'adamwStep', false);
+  sameSize(p, m, 'm', 'adamwStep', true);
+  sameSize(p, v, 'v', 'adamwStep', true);
+  noAlias([p, m, v], [g], 'adamwStep');
+  noAlias([p], [m, v], 'adamwStep');
+  const lr = finiteNumber(hp.lr, 'adamwStep lr');
+  const b1 = unit(hp.beta1 ?? 0.9, 'adamwStep beta1'), b2 = unit(hp.beta2 ?? 0.999, 'adamwStep beta2');
+  const eps = finiteNumber(hp.eps ?? 1e-8, 'adamwStep eps'), wd = finiteNumber(hp.weightDecay ?? 0, 'adamwStep weightDecay');
+  if (!Number.isInteger(hp.step) || hp.step < 1) throw new LoraValueError(`adamwStep: step must be an integer >= 1, got ${hp.step}`);
+  native.adamwStep(p, g, m, v, lr, b1, b2, eps, wd, hp.step, false);
+  return p;
+}
+
+/** One SGD step on `p` (in place); `buf` is the momentum buffer (null: plain SGD). Returns p. */
+export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | null, hp: SgdHyper): Tensor {
+  param(p, 'sgdStep');
+  sameSize(p, g, 'g', 'sgdStep', false);
+  if (buf) sameSize(p, buf, 'buf', 'sgdStep', true);
+  noAlias([p, buf], [g], 'sgdStep');
+  const lr = finiteNumber(hp.lr, 'sgdStep lr');
+  const mu = unit(hp.momentum ?? 0, 'sgdStep momentum'), wd = finiteNumber(hp.weightDecay ?? 0, 'sgdStep weightDecay');
+  native.sgdStep(p, g, buf, lr, mu, wd, false);
+  return p;
+}

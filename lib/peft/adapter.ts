@@ -1,0 +1,167 @@
+/**
+ * PEFT adapter files: adapter_model.safetensors (keys `base_model.model.<module>.lora_A.weight` [r, in] and
+ * `….lora_B.weight` [out, r], PEFT's saved names with the adapter name removed) and adapter_config.json with
+ * LoraConfig's field names, so `PeftModel.from_pretrained(base, dir)` loads them. Optionally the offset base
+ * weights W' (LoRA-GA/PiSSA change W) as base_offset.safetensors (`<module>.weight`).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { LoraFormatError, LoraShapeError, LoraValueError } from '../errors';
+import { fmt, matrix } from '../ops/check';
+import { Tensor } from '../tensor';
+import { readSafetensors, writeSafetensors } from '../io/safetensors';
+
+export const PEFT_PREFIX = 'base_model.model.';
+export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
+export const ADAPTER_CONFIG = 'adapter_config.json';
+export const BASE_OFFSET = 'base_offset.safetensors';
+
+/** The LoraConfig fields we write (PEFT's names). Anything else can go in `extra`. */
+export interface PeftAdapterConfig {
+  r: number;
+  lora_alpha: number;
+  /** Default: the full names of the adapted modules (PEFT matches a name exactly or as a dotted suffix). */
+  target_modules?: string[];
+  use_rslora?: boolean;
+  base_model_name_or_path?: string | null;
+  task_type?: string | null;
+  lora_dropout?: number;
+  bias?: 'none' | 'all' | 'lora_only';
+  fan_in_fan_out?: boolean;
+  /** What PEFT does when it creates the layers before loading our weights; true (plain LoRA) is right for loading. */
+  init_lora_weights?: boolean | string;
+  modules_to_save?: string[] | null;
+  inference_mode?: boolean;
+  /** Per-module ranks that differ from r (filled automatically from the tensors). */
+  rank_pattern?: Record<string, number>;
+  alpha_pattern?: Record<string, number>;
+  /** Extra fields copied into adapter_config.json as-is (e.g. newer LoraConfig fields). */
+  extra?: Record<string, unknown>;
+}
+
+export interface PeftAdapter {
+  modules: Record<string, { A: Tensor; B: Tensor }>;
+  config: PeftAdapterConfig;
+  /** Prefix keys with `base_model.model.` as PEFT saves them (default true). */
+  prefix?: boolean;
+  /** Offset base weights W' per module, written to base_offset.safetensors as `<module>.weight`. */
+  base?: Record<string, Tensor>;
+  /** safetensors __metadata__ of the adapter file (default {format: 'pt'}, as PEFT/transformers write). */
+  metadata?: Record<string, string>;
+}
+
+/** Validates the modules and builds the adapter_config.json object. */
+export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
+  const c = adapter.config;
+  if (!c || typeof c !== 'object') throw new LoraValueError('writePeftAdapter: config is required');
+  if (!Number.isInteger(c.r) || c.r < 1) throw new LoraValueError(`writePeftAdapter: config.r must be a positive integer, got ${String(c.r)}`);
+  if (typeof c.lora_alpha !== 'number' || !Number.isFinite(c.lora_alpha)) throw new LoraValueError(`writePeftAdapter: config.lora_alpha must be a finite number, got ${String(c.lora_alpha)}`);
+  const names = Object.keys(adapter.modules ?? {});
+  if (names.length === 0) throw new LoraValueError('writePeftAdapter: no modules');
+  const rankPattern: Record<string, number> = { ...(c.rank_pattern ?? {}) };
+  for (const m of names) {
+    const { A, B } = adapter.modules[m] ?? ({} as { A: Tensor; B: Tensor });
+    matrix(A, `writePeftAdapter '${m}' A`);
+    matrix(B, `writePeftAdapter '${m}' B`);
+    if (A.shape[0] !== B.shape[1]) throw new LoraShapeError(`writePeftAdapter '${m}': A ${fmt(A)} must be [r, in] and B ${fmt(B)} [out, r] with the same r`);
+    if (A.shape[0] !== c.r && rankPattern[m] === undefined) rankPattern[m] = A.shape[0];
+    const base = adapter.base?.[m];
+    if (base && (base.rank !== 2 || base.shape[0] !== B.shape[0] || base.shape[1] !== A.shape[1]))
+      throw new LoraShapeError(`writePeftAdapter '${m}': base ${fmt(base)} must be [${B.shape[0]}, ${A.shape[1]}]`);
+  }
+  return {
+    alpha_pattern: c.alpha_pattern ?? {},
+    auto_mapping: null,
+    base_model_name_or_path: c.base_model_name_or_path ?? null,
+    bias: c.bias ?? 'none',
+    exclude_modules: null,
+    fan_in_fan_out: c.fan_in_fan_out ?? false,
+    inference_mode: c.inference_mode ?? true,
+    init_lora_weights: c.init_lora_weights ?? true,
+    layer_replication: null,
+    layers_pattern: null,
+    layers_to_transform: null,
+    loftq_config: {},
+    lora_alpha: c.lora_alpha,
+    lora_bias: false,
+    lora_dropout: c.lora_dropout ?? 0,
+    megatron_config: null,
+    megatron_core: 'megatron.core',
+    modules_to_save: c.modules_to_save ?? null,
+    peft_type: 'LORA',
+    r: c.r,
+    rank_pattern: rankPattern,
+    revision: null,
+    target_modules: c.target_modules ?? names.slice().sort(),
+    task_type: c.task_type ?? null,
+    use_dora: false,
+    use_rslora: c.use_rslora ?? false,
+    ...(c.extra ?? {}),
+  };
+}
+
+/** Writes adapter_model.safetensors + adapter_config.json (+ base_offset.safetensors when `base` is given). */
+export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promise<void> {
+  const config = peftConfigJson(adapter);
+  const pre = adapter.prefix === false ? '' : PEFT_PREFIX;
+  const tensors: Record<string, Tensor> = {};
+  for (const [m, { A, B }] of Object.entries(adapter.modules)) {
+    tensors[`${pre}${m}.lora_A.weight`] = A;
+    tensors[`${pre}${m}.lora_B.weight`] = B;
+  }
+  await fs.promises.mkdir(dir, { recursive: true });
+  await writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), tensors, adapter.metadata ?? { format: 'pt' });
+  await fs.promises.writeFile(path.join(dir, ADAPTER_CONFIG), JSON.stringify(config, null, 2) + '\n');
+  if (adapter.base) {
+    const base: Record<string, Tensor> = {};
+    for (const [m, W] of Object.entries(adapter.base)) base[`${m}.weight`] = W;
+    await writeSafetensors(path.join(dir, BASE_OFFSET), base, { format: 'pt' });
+  }
+}
+
+export interface ReadPeftAdapterResult {
+  modules: Record<string, { A: Tensor; B: Tensor }>;
+  /** adapter_config.json as written (PEFT's field names). */
+  config: Record<string, unknown> & { r: number; lora_alpha: number };
+  prefix: boolean;
+  /** base_offset.safetensors when present, keyed by module. */
+  base?: Record<string, Tensor>;
+}
+
+/** Reads an adapter directory written by us or by PEFT (safetensors only). */
+export async function readPeftAdapter(dir: string): Promise<ReadPeftAdapterResult> {
+  const cfgPath = path.join(dir, ADAPTER_CONFIG);
+  let config: ReadPeftAdapterResult['config'];
+  try {
+    config = JSON.parse(await fs.promises.readFile(cfgPath, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw e;
+    throw new LoraFormatError(`${cfgPath}: not valid JSON (${(e as Error).message})`);
+  }
+  if (!config || typeof config !== 'object' || typeof config.r !== 'number' || typeof config.lora_alpha !== 'number')
+    throw new LoraFormatError(`${cfgPath}: needs numeric "r" and "lora_alpha"`);
+  if (config.peft_type !== undefined && config.peft_type !== 'LORA') throw new LoraFormatError(`${cfgPath}: peft_type ${String(config.peft_type)} is not LORA`);
+  const tensors = await readSafetensors(path.join(dir, ADAPTER_WEIGHTS));
+  const modules: Record<string, { A?: Tensor; B?: Tensor }> = {};
+  let prefixed = 0;
+  for (const [key, t] of Object.entries(tensors)) {
+    const mt = /^(.*)\.lora_([AB])(?:\.[^.]+)?\.weight$/.exec(key);
+    if (!mt) throw new LoraFormatError(`${dir}/${ADAPTER_WEIGHTS}: unexpected key '${key}' (expected <module>.lora_A.weight / lora_B.weight)`);
+    let m = mt[1];
+    if (m.startsWith(PEFT_PREFIX)) { m = m.slice(PEFT_PREFIX.length); prefixed++; }
+    (modules[m] ??= {})[mt[2] as 'A' | 'B'] = t;
+  }
+  const out: ReadPeftAdapterResult['modules'] = {};
+  for (const [m, ab] of Object.entries(modules)) {
+    if (!ab.A || !ab.B) throw new LoraFormatError(`${dir}/${ADAPTER_WEIGHTS}: module '${m}' has lora_${ab.A ? 'A' : 'B'} but not lora_${ab.A ? 'B' : 'A'}`);
+    out[m] = { A: ab.A, B: ab.B };
+  }
+  const res: ReadPeftAdapterResult = { modules: out, config, prefix: prefixed > 0 };
+  const basePath = path.join(dir, BASE_OFFSET);
+  if (fs.existsSync(basePath)) {
+    const b = await readSafetensors(basePath);
+    res.base = {};
+    for (const [k, t] of Object.entries(b)) res.base[k.replace(/\.weight$/, '')] = t;
+  }
+  return res;
+}

@@ -1,0 +1,53 @@
+/**
+ * The few element-wise helpers the training API needs that are not GEMMs: identity matrices for the r×r systems,
+ * dst += α·src for gradient accumulation, and the dropout mask. Host loops over r×in-sized data (no BLAS work).
+ */
+import { Tensor } from '../tensor';
+import { LoraShapeError } from '../errors';
+import { fmt } from '../ops/check';
+
+/** λ·I (n×n) in dtype. */
+export function scaledEye(n: number, lambda: number, dtype: 'f32' | 'f64'): Tensor {
+  const t = Tensor.zeros([n, n], dtype);
+  const d = t.data;
+  for (let i = 0; i < n; i++) d[i * n + i] = lambda;
+  return t;
+}
+
+/** dst += alpha·src (same size; dst f32/f64). */
+export function addScaled(dst: Tensor, src: Tensor, alpha = 1): Tensor {
+  if (dst.size !== src.size) throw new LoraShapeError(`addScaled: ${fmt(src)} does not match ${fmt(dst)}`);
+  const d = dst.data, s = src.dtype === 'f32' || src.dtype === 'f64' ? src.data : src.to('f32').data;
+  for (let i = 0; i < d.length; i++) d[i] += alpha * s[i];
+  return dst;
+}
+
+/** Mulberry32 → inverted-dropout multipliers: 0 with probability p, else 1/(1−p). Deterministic for a seed. */
+export function dropoutMask(n: number, p: number, seed: number): Float32Array {
+  let a = seed >>> 0;
+  const keep = 1 / (1 - p), m = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    const u = ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    m[i] = u < p ? 0 : keep;
+  }
+  return m;
+}
+
+/** out[i] = x[i]·mask[i], in x's compute dtype (f32 unless x is f64). */
+export function applyMask(x: Tensor, mask: Float32Array): Tensor {
+  const src = x.dtype === 'f32' || x.dtype === 'f64' ? x : x.to('f32');
+  const out = Tensor.zeros(x.shape, src.dtype);
+  const s = src.data, o = out.data;
+  for (let i = 0; i < o.length; i++) o[i] = s[i] * mask[i];
+  return out;
+}
+
+/** dst[i] += src[i]·mask[i]. */
+export function addMasked(dst: Tensor, src: Tensor, mask: Float32Array): void {
+  const d = dst.data, s = src.data;
+  for (let i = 0; i < d.length; i++) d[i] += s[i] * mask[i];
+}

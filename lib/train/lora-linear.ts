@@ -1,0 +1,196 @@
+/**
+ * LoraLinear: a Linear layer with frozen W [out, in] and trainable A [r, in], B [out, r]:
+ *   y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,   s = α/r (or α/√r with rsLoRA)
+ * forward() keeps what backward() needs (x, h = drop(x)·Aᵀ, the dropout mask); backward(dY) returns dX and writes
+ * A.grad and B.grad. Without dropout both passes are the fused ops (loraForward/loraBackward); with dropout the
+ * LoRA branch sees the masked input, as in PEFT. merge() folds s·B·A into W (in place) for inference; unmerge()
+ * takes it out again. Works on whatever device the tensors live on, through the ops; dropout's mask is host-only.
+ */
+import { Tensor } from '../tensor';
+import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
+import { dims2, finiteNumber, fmt, matrix } from '../ops/check';
+import { matmul } from '../ops/matmul';
+import { loraBackward, loraForward } from '../ops/lora';
+import { Param, param } from './param';
+import { addMasked, addScaled, applyMask, dropoutMask } from './host';
+
+export interface LoraLinearOptions {
+  /** LoRA alpha (default: rank, i.e. s = 1 without rsLoRA). */
+  alpha?: number;
+  /** Scale s = α/√r instead of α/r. */
+  rsLora?: boolean;
+  /** Use exactly this s (what an init function reports as `scaling`); overrides alpha/rsLora. */
+  scale?: number;
+  /** Dropout probability on the LoRA branch's input (default 0). */
+  dropout?: number;
+  /** Seed of the dropout masks (each training forward draws the next one). */
+  seed?: number;
+  /** Layer name (used for the parameters' names and exports). */
+  name?: string;
+}
+
+export interface LoraBackwardOpts {
+  /** Compute dX (default true; false for a first layer). */
+  needDx?: boolean;
+  /** Add to existing A.grad/B.grad instead of overwriting (gradient accumulation over micro-batches). */
+  accumulate?: boolean;
+}
+
+/** Scale s of a LoRA layer: α/r, or α/√r with rsLoRA. */
+export function loraScale(rank: number, alpha: number, rsLora = false): number {
+  return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
+}
+
+interface Saved { x: Tensor; xd: Tensor | null; h: Tensor; mask: Float32Array | null }
+
+export class LoraLinear {
+  readonly W: Tensor;
+  readonly A: Param;
+  readonly B: Param;
+  readonly scale: number;
+  readonly rank: number;
+  readonly dropout: number;
+  readonly name: string;
+  /**
+   * (A₀, B₀) of an init that offset W (LoRA-GA, PiSSA: W here is W' = W − s·B₀·A₀), kept so that an export can be
+   * expressed against the original W (see exportPeftAdapter). Null for inits that leave W unchanged.
+   */
+  initial: { A: Tensor; B: Tensor } | null = null;
+  /** Dropout is applied only while training. */
+  training = true;
+  private _merged = false;
+  private _saved: Saved | null = null;
+  private _seed: number;
+  private _draws = 0;
+
+  constructor(W: Tensor, A: Tensor, B: Tensor, options: LoraLinearOptions = {}) {
+    matrix(W, 'LoraLinear W');
+    matrix(A, 'LoraLinear A', ['f32', 'f64']);
+    matrix(B, 'LoraLinear B', ['f32', 'f64']);
+    const [out, inF] = W.shape, r = A.shape[0];
+    if (A.shape[1] !== inF || B.shape[0] !== out || B.shape[1] !== r)
+      throw new LoraShapeError(`LoraLinear: W ${fmt(W)}, A ${fmt(A)}, B ${fmt(B)}: need W [out, in], A [r, in], B [out, r]`);
+    this.rank = r;
+    this.scale = options.scale !== undefined
+      ? finiteNumber(options.scale, 'LoraLinear scale')
+      : loraScale(r, finiteNumber(options.alpha ?? r, 'LoraLinear alpha'), !!options.rsLora);
+    const p = options.dropout ?? 0;
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new LoraValueError(`LoraLinear dropout: expected a probability in [0, 1), got ${String(p)}`);
+    this.dropout = p;
+    this.name = options.name ?? 'lora';
+    this._seed = options.seed ?? 0;
+    this.W = W;
+    this.A = param(A, `${this.name}.lora_A`);
+    this.B = param(B, `${this.name}.lora_B`);
+  }
+
+  /** A layer from an init result ({A, B, W, scaling}): W is the init's offset base W' when it has one, else `W`. */
+  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
+                  options: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'> = {}): LoraLinear {
+    const layer = new LoraLinear(init.W ?? W, init.A, init.B, { ...options, scale: init.scaling });
+    if (init.W) layer.initial = { A: init.A.clone(), B: init.B.clone() };  // A, B are trained in place
+    return layer;
+  }
+
+  get merged(): boolean {
+    return this._merged;
+  }
+
+  parameters(): Param[] {
+    return [this.A, this.B];
+  }
+
+  /** Restart the dropout mask sequence (e.g. to replay a forward pass exactly). */
+  seedDropout(seed: number): void {
+    this._seed = seed;
+    this._draws = 0;
+  }
+
+  /** y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ for x [..., in]. Keeps x (not copied: do not modify it before backward). */
+  forward(x: Tensor): Tensor {
+    if (this._merged) {  // s·B·A already lives in W: plain Linear (inference)
+      const [T, inF] = dims2(x);
+      const y = matmul(x.reshape([T, inF]), this.W, { transB: true });
+      this._saved = null;
+      return y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
+    }
+    const A = this.A.value, B = this.B.value;
+    if (!(this.training && this.dropout > 0)) {
+      const { y, h } = loraForward(x, this.W, A, B, this.scale);
+      this._saved = { x, xd: null, h: h as Tensor, mask: null };
+      return y;
+    }
+    if (x.device !== 'cpu') throw new LoraBackendError('LoraLinear: dropout is implemented for host tensors only');
+    const [T, inF] = dims2(x);
+    const x2 = x.reshape([T, inF]);
+    const mask = dropoutMask(x.size, this.dropout, (this._seed + 0x9e3779b9 * ++this._draws) >>> 0);
+    const xd = applyMask(x2, mask);
+    const y = matmul(x2, this.W, { transB: true });            // x·Wᵀ
+    const h = matmul(xd, A, { transB: true });                  // drop(x)·Aᵀ   [T, r]
+    matmul(h, B, { transB: true, alpha: this.scale, beta: 1, out: y });
+    this._saved = { x, xd, h, mask };
+    return y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
+  }
+
+  /** Gradients of the last forward: returns dX (null when needDx is false); sets A.grad = dA, B.grad = dB. */
+  backward(dY: Tensor, options: LoraBackwardOpts = {}): Tensor | null {
+    if (this._merged) throw new LoraValueError('LoraLinear.backward: the layer is merged; unmerge() before training');
+    const sv = this._saved;
+    if (!sv) throw new LoraValueError('LoraLinear.backward: call forward() first');
+    const A = this.A.value, B = this.B.value, s = this.scale;
+    const needDx = options.needDx !== false;
+    const acc = !!options.accumulate && this.A.grad !== null && this.B.grad !== null;
+    let dX: Tensor | null;
+    let dA: Tensor, dB: Tensor;
+    if (!sv.mask) {
+      const r = loraBackward(dY, sv.x, this.W, A, B, s, { h: sv.h, needDx });
+      dX = r.dX; dA = r.dA; dB = r.dB;
+    } else {
+      const [T, out] = dims2(dY);
+      const dY2 = dY.reshape([T, out]);
+      const r = loraBackward(dY2, sv.xd as Tensor, this.W, A, B, s, { h: sv.h, needDx: false });
+      dA = r.dA; dB = r.dB;
+      dX = null;
+      if (needDx) {
+        dX = matmul(dY2, this.W);                                   // dY·W
+        const g = matmul(dY2, B);                                   // dY·B  [T, r]
+        addMasked(dX, matmul(g, A, { alpha: s }), sv.mask);         // + mask ⊙ s·(dY·B)·A
+        dX = dX.reshape(sv.x.shape);
+      }
+    }
+    if (acc) {
+      addScaled(this.A.grad as Tensor, dA);
+      addScaled(this.B.grad as Tensor, dB);
+    } else {
+      this.A.grad = dA;
+      this.B.grad = dB;
+    }
+    return dX;
+  }
+
+  zeroGrad(): void {
+    this.A.grad = null;
+    this.B.grad = null;
+  }
+
+  /** W ← W + s·B·A (in place). Forward then runs as a plain Linear; backward is refused until unmerge(). */
+  merge(): void {
+    if (this._merged) return;
+    matmul(this.B.value, this.A.value, { alpha: this.scale, beta: 1, out: this.W });
+    this._merged = true;
+  }
+
+  /** W ← W − s·B·A: undoes merge() (up to rounding in W's dtype). */
+  unmerge(): void {
+    if (!this._merged) return;
+    matmul(this.B.value, this.A.value, { alpha: -this.scale, beta: 1, out: this.W });
+    this._merged = false;
+  }
+
+  /** The effective weight W + s·B·A as a new tensor (W untouched). */
+  effectiveWeight(): Tensor {
+    const out = this.W.to(this.W.dtype === 'f64' ? 'f64' : 'f32');
+    if (!this._merged) matmul(this.B.value, this.A.value, { alpha: this.scale, beta: 1, out });
+    return out;
+  }
+}

@@ -1,0 +1,126 @@
+/**
+ * LoRA-Pro (Wang et al. 2024, "LoRA-Pro: Are Low-Rank Adapters Properly Optimized?"). With W = W₀ + s·B·A, one
+ * step on (A, B) moves W by s·(B·gA + gB·A), the "equivalent gradient". LoRA-Pro replaces (gA, gB) by the pair whose
+ * equivalent gradient is closest (Frobenius) to the full gradient g, recovered from LoRA's own gradients
+ * gAˡ = s·Bᵀg and gBˡ = s·g·Aᵀ (Theorems 2.1–2.2):
+ *   gA = (1/s²)·(BᵀB)⁻¹·gAˡ + X·A
+ *   gB = (1/s²)·[I − B(BᵀB)⁻¹Bᵀ]·gBˡ·(AAᵀ)⁻¹ − B·X
+ * where X (r×r) is free; the paper picks the X closest to LoRA's own gradients, the solution of the Sylvester
+ * equation  BᵀB·X + X·AAᵀ = −(1/s²)·(BᵀB)⁻¹·gAˡ·Aᵀ.  Then AdamW on the adjusted gradients (the official
+ * "efficient AdamW" variant). BᵀB and AAᵀ get δ·I (δ = 1e-8 as in the official code) so B = 0 at init is fine.
+ * All products are GEMMs through the ops; the r×r systems go to `solve`.
+ */
+import { Tensor } from '../tensor';
+import { LoraShapeError, LoraValueError } from '../errors';
+import { finiteNumber, fmt, matrix } from '../ops/check';
+import { matmul } from '../ops/matmul';
+import { solve } from '../ops/solve';
+import { adamwStep } from '../ops/optim';
+import { scaledEye } from './host';
+import { solveSylvester } from './sylvester';
+import { Param } from './param';
+
+export type LoraProX = 'sylvester' | 'zero' | 'symmetry';
+
+export interface LoraProAdjustOptions {
+  /** Ridge added to BᵀB and AAᵀ (default 1e-8). */
+  delta?: number;
+  /** Choice of the free r×r matrix X (default 'sylvester', the paper's optimum). */
+  x?: LoraProX;
+}
+
+export interface LoraProAdjusted { gA: Tensor; gB: Tensor; X: Tensor }
+
+/** The adjusted gradients for one layer: A [r, in], B [out, r], LoRA's gradients gA [r, in], gB [out, r], scale s. */
+export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: number, options: LoraProAdjustOptions = {}): LoraProAdjusted {
+  matrix(A, 'loraProAdjust A', ['f32', 'f64']);
+  matrix(B, 'loraProAdjust B', ['f32', 'f64']);
+  matrix(gA, 'loraProAdjust gA');
+  matrix(gB, 'loraProAdjust gB');
+  const r = A.shape[0];
+  if (B.shape[1] !== r || gA.shape[0] !== r || gA.shape[1] !== A.shape[1] || gB.shape[0] !== B.shape[0] || gB.shape[1] !== r)
+    throw new LoraShapeError(`loraProAdjust: A ${fmt(A)}, B ${fmt(B)}, gA ${fmt(gA)}, gB ${fmt(gB)}: need A [r, in], B [out, r], gA like A, gB like B`);
+  finiteNumber(s, 'loraProAdjust s');
+  if (s === 0) throw new LoraValueError('loraProAdjust: scale s must be non-zero');
+  const delta = finiteNumber(options.delta ?? 1e-8, 'loraProAdjust delta');
+  const mode = options.x ?? 'sylvester';
+  if (!['sylvester', 'zero', 'symmetry'].includes(mode)) throw new LoraValueError(`loraProAdjust: x must be 'sylvester', 'zero' or 'symmetry', got ${String(mode)}`);
+  const dt = A.dtype === 'f64' && B.dtype === 'f64' && gA.dtype === 'f64' && gB.dtype === 'f64' ? 'f64' : 'f32';
+  const inv2 = 1 / (s * s);
+
+  const BtB = matmul(B, B, { transA: true, beta: 1, out: scaledEye(r, delta, dt) });  // BᵀB + δI
+  const AAt = matmul(A, A, { transB: true, beta: 1, out: scaledEye(r, delta, dt) });  // AAᵀ + δI
+  const T1 = solve(BtB, gA.dtype === dt ? gA : gA.to(dt));                            // (BᵀB)⁻¹·gAˡ      [r, in]
+  const AAtInv = solve(AAt, scaledEye(r, 1, dt));                                     // (AAᵀ)⁻¹          [r, r]
+  // [I − B(BᵀB)⁻¹Bᵀ]·gBˡ = gBˡ − B·((BᵀB)⁻¹·(Bᵀ·gBˡ))
+  const Y = solve(BtB, matmul(B, gB, { transA: true, dtype: dt }));                  // [r, r]
+  const Z = gB.to(dt);
+  matmul(B, Y, { alpha: -1, beta: 1, out: Z });
+
+  let X: Tensor;
+  if (mode === 'sylvester') {
+    const C = matmul(T1, A, { transB: true, alpha: -inv2, dtype: dt });              // −(1/s²)(BᵀB)⁻¹·gAˡ·Aᵀ
+    X = solveSylvester(BtB, AAt, C);                                                 // (solve left both intact)
+  } else if (mode === 'symmetry') {
+    // X = −½·(1/s²)·(BᵀB)⁻¹·Bᵀ·gBˡ·AAᵀ (the official code's "symmetry" option)
+    X = matmul(Y, AAt, { alpha: -0.5 * inv2, dtype: dt });
+  } else {
+    X = Tensor.zeros([r, r], dt);
+  }
+
+  const gAo = matmul(X, A, { dtype: dt });                     // X·A
+  matmul(scaledEye(r, inv2, dt), T1, { beta: 1, out: gAo });    // + (1/s²)·T1
+  const gBo = matmul(B, X, { alpha: -1, dtype: dt });          // −B·X
+  matmul(Z, AAtInv, { alpha: inv2, beta: 1, out: gBo });        // + (1/s²)·Z·(AAᵀ)⁻¹
+  return { gA: gAo, gB: gBo, X };
+}
+
+export interface LoraProOptions extends LoraProAdjustOptions {
+  lr: number;
+  betas?: [number, number];
+  eps?: number;
+  weightDecay?: number;
+}
+
+export interface LoraProPair { A: Param; B: Param; scale: number }
+
+/** LoRA-Pro's AdamW: each step adjusts every layer's (gA, gB) with loraProAdjust, then takes a fused AdamW step. */
+export class LoraProAdamW {
+  readonly layers: LoraProPair[];
+  stepCount = 0;
+  lr: number;
+  private readonly o: LoraProOptions;
+  private readonly state = new Map<Param, { m: Tensor; v: Tensor }>();
+
+  constructor(layers: LoraProPair[], options: LoraProOptions) {
+    if (!Array.isArray(layers) || layers.length === 0) throw new LoraValueError('LoraProAdamW: expected a non-empty list of layers ({A, B, scale})');
+    this.layers = layers;
+    this.lr = finiteNumber(options.lr, 'LoraProAdamW lr');
+    this.o = options;
+  }
+
+  step(): void {
+    this.stepCount++;
+    for (const l of this.layers) {
+      if (!l.A.grad || !l.B.grad) continue;
+      const adj = loraProAdjust(l.A.value, l.B.value, l.A.grad, l.B.grad, l.scale, this.o);
+      this.update(l.A, adj.gA);
+      this.update(l.B, adj.gB);
+    }
+  }
+
+  zeroGrad(): void {
+    for (const l of this.layers) { l.A.grad = null; l.B.grad = null; }
+  }
+
+  private update(p: Param, g: Tensor): void {
+    let st = this.state.get(p);
+    if (!st) {
+      const dt = p.value.dtype === 'f64' ? 'f64' : 'f32';
+      st = { m: Tensor.zeros(p.value.shape, dt), v: Tensor.zeros(p.value.shape, dt) };
+      this.state.set(p, st);
+    }
+    const [b1, b2] = this.o.betas ?? [0.9, 0.999];
+    adamwStep(p.value, g, st.m, st.v, { lr: this.lr, beta1: b1, beta2: b2, eps: this.o.eps ?? 1e-8, weightDecay: this.o.weightDecay ?? 0, step: this.stepCount });
+  }
+}

@@ -1,0 +1,70 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AdamW, LoraLinear, Tensor, exportPeftAdapter, initLoraGA, readSafetensorsSync } from '../lib';
+import { randTensor, refMatmul, relErr } from './helpers/ref';
+
+const out = 20, inF = 16, r = 3;
+
+/** Trains a layer a few AdamW steps on random data so that A, B move away from their init. */
+function train(layer: LoraLinear, seed: number): void {
+  const opt = new AdamW(layer.parameters(), { lr: 0.05 });
+  for (let t = 0; t < 3; t++) {
+    layer.forward(randTensor([8, inF], seed + t, layer.W.dtype).t);
+    layer.backward(randTensor([8, out], seed + 100 + t, 'f32').t);
+    opt.step();
+  }
+}
+
+/** W + (α/r)·B·A (or α/√r) from the written files, in float64. */
+function applied(dir: string, name: string, W: Float64Array): Float64Array {
+  const cfg = JSON.parse(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8'));
+  const t = readSafetensorsSync(path.join(dir, 'adapter_model.safetensors'));
+  const A = t[`base_model.model.${name}.lora_A.weight`], B = t[`base_model.model.${name}.lora_B.weight`];
+  const rr = cfg.rank_pattern[name] ?? cfg.r, alpha = cfg.alpha_pattern[name] ?? cfg.lora_alpha;
+  const s = cfg.use_rslora ? alpha / Math.sqrt(rr) : alpha / rr;
+  const d = refMatmul(B.toFloat64(), out, rr, A.toFloat64(), rr, inF);
+  return W.map((v, i) => v + s * d[i]);
+}
+
+describe('PEFT export against the ORIGINAL base weights', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-export-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([false, true])('LoRA-GA (offset init) becomes rank 2r; unmodified W + adapter = trained model (rsLoRA %s)', async (rsLora) => {
+    const W = randTensor([out, inF], 1, 'f64'), G = randTensor([out, inF], 2, 'f64');
+    const init = initLoraGA(W.t, G.t, { rank: r, alpha: 8, svd: 'exact', rsLora, precision: 'f64' });
+    const gaLayer = LoraLinear.fromInit(W.t, init);
+    expect(gaLayer.W).not.toBe(W.t);              // trains on the offset base W'
+    train(gaLayer, 10);
+    const plain = new LoraLinear(W.t.clone(), randTensor([r, inF], 3, 'f64').t, Tensor.zeros([out, r], 'f64'), { alpha: 8, rsLora });
+    train(plain, 20);
+    const sub = path.join(dir, `rs-${rsLora}`);
+    const res = await exportPeftAdapter(sub, [{ name: 'mlp.up', layer: gaLayer }, { name: 'mlp.down', layer: plain }], { rsLora, dtype: 'f64' });
+    expect(res.modules['mlp.up']).toMatchObject({ r: 2 * r, converted: true });
+    expect(res.modules['mlp.down']).toMatchObject({ r, converted: false });
+    // Float64 files: equality up to float64 rounding of s·[B, −B₀]·[A; A₀] vs W' + s·B·A.
+    expect(relErr(applied(sub, 'mlp.up', W.v), gaLayer.effectiveWeight().toFloat64())).toBeLessThan(1e-12);
+    expect(relErr(applied(sub, 'mlp.down', W.v), plain.effectiveWeight().toFloat64())).toBeLessThan(1e-12);
+    const cfg = JSON.parse(fs.readFileSync(path.join(sub, 'adapter_config.json'), 'utf8'));
+    expect(cfg.peft_type).toBe('LORA');
+    expect(cfg.target_modules.slice().sort()).toEqual(['mlp.down', 'mlp.up']);
+    expect(cfg.r).toBe(2 * r);
+    expect(cfg.lora_alpha).toBeCloseTo(rsLora ? 8 * Math.SQRT2 : 16, 12);  // PEFT's rule for the 2r conversion
+  });
+
+  test('default f32 files: the same equality at f32 rounding', async () => {
+    const W = randTensor([out, inF], 4), G = randTensor([out, inF], 5);
+    const layer = LoraLinear.fromInit(W.t, initLoraGA(W.t, G.t, { rank: r, alpha: 8, svd: 'exact' }));
+    train(layer, 30);
+    await exportPeftAdapter(path.join(dir, 'f32'), [{ name: 'q', layer }]);
+    expect(relErr(applied(path.join(dir, 'f32'), 'q', W.v), layer.effectiveWeight().toFloat64())).toBeLessThan(1e-5);
+  });
+
+  test('merged layers and duplicate names are refused', async () => {
+    const layer = new LoraLinear(Tensor.zeros([out, inF]), Tensor.zeros([r, inF]), Tensor.zeros([out, r]));
+    await expect(exportPeftAdapter(path.join(dir, 'x'), [{ name: 'a', layer }, { name: 'a', layer }])).rejects.toThrow(/twice/);
+    layer.merge();
+    await expect(exportPeftAdapter(path.join(dir, 'y'), [{ name: 'a', layer }])).rejects.toThrow(/merged/);
+  });
+});

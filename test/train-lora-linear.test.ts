@@ -1,0 +1,111 @@
+import { LoraLinear, LoraValueError, Tensor, loraScale } from '../lib';
+import { randTensor, relErr } from './helpers/ref';
+
+// Loss L = Σ y ⊙ R for a fixed random R, so dL/dy = R. Gradients checked against central differences in float64.
+const T = 7, inF = 9, out = 6, r = 3;
+
+function setup(dropout = 0) {
+  const W = randTensor([out, inF], 1, 'f64'), A = randTensor([r, inF], 2, 'f64', 0.5), B = randTensor([out, r], 3, 'f64', 0.5);
+  const x = randTensor([T, inF], 4, 'f64'), R = randTensor([T, out], 5, 'f64');
+  const layer = new LoraLinear(W.t, A.t, B.t, { alpha: 6, dropout, seed: 11 });
+  return { layer, x: x.t, R: R.t };
+}
+
+function loss(layer: LoraLinear, x: Tensor, R: Tensor): number {
+  layer.seedDropout(11);  // the same dropout mask for every evaluation
+  const y = layer.forward(x).toFloat64(), rv = R.toFloat64();
+  let s = 0;
+  for (let i = 0; i < y.length; i++) s += y[i] * rv[i];
+  return s;
+}
+
+/** Central difference of loss w.r.t. every element of t (perturbed in place, restored). */
+function numGrad(t: Tensor, f: () => number, h = 1e-6): Float64Array {
+  const d = t.data as Float64Array, g = new Float64Array(d.length);
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    d[i] = v + h; const lp = f();
+    d[i] = v - h; const lm = f();
+    d[i] = v;
+    g[i] = (lp - lm) / (2 * h);
+  }
+  return g;
+}
+
+describe('LoraLinear gradients match finite differences (float64)', () => {
+  // L is linear in each of x, A, B separately, so central differences are exact up to rounding (~1e-10 relative).
+  test.each([0, 0.3])('dropout %s: dX, dA, dB', (p) => {
+    const { layer, x, R } = setup(p);
+    loss(layer, x, R);
+    const dX = layer.backward(R) as Tensor;
+    const f = () => loss(layer, x, R);
+    expect(relErr(dX.toFloat64(), numGrad(x, f))).toBeLessThan(1e-8);
+    expect(relErr(layer.A.grad!.toFloat64(), numGrad(layer.A.value, f))).toBeLessThan(1e-8);
+    expect(relErr(layer.B.grad!.toFloat64(), numGrad(layer.B.value, f))).toBeLessThan(1e-8);
+  });
+
+  test('dropout really masks the LoRA branch input (some A-gradient columns differ from no-dropout)', () => {
+    const a = setup(0), b = setup(0.5);
+    loss(a.layer, a.x, a.R); a.layer.backward(a.R);
+    loss(b.layer, b.x, b.R); b.layer.backward(b.R);
+    expect(relErr(b.layer.A.grad!.toFloat64(), a.layer.A.grad!.toFloat64())).toBeGreaterThan(0.1);
+  });
+
+  test('accumulate adds the gradients of two micro-batches', () => {
+    const { layer, x, R } = setup();
+    layer.forward(x); layer.backward(R);
+    const g1 = layer.A.grad!.toFloat64();
+    layer.forward(x); layer.backward(R, { accumulate: true });
+    expect(relErr(layer.A.grad!.toFloat64(), g1.map((v) => 2 * v))).toBeLessThan(1e-15);
+  });
+
+  test('N-D input [batch, seq, in] gives the same y, dX, dA, dB as its [tokens, in] view (bf16 W, f32 A/B)', () => {
+    const W = randTensor([out, inF], 1, 'bf16'), A = randTensor([r, inF], 2), B = randTensor([out, r], 3);
+    const x = randTensor([2, 5, inF], 4), R = randTensor([2, 5, out], 5);
+    const a = new LoraLinear(W.t, A.t, B.t), b = new LoraLinear(W.t, A.t.clone(), B.t.clone());
+    const ya = a.forward(x.t), yb = b.forward(x.t.reshape([10, inF]));
+    expect(ya.shape).toEqual([2, 5, out]);
+    expect(Array.from(ya.data)).toEqual(Array.from(yb.data));
+    const da = a.backward(R.t) as Tensor, db = b.backward(R.t.reshape([10, out])) as Tensor;
+    expect(da.shape).toEqual([2, 5, inF]);
+    expect(Array.from(da.data)).toEqual(Array.from(db.data));
+    expect(Array.from(a.A.grad!.data)).toEqual(Array.from(b.A.grad!.data));
+    expect(Array.from(a.B.grad!.data)).toEqual(Array.from(b.B.grad!.data));
+  });
+
+  test('scale is α/r, or α/√r with rsLoRA', () => {
+    expect(loraScale(8, 16)).toBe(2);
+    expect(loraScale(16, 16, true)).toBe(4);
+    expect(setup().layer.scale).toBe(2);
+  });
+});
+
+describe('merge / unmerge', () => {
+  test('merged forward equals the LoRA forward; unmerge restores W (f32 rounding)', () => {
+    const W = randTensor([out, inF], 1), A = randTensor([r, inF], 2), B = randTensor([out, r], 3);
+    const W0 = W.t.toFloat64();
+    const layer = new LoraLinear(W.t, A.t, B.t, { alpha: 4 });
+    const x = randTensor([T, inF], 4).t;
+    const y = layer.forward(x).toFloat64();
+    layer.merge();
+    expect(layer.merged).toBe(true);
+    expect(relErr(layer.forward(x).toFloat64(), y)).toBeLessThan(1e-6); // f32: two roundings of W's entries
+    expect(() => layer.backward(Tensor.zeros([T, out]))).toThrow(LoraValueError);
+    layer.unmerge();
+    expect(relErr(W.t.toFloat64(), W0)).toBeLessThan(1e-6);
+    expect(relErr(layer.effectiveWeight().toFloat64(), (() => { layer.merge(); const w = W.t.toFloat64(); layer.unmerge(); return w; })())).toBeLessThan(1e-6);
+  });
+
+  test('f64 round trip is exact to 1e-15', () => {
+    const W = randTensor([out, inF], 1, 'f64'), W0 = W.t.toFloat64();
+    const layer = new LoraLinear(W.t, randTensor([r, inF], 2, 'f64').t, randTensor([out, r], 3, 'f64').t, { alpha: 3 });
+    layer.merge(); layer.unmerge();
+    expect(relErr(W.t.toFloat64(), W0)).toBeLessThan(1e-15);
+  });
+
+  test('shape mismatch and bad dropout are typed errors', () => {
+    expect(() => new LoraLinear(Tensor.zeros([out, inF]), Tensor.zeros([r, inF + 1]), Tensor.zeros([out, r]))).toThrow(/\[3, 10\]/);
+    expect(() => new LoraLinear(Tensor.zeros([out, inF]), Tensor.zeros([r, inF]), Tensor.zeros([out, r]), { dropout: 1 })).toThrow(LoraValueError);
+    expect(() => setup().layer.backward(Tensor.zeros([T, out]))).toThrow(/forward/);
+  });
+});

@@ -1,0 +1,2 @@
+import { Command } from './args';
+export declare const command: Command;
