@@ -15,6 +15,8 @@ namespace loraga {
 class Buffer {
  public:
   virtual ~Buffer() = default;
+  // Frees the memory now (Tensor.dispose() of a device tensor); the object lives on until its finalizer runs.
+  virtual void release() {}
   View view;
 };
 using BufferPtr = std::unique_ptr<Buffer>;
@@ -25,6 +27,11 @@ struct SvdOptions {
   int64_t oversample = 8;   // extra columns of the random test matrix (randomized only)
   int powerIters = 4;       // subspace (power) iterations, each re-orthonormalised (randomized only)
   uint64_t seed = 0;
+};
+
+// One matrix of a batched SVD: m (not modified) → u, s, vt with k = u.cols.
+struct SvdJob {
+  View m, u, s, vt;
 };
 
 // Hyper-parameters of one fused AdamW step (see Backend::adamwStep).
@@ -49,6 +56,9 @@ class Backend {
 
   // ---- primitives -------------------------------------------------------------------------------------------
   virtual BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) = 0;
+  // Memory handed to JS as a tensor: called without the backend lock, it must not depend on the state of an op in
+  // flight (CUDA: allocated on the backend's main stream, not on whichever stream an op is using).
+  virtual BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) { return alloc(dtype, rows, cols); }
   // dst = src, converting dtype (same shape).
   virtual void copy(const View& src, const View& dst) = 0;
   // c = alpha·op(a)·op(b) + beta·c. Any storage dtypes; computed in f64 when c is f64, else f32.
@@ -70,11 +80,20 @@ class Backend {
   // Solve a·x = b for square a (n×n) by LU with partial pivoting (LAPACK gesv); b (n×m) ← x; a is overwritten.
   virtual void solve(const View& a, const View& b) = 0;
 
+  // Waits until all work queued by this backend is done and reports asynchronous failures (the binding calls it
+  // at the end of every op, so a Promise resolves only when a GPU stream has finished). No-op on the CPU.
+  virtual void synchronize() {}
+  // GEMMs on f32 inputs may use TF32 tensor cores (opt-in; ignored where there are none).
+  virtual void setAllowTf32(bool) {}
+
   // ---- composites (defaults in composite.cc) ---------------------------------------------------------------
   // g += scale·dyᵀ·x, g in f32/f64, dy/x any dtype: the one-step gradient of a Linear layer.
   virtual void gradAccumulate(const View& g, const View& dy, const View& x, double scale);
   virtual void svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
   virtual void randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
+  // Many SVDs at once (an init touches hundreds of modules); job i uses seed opt.seed + i and k = its u.cols.
+  // Default: one after another. CUDA overlaps them on several streams.
+  virtual void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt);
   // y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ; h (T×r, optional) receives x·Aᵀ for the backward pass.
   virtual void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
                            const View& h);

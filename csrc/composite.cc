@@ -18,6 +18,15 @@ void Backend::svd(const View& m, const SvdOptions& opt, const View& u, const Vie
   }
 }
 
+void Backend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) {
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    SvdOptions o = opt;
+    o.k = jobs[i].u.cols;
+    o.seed = opt.seed + i;
+    svd(jobs[i].m, o, jobs[i].u, jobs[i].s, jobs[i].vt);
+  }
+}
+
 // Halko, Martinsson & Tropp (2011), Alg. 4.4 + 5.1: range finder with re-orthonormalised power iterations,
 // then an exact SVD of the small l×n projection. Same scheme as torch.svd_lowrank, so q = k + oversample.
 void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {

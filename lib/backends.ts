@@ -28,3 +28,11 @@ export function resolveBackend(choice: BackendChoice = 'auto'): BackendName {
   if (!b.available) throw new LoraBackendError(`backend '${choice}' is unavailable: ${b.reason}`);
   return choice;
 }
+
+/**
+ * Lets f32 GEMMs on the GPU use TF32 tensor cores (about 10 mantissa bits per input product, fp32 accumulation):
+ * off by default, as in PyTorch. LoraBackendError when CUDA is unavailable. The CPU backend is unaffected.
+ */
+export function setAllowTf32(enabled: boolean): void {
+  native.setAllowTf32(!!enabled);
+}

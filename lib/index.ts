@@ -8,11 +8,11 @@ export { matmul, matmulAsync } from './ops/matmul';
 export type { MatmulOptions } from './ops/matmul';
 export { gradAccumulate, gradAccumulateAsync } from './ops/grad';
 export type { GradAccumulateOptions } from './ops/grad';
-export { svd, svdAsync, orthonormalize } from './ops/svd';
+export { svd, svdAsync, svdBatched, svdBatchedAsync, orthonormalize } from './ops/svd';
 export type { SvdOptions, SvdResult, SvdMethod } from './ops/svd';
 export { loraForward, loraForwardAsync, loraBackward, loraBackwardAsync } from './ops/lora';
 export type { LoraForwardOptions, LoraForwardResult, LoraBackwardOptions, LoraBackwardResult } from './ops/lora';
-export { backends, resolveBackend } from './backends';
+export { backends, resolveBackend, setAllowTf32 } from './backends';
 export type { BackendInfo, BackendName, BackendChoice } from './backends';
 export {
   parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSync, readSafetensorsSharded,

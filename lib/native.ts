@@ -24,8 +24,12 @@ export interface Native {
             weightDecay: number, step: number, async: boolean): any;
   sgdStep(p: unknown, g: unknown, buf: unknown, lr: number, momentum: number, weightDecay: number, async: boolean): any;
   solve(a: unknown, b: unknown, async: boolean): any;
-  copy(src: unknown, dst: unknown): void;
+  copy(src: unknown, dst: unknown, async?: boolean): any;
+  deviceAlloc(dtype: string, shape: readonly number[]): unknown;
+  deviceFree(handle: unknown): void;
+  setAllowTf32(on: boolean): void;
   allFinite(a: unknown): boolean;
+  fillGaussian(a: unknown, seed: number): void;
   detach(buf: ArrayBuffer): void;
   backends(): NativeBackendInfo[];
   noop(): void;

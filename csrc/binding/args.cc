@@ -54,10 +54,8 @@ void throwJs(Napi::Env env, ErrorCode code, const std::string& msg) {
   throw Napi::Error(env, makeJsError(env, code, msg));
 }
 
-View tensorArg(const Napi::Value& v, const char* what, std::vector<Napi::Reference<Napi::Value>>* keep) {
-  Napi::Env env = v.Env();
-  if (!v.IsObject()) throwJs(env, ErrorCode::Shape, std::string(what) + ": expected a Tensor");
-  Napi::Object o = v.As<Napi::Object>();
+View layoutArg(const Napi::Object& o, const char* what) {
+  Napi::Env env = o.Env();
   View view;
   view.dtype = parseDType(env, o.Get("dtype"), what);
   Napi::Value shapeV = o.Get("shape");
@@ -76,6 +74,14 @@ View tensorArg(const Napi::Value& v, const char* what, std::vector<Napi::Referen
   }
   view.rows = lead;
   view.cols = last;
+  return view;
+}
+
+View tensorArg(const Napi::Value& v, const char* what, std::vector<Napi::Reference<Napi::Value>>* keep) {
+  Napi::Env env = v.Env();
+  if (!v.IsObject()) throwJs(env, ErrorCode::Shape, std::string(what) + ": expected a Tensor");
+  Napi::Object o = v.As<Napi::Object>();
+  View view = layoutArg(o, what);
   Napi::Value dev = o.Get("device");
   std::string device = dev.IsString() ? std::string(dev.As<Napi::String>()) : "cpu";
   if (device == "cpu") {
@@ -95,7 +101,9 @@ View tensorArg(const Napi::Value& v, const char* what, std::vector<Napi::Referen
     Napi::Value h = o.Get("handle");
     if (!h.IsExternal()) throwJs(env, ErrorCode::Disposed, std::string(what) + ": device tensor was disposed");
     Buffer* buf = h.As<Napi::External<Buffer>>().Data();
-    if (!buf || buf->view.bytes() != view.bytes())
+    if (!buf || !buf->view.data)
+      throwJs(env, ErrorCode::Disposed, std::string(what) + ": device tensor was disposed");
+    if (buf->view.bytes() != view.bytes() || buf->view.dtype != view.dtype)
       throwJs(env, ErrorCode::Shape, std::string(what) + ": device buffer does not match shape " + view.shapeStr());
     view.data = buf->view.data;
     view.device = Device::Cuda;
@@ -111,19 +119,40 @@ View optionalTensorArg(const Napi::Value& v, const char* what, std::vector<Napi:
   return tensorArg(v, what, keep);
 }
 
-Backend& backendOf(std::initializer_list<View> views) {
+Backend& backendOf(Napi::Env env, std::initializer_list<View> views) {
   bool any = false;
   Device d = Device::Host;
   for (const View& v : views) {
     if (v.data == nullptr && v.rows == 0 && v.cols == 0) continue;  // an omitted optional output
-    if (any && v.device != d) fail(ErrorCode::Backend, "tensors are on different devices (cpu and cuda)");
+    if (any && v.device != d)
+      throwJs(env, ErrorCode::Backend, "tensors are on different devices (cpu and cuda): move them with toDevice/toHost");
     d = v.device;
     any = true;
   }
-  return backendFor(d);
+  try {
+    return backendFor(d);
+  } catch (const Error& e) {
+    throwJs(env, e.code, e.what());
+  }
 }
 
 namespace {
+// Runs fn under the backend's lock and waits for the work it queued (a GPU op is done only when its stream is);
+// on failure still drains the stream so no kernel writes into the caller's buffers after the error is reported.
+void runLocked(Backend& be, const OpFn& fn) {
+  std::lock_guard<std::mutex> lock(be.mutex());
+  try {
+    fn();
+  } catch (...) {
+    try {
+      be.synchronize();
+    } catch (...) {  // the first error is the one worth reporting
+    }
+    throw;
+  }
+  be.synchronize();
+}
+
 class OpWorker final : public Napi::AsyncWorker {
  public:
   OpWorker(Napi::Env env, Backend& be, OpFn fn, std::vector<Napi::Reference<Napi::Value>> keep)
@@ -134,8 +163,7 @@ class OpWorker final : public Napi::AsyncWorker {
  protected:
   void Execute() override {
     try {
-      std::lock_guard<std::mutex> lock(be_.mutex());
-      fn_();
+      runLocked(be_, fn_);
     } catch (const Error& e) {
       code_ = e.code;
       SetError(e.what());
@@ -167,8 +195,7 @@ Napi::Value runOp(Napi::Env env, bool async, Backend& be, OpFn fn, std::vector<N
     return p;
   }
   try {
-    std::lock_guard<std::mutex> lock(be.mutex());
-    fn();
+    runLocked(be, fn);
   } catch (const Error& e) {
     throwJs(env, e.code, e.what());
   } catch (const std::bad_alloc&) {

@@ -14,8 +14,12 @@ View tensorArg(const Napi::Value& v, const char* what, std::vector<Napi::Referen
 // Same, but null/undefined gives an empty View (an output the caller does not want).
 View optionalTensorArg(const Napi::Value& v, const char* what, std::vector<Napi::Reference<Napi::Value>>* keep);
 
-// The backend that owns all of these views; mixing devices is an error.
-Backend& backendOf(std::initializer_list<View> views);
+// dtype and shape of a tensor-like object ({dtype, shape}) as a data-less View.
+View layoutArg(const Napi::Object& o, const char* what);
+
+// The backend that owns all of these views; mixing devices, or a device whose backend is unavailable, throws the
+// typed JS error (LoraBackendError).
+Backend& backendOf(Napi::Env env, std::initializer_list<View> views);
 
 // Throws a JS error of the registered class for this code (LoraShapeError, …).
 [[noreturn]] void throwJs(Napi::Env env, ErrorCode code, const std::string& msg);

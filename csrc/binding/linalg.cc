@@ -31,7 +31,7 @@ Napi::Value Matmul(const Napi::CallbackInfo& info) {
   if (c.rows != m || c.cols != n)
     throwJs(info.Env(), ErrorCode::Shape, "matmul: out is " + c.shapeStr() + " but the product is [" +
                                               std::to_string(m) + ", " + std::to_string(n) + "]");
-  Backend& be = backendOf({a, b, c});
+  Backend& be = backendOf(info.Env(), {a, b, c});
   return runOp(info.Env(), async, be, [&be, ta, tb, alpha, a, b, beta, c] {
     be.gemm(ta, tb, alpha, a, b, beta, c);
   }, std::move(keep));
@@ -51,12 +51,36 @@ Napi::Value GradAccumulate(const Napi::CallbackInfo& info) {
   if (dy.rows != x.rows || g.rows != dy.cols || g.cols != x.cols)
     throwJs(info.Env(), ErrorCode::Shape, "gradAccumulate: G " + g.shapeStr() + ", dY " + dy.shapeStr() + ", X " +
                                               x.shapeStr() + " (need G [out, in], dY [T, out], X [T, in])");
-  Backend& be = backendOf({g, dy, x});
+  Backend& be = backendOf(info.Env(), {g, dy, x});
   return runOp(info.Env(), async, be, [&be, g, dy, x, scale] {
     if (!be.allFinite(dy) || !be.allFinite(x)) fail(ErrorCode::Value, "gradAccumulate: dY or X holds NaN or Inf");
     be.gradAccumulate(g, dy, x, scale);
   }, std::move(keep));
 }
+
+namespace {
+SvdOptions svdOptions(const Napi::CallbackInfo& info, size_t first) {
+  SvdOptions opt;
+  opt.randomized = info[first].ToBoolean();
+  opt.oversample = int64_t(num(info, first + 1, 8));
+  opt.powerIters = int(num(info, first + 2, 4));
+  opt.seed = uint64_t(num(info, first + 3, 0));
+  if (opt.oversample < 0 || opt.powerIters < 0 || opt.powerIters > 100)
+    throwJs(info.Env(), ErrorCode::Value, "svd: oversample must be >= 0 and powerIters in [0, 100]");
+  return opt;
+}
+
+void checkSvdShapes(Napi::Env env, const View& m, const View& u, const View& s, const View& vt) {
+  const int64_t k = u.cols, p = std::min(m.rows, m.cols);
+  if (k < 1 || k > p)
+    throwJs(env, ErrorCode::Shape, "svd: k = " + std::to_string(k) + " must be in [1, min(m, n) = " +
+                                       std::to_string(p) + "] for M " + m.shapeStr());
+  if (u.rows != m.rows || s.numel() != k || vt.rows != k || vt.cols != m.cols)
+    throwJs(env, ErrorCode::Shape, "svd: outputs U " + u.shapeStr() + ", S " + s.shapeStr() + ", Vt " +
+                                       vt.shapeStr() + " do not fit M " + m.shapeStr() + " at k = " +
+                                       std::to_string(k));
+}
+}  // namespace
 
 // svd(m, u, s, vt, randomized, oversample, powerIters, seed, async)
 Napi::Value Svd(const Napi::CallbackInfo& info) {
@@ -65,26 +89,47 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
   Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
   View m = tensorArg(info[0], "svd M", kp), u = tensorArg(info[1], "svd U", kp);
   View s = tensorArg(info[2], "svd S", kp), vt = tensorArg(info[3], "svd Vt", kp);
-  SvdOptions opt;
+  checkSvdShapes(info.Env(), m, u, s, vt);
+  SvdOptions opt = svdOptions(info, 4);
   opt.k = u.cols;
-  opt.randomized = info[4].ToBoolean();
-  opt.oversample = int64_t(num(info, 5, 8));
-  opt.powerIters = int(num(info, 6, 4));
-  opt.seed = uint64_t(num(info, 7, 0));
-  const int64_t p = std::min(m.rows, m.cols);
-  if (opt.k < 1 || opt.k > p)
-    throwJs(info.Env(), ErrorCode::Shape, "svd: k = " + std::to_string(opt.k) + " must be in [1, min(m, n) = " +
-                                              std::to_string(p) + "] for M " + m.shapeStr());
-  if (u.rows != m.rows || s.numel() != opt.k || vt.rows != opt.k || vt.cols != m.cols)
-    throwJs(info.Env(), ErrorCode::Shape, "svd: outputs U " + u.shapeStr() + ", S " + s.shapeStr() + ", Vt " +
-                                              vt.shapeStr() + " do not fit M " + m.shapeStr() + " at k = " +
-                                              std::to_string(opt.k));
-  if (opt.oversample < 0 || opt.powerIters < 0 || opt.powerIters > 100)
-    throwJs(info.Env(), ErrorCode::Value, "svd: oversample must be >= 0 and powerIters in [0, 100]");
-  Backend& be = backendOf({m, u, s, vt});
+  Backend& be = backendOf(info.Env(), {m, u, s, vt});
   return runOp(info.Env(), async, be, [&be, m, opt, u, s, vt] {
     if (!be.allFinite(m)) fail(ErrorCode::Value, "svd: M holds NaN or Inf");
     be.svd(m, opt, u, s, vt);
+  }, std::move(keep));
+}
+
+// svdBatched([m…], [u…], [s…], [vt…], randomized, oversample, powerIters, seed, async): job i uses seed + i
+Napi::Value SvdBatched(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  const bool async = info[8].ToBoolean();
+  Keep keep;
+  Keep* kp = async ? &keep : nullptr;
+  for (int i = 0; i < 4; ++i)
+    if (!info[i].IsArray()) throwJs(env, ErrorCode::Shape, "svdBatched: expected arrays of tensors");
+  Napi::Array ms = info[0].As<Napi::Array>(), us = info[1].As<Napi::Array>(), ss = info[2].As<Napi::Array>(),
+              vts = info[3].As<Napi::Array>();
+  const uint32_t n = ms.Length();
+  if (us.Length() != n || ss.Length() != n || vts.Length() != n)
+    throwJs(env, ErrorCode::Shape, "svdBatched: M, U, S and Vt lists differ in length");
+  std::vector<SvdJob> jobs(n);
+  for (uint32_t i = 0; i < n; ++i) {
+    SvdJob& j = jobs[i];
+    j.m = tensorArg(ms.Get(i), "svdBatched M", kp);
+    j.u = tensorArg(us.Get(i), "svdBatched U", kp);
+    j.s = tensorArg(ss.Get(i), "svdBatched S", kp);
+    j.vt = tensorArg(vts.Get(i), "svdBatched Vt", kp);
+    checkSvdShapes(env, j.m, j.u, j.s, j.vt);
+    if (j.m.device != jobs[0].m.device) throwJs(env, ErrorCode::Backend, "svdBatched: matrices on different devices");
+  }
+  SvdOptions opt = svdOptions(info, 4);
+  if (n == 0) return async ? runOp(env, true, cpuBackend(), [] {}, {}) : env.Undefined();
+  Backend& be = backendOf(env, {jobs[0].m, jobs[0].u, jobs[0].s, jobs[0].vt});
+  for (const SvdJob& j : jobs) backendOf(env, {jobs[0].m, j.m, j.u, j.s, j.vt});  // all on one device
+  return runOp(env, async, be, [&be, jobs, opt] {
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (!be.allFinite(jobs[i].m)) fail(ErrorCode::Value, "svdBatched: M[" + std::to_string(i) + "] holds NaN or Inf");
+    be.svdBatched(jobs, opt);
   }, std::move(keep));
 }
 
@@ -95,7 +140,7 @@ Napi::Value Orthonormalize(const Napi::CallbackInfo& info) {
   Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
   View a = tensorArg(info[0], "orthonormalize A", kp);
   if (a.rows < a.cols) throwJs(info.Env(), ErrorCode::Shape, "orthonormalize: needs rows >= cols, got " + a.shapeStr());
-  Backend& be = backendOf({a});
+  Backend& be = backendOf(info.Env(), {a});
   return runOp(info.Env(), async, be, [&be, a] { be.orthonormalize(a); }, std::move(keep));
 }
 

@@ -35,7 +35,7 @@ Napi::Value LoraForward(const Napi::CallbackInfo& info) {
   checkLayer(env, "loraForward", x, w, a, b);
   checkOut(env, "loraForward", "y", y, x.rows, w.rows);
   checkOut(env, "loraForward", "h", h, x.rows, a.rows);
-  Backend& be = backendOf({x, w, a, b, y, h});
+  Backend& be = backendOf(info.Env(), {x, w, a, b, y, h});
   return runOp(env, async, be, [&be, x, w, a, b, s, y, h] { be.loraForward(x, w, a, b, s, y, h); },
                std::move(keep));
 }
@@ -60,7 +60,7 @@ Napi::Value LoraBackward(const Napi::CallbackInfo& info) {
   checkOut(env, "loraBackward", "dx", dx, x.rows, x.cols);
   checkOut(env, "loraBackward", "dA", da, a.rows, a.cols);
   checkOut(env, "loraBackward", "dB", db, b.rows, b.cols);
-  Backend& be = backendOf({dy, x, w, a, b, h, dx, da, db});
+  Backend& be = backendOf(info.Env(), {dy, x, w, a, b, h, dx, da, db});
   return runOp(env, async, be, [&be, dy, x, w, a, b, s, h, dx, da, db] {
     be.loraBackward(dy, x, w, a, b, s, h, dx, da, db);
   }, std::move(keep));

@@ -45,7 +45,7 @@ Napi::Value AdamwStep(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   checkParam(env, "adamwStep", p, g, {m, v});
   if (hp.step < 1) throwJs(env, ErrorCode::Value, "adamwStep: step must be >= 1, got " + std::to_string(hp.step));
-  Backend& be = backendOf({p, g, m, v});
+  Backend& be = backendOf(info.Env(), {p, g, m, v});
   return runOp(env, async, be, [&be, p, g, m, v, hp] { be.adamwStep(p, g, m, v, hp); }, std::move(keep));
 }
 
@@ -60,7 +60,7 @@ Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   const double wd = numArg(info, 5, "sgdStep weightDecay");
   Napi::Env env = info.Env();
   checkParam(env, "sgdStep", p, g, {buf});
-  Backend& be = backendOf({p, g, buf});
+  Backend& be = backendOf(info.Env(), {p, g, buf});
   return runOp(env, async, be, [&be, p, g, buf, lr, mu, wd] { be.sgdStep(p, g, buf, lr, mu, wd); }, std::move(keep));
 }
 
@@ -77,7 +77,7 @@ Napi::Value Solve(const Napi::CallbackInfo& info) {
   if (a.dtype != b.dtype || (a.dtype != DType::F32 && a.dtype != DType::F64))
     throwJs(env, ErrorCode::DType, std::string("solve: a and b must both be f32 or both f64, got ") +
                                        dtypeName(a.dtype) + " and " + dtypeName(b.dtype));
-  Backend& be = backendOf({a, b});
+  Backend& be = backendOf(info.Env(), {a, b});
   return runOp(env, async, be, [&be, a, b] {
     if (!be.allFinite(a) || !be.allFinite(b)) fail(ErrorCode::Value, "solve: a or b holds NaN or Inf");
     be.solve(a, b);

@@ -1,9 +1,9 @@
-// Stand-in until the CUDA backend lands: reports why no GPU path exists in this build.
+// Used when the CUDA backend is not compiled (no nvcc, the node-gyp build, or LORAGA_CPU_ONLY): says why.
 #include "../backend.h"
 
 namespace loraga {
 Backend* cudaBackend(std::string* why) {
-  if (why) *why = "this build has no CUDA backend yet (CPU only)";
+  if (why) *why = "this build has no CUDA backend (built without nvcc, or with node-gyp or LORAGA_CPU_ONLY)";
   return nullptr;
 }
 }  // namespace loraga

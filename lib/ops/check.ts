@@ -53,6 +53,11 @@ export function noAlias(outs: (Tensor | undefined | null)[], ins: Tensor[], what
   for (const o of outs) {
     if (!o) continue;
     for (const i of ins) {
+      if (o.device !== i.device) continue;  // the native side rejects mixed devices with LoraBackendError
+      if (o.device !== 'cpu') {
+        if (o._deviceHandle === i._deviceHandle) throw new LoraValueError(`${what}: an output overlaps an input in memory`);
+        continue;
+      }
       const a = o.data, b = i.data;
       if (a.buffer === b.buffer && a.byteOffset < b.byteOffset + b.byteLength && b.byteOffset < a.byteOffset + a.byteLength)
         throw new LoraValueError(`${what}: an output overlaps an input in memory`);

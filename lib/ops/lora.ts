@@ -56,8 +56,8 @@ function prepareForward(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, o
   const { T, out, r } = layer('loraForward', x, W, A, B);
   finiteNumber(s, 'loraForward scale');
   checkOut(o.out, 'loraForward out', T, out);
-  const y = o.out ?? Tensor.zeros([...x.shape.slice(0, -1), out], o.dtype ?? computeDType(x.dtype, W.dtype, A.dtype, B.dtype));
-  const h = o.saveH === false ? null : Tensor.zeros([T, r], computeDType(x.dtype, A.dtype));
+  const y = o.out ?? Tensor.zeros([...x.shape.slice(0, -1), out], o.dtype ?? computeDType(x.dtype, W.dtype, A.dtype, B.dtype), x.device);
+  const h = o.saveH === false ? null : Tensor.zeros([T, r], computeDType(x.dtype, A.dtype), x.device);
   noAlias([y, h], [x, W, A, B], 'loraForward');
   return { y, h };
 }
@@ -85,9 +85,9 @@ function prepareBackward(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor,
   checkOut(o.dA, 'loraBackward dA', r, inF);
   checkOut(o.dB, 'loraBackward dB', out, r);
   const gt = computeDType(A.dtype, B.dtype);
-  const dX = o.needDx === false ? null : o.dx ?? Tensor.zeros(x.shape, computeDType(x.dtype, dY.dtype, W.dtype));
-  const dA = o.dA ?? Tensor.zeros([r, inF], gt);
-  const dB = o.dB ?? Tensor.zeros([out, r], gt);
+  const dX = o.needDx === false ? null : o.dx ?? Tensor.zeros(x.shape, computeDType(x.dtype, dY.dtype, W.dtype), x.device);
+  const dA = o.dA ?? Tensor.zeros([r, inF], gt, x.device);
+  const dB = o.dB ?? Tensor.zeros([out, r], gt, x.device);
   noAlias([dX, dA, dB], [dY, x, W, A, B, ...(h ? [h] : [])], 'loraBackward');
   return { h, res: { dX, dA, dB } as LoraBackwardResult };
 }

@@ -28,7 +28,7 @@ function prepare(a: Tensor, b: Tensor, o: MatmulOptions) {
     throw new LoraShapeError(`matmul: inner dimensions differ: op(a) is [${m}, ${k}] (a ${fmt(a)}${ta ? 'ᵀ' : ''}), op(b) is [${kb}, ${n}] (b ${fmt(b)}${tb ? 'ᵀ' : ''})`);
   if (beta !== 0 && !o.out) throw new LoraShapeError('matmul: beta ≠ 0 accumulates into out, so out is required');
   checkOut(o.out, 'matmul out', m, n);
-  const out = o.out ?? Tensor.zeros([m, n], o.dtype ?? computeDType(a.dtype, b.dtype));
+  const out = o.out ?? Tensor.zeros([m, n], o.dtype ?? computeDType(a.dtype, b.dtype), a.device);
   noAlias([out], [a, b], 'matmul');
   return { ta, tb, alpha, beta, out };
 }

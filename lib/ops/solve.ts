@@ -6,7 +6,7 @@
  */
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
+import { LoraBackendError, LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, matrix, pending } from './check';
 
 export interface SolveOptions {
@@ -20,7 +20,10 @@ function prepare(a: Tensor, b: Tensor, o: SolveOptions) {
   if (a.shape[0] !== a.shape[1] || b.shape[0] !== a.shape[0])
     throw new LoraShapeError(`solve: a ${fmt(a)} must be square and b ${fmt(b)} must have as many rows as a`);
   if (a.dtype !== b.dtype) throw new LoraDTypeError(`solve: a is ${a.dtype} but b is ${b.dtype} (they must match)`);
-  if (o.inPlace && a.data.buffer === b.data.buffer) {
+  if (a.device !== b.device) throw new LoraBackendError(`solve: a is on ${a.device} but b on ${b.device}`);
+  if (o.inPlace && a.device !== 'cpu' && a._deviceHandle === b._deviceHandle)
+    throw new LoraValueError('solve: a and b overlap in memory');
+  if (o.inPlace && a.device === 'cpu' && a.data.buffer === b.data.buffer) {
     const x = a.data, y = b.data;
     if (x.byteOffset < y.byteOffset + y.byteLength && y.byteOffset < x.byteOffset + x.byteLength)
       throw new LoraValueError('solve: a and b overlap in memory');

@@ -7,7 +7,7 @@
 import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { LoraShapeError, LoraValueError } from '../errors';
+import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, intInRange, matrix, pending } from './check';
 
 export type SvdMethod = 'exact' | 'randomized';
@@ -30,21 +30,21 @@ export interface SvdResult {
   Vt: Tensor;
 }
 
-function prepare(M: Tensor, o: SvdOptions) {
-  matrix(M, 'svd M');
+function prepare(M: Tensor, o: SvdOptions, what = 'svd M') {
+  matrix(M, what);
   const [m, n] = M.shape;
   const p = Math.min(m, n);
-  if (p === 0) throw new LoraShapeError(`svd: M ${fmt(M)} is empty`);
+  if (p === 0) throw new LoraShapeError(`svd: ${what.replace(/^svd /, '')} ${fmt(M)} is empty`);
   const k = o.k ?? p;
   if (!Number.isInteger(k) || k < 1 || k > p)
-    throw new LoraShapeError(`svd: k = ${k} must be an integer in [1, min(m, n) = ${p}] for M ${fmt(M)}`);
+    throw new LoraShapeError(`svd: k = ${k} must be an integer in [1, min(m, n) = ${p}] for ${what.replace(/^svd /, '')} ${fmt(M)}`);
   const method = o.method ?? 'exact';
   if (method !== 'exact' && method !== 'randomized') throw new LoraValueError(`svd: method must be 'exact' or 'randomized', got ${String(method)}`);
   const oversample = intInRange(o.oversample ?? k, 'svd oversample', 0, 1 << 30);
   const powerIters = intInRange(o.powerIters ?? 4, 'svd powerIters', 0, 100);
   const seed = intInRange(o.seed ?? 0, 'svd seed', 0, Number.MAX_SAFE_INTEGER);
   const dt = computeDType(M.dtype);
-  const res: SvdResult = { U: Tensor.zeros([m, k], dt), S: Tensor.zeros([k], dt), Vt: Tensor.zeros([k, n], dt) };
+  const res: SvdResult = { U: Tensor.zeros([m, k], dt, M.device), S: Tensor.zeros([k], dt, M.device), Vt: Tensor.zeros([k, n], dt, M.device) };
   return { res, randomized: method === 'randomized', oversample, powerIters, seed };
 }
 
@@ -66,4 +66,35 @@ export function orthonormalize(A: Tensor): Tensor {
   if (A.shape[0] < A.shape[1]) throw new LoraShapeError(`orthonormalize: needs rows >= cols, got ${fmt(A)}`);
   native.orthonormalize(A, false);
   return A;
+}
+
+/**
+ * The SVDs of many matrices in one call (an init touches hundreds of modules): the same options for all (give k:
+ * when omitted, each matrix's k is its min(m, n) but the default oversample is M[0]'s k), matrix i
+ * using seed `seed + i`. On the GPU the jobs overlap on several streams; on the CPU they run one after another.
+ */
+export function svdBatched(Ms: Tensor[], options: SvdOptions = {}): SvdResult[] {
+  const b = prepareBatch(Ms, options);
+  native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, false);
+  return b.res;
+}
+
+export function svdBatchedAsync(Ms: Tensor[], options: SvdOptions = {}): Promise<SvdResult[]> {
+  const b = prepareBatch(Ms, options);
+  return pending([...Ms, ...b.U, ...b.S, ...b.Vt],
+    () => native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, true), b.res);
+}
+
+function prepareBatch(Ms: Tensor[], o: SvdOptions) {
+  if (!Array.isArray(Ms) || Ms.length === 0) throw new LoraShapeError('svdBatched: expected a non-empty array of matrices');
+  const preps = Ms.map((M, i) => prepare(M, { ...o, seed: 0 }, `svdBatched M[${i}]`));
+  const seed = intInRange(o.seed ?? 0, 'svd seed', 0, Number.MAX_SAFE_INTEGER - Ms.length);
+  const dev = Ms[0].device;
+  Ms.forEach((M, i) => {
+    if (M.device !== dev) throw new LoraBackendError(`svdBatched: M[${i}] is on ${M.device}, M[0] on ${dev}`);
+  });
+  const res = preps.map((p) => p.res);
+  const p0 = preps[0];
+  return { res, U: res.map((r) => r.U), S: res.map((r) => r.S), Vt: res.map((r) => r.Vt), randomized: p0.randomized,
+    oversample: p0.oversample, powerIters: p0.powerIters, seed };
 }

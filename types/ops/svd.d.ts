@@ -20,3 +20,10 @@ export declare function svd(M: Tensor, options?: SvdOptions): SvdResult;
 export declare function svdAsync(M: Tensor, options?: SvdOptions): Promise<SvdResult>;
 /** Replaces A (m×n, m ≥ n) by the Q of its thin QR, in place. */
 export declare function orthonormalize(A: Tensor): Tensor;
+/**
+ * The SVDs of many matrices in one call (an init touches hundreds of modules): the same options for all (give k:
+ * when omitted, each matrix's k is its min(m, n) but the default oversample is M[0]'s k), matrix i
+ * using seed `seed + i`. On the GPU the jobs overlap on several streams; on the CPU they run one after another.
+ */
+export declare function svdBatched(Ms: Tensor[], options?: SvdOptions): SvdResult[];
+export declare function svdBatchedAsync(Ms: Tensor[], options?: SvdOptions): Promise<SvdResult[]>;

@@ -1,0 +1,134 @@
+// matmul, gradAccumulate, SVD and QR on the CUDA backend against float64 references and the CPU backend.
+import {
+  DType, Tensor, gradAccumulate, gradAccumulateAsync, matmul, orthonormalize, setAllowTf32, svd, svdAsync, svdBatched,
+} from '../../lib';
+import { randTensor, refMatmul, relErr, withSpectrum } from '../helpers/ref';
+import { describeGpu } from './cuda';
+
+const gpu = (t: Tensor) => t.toDevice('cuda');
+
+describeGpu('CUDA matmul', () => {
+  const cases: [DType, boolean, boolean][] = [];
+  for (const dt of ['f32', 'f64', 'bf16', 'f16'] as DType[]) for (const ta of [false, true]) for (const tb of [false, true]) cases.push([dt, ta, tb]);
+  test.each(cases)('%s, transA=%s, transB=%s matches float64', (dt, ta, tb) => {
+    const m = 37, k = 53, n = 29;
+    const A = randTensor(ta ? [k, m] : [m, k], 1, dt), B = randTensor(tb ? [n, k] : [k, n], 2, dt);
+    const C = matmul(gpu(A.t), gpu(B.t), { transA: ta, transB: tb });
+    expect(C.device).toBe('cuda');
+    const want = refMatmul(A.v, A.t.shape[0], A.t.shape[1], B.v, B.t.shape[0], B.t.shape[1], ta, tb);
+    // fp32 (or fp64) accumulation of exactly representable products; inputs compared as stored
+    expect(relErr(C.toFloat64(), want)).toBeLessThan(dt === 'f64' ? 1e-13 : 2e-6);
+  });
+
+  test('beta = 1 accumulates into out; mixed input dtypes go through f32', () => {
+    const A = randTensor([20, 30], 3, 'bf16'), B = randTensor([30, 10], 4, 'f32'), C0 = randTensor([20, 10], 5, 'f32');
+    const out = gpu(C0.t);
+    matmul(gpu(A.t), gpu(B.t), { out, alpha: 0.5, beta: 1 });
+    const want = refMatmul(A.v, 20, 30, B.v, 30, 10).map((v, i) => 0.5 * v + C0.v[i]);
+    expect(relErr(out.toFloat64(), want)).toBeLessThan(2e-6);
+  });
+
+  test('bf16 output with fp32 accumulation is within bf16 rounding of the reference', () => {
+    const A = randTensor([64, 128], 6, 'bf16'), B = randTensor([128, 48], 7, 'bf16');
+    const C = matmul(gpu(A.t), gpu(B.t), { dtype: 'bf16' });
+    expect(relErr(C.toFloat64(), refMatmul(A.v, 64, 128, B.v, 128, 48))).toBeLessThan(4e-3); // 2^-8 relative per element
+  });
+
+  test('TF32 is opt-in and stays within TF32 accuracy', () => {
+    const A = randTensor([256, 512], 8, 'f32'), B = randTensor([512, 128], 9, 'f32');
+    const want = refMatmul(A.v, 256, 512, B.v, 512, 128);
+    try {
+      setAllowTf32(true);
+      expect(relErr(matmul(gpu(A.t), gpu(B.t)).toFloat64(), want)).toBeLessThan(2e-3); // 10-bit mantissa inputs
+    } finally {
+      setAllowTf32(false);
+    }
+    expect(relErr(matmul(gpu(A.t), gpu(B.t)).toFloat64(), want)).toBeLessThan(2e-6);
+  });
+});
+
+describeGpu('CUDA gradAccumulate (G += s·dYᵀ·X, fp32 accumulation)', () => {
+  test.each(['bf16', 'f16', 'f32'] as DType[])('%s activations into an f32 G', async (dt) => {
+    const Tn = 300, out = 48, inF = 40;
+    const dY = randTensor([Tn, out], 10, dt), X = randTensor([Tn, inF], 11, dt), G0 = randTensor([out, inF], 12, 'f32');
+    const G = gpu(G0.t);
+    gradAccumulate(G, gpu(dY.t), gpu(X.t), { scale: 0.25 });
+    await gradAccumulateAsync(G, gpu(dY.t), gpu(X.t), { scale: 0.25 });
+    const p = refMatmul(dY.v, Tn, out, X.v, Tn, inF, true, false);
+    expect(relErr(G.toFloat64(), p.map((v, i) => G0.v[i] + 0.5 * v))).toBeLessThan(3e-6);
+  });
+});
+
+describeGpu('CUDA SVD', () => {
+  // Separated spectrum so singular vectors are well defined (compared up to sign).
+  const spectrum = (k: number) => Array.from({ length: k }, (_, i) => 10 / (i + 1) ** 1.5);
+  function checkSvd(m: number, n: number, k: number, dt: DType, method: 'exact' | 'randomized', tol: number) {
+    const p = Math.min(m, n);
+    const M = Tensor.fromFloat64(withSpectrum(m, n, spectrum(p), m * 7 + n), [m, n], dt);
+    const cpu = svd(M, { k, method, seed: 3 });
+    const g = svd(gpu(M), { k, method, seed: 3 });
+    expect(g.U.device).toBe('cuda');
+    expect(relErr(g.S.toFloat64(), cpu.S.toFloat64())).toBeLessThan(tol);
+    const gu = g.U.toFloat64(), cu = cpu.U.toFloat64(), gv = g.Vt.toFloat64(), cv = cpu.Vt.toFloat64();
+    for (let j = 0; j < k; j++) {
+      let dotU = 0, dotV = 0;
+      for (let i = 0; i < m; i++) dotU += gu[i * k + j] * cu[i * k + j];
+      for (let i = 0; i < n; i++) dotV += gv[j * n + i] * cv[j * n + i];
+      expect(Math.abs(dotU)).toBeCloseTo(1, 3);
+      expect(Math.sign(dotU)).toBe(Math.sign(dotV)); // the pair flips sign together
+    }
+  }
+  test.each([
+    [50, 20, 20, 'f32'], [20, 50, 20, 'f32'], [60, 25, 7, 'f32'], [25, 60, 7, 'f32'], [40, 30, 30, 'f64'], [30, 40, 5, 'f64'], [48, 32, 8, 'bf16'],
+  ] as [number, number, number, DType][])('exact %ix%i, k=%i, %s matches the CPU (LAPACK) result', (m, n, k, dt) => {
+    checkSvd(m, n, k, dt, 'exact', dt === 'f64' ? 1e-12 : 1e-5);
+  });
+
+  test('exact SVD reconstructs M (k = min(m, n)) with orthonormal U', () => {
+    const m = 70, n = 45;
+    const A = randTensor([m, n], 21, 'f32');
+    const { U, S, Vt } = svd(gpu(A.t));
+    const u = U.toFloat64(), s = S.toFloat64(), vt = Vt.toFloat64();
+    const us = u.map((v, i) => v * s[i % n]);
+    expect(relErr(refMatmul(us, m, n, vt, n, n), A.v)).toBeLessThan(2e-6);
+    const utu = refMatmul(u, m, n, u, m, n, true, false);
+    const eye = utu.map((_, i) => (Math.floor(i / n) === i % n ? 1 : 0));
+    expect(relErr(utu, eye)).toBeLessThan(2e-6);
+  });
+
+  test.each([[200, 120, 8], [120, 200, 8]])('randomized %ix%i k=%i: same Gaussian draw as the CPU, same result', (m, n, k) => {
+    checkSvd(m, n, k, 'f32', 'randomized', 1e-4);
+  });
+
+  test('svdAsync resolves with the sync result', async () => {
+    const A = gpu(randTensor([40, 30], 22, 'f32').t);
+    const a = svd(A, { k: 5 }), b = await svdAsync(A, { k: 5 });
+    expect(Array.from(b.S.toFloat64())).toEqual(Array.from(a.S.toFloat64()));
+  });
+});
+
+describeGpu('CUDA orthonormalize (thin QR)', () => {
+  test.each(['f32', 'f64'] as DType[])('%s: QᵀQ = I and Q spans A', (dt) => {
+    const m = 120, n = 17;
+    const A = randTensor([m, n], 30, dt);
+    const Q = orthonormalize(gpu(A.t)).toFloat64();
+    const tol = dt === 'f64' ? 1e-12 : 3e-6;
+    const qtq = refMatmul(Q, m, n, Q, m, n, true, false);
+    expect(relErr(qtq, qtq.map((_, i) => (Math.floor(i / n) === i % n ? 1 : 0)))).toBeLessThan(tol);
+    const proj = refMatmul(Q, m, n, refMatmul(Q, m, n, A.v, m, n, true, false), n, n); // Q·Qᵀ·A = A
+    expect(relErr(proj, A.v)).toBeLessThan(tol * 10);
+  });
+});
+
+describeGpu('CUDA svdBatched (several streams)', () => {
+  test.each(['exact', 'randomized'] as const)('%s: each result matches the CPU result for the same seed', (method) => {
+    const specs: [number, number][] = [[90, 60], [60, 90], [120, 40], [40, 40], [80, 70], [70, 80]];
+    const Ms = specs.map(([m, n], i) => Tensor.fromFloat64(withSpectrum(m, n, Array.from({ length: Math.min(m, n) }, (_, j) => 5 / (j + 1)), 70 + i), [m, n], 'f32'));
+    const g = svdBatched(Ms.map((M) => M.toDevice()), { k: 5, method, seed: 4 });
+    const c = svdBatched(Ms, { k: 5, method, seed: 4 });
+    g.forEach((r, i) => {
+      expect(r.S.device).toBe('cuda');
+      expect(relErr(r.S.toFloat64(), c[i].S.toFloat64())).toBeLessThan(1e-4); // f32, same Gaussian draw
+    });
+  });
+});

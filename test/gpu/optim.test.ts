@@ -1,0 +1,60 @@
+// AdamW / SGD steps and the LU solve on the CUDA backend against the CPU backend (same inputs, same formulas).
+import { DType, LoraValueError, Tensor, adamwStep, sgdStep, solve, solveAsync } from '../../lib';
+import { randTensor, refMatmul, relErr } from '../helpers/ref';
+import { describeGpu } from './cuda';
+
+const gpu = (t: Tensor) => t.toDevice('cuda');
+
+describeGpu('CUDA adamwStep / sgdStep', () => {
+  test.each(['f32', 'bf16'] as DType[])('AdamW, three steps, %s gradients: p, m, v match the CPU', (gd) => {
+    const n = [64, 33];
+    const p = randTensor(n, 1).t, m = Tensor.zeros(n), v = Tensor.zeros(n);
+    const P = gpu(p), M = gpu(m), V = gpu(v);
+    for (let step = 1; step <= 3; step++) {
+      const g = randTensor(n, 10 + step, gd).t;
+      const hp = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.1, step };
+      adamwStep(p, g, m, v, hp);
+      adamwStep(P, gpu(g), M, V, hp);
+    }
+    // the GPU kernel computes in f64 and rounds once; f32 state: agreement to a few f32 ulps
+    expect(relErr(P.toFloat64(), p.toFloat64())).toBeLessThan(1e-6);
+    expect(relErr(M.toFloat64(), m.toFloat64())).toBeLessThan(1e-6);
+    expect(relErr(V.toFloat64(), v.toFloat64())).toBeLessThan(1e-6);
+  });
+
+  test.each([0, 0.9])('SGD (momentum %s) with weight decay matches the CPU', (mu) => {
+    const n = [40, 25];
+    const p = randTensor(n, 2).t, buf = mu ? Tensor.zeros(n) : null;
+    const P = gpu(p), BUF = buf ? gpu(buf) : null;
+    for (let step = 0; step < 3; step++) {
+      const g = randTensor(n, 20 + step).t;
+      sgdStep(p, g, buf, { lr: 0.05, momentum: mu, weightDecay: 0.01 });
+      sgdStep(P, gpu(g), BUF, { lr: 0.05, momentum: mu, weightDecay: 0.01 });
+    }
+    expect(relErr(P.toFloat64(), p.toFloat64())).toBeLessThan(1e-6);
+    if (buf) expect(relErr(BUF!.toFloat64(), buf.toFloat64())).toBeLessThan(1e-6);
+  });
+});
+
+describeGpu('CUDA solve (getrf/getrs)', () => {
+  test.each(['f32', 'f64'] as DType[])('%s: a·x = b to rounding, a and b untouched unless inPlace', async (dt) => {
+    const n = 24, m = 5;
+    const A = randTensor([n, n], 3, dt), B = randTensor([n, m], 4, dt);
+    const a = gpu(A.t), b = gpu(B.t);
+    const x = solve(a, b);
+    expect(x.device).toBe('cuda');
+    const xv = x.toFloat64();
+    const tol = dt === 'f64' ? 1e-12 : 1e-5; // residual relative to b; random 24×24 is well conditioned
+    expect(relErr(refMatmul(A.v, n, n, xv, n, m), B.v)).toBeLessThan(tol);
+    expect(Array.from(a.toFloat64())).toEqual(Array.from(A.v));
+    const y = await solveAsync(a, b);
+    expect(relErr(y.toFloat64(), xv)).toBeLessThan(tol);
+    solve(a, b, { inPlace: true });
+    expect(relErr(b.toFloat64(), xv)).toBeLessThan(tol);
+  });
+
+  test('a singular matrix is a LoraValueError', () => {
+    const a = gpu(Tensor.zeros([4, 4])), b = gpu(Tensor.zeros([4, 1]));
+    expect(() => solve(a, b)).toThrow(LoraValueError);
+  });
+});
