@@ -1,24 +1,33 @@
 /**
  * The few element-wise helpers the training API needs that are not GEMMs: identity matrices for the r×r systems,
- * dst += α·src for gradient accumulation, and the dropout mask. Host loops over r×in-sized data (no BLAS work).
+ * dst += α·src for gradient accumulation, and the dropout mask. scaledEye and addScaled work on any device; the
+ * dropout helpers are host loops.
  */
-import { Tensor } from '../tensor';
+import { Device, Tensor } from '../tensor';
+import { matmul } from '../ops/matmul';
 import { LoraShapeError } from '../errors';
 import { fmt } from '../ops/check';
 
-/** λ·I (n×n) in dtype. */
-export function scaledEye(n: number, lambda: number, dtype: 'f32' | 'f64'): Tensor {
+/** λ·I (n×n) in dtype, on `device` (built on the host: it is only r×r). */
+export function scaledEye(n: number, lambda: number, dtype: 'f32' | 'f64', device: Device = 'cpu'): Tensor {
   const t = Tensor.zeros([n, n], dtype);
   const d = t.data;
   for (let i = 0; i < n; i++) d[i * n + i] = lambda;
-  return t;
+  if (device === 'cpu') return t;
+  const dev = t.toDevice(device);
+  t.dispose();
+  return dev;
 }
 
-/** dst += alpha·src (same size; dst f32/f64). */
+/**
+ * dst += alpha·src (same size; dst f32/f64), on whatever device both live: an axpy written as a k = 1 GEMM,
+ * [1, n] += alpha·[1, 1]·[1, n], so it goes through the backend (BLAS or cuBLAS) like every other op.
+ */
 export function addScaled(dst: Tensor, src: Tensor, alpha = 1): Tensor {
   if (dst.size !== src.size) throw new LoraShapeError(`addScaled: ${fmt(src)} does not match ${fmt(dst)}`);
-  const d = dst.data, s = src.dtype === 'f32' || src.dtype === 'f64' ? src.data : src.to('f32').data;
-  for (let i = 0; i < d.length; i++) d[i] += alpha * s[i];
+  const one = scaledEye(1, 1, dst.dtype === 'f64' ? 'f64' : 'f32', dst.device);
+  matmul(one, src.reshape([1, src.size]), { alpha, beta: 1, out: dst.reshape([1, dst.size]) });
+  one.dispose();
   return dst;
 }
 

@@ -24,11 +24,11 @@ export interface LoraOneOptimOptions {
 export function loraOnePrecondition(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, lambda: number): { pA: Tensor; pB: Tensor } {
   const r = A.shape[0];
   const dt = A.dtype === 'f64' && B.dtype === 'f64' && gA.dtype === 'f64' && gB.dtype === 'f64' ? 'f64' : 'f32';
-  const BtB = matmul(B, B, { transA: true, beta: 1, out: scaledEye(r, lambda, dt) });
-  const AAt = matmul(A, A, { transB: true, beta: 1, out: scaledEye(r, lambda, dt) });
+  const BtB = matmul(B, B, { transA: true, beta: 1, out: scaledEye(r, lambda, dt, B.device) });
+  const AAt = matmul(A, A, { transB: true, beta: 1, out: scaledEye(r, lambda, dt, A.device) });
   const pA = solve(BtB, gA.dtype === dt ? gA : gA.to(dt), { inPlace: false });
   // ∇B·M⁻¹ with M symmetric: (M⁻¹)ᵀ = M⁻¹, so one r×r solve against I and a GEMM.
-  const pB = matmul(gB, solve(AAt, scaledEye(r, 1, dt), { inPlace: true }), { dtype: dt });
+  const pB = matmul(gB, solve(AAt, scaledEye(r, 1, dt, A.device), { inPlace: true }), { dtype: dt });
   return { pA, pB };
 }
 

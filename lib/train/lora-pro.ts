@@ -48,10 +48,10 @@ export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: n
   const dt = A.dtype === 'f64' && B.dtype === 'f64' && gA.dtype === 'f64' && gB.dtype === 'f64' ? 'f64' : 'f32';
   const inv2 = 1 / (s * s);
 
-  const BtB = matmul(B, B, { transA: true, beta: 1, out: scaledEye(r, delta, dt) });  // BᵀB + δI
-  const AAt = matmul(A, A, { transB: true, beta: 1, out: scaledEye(r, delta, dt) });  // AAᵀ + δI
+  const BtB = matmul(B, B, { transA: true, beta: 1, out: scaledEye(r, delta, dt, B.device) });  // BᵀB + δI
+  const AAt = matmul(A, A, { transB: true, beta: 1, out: scaledEye(r, delta, dt, A.device) });  // AAᵀ + δI
   const T1 = solve(BtB, gA.dtype === dt ? gA : gA.to(dt));                            // (BᵀB)⁻¹·gAˡ      [r, in]
-  const AAtInv = solve(AAt, scaledEye(r, 1, dt));                                     // (AAᵀ)⁻¹          [r, r]
+  const AAtInv = solve(AAt, scaledEye(r, 1, dt, A.device));                                     // (AAᵀ)⁻¹          [r, r]
   // [I − B(BᵀB)⁻¹Bᵀ]·gBˡ = gBˡ − B·((BᵀB)⁻¹·(Bᵀ·gBˡ))
   const Y = solve(BtB, matmul(B, gB, { transA: true, dtype: dt }));                  // [r, r]
   const Z = gB.to(dt);
@@ -65,11 +65,11 @@ export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: n
     // X = −½·(1/s²)·(BᵀB)⁻¹·Bᵀ·gBˡ·AAᵀ (the official code's "symmetry" option)
     X = matmul(Y, AAt, { alpha: -0.5 * inv2, dtype: dt });
   } else {
-    X = Tensor.zeros([r, r], dt);
+    X = Tensor.zeros([r, r], dt, A.device);
   }
 
   const gAo = matmul(X, A, { dtype: dt });                     // X·A
-  matmul(scaledEye(r, inv2, dt), T1, { beta: 1, out: gAo });    // + (1/s²)·T1
+  matmul(scaledEye(r, inv2, dt, A.device), T1, { beta: 1, out: gAo });    // + (1/s²)·T1
   const gBo = matmul(B, X, { alpha: -1, dtype: dt });          // −B·X
   matmul(Z, AAtInv, { alpha: inv2, beta: 1, out: gBo });        // + (1/s²)·Z·(AAᵀ)⁻¹
   return { gA: gAo, gB: gBo, X };
@@ -117,7 +117,7 @@ export class LoraProAdamW {
     let st = this.state.get(p);
     if (!st) {
       const dt = p.value.dtype === 'f64' ? 'f64' : 'f32';
-      st = { m: Tensor.zeros(p.value.shape, dt), v: Tensor.zeros(p.value.shape, dt) };
+      st = { m: Tensor.zeros(p.value.shape, dt, p.value.device), v: Tensor.zeros(p.value.shape, dt, p.value.device) };
       this.state.set(p, st);
     }
     const [b1, b2] = this.o.betas ?? [0.9, 0.999];

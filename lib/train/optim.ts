@@ -73,7 +73,7 @@ export class SGD extends Optimizer {
     if (this.momentum !== 0) {
       b = this.buf.get(p) ?? null;
       if (!b) {  // torch semantics: the first step's buffer is the gradient itself, i.e. μ·0 + g
-        b = Tensor.zeros(p.value.shape, p.value.dtype === 'f64' ? 'f64' : 'f32');
+        b = Tensor.zeros(p.value.shape, p.value.dtype === 'f64' ? 'f64' : 'f32', p.value.device);
         this.buf.set(p, b);
       }
     }
@@ -98,7 +98,7 @@ export class AdamW extends Optimizer {
     let st = this.state.get(p);
     if (!st) {
       const dt = p.value.dtype === 'f64' ? 'f64' : 'f32';
-      st = { m: Tensor.zeros(p.value.shape, dt), v: Tensor.zeros(p.value.shape, dt) };
+      st = { m: Tensor.zeros(p.value.shape, dt, p.value.device), v: Tensor.zeros(p.value.shape, dt, p.value.device) };
       this.state.set(p, st);
     }
     adamwStep(p.value, grad, st.m, st.v, {

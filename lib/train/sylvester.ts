@@ -31,5 +31,10 @@ export function solveSylvester(P: Tensor, Q: Tensor, C: Tensor): Tensor {
     }
   }
   const x = solve(Tensor.from(K, [n, n]), Tensor.from(C.toFloat64(), [n, 1]), { inPlace: true });
-  return Tensor.fromFloat64(x.data as Float64Array, [r, r], C.dtype === 'f64' ? 'f64' : 'f32');
+  // The r²×r² system is built and solved on the host in float64 (r×r in, r×r out); X goes back to C's device.
+  const X = Tensor.fromFloat64(x.data as Float64Array, [r, r], C.dtype === 'f64' ? 'f64' : 'f32');
+  if (C.device === 'cpu') return X;
+  const dev = X.toDevice(C.device);
+  X.dispose();
+  return dev;
 }
