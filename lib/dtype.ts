@@ -1,5 +1,5 @@
 /** Storage dtypes. bf16 and f16 are stored as raw 16-bit patterns in a Uint16Array. */
-import { LoraDTypeError } from './errors';
+import { LoraDTypeError, LoraOutOfMemoryError } from './errors';
 
 export type DType = 'f32' | 'f64' | 'bf16' | 'f16';
 export type Storage = Float32Array | Float64Array | Uint16Array;
@@ -20,10 +20,17 @@ export function assertDType(x: unknown, what: string): DType {
 
 /** Allocates storage of `n` elements for `dtype`. */
 export function allocStorage(dtype: DType, n: number): Storage {
-  switch (dtype) {
-    case 'f32': return new Float32Array(n);
-    case 'f64': return new Float64Array(n);
-    default: return new Uint16Array(n);
+  try {
+    switch (dtype) {
+      case 'f32': return new Float32Array(n);
+      case 'f64': return new Float64Array(n);
+      default: return new Uint16Array(n);
+    }
+  } catch (e) {
+    // V8 reports a failed or oversized ArrayBuffer allocation as a RangeError: make it our typed OOM error.
+    if (e instanceof RangeError)
+      throw new LoraOutOfMemoryError(`cannot allocate ${n} × ${dtype} (${(n * bytesPerElement(dtype) / 2 ** 30).toFixed(1)} GiB) of host memory: ${e.message}`);
+    throw e;
   }
 }
 

@@ -1,5 +1,5 @@
 import {
-  LoraDTypeError, LoraDisposedError, LoraLayoutError, LoraShapeError, Tensor, matmul, matmulAsync,
+  LoraDTypeError, LoraDisposedError, LoraLayoutError, LoraOutOfMemoryError, LoraShapeError, Tensor, matmul, matmulAsync,
 } from '../lib';
 
 describe('zero-copy views', () => {
@@ -85,6 +85,10 @@ describe('tensor validation', () => {
   });
   test('misaligned byte offset is a layout error, not a crash', () => {
     expect(() => Tensor.from(new ArrayBuffer(20), [2], { dtype: 'f32', byteOffset: 2 })).toThrow(LoraLayoutError);
+  });
+  test('a host allocation too large for memory is a LoraOutOfMemoryError, not a RangeError', () => {
+    expect(() => Tensor.zeros([1e6, 1e6])).toThrow(LoraOutOfMemoryError);
+    expect(() => Tensor.zeros([1e6, 1e6])).toThrow(/GiB/);
   });
   test('buffer too short', () => {
     expect(() => Tensor.from(new ArrayBuffer(8), [4], { dtype: 'f32' })).toThrow(LoraShapeError);
