@@ -4,7 +4,7 @@
 // the same rank, each over a small learning-rate sweep, same seeds and data order. It prints a table (steps to reach
 // plain LoRA's final loss, final loss, time) and writes demo-out/loss.svg and demo-out/results.json.
 //
-// Usage: node scripts/demo.js [--backend cpu|cuda] [--steps N] [--out DIR]
+// Usage: node scripts/demo.js [--backend cpu|cuda] [--steps N] [--pretrain-steps N] [--out DIR]
 'use strict';
 // The demo's GEMMs are small (≤ 128×128 by batch 64): OpenBLAS threads cost more in hand-offs than they save, and
 // they fight with each other on a loaded 2-core machine. One thread unless the caller says otherwise.
@@ -23,31 +23,36 @@ const opt = (name, dflt) => {
 };
 const backend = opt('backend', 'cpu');
 const STEPS = Number(opt('steps', 400));
+const PRETRAIN_STEPS = Number(opt('pretrain-steps', 2500));  // fewer: a quick smoke run (tests)
 const OUT_DIR = path.resolve(opt('out', path.join(__dirname, '..', 'demo-out')));
 if (!['cpu', 'cuda'].includes(backend)) fail(`--backend must be cpu or cuda, got ${backend}`);
+for (const [name, v] of [['steps', STEPS], ['pretrain-steps', PRETRAIN_STEPS]])
+  if (!Number.isInteger(v) || v < 1) fail(`--${name} must be a positive integer, got ${v}`);
 if (backend === 'cuda') {
   try {
     L.resolveBackend('cuda');
   } catch (e) {
     fail(`--backend cuda: ${e.message}`);
   }
-  // Host tensors always run on the CPU backend; the demo needs device-resident tensors to run on the GPU.
-  if (typeof Tensor.prototype.toDevice !== 'function')
-    fail('--backend cuda: this build does not expose device tensors (Tensor.toDevice), so the demo would run on the CPU');
 }
 
 function fail(msg) {
   console.error(`demo: ${msg}`);
   process.exit(2);
 }
-const dev = (t) => (backend === 'cuda' ? t.toDevice('cuda') : t);
+// Weights, LoRA parameters, optimizer state and every product live on the chosen backend's device; activations get a
+// host copy for the element-wise work (tanh, the loss), which has no native kernel and is tiny here.
+const DEVICE = backend === 'cuda' ? 'cuda' : 'cpu';
+const toDev = (t, device = DEVICE) => (t.device === device ? t : t.toDevice(device));
+const host = (t) => (t.device === 'cpu' ? t : t.toHost());
+const deviceOf = (layer) => (layer instanceof LoraLinear ? layer.W.device : layer.device);
 
 // ---------------------------------------------------------------------------------------------------------------
 // Problem sizes (chosen so the whole demo runs in well under 2 minutes on 2 CPU cores)
 const DIMS = [48, 128, 128, 24];      // in → hidden → hidden → out, tanh between, no biases
 const RANK = 8, ALPHA = 16;            // every LoRA variant: rank 8, lora_alpha 16
 const BATCH = 64, EVAL_EVERY = 5, EVAL_N = 1024, POOL = 8192;
-const PRETRAIN_STEPS = 2500, GRAD_BATCHES = 8;
+const GRAD_BATCHES = 8;
 const SHIFT_RANK = 16, SHIFT_DECAY = 0.7;  // the shift of each W: Σᵢ cᵢ·uᵢvᵢᵀ, cᵢ ∝ 0.7ⁱ (low-rank-ish)
 
 // Seeded randomness (mulberry32 + Box-Muller): every method sees the same data in the same order.
@@ -68,28 +73,30 @@ function randn(n, seed, scale = 1) {
 }
 
 // ---------------------------------------------------------------------------------------------------------------
-// The network: layers are either plain weights (full fine-tuning) or LoraLinear. Activations stay on the host: tanh
-// and the loss are element-wise loops; every product is a library op.
+// The network: layers are either plain weights (full fine-tuning) or LoraLinear. Every product is a library op on
+// the layers' device; tanh and the loss are element-wise loops over host copies (on the CPU, the same tensors).
 function linearForward(layer, x) {
   return layer instanceof LoraLinear ? layer.forward(x) : matmul(x, layer, { transB: true });
 }
 
+/** dev[l] is the input of layer l on the layers' device, host[l] the same values on the host; [L] is the output. */
 function forward(layers, x) {
-  const hs = [x];
-  let h = x;
+  const device = deviceOf(layers[0]);
+  const f = { dev: [toDev(x, device)], host: [host(x)] };
   for (let l = 0; l < layers.length; l++) {
-    const z = linearForward(layers[l], h);
+    const z = host(linearForward(layers[l], f.dev[l]));
     if (l < layers.length - 1) {
       const d = z.data;
       for (let i = 0; i < d.length; i++) d[i] = Math.tanh(d[i]);
     }
-    hs.push(z);
-    h = z;
+    f.host.push(z);
+    f.dev.push(toDev(z, device));
   }
-  return hs;  // hs[l] is the input of layer l; hs[L] the output
+  return f;
 }
+const output = (f) => f.host[f.host.length - 1];
 
-/** Mean squared error and dL/dy. */
+/** Mean squared error and dL/dy (host tensors in, dy on the host). */
 function mse(y, t) {
   const yd = y.data, td = t.data, dy = Tensor.zeros(y.shape);
   const g = dy.data, n = yd.length;
@@ -102,24 +109,31 @@ function mse(y, t) {
   return { loss: s / n, dy };
 }
 
-/** Backward through the MLP. LoRA layers set their A/B grads; plain layers get dW in `grads[l]` (overwritten). */
-function backward(layers, hs, dy, grads) {
-  let g = dy;
+/**
+ * Backward through the MLP (f from forward, dy on the host). LoRA layers set their A/B grads; plain layers get dW in
+ * `grads[l]`: overwritten, or with `accumulate` (a scale) added to it as accumulate·dW.
+ */
+function backward(layers, f, dy, grads, accumulate = 0) {
+  const device = deviceOf(layers[0]);
+  let g = toDev(dy, device);
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l];
     let dx;
     if (layer instanceof LoraLinear) {
       dx = layer.backward(g, { needDx: l > 0 });
     } else {
-      grads[l].data.fill(0);
-      gradAccumulate(grads[l], g, hs[l]);
+      if (!accumulate) {
+        grads[l].dispose();
+        grads[l] = Tensor.zeros(layer.shape, 'f32', device);
+      }
+      gradAccumulate(grads[l], g, f.dev[l], { scale: accumulate || 1 });
       dx = l > 0 ? matmul(g, layer) : null;
     }
     if (l > 0) {  // through tanh: h = tanh(z) ⇒ dz = dh·(1 − h²)
-      const d = dx.data, h = hs[l].data;
+      const dh = host(dx), d = dh.data, h = f.host[l].data;
       for (let i = 0; i < d.length; i++) d[i] *= 1 - h[i] * h[i];
+      g = toDev(dh, device);
     }
-    g = dx;
   }
 }
 
@@ -131,10 +145,10 @@ function teacherWeights(seed) {
   return DIMS.slice(1).map((o, l) => Tensor.from(randn(o * DIMS[l], seed + l, 1.6 / Math.sqrt(DIMS[l])), [o, DIMS[l]]));
 }
 
+/** Inputs and targets, kept on the host (batches are gathered there and moved to the device by forward). */
 function makeSet(weights, n, seed) {
-  const x = dev(Tensor.from(randn(n * DIMS[0], seed), [n, DIMS[0]]));
-  const hs = forward(weights, x);
-  return { x, y: hs[hs.length - 1] };
+  const x = Tensor.from(randn(n * DIMS[0], seed), [n, DIMS[0]]);
+  return { x, y: output(forward(weights, x)) };
 }
 
 function batchOf(set, idx) {
@@ -145,7 +159,7 @@ function batchOf(set, idx) {
     x.data.set(xs.subarray(k * inF, (k + 1) * inF), i * inF);
     y.data.set(ys.subarray(k * outF, (k + 1) * outF), i * outF);
   });
-  return { x: dev(x), y: dev(y) };
+  return { x, y };
 }
 
 function batchIndices(steps, seed) {
@@ -154,8 +168,7 @@ function batchIndices(steps, seed) {
 }
 
 function evalLoss(layers, set) {
-  const hs = forward(layers, set.x);
-  return mse(hs[hs.length - 1], set.y).loss;
+  return mse(output(forward(layers, set.x)), set.y).loss;
 }
 
 function lowRankShift(o, i, seed, size) {
@@ -174,42 +187,39 @@ function lowRankShift(o, i, seed, size) {
 function pretrain() {
   const teacher = teacherWeights(100);
   const train = makeSet(teacher, POOL, 1), evalSet = makeSet(teacher, EVAL_N, 2);
-  const W = DIMS.slice(1).map((o, l) => dev(Tensor.from(randn(o * DIMS[l], 200 + l, 1 / Math.sqrt(DIMS[l])), [o, DIMS[l]])));
-  const grads = W.map((w) => Tensor.zeros(w.shape));
-  const st = W.map((w) => ({ m: Tensor.zeros(w.shape), v: Tensor.zeros(w.shape) }));
+  const W = DIMS.slice(1).map((o, l) => toDev(Tensor.from(randn(o * DIMS[l], 200 + l, 1 / Math.sqrt(DIMS[l])), [o, DIMS[l]])));
+  const grads = W.map((w) => Tensor.zeros(w.shape, 'f32', DEVICE));
+  const st = W.map((w) => ({ m: Tensor.zeros(w.shape, 'f32', DEVICE), v: Tensor.zeros(w.shape, 'f32', DEVICE) }));
   const order = batchIndices(PRETRAIN_STEPS, 300);
   for (let t = 1; t <= PRETRAIN_STEPS; t++) {
     const { x, y } = batchOf(train, order[t - 1]);
-    const hs = forward(W, x);
-    backward(W, hs, mse(hs[hs.length - 1], y).dy, grads);
+    const f = forward(W, x);
+    backward(W, f, mse(output(f), y).dy, grads);
     const lr = 3e-3 * 0.5 * (1 + Math.cos((Math.PI * (t - 1)) / PRETRAIN_STEPS));  // cosine decay
     W.forEach((w, l) => adamwStep(w, grads[l], st[l].m, st[l].v, { lr, step: t }));
   }
   const y = evalSet.y.data;
   let zero = 0;
   for (let i = 0; i < y.length; i++) zero += y[i] * y[i];
-  return { W, loss: evalLoss(W, evalSet), zeroLoss: zero / y.length };
+  return { W: W.map(host), loss: evalLoss(W, evalSet), zeroLoss: zero / y.length };  // W₀ kept on the host
 }
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fine-tuning runs
-function cloneAll(ws) {
-  return ws.map((w) => w.clone());
-}
 
-/** Mean gradient of the task-2 loss w.r.t. each pre-trained W over GRAD_BATCHES batches (for LoRA-GA / LoRA-One). */
+/**
+ * Mean gradient of the task-2 loss w.r.t. each pre-trained W over GRAD_BATCHES batches (for LoRA-GA / LoRA-One),
+ * G = (1/n)·Σ dYᵀ·X accumulated by gradAccumulate on the device; returned on the host for the init.
+ */
 function oneStepGradients(W0, task) {
-  const G = W0.map((w) => Tensor.zeros(w.shape));
-  const tmp = W0.map((w) => Tensor.zeros(w.shape));
-  const order = batchIndices(GRAD_BATCHES, 400);
-  for (const idx of order) {
+  const W = W0.map((w) => toDev(w));
+  const G = W.map((w) => Tensor.zeros(w.shape, 'f32', DEVICE));
+  for (const idx of batchIndices(GRAD_BATCHES, 400)) {
     const { x, y } = batchOf(task.train, idx);
-    const hs = forward(W0, x);
-    backward(W0, hs, mse(hs[hs.length - 1], y).dy, tmp);
-    // dW of each batch went to tmp; G = mean over batches
-    G.forEach((g, l) => { const gd = g.data, td = tmp[l].data; for (let i = 0; i < gd.length; i++) gd[i] += td[i] / GRAD_BATCHES; });
+    const f = forward(W, x);
+    backward(W, f, mse(output(f), y).dy, G, 1 / GRAD_BATCHES);
   }
-  return G;
+  return G.map(host);
 }
 
 const METHODS = {
@@ -223,9 +233,9 @@ const METHODS = {
 
 function buildRun(method, W0, G, lr) {
   if (method === 'full FT') {
-    const W = cloneAll(W0);
-    const grads = W.map((w) => Tensor.zeros(w.shape));
-    const st = W.map((w) => ({ m: Tensor.zeros(w.shape), v: Tensor.zeros(w.shape) }));
+    const W = W0.map((w) => (DEVICE === 'cpu' ? w.clone() : toDev(w)));
+    const grads = W.map((w) => Tensor.zeros(w.shape, 'f32', DEVICE));
+    const st = W.map((w) => ({ m: Tensor.zeros(w.shape, 'f32', DEVICE), v: Tensor.zeros(w.shape, 'f32', DEVICE) }));
     let t = 0;
     return { layers: W, grads, step: () => { t++; W.forEach((w, l) => adamwStep(w, grads[l], st[l].m, st[l].v, { lr, step: t })); } };
   }
@@ -235,7 +245,9 @@ function buildRun(method, W0, G, lr) {
     if (method === 'LoRA-GA') init = initLoraGA(w, G[l], { rank: RANK, alpha: ALPHA, seed: l });
     else if (method.startsWith('LoRA-One')) init = initLoraOne(G[l], { rank: RANK, alpha: ALPHA, seed: l });
     else init = initLora(o, i, { rank: RANK, alpha: ALPHA, seed: 500 + l });  // PEFT's default: A uniform, B = 0
-    return LoraLinear.fromInit(w.clone(), { ...init, A: dev(init.A), B: dev(init.B) }, { name: `layers.${l}` });
+    // the init runs on the host (r×in work); the layer and its training live on the device
+    const onDevice = { ...init, A: toDev(init.A), B: toDev(init.B), W: init.W ? toDev(init.W) : init.W };
+    return LoraLinear.fromInit(DEVICE === 'cpu' ? w.clone() : toDev(w), onDevice, { name: `layers.${l}` });
   });
   let opt;
   if (method === 'LoRA-Pro') opt = new LoraProAdamW(layers.map((y) => ({ A: y.A, B: y.B, scale: y.scale })), { lr });
@@ -251,10 +263,10 @@ function fineTune(method, lr, W0, G, task, order) {
   let diverged = false;
   for (let t = 1; t <= STEPS; t++) {
     const { x, y } = batchOf(task.train, order[t - 1]);
-    const hs = forward(run.layers, x);
-    const { loss, dy } = mse(hs[hs.length - 1], y);
+    const f = forward(run.layers, x);
+    const { loss, dy } = mse(output(f), y);
     if (!Number.isFinite(loss) || loss > 1e3) { diverged = true; break; }
-    backward(run.layers, hs, dy, run.grads);
+    backward(run.layers, f, dy, run.grads);
     run.step();
     if (t % EVAL_EVERY === 0) curve.push([t, evalLoss(run.layers, task.eval)]);
   }
@@ -361,14 +373,14 @@ async function main() {
     return {
       method: m, optimizer: METHODS[m].optimizer, bestLr: b.lr, stepsToTarget: steps,
       speedupVsLora: steps ? loraSteps / steps : null, finalLoss: b.final, initialLoss: b.curve[0][1],
-      lossAt50: (b.curve.find((p) => p[0] === 50) || [0, NaN])[1],
+      lossAt50: (b.curve.find((p) => p[0] === 50) || [0, null])[1],  // null when the run is shorter than 50 steps
       secondsPerRun: b.seconds, secondsSweep: runs.filter((r) => r.method === m).reduce((a, r) => a + r.seconds, 0),
     };
   });
 
   console.log(`\nTarget = plain LoRA's final eval MSE at its best lr: ${target.toExponential(3)} (reached at step ${loraSteps})`);
   const hdr = ['method', 'optimizer', 'best lr', 'loss @0', 'loss @50', `steps to target`, 'vs LoRA', 'final loss', 's/run', 's sweep'];
-  const fmtRow = (r) => [r.method, r.optimizer, String(r.bestLr), r.initialLoss.toExponential(2), r.lossAt50.toExponential(2),
+  const fmtRow = (r) => [r.method, r.optimizer, String(r.bestLr), r.initialLoss.toExponential(2), r.lossAt50 === null ? '-' : r.lossAt50.toExponential(2),
     r.stepsToTarget === null ? `>${STEPS}` : String(r.stepsToTarget), r.speedupVsLora ? `${r.speedupVsLora.toFixed(2)}x` : '-',
     r.finalLoss.toExponential(3), r.secondsPerRun.toFixed(2), r.secondsSweep.toFixed(2)];
   const table = [hdr, ...rows.map(fmtRow)];
