@@ -22,7 +22,7 @@ export {
 export type { SafetensorsEntry, SafetensorsHeader, ParseOptions, TensorStore } from './io/safetensors';
 export { initLoraGA, initLoraGAAsync, resolveLoraGAConfig, loraGAIndices, LORAGA_DIRECTIONS, LORAGA_SCALES } from './init/loraga';
 export type { LoraGAConfig, LoraGADirection, LoraGAScale, LoraGAConvention, ResolvedLoraGAConfig } from './init/loraga';
-export type { LoraInitResult, SpectralReport } from './init/types';
+export type { InitSvdOptions, LoraInitResult, SpectralReport } from './init/types';
 export { GradientEstimator } from './init/estimator';
 export { adamwStep, sgdStep } from './ops/optim';
 export type { AdamWHyper, SgdHyper } from './ops/optim';

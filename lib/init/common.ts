@@ -5,6 +5,7 @@ import { matmul, matmulAsync } from '../ops/matmul';
 import { fmt, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
+import { InitSvdOptions, ResolvedSvdOptions } from './types';
 
 export function posInt(x: unknown, what: string): number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new LoraValueError(`${what}: expected a positive integer, got ${String(x)}`);
@@ -33,6 +34,18 @@ export function outDType(x: unknown, dflt: DType, what: string): DType {
   if (x === undefined) return dflt;
   if (!isDType(x)) throw new LoraDTypeError(`${what}: unknown dtype ${JSON.stringify(x)}`);
   return x;
+}
+
+/** Validates the shared SVD options of an init (`what` names it in errors), filling the init's defaults. */
+export function resolveSvdOptions(o: InitSvdOptions, what: string, dflt: { svd: 'exact' | 'randomized'; oversample: number }): ResolvedSvdOptions {
+  return {
+    svd: oneOf(o.svd, ['exact', 'randomized'] as const, `${what} svd`, dflt.svd),
+    seed: nonNegInt(o.seed, `${what} seed`, 0),
+    oversample: nonNegInt(o.oversample, `${what} oversample`, dflt.oversample),
+    powerIters: nonNegInt(o.powerIters, `${what} powerIters`, 4),
+    precision: oneOf(o.precision, ['f32', 'f64'] as const, `${what} precision`, 'f32'),
+    gapTolerance: o.gapTolerance === undefined ? 1e-3 : posNumber(o.gapTolerance, `${what} gapTolerance`),
+  };
 }
 
 /** PEFT's scaling: s = α/r, or α/√r with rsLoRA. */

@@ -8,16 +8,19 @@
  * normalisation (lr s/γ); the official code's "LoRA-One" direction divides by √σ₁ — our default, `normalize: true`.
  * The official runs use rsLoRA (s = α/√r), our default too.
  */
-import { DType } from '../dtype';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt } from '../ops/check';
 import { Tensor } from '../tensor';
-import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, nonNegInt, oneOf, outDType, posInt, posNumber } from './common';
+import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, outDType, posInt, posNumber, resolveSvdOptions } from './common';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
-import { LoraInitResult, SpectralReport } from './types';
+import { InitSvdOptions, LoraInitResult, SpectralReport } from './types';
 
-export interface LoraOneConfig {
+/**
+ * SVD defaults (InitSvdOptions): 'randomized' with oversample 3r beyond the r directions (q = 4r) and 4 power
+ * iterations; dtype of A and B defaults to f64 for an f64 G, else f32.
+ */
+export interface LoraOneConfig extends InitSvdOptions {
   rank: number;
   /** lora_alpha: s = α/√r with rsLora (default), α/r without. */
   alpha: number;
@@ -27,17 +30,6 @@ export interface LoraOneConfig {
   normalize?: boolean;
   /** Default true (the official runs). */
   rsLora?: boolean;
-  /** Default 'randomized' (q = 2r + oversample columns, 4 power iterations). */
-  svd?: 'exact' | 'randomized';
-  seed?: number;
-  /** Randomized SVD: columns beyond r (default 3r, so q = 4r). */
-  oversample?: number;
-  powerIters?: number;
-  /** dtype of A and B (default f64 for an f64 G, else f32). */
-  dtype?: DType;
-  precision?: 'f32' | 'f64';
-  gapTolerance?: number;
-  noReport?: boolean;
 }
 
 function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
@@ -46,11 +38,8 @@ function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
   const r = posInt(config.rank, 'initLoraOne rank');
   const alpha = posNumber(config.alpha, 'initLoraOne alpha');
   const gamma = config.gamma === undefined ? 128 : posNumber(config.gamma, 'initLoraOne gamma');
-  const method = oneOf(config.svd, ['exact', 'randomized'] as const, 'initLoraOne svd', 'randomized');
-  const seed = nonNegInt(config.seed, 'initLoraOne seed', 0);
-  const oversample = nonNegInt(config.oversample, 'initLoraOne oversample', 3 * r);
-  const powerIters = nonNegInt(config.powerIters, 'initLoraOne powerIters', 4);
-  const precision = oneOf(config.precision, ['f32', 'f64'] as const, 'initLoraOne precision', 'f32');
+  const { svd: method, seed, oversample, powerIters, precision, gapTolerance } =
+    resolveSvdOptions(config, 'initLoraOne', { svd: 'randomized', oversample: 3 * r });
   const dtype = outDType(config.dtype, G.dtype === 'f64' ? 'f64' : 'f32', 'initLoraOne dtype');
   const [out, inF] = G.shape;
   checkRank(r, out, inF, 1, 'initLoraOne');
@@ -60,7 +49,7 @@ function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
   try {
     let report: SpectralReport | undefined;
     if (!config.noReport)
-      report = yield* spectralReport(G, res, { method, r, used: r, gaps: ['r'], gapTolerance: config.gapTolerance ?? 1e-3, name: 'G' });
+      report = yield* spectralReport(G, res, { method, r, used: r, gaps: ['r'], gapTolerance, name: 'G' });
     const S = res.S.toFloat64();
     if (!(S[0] > 0)) throw new LoraValueError(`initLoraOne: the gradient ${fmt(G)} is zero; there is no direction to align with`);
     const sq = Array.from(S, (x) => Math.sqrt(Math.max(x, 0)));

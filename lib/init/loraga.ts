@@ -10,17 +10,16 @@
  *  - 'official' (github.com/Outsider565/LoRA-GA): no diag(S); 'stable' scales A and B by out^¼/√γ;
  *               'random' draws disjoint index sets for A and B from a permutation of the top 2r.
  */
-import { DType } from '../dtype';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt } from '../ops/check';
 import { Tensor } from '../tensor';
 import {
-  checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, nonNegInt, offsetBase, oneOf, outDType, posInt, posNumber,
+  checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, offsetBase, oneOf, outDType, posInt, posNumber, resolveSvdOptions,
 } from './common';
 import { permutation } from './rng';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
-import { LoraInitResult, SpectralReport } from './types';
+import { InitSvdOptions, LoraInitResult, ResolvedSvdOptions, SpectralReport } from './types';
 
 export type LoraGADirection = 'ArBr' | 'A2rBr' | 'ArB2r' | 'random';
 export type LoraGAScale = 'gd' | 'gd_scale' | 'unit' | 'stable' | 'weightS';
@@ -28,7 +27,12 @@ export type LoraGAConvention = 'peft' | 'official';
 export const LORAGA_DIRECTIONS: readonly LoraGADirection[] = ['ArBr', 'A2rBr', 'ArB2r', 'random'];
 export const LORAGA_SCALES: readonly LoraGAScale[] = ['gd', 'gd_scale', 'unit', 'stable', 'weightS'];
 
-export interface LoraGAConfig {
+/**
+ * SVD defaults (InitSvdOptions): 'randomized' with q = 4r columns (oversample 2r beyond the 2r directions) and 4 power
+ * iterations, as PEFT's torch.svd_lowrank call; dtype of A and B defaults to W's, as PEFT casts them to the base
+ * layer's dtype; noReport saves, for randomized SVD, the two GEMMs of the residual check.
+ */
+export interface LoraGAConfig extends InitSvdOptions {
   rank: number;
   /** lora_alpha: s = α/r (α/√r with rsLora). */
   alpha: number;
@@ -40,29 +44,12 @@ export interface LoraGAConfig {
   gamma?: number;
   /** Default 'peft'. */
   convention?: LoraGAConvention;
-  /** Default 'randomized' with q = 4r columns and 4 power iterations, as PEFT's torch.svd_lowrank call. */
-  svd?: 'exact' | 'randomized';
-  /** Seed of the randomized SVD's test matrix and of the 'random' direction. Default 0. */
-  seed?: number;
   rsLora?: boolean;
-  /** Randomized SVD: columns beyond 2r (default 2r, so q = 4r). */
-  oversample?: number;
-  /** Randomized SVD: power iterations (default 4). */
-  powerIters?: number;
-  /** dtype of A and B (default: W's dtype, as PEFT casts them to the base layer's dtype). */
-  dtype?: DType;
-  /** SVD precision (default 'f32'; 'f64' for a float64 reference). */
-  precision?: 'f32' | 'f64';
-  /** Relative singular-value gap below which the report warns (default 1e-3). */
-  gapTolerance?: number;
-  /** Skip the spectral report (saves, for randomized SVD, two GEMMs of the residual check). Default false. */
-  noReport?: boolean;
 }
 
-export interface ResolvedLoraGAConfig {
+export interface ResolvedLoraGAConfig extends ResolvedSvdOptions {
   rank: number; alpha: number; direction: LoraGADirection; scale: LoraGAScale; gamma: number;
-  convention: LoraGAConvention; svd: 'exact' | 'randomized'; seed: number; rsLora: boolean; oversample: number;
-  powerIters: number; precision: 'f32' | 'f64'; gapTolerance: number;
+  convention: LoraGAConvention; rsLora: boolean;
 }
 
 /** Fills defaults and validates (throws LoraValueError naming the bad field). */
@@ -76,13 +63,8 @@ export function resolveLoraGAConfig(config: LoraGAConfig): ResolvedLoraGAConfig 
     scale: oneOf(config.scale, LORAGA_SCALES, 'initLoraGA scale', 'stable'),
     gamma: config.gamma === undefined ? 16 : posNumber(config.gamma, 'initLoraGA gamma'),
     convention: oneOf(config.convention, ['peft', 'official'] as const, 'initLoraGA convention', 'peft'),
-    svd: oneOf(config.svd, ['exact', 'randomized'] as const, 'initLoraGA svd', 'randomized'),
-    seed: nonNegInt(config.seed, 'initLoraGA seed', 0),
     rsLora: !!config.rsLora,
-    oversample: nonNegInt(config.oversample, 'initLoraGA oversample', 2 * rank),
-    powerIters: nonNegInt(config.powerIters, 'initLoraGA powerIters', 4),
-    precision: oneOf(config.precision, ['f32', 'f64'] as const, 'initLoraGA precision', 'f32'),
-    gapTolerance: config.gapTolerance === undefined ? 1e-3 : posNumber(config.gapTolerance, 'initLoraGA gapTolerance'),
+    ...resolveSvdOptions(config, 'initLoraGA', { svd: 'randomized', oversample: 2 * rank }),
   };
 }
 

@@ -1,5 +1,36 @@
-/** Result and report types shared by the adapter inits (LoRA, LoRA-GA, PiSSA). */
+/** Option, result and report types shared by the adapter inits (LoRA, LoRA-GA, LoRA-One, PiSSA). */
+import { DType } from '../dtype';
 import { Tensor } from '../tensor';
+
+/** SVD and output options common to the SVD-based inits; each init's config documents its own defaults. */
+export interface InitSvdOptions {
+  /** 'exact' (LAPACK gesdd) or 'randomized' (range finder + power iterations). */
+  svd?: 'exact' | 'randomized';
+  /** Seed of the randomized SVD's test matrix (and of LoRA-GA's 'random' direction). Default 0. */
+  seed?: number;
+  /** Randomized SVD: columns of the test matrix beyond the directions the init uses. */
+  oversample?: number;
+  /** Randomized SVD: power iterations (default 4). */
+  powerIters?: number;
+  /** dtype of A and B. */
+  dtype?: DType;
+  /** SVD precision (default 'f32'; 'f64' for a float64 reference). */
+  precision?: 'f32' | 'f64';
+  /** Relative singular-value gap below which the report warns (default 1e-3). */
+  gapTolerance?: number;
+  /** Skip the spectral report. Default false. */
+  noReport?: boolean;
+}
+
+/** InitSvdOptions validated, with the init's defaults filled in (dtype is resolved by each init). */
+export interface ResolvedSvdOptions {
+  svd: 'exact' | 'randomized';
+  seed: number;
+  oversample: number;
+  powerIters: number;
+  precision: 'f32' | 'f64';
+  gapTolerance: number;
+}
 
 /** Spectrum of the matrix an init factorised (G for LoRA-GA, W for PiSSA), to judge whether the init is stable. */
 export interface SpectralReport {

@@ -2,11 +2,17 @@
 import { DType } from '../dtype';
 import { Tensor } from '../tensor';
 import { Plan } from './runner';
+import { InitSvdOptions, ResolvedSvdOptions } from './types';
 export declare function posInt(x: unknown, what: string): number;
 export declare function posNumber(x: unknown, what: string): number;
 export declare function nonNegInt(x: unknown, what: string, dflt: number): number;
 export declare function oneOf<T extends string>(x: unknown, allowed: readonly T[], what: string, dflt: T): T;
 export declare function outDType(x: unknown, dflt: DType, what: string): DType;
+/** Validates the shared SVD options of an init (`what` names it in errors), filling the init's defaults. */
+export declare function resolveSvdOptions(o: InitSvdOptions, what: string, dflt: {
+    svd: 'exact' | 'randomized';
+    oversample: number;
+}): ResolvedSvdOptions;
 /** PEFT's scaling: s = α/r, or α/√r with rsLoRA. */
 export declare function loraScaling(alpha: number, r: number, rsLora: boolean): number;
 /** A finite 2-D float weight/gradient. */
