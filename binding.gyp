@@ -6,22 +6,8 @@
     {
       "target_name": "loraga",
       "sources": [
-        "csrc/addon.cc",
-        "csrc/backend_registry.cc",
-        "csrc/composite.cc",
-        "csrc/binding/args.cc",
-        "csrc/binding/linalg.cc",
-        "csrc/binding/lora.cc",
-        "csrc/binding/optim.cc",
-        "csrc/binding/tensor.cc",
-        "csrc/cpu/cpu_backend.cc",
-        "csrc/cpu/convert.cc",
-        "csrc/cpu/gemm.cc",
-        "csrc/cpu/optim.cc",
-        "csrc/cpu/qr.cc",
-        "csrc/cpu/solve.cc",
-        "csrc/cpu/svd.cc",
-        "csrc/cuda/cuda_backend_stub.cc"
+        "<!@(ls csrc/*.cc csrc/binding/*.cc csrc/composite/*.cc csrc/cpu/*.cc)",
+        "csrc/cuda/stub.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")",
@@ -29,7 +15,10 @@
         "/usr/include/x86_64-linux-gnu/openblas-pthread",
         "/usr/include/openblas"
       ],
-      "defines": ["NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED"],
+      "defines": [
+        "NAPI_VERSION=8", "NAPI_CPP_EXCEPTIONS", "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "LORAGA_NO_CUDA_REASON=\"built by node-gyp: binding.gyp builds the CPU backend only\""
+      ],
       "cflags!": ["-fno-exceptions"],
       "cflags_cc!": ["-fno-exceptions", "-fno-rtti"],
       "cflags_cc": ["-std=c++17", "-O3", "-fexceptions", "-fvisibility=hidden"],

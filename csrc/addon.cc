@@ -1,14 +1,9 @@
-// Module entry: the table of exported functions. Each points at csrc/binding/<group>.cc, which calls Backend.
+// Module entry: the table of exported functions, one per op. Each is implemented in csrc/binding/<stem>.cc
+// (binding/ops.h lists them), which parses its arguments (binding/call.h) and calls the Backend (backend.h).
 #include <napi.h>
-#include "binding/args.h"
 #include "binding/ops.h"
 
 namespace {
-Napi::Value Init(const Napi::CallbackInfo& info) {
-  if (info[0].IsObject()) loraga::binding::registerErrorClasses(info.Env(), info[0].As<Napi::Object>());
-  return info.Env().Undefined();
-}
-
 Napi::Object Module(Napi::Env env, Napi::Object exports) {
   using namespace loraga::binding;
   const std::pair<const char*, Napi::Function::Callback> fns[] = {
@@ -26,11 +21,11 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
       {"copy", Copy},
       {"deviceAlloc", DeviceAlloc},
       {"deviceFree", DeviceFree},
-      {"setAllowTf32", SetAllowTf32},
       {"allFinite", AllFinite},
       {"fillGaussian", FillGaussian},
       {"detach", Detach},
       {"backends", Backends},
+      {"setAllowTf32", SetAllowTf32},
       {"noop", Noop},
   };
   for (auto& [name, fn] : fns) exports.Set(name, Napi::Function::New(env, fn, name));

@@ -1,12 +1,18 @@
-// The one backend interface. Callers (the N-API binding) only ever talk to `Backend`; cpu/ and cuda/ implement it
-// side by side. Primitives are pure virtual; the LoRA ops and randomized SVD have default implementations composed
-// from primitives (composite.cc) that a backend overrides where fusion pays.
+// The one backend interface, read as the list of ops. Every op keeps one stem at every layer (ARCHITECTURE.md):
+//   lib/ops/<op>.ts → csrc/binding/<op>.cc → Backend::<op> → csrc/cpu/<op>.cc | csrc/cuda/<op>.cc (+ <op>.cu)
+// Primitives are pure virtual: cpu/ and cuda/ implement them side by side. Composites have default implementations
+// in composite/<op>.cc, built only from primitives, which a backend overrides where fusion pays.
+//
+// Arguments arrive validated: the binding layer (binding/call.h) checks shapes, dtypes, lengths, devices and the
+// BLAS int range once, before any backend runs, so backends do not check them again. Composites only ever call
+// primitives with shapes they derived themselves.
 #pragma once
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 #include "core/error.h"
+#include "core/optim_rules.h"
 #include "core/view.h"
 
 namespace loraga {
@@ -34,9 +40,6 @@ struct SvdJob {
   View m, u, s, vt;
 };
 
-// Hyper-parameters of one fused AdamW step (see Backend::adamwStep).
-struct AdamWParams { double lr; double beta1; double beta2; double eps; double weightDecay; int64_t step; };
-
 struct BackendInfo {
   std::string name;
   bool available = false;
@@ -54,46 +57,51 @@ class Backend {
   // Serialises work on this backend: async ops run on libuv's pool and must not interleave library calls.
   std::mutex& mutex() { return mutex_; }
 
-  // ---- primitives -------------------------------------------------------------------------------------------
+  // ---- tensor: memory, copies, fills (cpu/tensor.cc, cuda/tensor.cc + tensor.cu) --------------------------------
   virtual BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) = 0;
   // Memory handed to JS as a tensor: called without the backend lock, it must not depend on the state of an op in
   // flight (CUDA: allocated on the backend's main stream, not on whichever stream an op is using).
   virtual BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) { return alloc(dtype, rows, cols); }
-  // dst = src, converting dtype (same shape).
+  // dst = src, converting dtype (same element count).
   virtual void copy(const View& src, const View& dst) = 0;
-  // c = alpha·op(a)·op(b) + beta·c. Any storage dtypes; computed in f64 when c is f64, else f32.
-  virtual void gemm(bool transA, bool transB, double alpha, const View& a, const View& b, double beta,
-                    const View& c) = 0;
-  // Thin SVD truncated to u.cols triplets: m = u·diag(s)·vt, s descending. m is not modified.
-  virtual void svdExact(const View& m, const View& u, const View& s, const View& vt) = 0;
-  // Replace a (m×n, m ≥ n) by an orthonormal basis of its columns (thin QR's Q).
-  virtual void orthonormalize(const View& a) = 0;
-  // Fill with N(0, 1) from the counter-based generator in core/rng.h.
+  // Fill with N(0, 1) from the counter-based generator in core/rng.h (the same values on every backend).
   virtual void fillGaussian(const View& a, uint64_t seed) = 0;
   // True when every element is finite.
   virtual bool allFinite(const View& a) = 0;
-  // Fused AdamW (decoupled weight decay, bias correction with `step` ≥ 1): p, m, v are f32 (or all f64), same shape;
-  // g any dtype (widened). p ← p − lr·(m̂/(√v̂ + eps) + wd·p).
-  virtual void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) = 0;
-  // SGD with optional momentum (buf empty ⇒ none) and weight decay: buf ← μ·buf + (g + wd·p); p ← p − lr·buf.
-  virtual void sgdStep(const View& p, const View& g, const View& buf, double lr, double momentum, double weightDecay) = 0;
-  // Solve a·x = b for square a (n×n) by LU with partial pivoting (LAPACK gesv); b (n×m) ← x; a is overwritten.
-  virtual void solve(const View& a, const View& b) = 0;
-
   // Waits until all work queued by this backend is done and reports asynchronous failures (the binding calls it
   // at the end of every op, so a Promise resolves only when a GPU stream has finished). No-op on the CPU.
   virtual void synchronize() {}
-  // GEMMs on f32 inputs may use TF32 tensor cores (opt-in; ignored where there are none).
+
+  // ---- matmul (cpu/matmul.cc, cuda/matmul.cc) -----------------------------------------------------------------
+  // c = alpha·op(a)·op(b) + beta·c. Any storage dtypes; computed in f64 when c is f64, else f32.
+  virtual void matmul(bool transA, bool transB, double alpha, const View& a, const View& b, double beta,
+                      const View& c) = 0;
+  // f32 matmuls may use TF32 tensor cores (opt-in; ignored where there are none).
   virtual void setAllowTf32(bool) {}
 
-  // ---- composites (defaults in composite.cc) ---------------------------------------------------------------
+  // ---- gradAccumulate (composite/grad_accumulate.cc) ---------------------------------------------------------
   // g += scale·dyᵀ·x, g in f32/f64, dy/x any dtype: the one-step gradient of a Linear layer.
   virtual void gradAccumulate(const View& g, const View& dy, const View& x, double scale);
+
+  // ---- svd (composite/svd.cc; exact: cpu/svd.cc, cuda/svd.cc; batched: cuda/svd_batched.cc) ---------------------
+  // Truncated SVD m ≈ u·diag(s)·vt with k = u.cols triplets, s descending; exact or randomized per `opt`.
   virtual void svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
+  // Thin SVD truncated to u.cols triplets. m is not modified.
+  virtual void svdExact(const View& m, const View& u, const View& s, const View& vt) = 0;
   virtual void randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
   // Many SVDs at once (an init touches hundreds of modules); job i uses seed opt.seed + i and k = its u.cols.
   // Default: one after another. CUDA overlaps them on several streams.
   virtual void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt);
+
+  // ---- orthonormalize (cpu/orthonormalize.cc, cuda/orthonormalize.cc) ------------------------------------------
+  // Replace a (m×n, m ≥ n) by an orthonormal basis of its columns (thin QR's Q).
+  virtual void orthonormalize(const View& a) = 0;
+
+  // ---- solve (cpu/solve.cc, cuda/solve.cc) --------------------------------------------------------------------
+  // Solve a·x = b for square a (n×n) by LU with partial pivoting; b (n×m) ← x; a is overwritten.
+  virtual void solve(const View& a, const View& b) = 0;
+
+  // ---- lora (composite/lora.cc; cuda/lora.cc + lora.cu fuse the decode-size forward) -------------------------
   // y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ; h (T×r, optional) receives x·Aᵀ for the backward pass.
   virtual void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
                            const View& h);
@@ -101,13 +109,21 @@ class Backend {
   virtual void loraBackward(const View& dy, const View& x, const View& w, const View& a, const View& b,
                             double scale, const View& h, const View& dx, const View& da, const View& db);
 
+  // ---- optim (cpu/optim.cc, cuda/optim.cc + optim.cu; the rules in core/optim_rules.h) ------------------------
+  // p, m, v (and buf) are f32 or all f64, same element count; g any dtype (widened).
+  virtual void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) = 0;
+  // buf empty ⇒ no momentum.
+  virtual void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) = 0;
+
  private:
   std::mutex mutex_;
 };
 
+// ---- backends (backends.cc) --------------------------------------------------------------------------------------
 Backend& cpuBackend();
 // The CUDA backend, loaded on first use; nullptr (with `why`) when no usable GPU/driver/libraries are found.
 Backend* cudaBackend(std::string* why);
+// The backend serving a device; the typed Backend error (with the reason) when it is unavailable.
 Backend& backendFor(Device d);
 std::vector<BackendInfo> listBackends();
 

@@ -6,7 +6,7 @@ import * as path from 'path';
 import { LoraBackendError, Tensor, backends, setAllowTf32 } from '../lib';
 
 const cuda = backends().find((b) => b.name === 'cuda')!;
-// Every reason the native discovery can give (csrc/cuda/libs.cc, cuda_backend.cc, cuda_backend_stub.cc).
+// Every reason the native discovery can give (csrc/cuda/libs.cc, csrc/cuda/backend.cc, csrc/cuda/stub.cc).
 const KNOWN_REASON = /^(libcuda\.so\.1 not found|CUDA runtime: |no CUDA device visible|LORAGA_CUDA_DEVICE=|cuBLAS not found|cuSOLVER not found|libcu\w+\.so\.\d+ lacks |this build has no CUDA backend|probe kernel: |cuda\w+: )/;
 
 function addonPath(): string {

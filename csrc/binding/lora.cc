@@ -1,69 +1,46 @@
-// Bindings for the LoRA layer ops: shapes checked here, math in Backend::loraForward / loraBackward.
-#include "args.h"
+// loraForward(x, W, A, B, scale, y, h|null, async) → Backend::loraForward;
+// loraBackward(dY, x, W, A, B, scale, h|null, dX|null, dA|null, dB|null, async) → Backend::loraBackward.
+#include "call.h"
 #include "ops.h"
 
 namespace loraga::binding {
 
 namespace {
-using Keep = std::vector<Napi::Reference<Napi::Value>>;
-
-// x [T, in], W [out, in], A [r, in], B [out, r]
-void checkLayer(Napi::Env env, const char* op, const View& x, const View& w, const View& a, const View& b) {
+// x [T, in], W [out, in], A [r, in], B [out, r].
+void layerShapes(Call& call, const View& x, const View& w, const View& a, const View& b) {
   if (w.cols != x.cols || a.cols != x.cols || b.rows != w.rows || b.cols != a.rows)
-    throwJs(env, ErrorCode::Shape, std::string(op) + ": x " + x.shapeStr() + ", W " + w.shapeStr() + ", A " +
-                                       a.shapeStr() + ", B " + b.shapeStr() +
-                                       " (need x [T, in], W [out, in], A [r, in], B [out, r])");
-}
-void checkOut(Napi::Env env, const char* op, const char* name, const View& v, int64_t rows, int64_t cols) {
-  if (v.data == nullptr && v.rows == 0) return;
-  if (v.rows != rows || v.cols != cols)
-    throwJs(env, ErrorCode::Shape, std::string(op) + ": " + name + " is " + v.shapeStr() + ", expected [" +
-                                       std::to_string(rows) + ", " + std::to_string(cols) + "]");
+    call.fail(ErrorCode::Shape, "x " + x.shapeStr() + ", W " + w.shapeStr() + ", A " + a.shapeStr() + ", B " +
+                                    b.shapeStr() + " (need x [T, in], W [out, in], A [r, in], B [out, r])");
 }
 }  // namespace
 
-// loraForward(x, W, A, B, scale, y, h|null, async)
 Napi::Value LoraForward(const Napi::CallbackInfo& info) {
-  const bool async = info[7].ToBoolean();
-  Keep keep;
-  Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
-  View x = tensorArg(info[0], "loraForward x", kp), w = tensorArg(info[1], "loraForward W", kp);
-  View a = tensorArg(info[2], "loraForward A", kp), b = tensorArg(info[3], "loraForward B", kp);
-  const double s = info[4].As<Napi::Number>().DoubleValue();
-  View y = tensorArg(info[5], "loraForward y", kp), h = optionalTensorArg(info[6], "loraForward h", kp);
-  Napi::Env env = info.Env();
-  checkLayer(env, "loraForward", x, w, a, b);
-  checkOut(env, "loraForward", "y", y, x.rows, w.rows);
-  checkOut(env, "loraForward", "h", h, x.rows, a.rows);
-  Backend& be = backendOf(info.Env(), {x, w, a, b, y, h});
-  return runOp(env, async, be, [&be, x, w, a, b, s, y, h] { be.loraForward(x, w, a, b, s, y, h); },
-               std::move(keep));
+  Call call(info, "loraForward", 7);
+  const View x = call.tensor(0, "x"), w = call.tensor(1, "W"), a = call.tensor(2, "A"), b = call.tensor(3, "B");
+  const double s = call.number(4, "scale");
+  const View y = call.tensor(5, "y"), h = call.optionalTensor(6, "h");
+  layerShapes(call, x, w, a, b);
+  call.shape(y, "y", x.rows, w.rows);
+  call.shape(h, "h", x.rows, a.rows);
+  call.blasDims({x, w, a, b, y, h});
+  return call.run([=](Backend& be) { be.loraForward(x, w, a, b, s, y, h); });
 }
 
-// loraBackward(dy, x, W, A, B, scale, h|null, dx|null, dA|null, dB|null, async)
 Napi::Value LoraBackward(const Napi::CallbackInfo& info) {
-  const bool async = info[10].ToBoolean();
-  Keep keep;
-  Keep* kp = async ? &keep : nullptr;  // sync calls need no persistent references
-  View dy = tensorArg(info[0], "loraBackward dy", kp), x = tensorArg(info[1], "loraBackward x", kp);
-  View w = tensorArg(info[2], "loraBackward W", kp), a = tensorArg(info[3], "loraBackward A", kp);
-  View b = tensorArg(info[4], "loraBackward B", kp);
-  const double s = info[5].As<Napi::Number>().DoubleValue();
-  View h = optionalTensorArg(info[6], "loraBackward h", kp);
-  View dx = optionalTensorArg(info[7], "loraBackward dx", kp);
-  View da = optionalTensorArg(info[8], "loraBackward dA", kp);
-  View db = optionalTensorArg(info[9], "loraBackward dB", kp);
-  Napi::Env env = info.Env();
-  checkLayer(env, "loraBackward", x, w, a, b);
-  checkOut(env, "loraBackward", "dy", dy, x.rows, w.rows);
-  checkOut(env, "loraBackward", "h", h, x.rows, a.rows);
-  checkOut(env, "loraBackward", "dx", dx, x.rows, x.cols);
-  checkOut(env, "loraBackward", "dA", da, a.rows, a.cols);
-  checkOut(env, "loraBackward", "dB", db, b.rows, b.cols);
-  Backend& be = backendOf(info.Env(), {dy, x, w, a, b, h, dx, da, db});
-  return runOp(env, async, be, [&be, dy, x, w, a, b, s, h, dx, da, db] {
-    be.loraBackward(dy, x, w, a, b, s, h, dx, da, db);
-  }, std::move(keep));
+  Call call(info, "loraBackward", 10);
+  const View dy = call.tensor(0, "dy"), x = call.tensor(1, "x"), w = call.tensor(2, "W"), a = call.tensor(3, "A");
+  const View b = call.tensor(4, "B");
+  const double s = call.number(5, "scale");
+  const View h = call.optionalTensor(6, "h"), dx = call.optionalTensor(7, "dx"), da = call.optionalTensor(8, "dA");
+  const View db = call.optionalTensor(9, "dB");
+  layerShapes(call, x, w, a, b);
+  call.shape(dy, "dy", x.rows, w.rows);
+  call.shape(h, "h", x.rows, a.rows);
+  call.shape(dx, "dx", x.rows, x.cols);
+  call.shape(da, "dA", a.rows, a.cols);
+  call.shape(db, "dB", b.rows, b.cols);
+  call.blasDims({dy, x, w, a, b, h, dx, da, db});
+  return call.run([=](Backend& be) { be.loraBackward(dy, x, w, a, b, s, h, dx, da, db); });
 }
 
 }  // namespace loraga::binding

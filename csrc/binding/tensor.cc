@@ -1,34 +1,32 @@
-// Bindings for tensor housekeeping: dtype conversion, finiteness, freeing, and what backends exist.
-#include "args.h"
+// The tensor housekeeping ops: copy (dtype conversion, host ↔ device), device memory, finiteness, the seeded
+// Gaussian fill, and detaching library-owned host buffers → Backend::copy / allocTensor / allFinite / fillGaussian.
+#include "call.h"
 #include "ops.h"
 
 namespace loraga::binding {
 
 // copy(src, dst, async): dst = src converted to dst's dtype; host ↔ device copies go through the CUDA backend.
 Napi::Value Copy(const Napi::CallbackInfo& info) {
-  const bool async = info.Length() > 2 && info[2].ToBoolean();
-  std::vector<Napi::Reference<Napi::Value>> keep;
-  auto* kp = async ? &keep : nullptr;
-  View src = tensorArg(info[0], "copy src", kp), dst = tensorArg(info[1], "copy dst", kp);
-  if (src.numel() != dst.numel())
-    throwJs(info.Env(), ErrorCode::Shape, "copy: " + src.shapeStr() + " into " + dst.shapeStr());
-  // Host ↔ device: the CUDA backend copies either way (the check only names the device side).
-  Backend& be = src.device != dst.device ? backendOf(info.Env(), {src.device == Device::Cuda ? src : dst})
-                                         : backendOf(info.Env(), {src, dst});
-  return runOp(info.Env(), async, be, [&be, src, dst] { be.copy(src, dst); }, std::move(keep));
+  Call call(info, "copy", 2);
+  const View src = call.tensor(0, "src"), dst = call.tensor(1, "dst");
+  if (src.numel() != dst.numel()) call.fail(ErrorCode::Shape, src.shapeStr() + " into " + dst.shapeStr());
+  // Host ↔ device: the CUDA backend copies either way.
+  const Device d = src.device == dst.device ? src.device : Device::Cuda;
+  return call.runOn(d, [=](Backend& be) { be.copy(src, dst); });
 }
 
 // deviceAlloc(dtype, shape): zeroed device memory as an External the JS Tensor holds; the External's finalizer
 // frees it if the tensor is garbage-collected without dispose().
 Napi::Value DeviceAlloc(const Napi::CallbackInfo& info) {
+  Call call(info, "deviceAlloc", Call::kSyncOnly);
   Napi::Env env = info.Env();
   Napi::Object layout = Napi::Object::New(env);
   layout.Set("dtype", info[0]);
   layout.Set("shape", info[1]);
-  View v = layoutArg(layout, "deviceAlloc");
+  const View v = call.layout(layout, "tensor");
+  Backend& be = call.backendOn(Device::Cuda);
   BufferPtr buf;
   try {
-    Backend& be = backendFor(Device::Cuda);
     buf = be.allocTensor(v.dtype, v.rows, v.cols);
   } catch (const Error& e) {
     throwJs(env, e.code, e.what());
@@ -54,29 +52,21 @@ Napi::Value DeviceFree(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
-// setAllowTf32(on): lets f32 GEMMs on the GPU use TF32 tensor cores.
-Napi::Value SetAllowTf32(const Napi::CallbackInfo& info) {
-  try {
-    backendFor(Device::Cuda).setAllowTf32(info[0].ToBoolean());
-  } catch (const Error& e) {
-    throwJs(info.Env(), e.code, e.what());
-  }
-  return info.Env().Undefined();
-}
-
 // fillGaussian(t, seed): t ← N(0, 1) from core/rng.h's counter-based generator (same values on every backend).
 Napi::Value FillGaussian(const Napi::CallbackInfo& info) {
-  View a = tensorArg(info[0], "fillGaussian", nullptr);
-  const double seed = info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : 0;
-  Backend& be = backendOf(info.Env(), {a});
-  return runOp(info.Env(), false, be, [&be, a, seed] { be.fillGaussian(a, uint64_t(seed)); }, {});
+  Call call(info, "fillGaussian", Call::kSyncOnly);
+  const View a = call.tensor(0, "tensor");
+  const uint64_t seed = uint64_t(call.numberOr(1, 0));
+  return call.run([=](Backend& be) { be.fillGaussian(a, seed); });
 }
 
+// allFinite(t): true when no element is NaN or ±Inf.
 Napi::Value AllFinite(const Napi::CallbackInfo& info) {
-  View a = tensorArg(info[0], "allFinite", nullptr);
-  Backend& be = backendOf(info.Env(), {a});
+  Call call(info, "allFinite", Call::kSyncOnly);
+  const View a = call.tensor(0, "tensor");
   bool ok = false;
-  runOp(info.Env(), false, be, [&] { ok = be.allFinite(a); }, {});
+  bool* out = &ok;  // a sync call: the lambda runs before this returns
+  call.run([=](Backend& be) { *out = be.allFinite(a); });
   return Napi::Boolean::New(info.Env(), ok);
 }
 
@@ -88,24 +78,5 @@ Napi::Value Detach(const Napi::CallbackInfo& info) {
   }
   return info.Env().Undefined();
 }
-
-Napi::Value Backends(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  auto list = listBackends();
-  Napi::Array out = Napi::Array::New(env, list.size());
-  for (size_t i = 0; i < list.size(); ++i) {
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("name", list[i].name);
-    o.Set("available", list[i].available);
-    o.Set("reason", list[i].reason);
-    o.Set("deviceName", list[i].deviceName);
-    o.Set("details", list[i].details);
-    out.Set(uint32_t(i), o);
-  }
-  return out;
-}
-
-// The cheapest possible call, for measuring N-API overhead in the benchmark.
-Napi::Value Noop(const Napi::CallbackInfo& info) { return info.Env().Undefined(); }
 
 }  // namespace loraga::binding

@@ -1,14 +1,9 @@
 // Counter-based Gaussian generator: element i of a seeded matrix depends only on (seed, i), so the CPU and CUDA
 // backends draw the same random test matrix for randomized SVD and results are reproducible across backends.
 #pragma once
-#include <cstdint>
 #include <cmath>
-
-#ifdef __CUDACC__
-#define LORAGA_HD __host__ __device__
-#else
-#define LORAGA_HD
-#endif
+#include <cstdint>
+#include "hd.h"
 
 namespace loraga {
 

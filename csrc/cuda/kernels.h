@@ -1,11 +1,14 @@
-// Host-side launchers of our own CUDA kernels (kernels.cu, compiled by nvcc). Dtype codes are loraga::DType values.
-// Each returns the launch status (cudaGetLastError); the kernels run asynchronously on `stream`.
+// Host-side launchers of our own CUDA kernels (compiled by nvcc), grouped by the op file that owns them. Dtype codes
+// are loraga::DType values. Each returns the launch status (cudaGetLastError); the kernels run asynchronously on
+// `stream`. test/fake-cuda/fake_kernels.cc implements the same launchers as host loops for the GPU-less CI.
 #pragma once
-#include <cstdint>
 #include <cuda_runtime_api.h>
+#include <cstdint>
+#include "../core/optim_rules.h"
 
 namespace loraga::cuda {
 
+// ---- tensor.cu ---------------------------------------------------------------------------------------------------
 // dst[i] = src[i] converted (same rounding as the CPU backend: through double, then f32, then bf16/f16).
 cudaError_t launchConvert(const void* src, int srcDtype, void* dst, int dstDtype, int64_t n, cudaStream_t stream);
 // dst[i] = gaussianAt(seed, i) (core/rng.h), so CPU and GPU draw the same matrix.
@@ -13,16 +16,14 @@ cudaError_t launchFillGaussian(void* dst, int dtype, int64_t n, uint64_t seed, c
 // *flag (device int, zeroed by the caller) becomes 1 when any element is NaN or ±Inf.
 cudaError_t launchNonFinite(const void* src, int dtype, int64_t n, int* flag, cudaStream_t stream);
 
-struct AdamWArgs {
-  double lr, beta1, beta2, eps, weightDecay;
-  double biasCorr1, biasCorr2;  // 1 − β^step, computed on the host
-};
+// ---- optim.cu (rules: core/optim_rules.h) ------------------------------------------------------------------------
 cudaError_t launchAdamW(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
-                        const AdamWArgs& a, cudaStream_t stream);
+                        const AdamWCoeffs& c, cudaStream_t stream);
 // buf may be null (no momentum).
-cudaError_t launchSgd(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, double lr,
-                      double momentum, double weightDecay, cudaStream_t stream);
+cudaError_t launchSgd(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, const SgdParams& c,
+                      cudaStream_t stream);
 
+// ---- lora.cu -----------------------------------------------------------------------------------------------------
 // Decode-size LoRA forward (T ≤ kSmallT tokens): y = x·Wᵀ + s·h·Bᵀ with h = x·Aᵀ already computed (f32, T×r).
 // Reads W exactly once: each block owns a tile of output features and streams W's rows past every token.
 constexpr int kSmallT = 16;

@@ -79,4 +79,9 @@ struct Libs {
 bool loadDriver(std::string* why);
 bool loadLibs(Libs* libs, std::string* why);
 
+// The f32 or f64 cuSOLVER entry points, for code templated on the element type.
+template <class T> const SolverFns<T>& solverFns(const Libs& L);
+template <> inline const SolverFns<float>& solverFns<float>(const Libs& L) { return L.solver.s; }
+template <> inline const SolverFns<double>& solverFns<double>(const Libs& L) { return L.solver.d; }
+
 }  // namespace loraga::cuda

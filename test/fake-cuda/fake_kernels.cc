@@ -1,6 +1,7 @@
 // The launchers of csrc/cuda/kernels.h as host loops (the kernels themselves only run on a real GPU).
 #include <cmath>
 #include "core/dtype.h"
+#include "core/optim_rules.h"
 #include "core/rng.h"
 #include "cuda/kernels.h"
 
@@ -38,26 +39,23 @@ cudaError_t launchNonFinite(const void* s, int dt, int64_t n, int* flag, cudaStr
   return cudaSuccess;
 }
 cudaError_t launchAdamW(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
-                        const AdamWArgs& a, cudaStream_t) {
+                        const AdamWCoeffs& c, cudaStream_t) {
   for (int64_t i = 0; i < n; ++i) {
-    const double gi = ld(g, gd, i), pi = ld(p, pd, i);
-    const double mi = a.beta1 * ld(m, md, i) + (1 - a.beta1) * gi, vi = a.beta2 * ld(v, vd, i) + (1 - a.beta2) * gi * gi;
+    double pi = ld(p, pd, i), mi = ld(m, md, i), vi = ld(v, vd, i);
+    adamwUpdate(pi, ld(g, gd, i), mi, vi, c);
     st(m, md, i, mi);
     st(v, vd, i, vi);
-    st(p, pd, i, pi - a.lr * ((mi / a.biasCorr1) / (std::sqrt(vi / a.biasCorr2) + a.eps) + a.weightDecay * pi));
+    st(p, pd, i, pi);
   }
   return cudaSuccess;
 }
-cudaError_t launchSgd(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, double lr, double mu,
-                      double wd, cudaStream_t) {
+cudaError_t launchSgd(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, const SgdParams& c,
+                      cudaStream_t) {
   for (int64_t i = 0; i < n; ++i) {
-    const double pi = ld(p, pd, i);
-    double d = ld(g, gd, i) + wd * pi;
-    if (buf) {
-      d = mu * ld(buf, bd, i) + d;
-      st(buf, bd, i, d);
-    }
-    st(p, pd, i, pi - lr * d);
+    double pi = ld(p, pd, i), bi = buf ? ld(buf, bd, i) : 0.0;
+    sgdUpdate(pi, ld(g, gd, i), buf ? &bi : nullptr, c);
+    if (buf) st(buf, bd, i, bi);
+    st(p, pd, i, pi);
   }
   return cudaSuccess;
 }

@@ -1,7 +1,7 @@
-// CPU backend object: allocation and what `backends()` reports about OpenBLAS.
+// The CPU backend object: host allocation and what `backends()` reports about OpenBLAS.
 #include <cblas.h>
 #include <cstdlib>
-#include "cpu_backend.h"
+#include "backend.h"
 
 extern "C" {
 // OpenBLAS extensions (not in every cblas.h).

@@ -1,98 +1,11 @@
-// Our own element-wise and decode-size kernels; everything else goes to cuBLAS/cuSOLVER.
-#include <cuda_bf16.h>
-#include <cuda_fp16.h>
-#include "../core/rng.h"
+// The decode-size fused LoRA forward kernel (cuda/lora.cc): y = x·Wᵀ + s·h·Bᵀ for T <= kSmallT tokens, reading W
+// from HBM exactly once.
+#include "device.cuh"
 #include "kernels.h"
 
 namespace loraga::cuda {
 
 namespace {
-// DType codes (core/dtype.h): F32 = 0, F64 = 1, BF16 = 2, F16 = 3.
-__device__ __forceinline__ double ld(const void* p, int dt, int64_t i) {
-  switch (dt) {
-    case 0: return static_cast<const float*>(p)[i];
-    case 1: return static_cast<const double*>(p)[i];
-    case 2: return __bfloat162float(static_cast<const __nv_bfloat16*>(p)[i]);
-    default: return __half2float(static_cast<const __half*>(p)[i]);
-  }
-}
-__device__ __forceinline__ void st(void* p, int dt, int64_t i, double x) {
-  switch (dt) {
-    case 0: static_cast<float*>(p)[i] = float(x); break;
-    case 1: static_cast<double*>(p)[i] = x; break;
-    case 2: static_cast<__nv_bfloat16*>(p)[i] = __float2bfloat16_rn(float(x)); break;
-    default: static_cast<__half*>(p)[i] = __float2half_rn(float(x)); break;
-  }
-}
-
-unsigned gridFor(int64_t n, int block) {
-  int64_t g = (n + block - 1) / block;
-  return unsigned(g < 1 ? 1 : (g > 65535 * 16 ? 65535 * 16 : g));  // grid-stride loops cover the rest
-}
-
-__global__ void convertKernel(const void* src, int sd, void* dst, int dd, int64_t n) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    st(dst, dd, i, ld(src, sd, i));
-}
-
-__global__ void gaussianKernel(void* dst, int dt, int64_t n, uint64_t seed) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    st(dst, dt, i, gaussianAt(seed, uint64_t(i)));
-}
-
-// Non-finite test on the bit pattern: exponent all ones (f32 0x7f800000, bf16 0x7f80, f16 0x7c00). 16-byte loads,
-// the array's tail (n not a multiple of the vector) is handled by the first threads.
-__device__ __forceinline__ bool badBits(uint32_t u, int dt) {
-  switch (dt) {
-    case 0: return (u & 0x7f800000u) == 0x7f800000u;
-    case 2: return ((u & 0x7f80u) == 0x7f80u) || ((u & 0x7f800000u) == 0x7f800000u);
-    default: return ((u & 0x7c00u) == 0x7c00u) || ((u & 0x7c000000u) == 0x7c000000u);
-  }
-}
-__global__ void nonFiniteKernel(const void* src, int dt, int64_t n, int* flag) {
-  bool bad = false;
-  const int64_t stride = int64_t(gridDim.x) * blockDim.x, tid = blockIdx.x * int64_t(blockDim.x) + threadIdx.x;
-  if (dt == 1) {
-    for (int64_t i = tid; i < n; i += stride) bad |= !isfinite(static_cast<const double*>(src)[i]);
-  } else {
-    const int per = dt == 0 ? 4 : 8;  // elements per 16 bytes
-    const int64_t nv = n / per;
-    const uint4* v = static_cast<const uint4*>(src);
-    for (int64_t i = tid; i < nv; i += stride) {
-      const uint4 q = v[i];
-      bad |= badBits(q.x, dt) | badBits(q.y, dt) | badBits(q.z, dt) | badBits(q.w, dt);
-    }
-    for (int64_t i = nv * per + tid; i < n; i += stride) bad |= !isfinite(ld(src, dt, i));
-  }
-  if (__syncthreads_or(bad) && threadIdx.x == 0) atomicExch(flag, 1);
-}
-
-__global__ void adamwKernel(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
-                            AdamWArgs a) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    const double gi = ld(g, gd, i), pi = ld(p, pd, i);
-    const double mi = a.beta1 * ld(m, md, i) + (1 - a.beta1) * gi;
-    const double vi = a.beta2 * ld(v, vd, i) + (1 - a.beta2) * gi * gi;
-    st(m, md, i, mi);
-    st(v, vd, i, vi);
-    const double upd = (mi / a.biasCorr1) / (sqrt(vi / a.biasCorr2) + a.eps) + a.weightDecay * pi;
-    st(p, pd, i, pi - a.lr * upd);
-  }
-}
-
-__global__ void sgdKernel(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, double lr,
-                          double mu, double wd) {
-  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
-    const double pi = ld(p, pd, i);
-    double d = ld(g, gd, i) + wd * pi;
-    if (buf) {
-      d = mu * ld(buf, bd, i) + d;
-      st(buf, bd, i, d);
-    }
-    st(p, pd, i, pi - lr * d);
-  }
-}
-
 // Small-T LoRA forward. Block = 8 warps, each warp owns kRowsPerWarp output features. A K-chunk of x (all T tokens,
 // as f32) sits in shared memory while every warp streams its W rows through it: W is read from HBM exactly once, in
 // 16-byte vector loads (all of a warp's loads for a chunk are issued before its FMAs, to keep enough bytes in
@@ -211,33 +124,6 @@ __global__ void __launch_bounds__(kWarps * 32) loraSmallTKernel(const void* x, i
   }
 }
 }  // namespace
-
-cudaError_t launchConvert(const void* src, int sd, void* dst, int dd, int64_t n, cudaStream_t stream) {
-  if (n > 0) convertKernel<<<gridFor(n, 256), 256, 0, stream>>>(src, sd, dst, dd, n);
-  return cudaGetLastError();
-}
-
-cudaError_t launchFillGaussian(void* dst, int dt, int64_t n, uint64_t seed, cudaStream_t stream) {
-  if (n > 0) gaussianKernel<<<gridFor(n, 256), 256, 0, stream>>>(dst, dt, n, seed);
-  return cudaGetLastError();
-}
-
-cudaError_t launchNonFinite(const void* src, int dt, int64_t n, int* flag, cudaStream_t stream) {
-  if (n > 0) nonFiniteKernel<<<gridFor((n + 3) / 4, 256), 256, 0, stream>>>(src, dt, n, flag);
-  return cudaGetLastError();
-}
-
-cudaError_t launchAdamW(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
-                        const AdamWArgs& a, cudaStream_t stream) {
-  if (n > 0) adamwKernel<<<gridFor(n, 256), 256, 0, stream>>>(p, pd, g, gd, m, md, v, vd, n, a);
-  return cudaGetLastError();
-}
-
-cudaError_t launchSgd(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, double lr,
-                      double momentum, double weightDecay, cudaStream_t stream) {
-  if (n > 0) sgdKernel<<<gridFor(n, 256), 256, 0, stream>>>(p, pd, g, gd, buf, bd, n, lr, momentum, weightDecay);
-  return cudaGetLastError();
-}
 
 cudaError_t launchLoraSmallT(const void* x, int xd, int T, int in, const void* w, int wd, int out, const float* h,
                              const void* b, int bd, int r, float scale, void* y, int yd, cudaStream_t stream) {

@@ -1,4 +1,4 @@
-// Which backend serves a device, and the list `loraga.backends()` reports.
+// Which backend serves a device, and the list `loraga.backends()` reports (binding/backends.cc).
 #include "backend.h"
 
 namespace loraga {

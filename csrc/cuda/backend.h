@@ -1,5 +1,6 @@
-// CUDA backend: one device, one stream, one cuBLAS and one cuSOLVER handle bound to that stream. Every op enqueues
-// on the stream; the binding calls synchronize() at the end of each op, on the worker thread for async ops.
+// CUDA backend: one device, one stream, one cuBLAS and one cuSOLVER handle bound to that stream (svdBatched adds
+// lanes). Every op enqueues on the stream; the binding calls synchronize() at the end of each op, on the worker
+// thread for async ops. One file per op: cuda/<op>.cc, with its kernels in cuda/<op>.cu (launchers: kernels.h).
 #pragma once
 #include "../backend.h"
 #include "libs.h"
@@ -22,20 +23,21 @@ class CudaBackend final : public Backend {
   void synchronize() override;
   void setAllowTf32(bool on) override { tf32_ = on; }
 
-  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;  // on the current stream (scratch)
-  BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) override;  // on the main stream
-  void copy(const View& src, const View& dst) override;  // either side may be host memory
-  void gemm(bool ta, bool tb, double alpha, const View& a, const View& b, double beta, const View& c) override;
-  void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // solver.cc
-  void orthonormalize(const View& a) override;                                         // solver.cc
-  void solve(const View& a, const View& b) override;                                   // solver.cc
-  void fillGaussian(const View& a, uint64_t seed) override;
-  bool allFinite(const View& a) override;
-  void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) override;
-  void sgdStep(const View& p, const View& g, const View& buf, double lr, double momentum, double wd) override;
+  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;       // tensor.cc: on the current stream
+  BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) override;  // tensor.cc: on the main stream
+  void copy(const View& src, const View& dst) override;                     // tensor.cc: either side may be host
+  void fillGaussian(const View& a, uint64_t seed) override;                 // tensor.cc
+  bool allFinite(const View& a) override;                                   // tensor.cc
+  void matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta,
+              const View& c) override;                                      // matmul.cc
+  void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc
+  void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;     // svd_batched.cc
+  void orthonormalize(const View& a) override;                                          // orthonormalize.cc
+  void solve(const View& a, const View& b) override;                                    // solve.cc
   void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
-                   const View& h) override;
-  void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;  // batched.cc
+                   const View& h) override;                                             // lora.cc
+  void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) override;  // optim.cc
+  void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;                 // optim.cc
 
   // Helpers shared by the .cc files of this backend.
   cudaStream_t stream() const { return stream_; }
@@ -43,12 +45,12 @@ class CudaBackend final : public Backend {
   const Libs& libs() const { return libs_; }
   cublasHandle_t blas() const { return blas_; }
   cusolverDnHandle_t solver() const { return solver_; }
-  void enter();                           // binds this thread to our device (libuv workers start unbound)
+  void enter();  // binds this thread to our device (libuv workers start unbound)
   View asDtype(const View& v, DType t, BufferPtr* hold);  // v itself, or a converted device copy held in *hold
-  // dst(rows×cols, row-major) = src(cols×rows, row-major)ᵀ, f32/f64 only (cublas geam).
+  // dst(rows×cols, row-major) = src(cols×rows, row-major)ᵀ, f32/f64 only (cublas geam; tensor.cc).
   void transpose(const View& src, const View& dst);
   // A cuSOLVER devInfo: synchronises and returns it, or, inside svdBatched, logs it for one check at the end
-  // (returning 0) so the host never waits on a single stream mid-batch.
+  // (returning 0) so the host never waits on a single stream mid-batch (backend.cc).
   int readInfo(const int* dInfo);
 
  private:

@@ -1,0 +1,65 @@
+// svd(M, U, S, Vt, randomized, oversample, powerIters, seed, async) → Backend::svd;
+// svdBatched([M…], [U…], [S…], [Vt…], randomized, oversample, powerIters, seed, async) → Backend::svdBatched.
+#include <algorithm>
+#include "call.h"
+#include "ops.h"
+
+namespace loraga::binding {
+
+namespace {
+SvdOptions svdOptions(Call& call, size_t first) {
+  SvdOptions opt;
+  opt.randomized = call.flag(first);
+  opt.oversample = int64_t(call.numberOr(first + 1, 8));
+  opt.powerIters = int(call.numberOr(first + 2, 4));
+  opt.seed = uint64_t(call.numberOr(first + 3, 0));
+  if (opt.oversample < 0 || opt.powerIters < 0 || opt.powerIters > 100)
+    call.fail(ErrorCode::Value, "oversample must be >= 0 and powerIters in [0, 100]");
+  return opt;
+}
+
+// U [m, k], S k elements, Vt [k, n] for M [m, n], 1 <= k <= min(m, n).
+void svdShapes(Call& call, const View& m, const View& u, const View& s, const View& vt) {
+  const int64_t k = u.cols, p = std::min(m.rows, m.cols);
+  if (k < 1 || k > p)
+    call.fail(ErrorCode::Shape, "k = " + std::to_string(k) + " must be in [1, min(m, n) = " + std::to_string(p) +
+                                    "] for M " + m.shapeStr());
+  call.shape(u, "U", m.rows, k);
+  if (s.numel() != k) call.fail(ErrorCode::Shape, "S " + s.shapeStr() + " must hold k = " + std::to_string(k));
+  call.shape(vt, "Vt", k, m.cols);
+  call.blasDims({m, u, s, vt});
+}
+}  // namespace
+
+Napi::Value Svd(const Napi::CallbackInfo& info) {
+  Call call(info, "svd", 8);
+  const View m = call.tensor(0, "M"), u = call.tensor(1, "U"), s = call.tensor(2, "S"), vt = call.tensor(3, "Vt");
+  svdShapes(call, m, u, s, vt);
+  SvdOptions opt = svdOptions(call, 4);
+  opt.k = u.cols;
+  return call.run([=](Backend& be) {
+    if (!be.allFinite(m)) fail(ErrorCode::Value, "svd: M holds NaN or Inf");
+    be.svd(m, opt, u, s, vt);
+  });
+}
+
+Napi::Value SvdBatched(const Napi::CallbackInfo& info) {
+  Call call(info, "svdBatched", 8);
+  const std::vector<View> ms = call.tensorList(0, "M"), us = call.tensorList(1, "U"), ss = call.tensorList(2, "S"),
+                          vts = call.tensorList(3, "Vt");
+  if (us.size() != ms.size() || ss.size() != ms.size() || vts.size() != ms.size())
+    call.fail(ErrorCode::Shape, "M, U, S and Vt lists differ in length");
+  std::vector<SvdJob> jobs(ms.size());
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    jobs[i] = SvdJob{ms[i], us[i], ss[i], vts[i]};
+    svdShapes(call, ms[i], us[i], ss[i], vts[i]);
+  }
+  const SvdOptions opt = svdOptions(call, 4);
+  return call.run([=](Backend& be) {
+    for (size_t i = 0; i < jobs.size(); ++i)
+      if (!be.allFinite(jobs[i].m)) fail(ErrorCode::Value, "svdBatched: M[" + std::to_string(i) + "] holds NaN or Inf");
+    if (!jobs.empty()) be.svdBatched(jobs, opt);
+  });
+}
+
+}  // namespace loraga::binding

@@ -1,0 +1,55 @@
+// The SVD composites: exact vs randomized dispatch, the randomized range finder, and the default (sequential)
+// batched SVD, written only in terms of Backend primitives so that every backend gets them.
+#include <algorithm>
+#include "../backend.h"
+
+namespace loraga {
+
+void Backend::svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
+  if (opt.randomized) {
+    randomizedSvd(m, opt, u, s, vt);
+  } else {
+    svdExact(m, u, s, vt);
+  }
+}
+
+void Backend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) {
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    SvdOptions o = opt;
+    o.k = jobs[i].u.cols;
+    o.seed = opt.seed + i;
+    svd(jobs[i].m, o, jobs[i].u, jobs[i].s, jobs[i].vt);
+  }
+}
+
+// Halko, Martinsson & Tropp (2011), Alg. 4.4 + 5.1: range finder with re-orthonormalised power iterations,
+// then an exact SVD of the small l×n projection. Same scheme as torch.svd_lowrank, so q = k + oversample.
+void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
+  const int64_t rows = m.rows, cols = m.cols, k = opt.k;
+  const int64_t l = std::min<int64_t>(std::min(rows, cols), k + std::max<int64_t>(opt.oversample, 0));
+  const DType ct = m.dtype == DType::F64 ? DType::F64 : DType::F32;
+  BufferPtr mc;
+  View mv = m;
+  if (m.dtype != ct) {  // bf16/f16 storage: convert once, then every product runs in f32
+    mc = alloc(ct, rows, cols);
+    copy(m, mc->view);
+    mv = mc->view;
+  }
+  BufferPtr omega = alloc(ct, cols, l), y = alloc(ct, rows, l), z = alloc(ct, cols, l);
+  fillGaussian(omega->view, opt.seed);
+  matmul(false, false, 1.0, mv, omega->view, 0.0, y->view);  // Y = M·Ω
+  orthonormalize(y->view);
+  for (int i = 0; i < opt.powerIters; ++i) {
+    matmul(true, false, 1.0, mv, y->view, 0.0, z->view);  // Z = Mᵀ·Q
+    orthonormalize(z->view);
+    matmul(false, false, 1.0, mv, z->view, 0.0, y->view);  // Y = M·Z
+    orthonormalize(y->view);
+  }
+  BufferPtr bsmall = alloc(ct, l, cols);
+  matmul(true, false, 1.0, y->view, mv, 0.0, bsmall->view);  // B = Qᵀ·M  (l×n)
+  BufferPtr ub = alloc(ct, l, k);
+  svdExact(bsmall->view, ub->view, s, vt);
+  matmul(false, false, 1.0, y->view, ub->view, 0.0, u);  // U = Q·U_B
+}
+
+}  // namespace loraga
