@@ -105,9 +105,10 @@ class Backend {
   // y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ; h (T×r, optional) receives x·Aᵀ for the backward pass.
   virtual void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
                            const View& h);
-  // dx = dy·W + s·(dy·B)·A, dA = s·(dy·B)ᵀ·x, dB = s·dyᵀ·h (h = x·Aᵀ, recomputed when empty). Empty outputs are skipped.
-  virtual void loraBackward(const View& dy, const View& x, const View& w, const View& a, const View& b,
-                            double scale, const View& h, const View& dx, const View& da, const View& db);
+  // dx = dy·W + s·(dy·B)·A, dA = s·(dy·B)ᵀ·x, dB = s·dyᵀ·h (h = x·Aᵀ, recomputed when empty). Empty outputs are
+  // skipped.
+  virtual void loraBackward(const View& dy, const View& x, const View& w, const View& a, const View& b, double scale,
+                            const View& h, const View& dx, const View& da, const View& db);
 
   // ---- optim (cpu/optim.cc, cuda/optim.cc + optim.cu; the rules in core/optim_rules.h) ------------------------
   // p, m, v (and buf) are f32 or all f64, same element count; g any dtype (widened).

@@ -32,11 +32,14 @@ bool typedArrayMatches(napi_typedarray_type t, DType d) {
 // ---- typed errors ------------------------------------------------------------------------------------------------
 
 void registerErrorClasses(Napi::Env env, Napi::Object classes) {
-  const std::pair<ErrorCode, const char*> names[] = {
-      {ErrorCode::Shape, "LoraShapeError"},     {ErrorCode::DType, "LoraDTypeError"},
-      {ErrorCode::Value, "LoraValueError"},     {ErrorCode::Backend, "LoraBackendError"},
-      {ErrorCode::OutOfMemory, "LoraOutOfMemoryError"}, {ErrorCode::Layout, "LoraLayoutError"},
-      {ErrorCode::Disposed, "LoraDisposedError"}, {ErrorCode::Internal, "LoraError"}};
+  const std::pair<ErrorCode, const char*> names[] = {{ErrorCode::Shape, "LoraShapeError"},
+                                                     {ErrorCode::DType, "LoraDTypeError"},
+                                                     {ErrorCode::Value, "LoraValueError"},
+                                                     {ErrorCode::Backend, "LoraBackendError"},
+                                                     {ErrorCode::OutOfMemory, "LoraOutOfMemoryError"},
+                                                     {ErrorCode::Layout, "LoraLayoutError"},
+                                                     {ErrorCode::Disposed, "LoraDisposedError"},
+                                                     {ErrorCode::Internal, "LoraError"}};
   for (auto& [code, name] : names) {
     Napi::Value f = classes.Get(name);
     if (f.IsFunction()) errorClass(code) = Napi::Persistent(f.As<Napi::Function>());
@@ -101,8 +104,9 @@ View Call::parseTensor(const Napi::Value& v, const std::string& w) {
     if (!typedArrayMatches(ta.TypedArrayType(), view.dtype))
       throwJs(env(), ErrorCode::DType, w + ": storage does not match dtype " + dtypeName(view.dtype));
     if (ta.ByteLength() != view.bytes())
-      throwJs(env(), ErrorCode::Shape, w + ": buffer holds " + std::to_string(ta.ByteLength()) + " bytes but shape " +
-                                           view.shapeStr() + " needs " + std::to_string(view.bytes()));
+      throwJs(env(), ErrorCode::Shape,
+              w + ": buffer holds " + std::to_string(ta.ByteLength()) + " bytes but shape " + view.shapeStr() +
+                  " needs " + std::to_string(view.bytes()));
     view.data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
     view.device = Device::Host;
     if (async_) keep_.push_back(Napi::Persistent(data));

@@ -72,7 +72,8 @@ class Call {
   template <class Fn>
   Napi::Value runOn(Device d, Fn fn) {
     Backend& be = backendOn(d);
-    return runOp(env(), async_, be, [&be, fn] { fn(be); }, std::move(keep_));
+    return runOp(
+        env(), async_, be, [&be, fn] { fn(be); }, std::move(keep_));
   }
 
  private:

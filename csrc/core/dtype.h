@@ -51,7 +51,10 @@ inline float f16ToF32(uint16_t h) {
       u = sign;
     } else {  // subnormal: normalise
       int e = -1;
-      do { man <<= 1; ++e; } while (!(man & 0x400u));
+      do {
+        man <<= 1;
+        ++e;
+      } while (!(man & 0x400u));
       u = sign | uint32_t(127 - 15 - e) << 23 | (man & 0x3ffu) << 13;
     }
   } else if (exp == 31) {
@@ -68,19 +71,19 @@ inline uint16_t f32ToF16(float f) {
   std::memcpy(&u, &f, 4);
   uint16_t sign = uint16_t((u >> 16) & 0x8000u);
   uint32_t absu = u & 0x7fffffffu;
-  if (absu > 0x7f800000u) return sign | 0x7e00u;           // NaN
-  if (absu >= 0x477ff000u) return sign | 0x7c00u;          // overflow (incl. rounding up) -> inf
-  if (absu < 0x38800000u) {                                // subnormal or zero in half
-    if (absu < 0x33000000u) return sign;                   // underflows to zero
+  if (absu > 0x7f800000u) return sign | 0x7e00u;   // NaN
+  if (absu >= 0x477ff000u) return sign | 0x7c00u;  // overflow (incl. rounding up) -> inf
+  if (absu < 0x38800000u) {                        // subnormal or zero in half
+    if (absu < 0x33000000u) return sign;           // underflows to zero
     uint32_t man = (absu & 0x7fffffu) | 0x800000u;
-    int shift = 126 - int(absu >> 23);                     // 14..24
+    int shift = 126 - int(absu >> 23);  // 14..24
     uint32_t half = man >> shift;
     uint32_t rem = man & ((1u << shift) - 1);
     uint32_t mid = 1u << (shift - 1);
     if (rem > mid || (rem == mid && (half & 1u))) ++half;
     return sign | uint16_t(half);
   }
-  uint32_t r = absu - 0x38000000u;                         // rebias exponent 127 -> 15
+  uint32_t r = absu - 0x38000000u;  // rebias exponent 127 -> 15
   r += 0xfffu + ((r >> 13) & 1u);
   return sign | uint16_t(r >> 13);
 }

@@ -21,7 +21,12 @@ struct AdamWCoeffs {
 };
 
 inline AdamWCoeffs adamwCoeffs(const AdamWParams& hp) {
-  return {hp.lr,          hp.beta1, hp.beta2, hp.eps, hp.weightDecay, 1 - std::pow(hp.beta1, double(hp.step)),
+  return {hp.lr,
+          hp.beta1,
+          hp.beta2,
+          hp.eps,
+          hp.weightDecay,
+          1 - std::pow(hp.beta1, double(hp.step)),
           1 - std::pow(hp.beta2, double(hp.step))};
 }
 

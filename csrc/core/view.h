@@ -19,7 +19,10 @@ struct View {
   size_t bytes() const { return size_t(numel()) * dtypeSize(dtype); }
   bool empty() const { return data == nullptr; }
   std::string shapeStr() const { return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]"; }
-  template <class T> T* as() const { return static_cast<T*>(data); }
+  template <class T>
+  T* as() const {
+    return static_cast<T*>(data);
+  }
 };
 
 }  // namespace loraga

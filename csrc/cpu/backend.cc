@@ -17,8 +17,8 @@ HostBuffer::HostBuffer(DType dtype, int64_t rows, int64_t cols) {
   const size_t bytes = view.bytes();
   view.data = std::calloc(bytes ? bytes : 1, 1);
   if (!view.data)
-    fail(ErrorCode::OutOfMemory, "out of host memory allocating " + std::to_string(bytes) + " bytes " +
-                                     view.shapeStr());
+    fail(ErrorCode::OutOfMemory,
+         "out of host memory allocating " + std::to_string(bytes) + " bytes " + view.shapeStr());
 }
 HostBuffer::~HostBuffer() { std::free(view.data); }
 

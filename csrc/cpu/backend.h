@@ -8,18 +8,18 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
   Device device() const override { return Device::Host; }
-  BackendInfo info() override;                                                          // backend.cc
-  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;                    // backend.cc
-  void copy(const View& src, const View& dst) override;                                 // tensor.cc
-  void fillGaussian(const View& a, uint64_t seed) override;                             // tensor.cc
-  bool allFinite(const View& a) override;                                               // tensor.cc
+  BackendInfo info() override;                                        // backend.cc
+  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;  // backend.cc
+  void copy(const View& src, const View& dst) override;               // tensor.cc
+  void fillGaussian(const View& a, uint64_t seed) override;           // tensor.cc
+  bool allFinite(const View& a) override;                             // tensor.cc
   void matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta,
               const View& c) override;                                                  // matmul.cc
   void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc
   void orthonormalize(const View& a) override;                                          // orthonormalize.cc
   void solve(const View& a, const View& b) override;                                    // solve.cc
   void adamwStep(const View& p, const View& g, const View& m, const View& v,
-                 const AdamWParams& hp) override;                                       // optim.cc
+                 const AdamWParams& hp) override;                                             // optim.cc
   void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;  // optim.cc
 };
 

@@ -34,8 +34,8 @@ void CpuBackend::matmul(bool ta, bool tb, double alpha, const View& a, const Vie
       cblas_dgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), alpha, av.as<double>(), lda, bv.as<double>(), ldb,
                   beta, cv.as<double>(), ldc);
     } else {
-      cblas_sgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), float(alpha), av.as<float>(), lda,
-                  bv.as<float>(), ldb, float(beta), cv.as<float>(), ldc);
+      cblas_sgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), float(alpha), av.as<float>(), lda, bv.as<float>(), ldb,
+                  float(beta), cv.as<float>(), ldc);
     }
   }
   if (hc) copy(cv, c);

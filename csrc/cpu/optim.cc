@@ -63,15 +63,19 @@ void sgdTyped(const View& p, const View& buf, const SgdParams& hp, Load grad) {
 void CpuBackend::adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) {
   const AdamWCoeffs c = adamwCoeffs(hp);
   withGrad(g, [&](auto grad) {
-    if (p.dtype == DType::F64) adamwTyped<double>(p, m, v, c, grad);
-    else adamwTyped<float>(p, m, v, c, grad);
+    if (p.dtype == DType::F64)
+      adamwTyped<double>(p, m, v, c, grad);
+    else
+      adamwTyped<float>(p, m, v, c, grad);
   });
 }
 
 void CpuBackend::sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) {
   withGrad(g, [&](auto grad) {
-    if (p.dtype == DType::F64) sgdTyped<double>(p, buf, hp, grad);
-    else sgdTyped<float>(p, buf, hp, grad);
+    if (p.dtype == DType::F64)
+      sgdTyped<double>(p, buf, hp, grad);
+    else
+      sgdTyped<float>(p, buf, hp, grad);
   });
 }
 

@@ -1,5 +1,5 @@
-// orthonormalize: thin QR's Q via LAPACK. Row-major A (m×n) is column-major Aᵀ (n×m); the LQ factorisation Aᵀ = L·Q' gives
-// A = Q'ᵀ·Lᵀ, and Q' (n×m, column-major) is exactly Q_A in row-major: gelqf + orglq work in place, no transposes.
+// orthonormalize: thin QR's Q via LAPACK. Row-major A (m×n) is column-major Aᵀ (n×m); the LQ factorisation Aᵀ = L·Q'
+// gives A = Q'ᵀ·Lᵀ, and Q' (n×m, column-major) is exactly Q_A in row-major: gelqf + orglq work in place, no transposes.
 #include <vector>
 #include "backend.h"
 #include "lapack.h"

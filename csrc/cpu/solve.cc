@@ -35,8 +35,10 @@ void solveTyped(const View& a, const View& b) {
 
 void CpuBackend::solve(const View& a, const View& b) {
   if (a.rows == 0 || b.cols == 0) return;
-  if (a.dtype == DType::F64) solveTyped<double>(a, b);
-  else solveTyped<float>(a, b);
+  if (a.dtype == DType::F64)
+    solveTyped<double>(a, b);
+  else
+    solveTyped<float>(a, b);
 }
 
 }  // namespace loraga

@@ -21,8 +21,8 @@ void svdTyped(CpuBackend& be, const View& m, const View& u, const View& s, const
   const int M = int(cols), N = int(rows), lda = int(std::max<int64_t>(cols, 1));
   const int ldu = int(std::max<int64_t>(cols, 1)), ldvt = int(std::max<int64_t>(p, 1));
   T* a = work->view.as<T>();
-  T* U = vtb->view.as<T>();   // U' (n×p col-major) == Vᵀ_M row-major
-  T* VT = ub->view.as<T>();   // V'ᵀ (p×m col-major) == U_M row-major
+  T* U = vtb->view.as<T>();  // U' (n×p col-major) == Vᵀ_M row-major
+  T* VT = ub->view.as<T>();  // V'ᵀ (p×m col-major) == U_M row-major
   int info = 0, lwork = -1;
   T wq = 0;
   std::vector<int> iwork(size_t(8 * std::max<int64_t>(p, 1)));
@@ -46,8 +46,7 @@ void svdTyped(CpuBackend& be, const View& m, const View& u, const View& s, const
   BufferPtr ut = be.alloc(m.dtype, rows, k);
   const T* usrc = ub->view.as<T>();
   T* udst = ut->view.as<T>();
-  for (int64_t i = 0; i < rows; ++i)
-    std::copy(usrc + i * p, usrc + i * p + k, udst + i * k);
+  for (int64_t i = 0; i < rows; ++i) std::copy(usrc + i * p, usrc + i * p + k, udst + i * k);
   be.copy(ut->view, u);
   be.copy(View{vtb->view.data, m.dtype, k, cols, Device::Host}, vt);  // first k rows are a contiguous prefix
   be.copy(View{sv.data(), m.dtype, k, 1, Device::Host}, s);

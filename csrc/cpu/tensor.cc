@@ -55,18 +55,21 @@ bool CpuBackend::allFinite(const View& a) {
   switch (a.dtype) {
     case DType::F32: {
       const float* p = a.as<float>();
-      for (int64_t i = 0; i < n; ++i) if (!std::isfinite(p[i])) return false;
+      for (int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i])) return false;
       return true;
     }
     case DType::F64: {
       const double* p = a.as<double>();
-      for (int64_t i = 0; i < n; ++i) if (!std::isfinite(p[i])) return false;
+      for (int64_t i = 0; i < n; ++i)
+        if (!std::isfinite(p[i])) return false;
       return true;
     }
     default: {  // bf16 exponent field 0xff, or f16 exponent field 0x1f, means inf/NaN
       const uint16_t* p = a.as<uint16_t>();
       const uint16_t mask = a.dtype == DType::BF16 ? 0x7f80 : 0x7c00;
-      for (int64_t i = 0; i < n; ++i) if ((p[i] & mask) == mask) return false;
+      for (int64_t i = 0; i < n; ++i)
+        if ((p[i] & mask) == mask) return false;
       return true;
     }
   }

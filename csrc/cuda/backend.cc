@@ -20,10 +20,11 @@ Backend* cudaBackend(std::string* why) {
 
 namespace cuda {
 
-namespace {std::string versionStr(int v) {  // 13000 -> "13.0"
+namespace {
+std::string versionStr(int v) {  // 13000 -> "13.0"
   return std::to_string(v / 1000) + "." + std::to_string((v % 1000) / 10);
-}}  // namespace
-
+}
+}  // namespace
 
 void check(cudaError_t e, const char* what) {
   if (e == cudaSuccess) return;
@@ -103,10 +104,10 @@ CudaBackend* CudaBackend::create(std::string* why) {
     char mem[32];
     snprintf(mem, sizeof mem, "%.1f GiB", double(prop.totalGlobalMem) / (1024.0 * 1024 * 1024));
     be->details_ = "sm_" + std::to_string(prop.major) + std::to_string(prop.minor) + ", " + mem + ", driver CUDA " +
-                   versionStr(drv) + ", runtime " + versionStr(rt) + " (static), cuBLAS " +
-                   std::to_string(bv / 10000) + "." + std::to_string((bv % 10000) / 100) + "." +
-                   std::to_string(bv % 100) + " (" + L.blasSoname + "), cuSOLVER " + std::to_string(smaj) + "." +
-                   std::to_string(smin) + "." + std::to_string(spat) + " (" + L.solverSoname + ")";
+                   versionStr(drv) + ", runtime " + versionStr(rt) + " (static), cuBLAS " + std::to_string(bv / 10000) +
+                   "." + std::to_string((bv % 10000) / 100) + "." + std::to_string(bv % 100) + " (" + L.blasSoname +
+                   "), cuSOLVER " + std::to_string(smaj) + "." + std::to_string(smin) + "." + std::to_string(spat) +
+                   " (" + L.solverSoname + ")";
   } catch (const Error& err) {
     *why = err.what();
     return nullptr;  // partially initialised backend is leaked on purpose: freeing CUDA objects may fail too

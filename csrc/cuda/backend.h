@@ -23,21 +23,22 @@ class CudaBackend final : public Backend {
   void synchronize() override;
   void setAllowTf32(bool on) override { tf32_ = on; }
 
-  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;       // tensor.cc: on the current stream
+  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;        // tensor.cc: on the current stream
   BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) override;  // tensor.cc: on the main stream
   void copy(const View& src, const View& dst) override;                     // tensor.cc: either side may be host
   void fillGaussian(const View& a, uint64_t seed) override;                 // tensor.cc
   bool allFinite(const View& a) override;                                   // tensor.cc
   void matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta,
-              const View& c) override;                                      // matmul.cc
+              const View& c) override;                                                  // matmul.cc
   void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc
   void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;     // svd_batched.cc
   void orthonormalize(const View& a) override;                                          // orthonormalize.cc
   void solve(const View& a, const View& b) override;                                    // solve.cc
   void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
-                   const View& h) override;                                             // lora.cc
-  void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) override;  // optim.cc
-  void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;                 // optim.cc
+                   const View& h) override;  // lora.cc
+  void adamwStep(const View& p, const View& g, const View& m, const View& v,
+                 const AdamWParams& hp) override;                                             // optim.cc
+  void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;  // optim.cc
 
   // Helpers shared by the .cc files of this backend.
   cudaStream_t stream() const { return stream_; }

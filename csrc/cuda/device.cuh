@@ -30,5 +30,4 @@ inline unsigned gridFor(int64_t n, int block) {
   return unsigned(g < 1 ? 1 : (g > 65535 * 16 ? 65535 * 16 : g));  // grid-stride loops cover the rest
 }
 
-
 }  // namespace loraga::cuda

@@ -22,7 +22,8 @@ void* openFirst(std::initializer_list<const char*> names, std::string* opened, s
   return nullptr;
 }
 
-template <class F> bool sym(void* lib, const char* name, F* out, std::string* missing) {
+template <class F>
+bool sym(void* lib, const char* name, F* out, std::string* missing) {
   *out = reinterpret_cast<F>(dlsym(lib, name));
   if (!*out && missing->empty()) *missing = name;
   return *out != nullptr;
@@ -68,15 +69,15 @@ bool loadLibs(Libs* L, std::string* why) {
   sym(sol, "cusolverDnDestroy", &s.destroy, &missing);
   sym(sol, "cusolverDnSetStream", &s.setStream, &missing);
   sym(sol, "cusolverGetProperty", &s.getProperty, &missing);
-#define LORAGA_SOLVER(P, F)                                                       \
-  sym(sol, "cusolverDn" #P "gesvd_bufferSize", &F.gesvdBufferSize, &missing);     \
-  sym(sol, "cusolverDn" #P "gesvd", &F.gesvd, &missing);                          \
-  sym(sol, "cusolverDn" #P "geqrf_bufferSize", &F.geqrfBufferSize, &missing);     \
-  sym(sol, "cusolverDn" #P "geqrf", &F.geqrf, &missing);                          \
-  sym(sol, "cusolverDn" #P "orgqr_bufferSize", &F.orgqrBufferSize, &missing);     \
-  sym(sol, "cusolverDn" #P "orgqr", &F.orgqr, &missing);                          \
-  sym(sol, "cusolverDn" #P "getrf_bufferSize", &F.getrfBufferSize, &missing);     \
-  sym(sol, "cusolverDn" #P "getrf", &F.getrf, &missing);                          \
+#define LORAGA_SOLVER(P, F)                                                   \
+  sym(sol, "cusolverDn" #P "gesvd_bufferSize", &F.gesvdBufferSize, &missing); \
+  sym(sol, "cusolverDn" #P "gesvd", &F.gesvd, &missing);                      \
+  sym(sol, "cusolverDn" #P "geqrf_bufferSize", &F.geqrfBufferSize, &missing); \
+  sym(sol, "cusolverDn" #P "geqrf", &F.geqrf, &missing);                      \
+  sym(sol, "cusolverDn" #P "orgqr_bufferSize", &F.orgqrBufferSize, &missing); \
+  sym(sol, "cusolverDn" #P "orgqr", &F.orgqr, &missing);                      \
+  sym(sol, "cusolverDn" #P "getrf_bufferSize", &F.getrfBufferSize, &missing); \
+  sym(sol, "cusolverDn" #P "getrf", &F.getrf, &missing);                      \
   sym(sol, "cusolverDn" #P "getrs", &F.getrs, &missing);
   LORAGA_SOLVER(S, s.s)
   LORAGA_SOLVER(D, s.d)

@@ -13,50 +13,64 @@ typedef struct cublasContext* cublasHandle_t;
 typedef struct cusolverDnContext* cusolverDnHandle_t;
 
 enum cublasStatus_t : int {
-  CUBLAS_STATUS_SUCCESS = 0, CUBLAS_STATUS_NOT_INITIALIZED = 1, CUBLAS_STATUS_ALLOC_FAILED = 3,
-  CUBLAS_STATUS_INVALID_VALUE = 7, CUBLAS_STATUS_ARCH_MISMATCH = 8, CUBLAS_STATUS_MAPPING_ERROR = 11,
-  CUBLAS_STATUS_EXECUTION_FAILED = 13, CUBLAS_STATUS_INTERNAL_ERROR = 14, CUBLAS_STATUS_NOT_SUPPORTED = 15,
+  CUBLAS_STATUS_SUCCESS = 0,
+  CUBLAS_STATUS_NOT_INITIALIZED = 1,
+  CUBLAS_STATUS_ALLOC_FAILED = 3,
+  CUBLAS_STATUS_INVALID_VALUE = 7,
+  CUBLAS_STATUS_ARCH_MISMATCH = 8,
+  CUBLAS_STATUS_MAPPING_ERROR = 11,
+  CUBLAS_STATUS_EXECUTION_FAILED = 13,
+  CUBLAS_STATUS_INTERNAL_ERROR = 14,
+  CUBLAS_STATUS_NOT_SUPPORTED = 15,
 };
 enum cublasOperation_t : int { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 };
 enum cublasComputeType_t : int {
-  CUBLAS_COMPUTE_32F = 68, CUBLAS_COMPUTE_32F_FAST_TF32 = 77, CUBLAS_COMPUTE_64F = 70,
+  CUBLAS_COMPUTE_32F = 68,
+  CUBLAS_COMPUTE_32F_FAST_TF32 = 77,
+  CUBLAS_COMPUTE_64F = 70,
 };
 enum cublasGemmAlgo_t : int { CUBLAS_GEMM_DEFAULT = -1 };
 
 enum cusolverStatus_t : int {
-  CUSOLVER_STATUS_SUCCESS = 0, CUSOLVER_STATUS_NOT_INITIALIZED = 1, CUSOLVER_STATUS_ALLOC_FAILED = 2,
-  CUSOLVER_STATUS_INVALID_VALUE = 3, CUSOLVER_STATUS_ARCH_MISMATCH = 4, CUSOLVER_STATUS_MAPPING_ERROR = 5,
-  CUSOLVER_STATUS_EXECUTION_FAILED = 6, CUSOLVER_STATUS_INTERNAL_ERROR = 7,
-  CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED = 8, CUSOLVER_STATUS_NOT_SUPPORTED = 9,
+  CUSOLVER_STATUS_SUCCESS = 0,
+  CUSOLVER_STATUS_NOT_INITIALIZED = 1,
+  CUSOLVER_STATUS_ALLOC_FAILED = 2,
+  CUSOLVER_STATUS_INVALID_VALUE = 3,
+  CUSOLVER_STATUS_ARCH_MISMATCH = 4,
+  CUSOLVER_STATUS_MAPPING_ERROR = 5,
+  CUSOLVER_STATUS_EXECUTION_FAILED = 6,
+  CUSOLVER_STATUS_INTERNAL_ERROR = 7,
+  CUSOLVER_STATUS_MATRIX_TYPE_NOT_SUPPORTED = 8,
+  CUSOLVER_STATUS_NOT_SUPPORTED = 9,
 };
 
 // The function table. Names are the exported symbols (cublasCreate is a macro for cublasCreate_v2 in the headers).
 struct Cublas {
-  cublasStatus_t (*create)(cublasHandle_t*);                                       // cublasCreate_v2
-  cublasStatus_t (*destroy)(cublasHandle_t);                                       // cublasDestroy_v2
-  cublasStatus_t (*getVersion)(cublasHandle_t, int*);                              // cublasGetVersion_v2
-  cublasStatus_t (*setStream)(cublasHandle_t, cudaStream_t);                       // cublasSetStream_v2
+  cublasStatus_t (*create)(cublasHandle_t*);                  // cublasCreate_v2
+  cublasStatus_t (*destroy)(cublasHandle_t);                  // cublasDestroy_v2
+  cublasStatus_t (*getVersion)(cublasHandle_t, int*);         // cublasGetVersion_v2
+  cublasStatus_t (*setStream)(cublasHandle_t, cudaStream_t);  // cublasSetStream_v2
   cublasStatus_t (*gemmEx)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, int, const void*,
                            const void*, cudaDataType, int, const void*, cudaDataType, int, const void*, void*,
                            cudaDataType, int, cublasComputeType_t, cublasGemmAlgo_t);  // cublasGemmEx
-  cublasStatus_t (*sgeam)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, const float*,
-                          const float*, int, const float*, const float*, int, float*, int);  // cublasSgeam
-  cublasStatus_t (*dgeam)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, const double*,
-                          const double*, int, const double*, const double*, int, double*, int);  // cublasDgeam
+  cublasStatus_t (*sgeam)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, const float*, const float*,
+                          int, const float*, const float*, int, float*, int);  // cublasSgeam
+  cublasStatus_t (*dgeam)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, const double*, const double*,
+                          int, const double*, const double*, int, double*, int);  // cublasDgeam
 };
 
-template <class T> struct SolverFns {
+template <class T>
+struct SolverFns {
   cusolverStatus_t (*gesvdBufferSize)(cusolverDnHandle_t, int, int, int*);
-  cusolverStatus_t (*gesvd)(cusolverDnHandle_t, signed char, signed char, int, int, T*, int, T*, T*, int, T*, int,
-                            T*, int, T*, int*);
+  cusolverStatus_t (*gesvd)(cusolverDnHandle_t, signed char, signed char, int, int, T*, int, T*, T*, int, T*, int, T*,
+                            int, T*, int*);
   cusolverStatus_t (*geqrfBufferSize)(cusolverDnHandle_t, int, int, T*, int, int*);
   cusolverStatus_t (*geqrf)(cusolverDnHandle_t, int, int, T*, int, T*, T*, int, int*);
   cusolverStatus_t (*orgqrBufferSize)(cusolverDnHandle_t, int, int, int, const T*, int, const T*, int*);
   cusolverStatus_t (*orgqr)(cusolverDnHandle_t, int, int, int, T*, int, const T*, T*, int, int*);
   cusolverStatus_t (*getrfBufferSize)(cusolverDnHandle_t, int, int, T*, int, int*);
   cusolverStatus_t (*getrf)(cusolverDnHandle_t, int, int, T*, int, T*, int*, int*);
-  cusolverStatus_t (*getrs)(cusolverDnHandle_t, cublasOperation_t, int, int, const T*, int, const int*, T*, int,
-                            int*);
+  cusolverStatus_t (*getrs)(cusolverDnHandle_t, cublasOperation_t, int, int, const T*, int, const int*, T*, int, int*);
 };
 
 struct Cusolver {
@@ -80,8 +94,15 @@ bool loadDriver(std::string* why);
 bool loadLibs(Libs* libs, std::string* why);
 
 // The f32 or f64 cuSOLVER entry points, for code templated on the element type.
-template <class T> const SolverFns<T>& solverFns(const Libs& L);
-template <> inline const SolverFns<float>& solverFns<float>(const Libs& L) { return L.solver.s; }
-template <> inline const SolverFns<double>& solverFns<double>(const Libs& L) { return L.solver.d; }
+template <class T>
+const SolverFns<T>& solverFns(const Libs& L);
+template <>
+inline const SolverFns<float>& solverFns<float>(const Libs& L) {
+  return L.solver.s;
+}
+template <>
+inline const SolverFns<double>& solverFns<double>(const Libs& L) {
+  return L.solver.d;
+}
 
 }  // namespace loraga::cuda

@@ -5,8 +5,8 @@
 
 namespace loraga::cuda {
 
-void CudaBackend::loraForward(const View& x, const View& w, const View& a, const View& b, double scale,
-                              const View& y, const View& h) {
+void CudaBackend::loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
+                              const View& h) {
   // Decode sizes: our kernel reads W once (cuBLAS would launch three GEMMs, two of them tiny and latency-bound).
   if (x.rows >= 1 && x.rows <= kSmallT && w.dtype != DType::F64 && y.dtype != DType::F64) {
     enter();
@@ -17,9 +17,9 @@ void CudaBackend::loraForward(const View& x, const View& w, const View& a, const
       hv = hs->view;
     }
     matmul(false, true, 1.0, x, a, 0.0, hv);  // h = x·Aᵀ (T×r, fp32)
-    check(launchLoraSmallT(x.data, int(x.dtype), int(x.rows), int(x.cols), w.data, int(w.dtype),
-                           int(w.rows), hv.as<float>(), b.data, int(b.dtype), int(a.rows),
-                           float(scale), y.data, int(y.dtype), stream_),
+    check(launchLoraSmallT(x.data, int(x.dtype), int(x.rows), int(x.cols), w.data, int(w.dtype), int(w.rows),
+                           hv.as<float>(), b.data, int(b.dtype), int(a.rows), float(scale), y.data, int(y.dtype),
+                           stream_),
           "loraForward small-T kernel");
     if (!h.empty() && hs) copy(hv, h);
     return;

@@ -13,8 +13,10 @@ namespace {
 // that a warp's reads of it are conflict-free. Partial sums are reduced across the warp at the end.
 constexpr int kWarps = 8, kRowsPerWarp = 2, kUnroll = 2;
 
-template <class WT> struct Vec;
-template <> struct Vec<float> {
+template <class WT>
+struct Vec;
+template <>
+struct Vec<float> {
   static constexpr int N = 4;
   __device__ static void load(const float* p, float* o) {
     const float4 v = *reinterpret_cast<const float4*>(p);
@@ -22,7 +24,8 @@ template <> struct Vec<float> {
   }
   __device__ static float one(const float* p) { return *p; }
 };
-template <> struct Vec<__nv_bfloat16> {
+template <>
+struct Vec<__nv_bfloat16> {
   static constexpr int N = 8;
   __device__ static void load(const __nv_bfloat16* p, float* o) {
     const uint4 u = *reinterpret_cast<const uint4*>(p);
@@ -35,7 +38,8 @@ template <> struct Vec<__nv_bfloat16> {
   }
   __device__ static float one(const __nv_bfloat16* p) { return __bfloat162float(*p); }
 };
-template <> struct Vec<__half> {
+template <>
+struct Vec<__half> {
   static constexpr int N = 8;
   __device__ static void load(const __half* p, float* o) {
     const uint4 u = *reinterpret_cast<const uint4*>(p);
@@ -50,9 +54,9 @@ template <> struct Vec<__half> {
 };
 
 template <class WT>
-__global__ void __launch_bounds__(kWarps * 32) loraSmallTKernel(const void* x, int xd, int T, int in, const WT* w,
-                                                                int out, const float* h, const void* b, int bd,
-                                                                int r, float scale, void* y, int yd) {
+__global__ void __launch_bounds__(kWarps * 32)
+    loraSmallTKernel(const void* x, int xd, int T, int in, const WT* w, int out, const float* h, const void* b, int bd,
+                     int r, float scale, void* y, int yd) {
   constexpr int V = Vec<WT>::N, CH = 32 * V * kUnroll;  // columns per chunk: 512 (16-bit W) or 256 (f32 W)
   __shared__ float xs[kSmallT][CH];
   const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
@@ -131,19 +135,18 @@ cudaError_t launchLoraSmallT(const void* x, int xd, int T, int in, const void* w
   const unsigned grid = unsigned((out + kWarps * kRowsPerWarp - 1) / (kWarps * kRowsPerWarp));
   switch (wd) {
     case 0:
-      loraSmallTKernel<float><<<grid, kWarps * 32, 0, stream>>>(x, xd, T, in, static_cast<const float*>(w), out, h,
-                                                                b, bd, r, scale, y, yd);
+      loraSmallTKernel<float><<<grid, kWarps * 32, 0, stream>>>(x, xd, T, in, static_cast<const float*>(w), out, h, b,
+                                                                bd, r, scale, y, yd);
       break;
     case 2:
       loraSmallTKernel<__nv_bfloat16><<<grid, kWarps * 32, 0, stream>>>(
           x, xd, T, in, static_cast<const __nv_bfloat16*>(w), out, h, b, bd, r, scale, y, yd);
       break;
     case 3:
-      loraSmallTKernel<__half><<<grid, kWarps * 32, 0, stream>>>(x, xd, T, in, static_cast<const __half*>(w), out,
-                                                                 h, b, bd, r, scale, y, yd);
+      loraSmallTKernel<__half><<<grid, kWarps * 32, 0, stream>>>(x, xd, T, in, static_cast<const __half*>(w), out, h, b,
+                                                                 bd, r, scale, y, yd);
       break;
-    default:
-      return cudaErrorInvalidValue;  // f64 weights take the cuBLAS path
+    default: return cudaErrorInvalidValue;  // f64 weights take the cuBLAS path
   }
   return cudaGetLastError();
 }

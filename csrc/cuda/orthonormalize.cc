@@ -6,7 +6,8 @@
 namespace loraga::cuda {
 
 namespace {
-template <class T> void qrTyped(CudaBackend& be, const View& a) {
+template <class T>
+void qrTyped(CudaBackend& be, const View& a) {
   const auto& F = solverFns<T>(be.libs());
   const int m = int(a.rows), n = int(a.cols);
   BufferPtr x = be.alloc(a.dtype, a.cols, a.rows);  // column-major m×n
@@ -32,8 +33,10 @@ void CudaBackend::orthonormalize(const View& a) {
   const DType ct = a.dtype == DType::F64 ? DType::F64 : DType::F32;
   BufferPtr hold;
   View ac = asDtype(a, ct, &hold);
-  if (ct == DType::F64) qrTyped<double>(*this, ac);
-  else qrTyped<float>(*this, ac);
+  if (ct == DType::F64)
+    qrTyped<double>(*this, ac);
+  else
+    qrTyped<float>(*this, ac);
   if (hold) copy(ac, a);
 }
 

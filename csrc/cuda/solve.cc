@@ -6,7 +6,8 @@
 namespace loraga::cuda {
 
 namespace {
-template <class T> void solveTyped(CudaBackend& be, const View& a, const View& b) {
+template <class T>
+void solveTyped(CudaBackend& be, const View& a, const View& b) {
   const auto& F = solverFns<T>(be.libs());
   const int n = int(a.rows), nrhs = int(b.cols);
   // a's row-major buffer is column-major aᵀ: factor aᵀ = P·L·U, then solve (aᵀ)ᵀ·x = b with trans = T.
@@ -31,8 +32,10 @@ template <class T> void solveTyped(CudaBackend& be, const View& a, const View& b
 void CudaBackend::solve(const View& a, const View& b) {
   enter();
   if (a.numel() == 0 || b.numel() == 0) return;
-  if (a.dtype == DType::F64) solveTyped<double>(*this, a, b);
-  else solveTyped<float>(*this, a, b);
+  if (a.dtype == DType::F64)
+    solveTyped<double>(*this, a, b);
+  else
+    solveTyped<float>(*this, a, b);
 }
 
 }  // namespace loraga::cuda

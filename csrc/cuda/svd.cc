@@ -32,8 +32,7 @@ View sub(const View& base, int64_t rows, int64_t cols) {  // leading rows×cols 
 // dst (rows × k) = the first k columns of src (rows × ld), both row-major on the device.
 void leadingColumns(CudaBackend& be, const View& src, int64_t ld, const View& dst, int64_t k) {
   const size_t es = dtypeSize(src.dtype);
-  check(cudaMemcpy2DAsync(dst.data, k * es, src.data, ld * es, k * es, dst.rows, cudaMemcpyDeviceToDevice,
-                          be.stream()),
+  check(cudaMemcpy2DAsync(dst.data, k * es, src.data, ld * es, k * es, dst.rows, cudaMemcpyDeviceToDevice, be.stream()),
         "cudaMemcpy2DAsync");
 }
 
@@ -44,8 +43,10 @@ void svdTyped(CudaBackend& be, const View& mc, const View& u, const View& s, con
   const bool wide = cols >= rows;  // gesvd needs m ≥ n: a wide M is a tall column-major Mᵀ as stored
   const int M = int(wide ? cols : rows), N = int(p);
   BufferPtr x = be.alloc(ct, wide ? rows : cols, wide ? cols : rows);  // gesvd destroys its input
-  if (wide) be.copy(mc, x->view);
-  else be.transpose(mc, x->view);  // row-major cols×rows == column-major rows×cols
+  if (wide)
+    be.copy(mc, x->view);
+  else
+    be.transpose(mc, x->view);  // row-major cols×rows == column-major rows×cols
   BufferPtr ub = be.alloc(ct, p, M), vtb = be.alloc(ct, p, p), sb = be.alloc(ct, p, 1), rw = be.alloc(ct, p, 1);
   BufferPtr info = be.alloc(DType::F32, 1, 1);
   int lwork = 0;
@@ -56,18 +57,19 @@ void svdTyped(CudaBackend& be, const View& mc, const View& u, const View& s, con
                 vtb->view.as<T>(), N, work->view.as<T>(), lwork, rw->view.as<T>(), dInfo),
         "gesvd");
   const int st = be.readInfo(dInfo);
-  if (st > 0) fail(ErrorCode::Value, "svd: cuSOLVER gesvd did not converge (" + std::to_string(st) + " superdiagonals)");
+  if (st > 0)
+    fail(ErrorCode::Value, "svd: cuSOLVER gesvd did not converge (" + std::to_string(st) + " superdiagonals)");
   if (st < 0) fail(ErrorCode::Internal, "svd: gesvd rejected argument " + std::to_string(-st));
   Out uo(be, u, ct), so(be, s, ct), vto(be, vt, ct);
-  check(cudaMemcpyAsync(so.target.data, sb->view.data, size_t(k) * dtypeSize(ct), cudaMemcpyDeviceToDevice,
-                        be.stream()),
-        "svd S");
+  check(
+      cudaMemcpyAsync(so.target.data, sb->view.data, size_t(k) * dtypeSize(ct), cudaMemcpyDeviceToDevice, be.stream()),
+      "svd S");
   if (wide) {
     // Mᵀ = U_X·S·V_Xᵀ ⇒ U_M = V_X: the column-major p×p VT_X buffer read row-major is U_M (rows×rows).
     leadingColumns(be, vtb->view, p, uo.target, k);
     // Vᵀ_M = U_Xᵀ: the column-major cols×p U_X buffer read row-major is p×cols; its first k rows are Vᵀ_M.
-    check(cudaMemcpyAsync(vto.target.data, ub->view.data, size_t(k * cols) * dtypeSize(ct),
-                          cudaMemcpyDeviceToDevice, be.stream()),
+    check(cudaMemcpyAsync(vto.target.data, ub->view.data, size_t(k * cols) * dtypeSize(ct), cudaMemcpyDeviceToDevice,
+                          be.stream()),
           "svd Vt");
   } else {
     // M = U_X·S·VT_X. U_X (column-major rows×p) read row-major is p×rows: transpose its first k rows.
@@ -89,8 +91,10 @@ void CudaBackend::svdExact(const View& m, const View& u, const View& s, const Vi
   const DType ct = m.dtype == DType::F64 ? DType::F64 : DType::F32;
   BufferPtr hold;
   View mc = asDtype(m, ct, &hold);
-  if (ct == DType::F64) svdTyped<double>(*this, mc, u, s, vt, ct);
-  else svdTyped<float>(*this, mc, u, s, vt, ct);
+  if (ct == DType::F64)
+    svdTyped<double>(*this, mc, u, s, vt, ct);
+  else
+    svdTyped<float>(*this, mc, u, s, vt, ct);
 }
 
 }  // namespace loraga::cuda

@@ -1,5 +1,5 @@
-// svdBatched on the GPU, for inits that touch hundreds of modules: jobs go round-robin to a few streams (each with its own
-// cuBLAS/cuSOLVER handles), so one module's latency-bound QRs and small SVD overlap with other modules' GEMMs. The
+// svdBatched on the GPU, for inits that touch hundreds of modules: jobs go round-robin to a few streams (each with its
+// own cuBLAS/cuSOLVER handles), so one module's latency-bound QRs and small SVD overlap with other modules' GEMMs. The
 // host never waits mid-batch: cuSOLVER info words are logged on the device and checked once at the end.
 #include "backend.h"
 

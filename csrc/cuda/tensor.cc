@@ -32,7 +32,7 @@ DeviceBuffer::DeviceBuffer(CudaBackend& be, cudaStream_t stream, DType dtype, in
 
 void DeviceBuffer::release() {
   if (!view.data) return;
-  cudaSetDevice(device_);  // finalizers run on the main thread, which may never have picked our device
+  cudaSetDevice(device_);             // finalizers run on the main thread, which may never have picked our device
   cudaFreeAsync(view.data, stream_);  // errors ignored: this also runs from finalizers at process exit
   view.data = nullptr;
 }
@@ -59,8 +59,9 @@ void CudaBackend::copy(const View& src, const View& dst) {
   const bool srcHost = src.device == Device::Host, dstHost = dst.device == Device::Host;
   if (srcHost && dstHost) return cpuBackend().copy(src, dst);
   if (src.dtype == dst.dtype) {
-    const cudaMemcpyKind kind = srcHost ? cudaMemcpyHostToDevice : dstHost ? cudaMemcpyDeviceToHost
-                                                                           : cudaMemcpyDeviceToDevice;
+    const cudaMemcpyKind kind = srcHost   ? cudaMemcpyHostToDevice
+                                : dstHost ? cudaMemcpyDeviceToHost
+                                          : cudaMemcpyDeviceToDevice;
     check(cudaMemcpyAsync(dst.data, src.data, src.bytes(), kind, stream_), "cudaMemcpyAsync");
     return;
   }
@@ -109,8 +110,8 @@ void CudaBackend::transpose(const View& src, const View& dst) {
           "cublasSgeam");
   } else {
     const double one = 1, zero = 0;
-    check(libs_.blas.dgeam(blas_, CUBLAS_OP_T, CUBLAS_OP_N, R, C, &one, src.as<double>(), C, &zero,
-                           dst.as<double>(), R, dst.as<double>(), R),
+    check(libs_.blas.dgeam(blas_, CUBLAS_OP_T, CUBLAS_OP_N, R, C, &one, src.as<double>(), C, &zero, dst.as<double>(), R,
+                           dst.as<double>(), R),
           "cublasDgeam");
   }
 }

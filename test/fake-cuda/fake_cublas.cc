@@ -32,8 +32,8 @@ int handles;
 
 namespace {
 template <class T>
-int geam(int ta, int tb, int m, int n, const T* alpha, const T* A, int lda, const T* beta, const T* B, int ldb,
-                T* C, int ldc) {
+int geam(int ta, int tb, int m, int n, const T* alpha, const T* A, int lda, const T* beta, const T* B, int ldb, T* C,
+         int ldc) {
   if (lda < (ta == 0 ? m : n) || ldb < (tb == 0 ? m : n) || ldc < m) return INVALID;
   if (C == A && !(ta == 0 && lda == ldc)) return INVALID;  // in place only without transposition
   if (C == B && !(tb == 0 && ldb == ldc)) return INVALID;
@@ -48,9 +48,15 @@ int geam(int ta, int tb, int m, int n, const T* alpha, const T* A, int lda, cons
 }  // namespace
 
 extern "C" {
-int cublasCreate_v2(void** h) { *h = &handles; return OK; }
+int cublasCreate_v2(void** h) {
+  *h = &handles;
+  return OK;
+}
 int cublasDestroy_v2(void*) { return OK; }
-int cublasGetVersion_v2(void*, int* v) { *v = 130100; return OK; }
+int cublasGetVersion_v2(void*, int* v) {
+  *v = 130100;
+  return OK;
+}
 int cublasSetStream_v2(void*, void*) { return OK; }
 
 int cublasGemmEx(void*, int ta, int tb, int m, int n, int k, const void* alpha, const void* A, int at, int lda,
