@@ -27,7 +27,7 @@ void Backend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt)
 void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
   const int64_t rows = m.rows, cols = m.cols, k = opt.k;
   const int64_t l = std::min<int64_t>(std::min(rows, cols), k + std::max<int64_t>(opt.oversample, 0));
-  const DType ct = m.dtype == DType::F64 ? DType::F64 : DType::F32;
+  const DType ct = computeDType(m.dtype);
   BufferPtr mc;
   View mv = m;
   if (m.dtype != ct) {  // bf16/f16 storage: convert once, then every product runs in f32

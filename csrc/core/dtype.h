@@ -25,16 +25,25 @@ inline const char* dtypeName(DType t) {
   }
 }
 
-// bf16 is the top half of an f32; round-to-nearest-even on the way down, NaN kept quiet.
-inline float bf16ToF32(uint16_t h) {
-  uint32_t u = uint32_t(h) << 16;
+// The compute dtype of a storage dtype: f64 stays f64, everything else computes in f32.
+inline DType computeDType(DType t) { return t == DType::F64 ? DType::F64 : DType::F32; }
+
+// An f32's bit pattern and back (memcpy: the defined way to type-pun).
+inline uint32_t f32Bits(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  return u;
+}
+inline float f32FromBits(uint32_t u) {
   float f;
   std::memcpy(&f, &u, 4);
   return f;
 }
+
+// bf16 is the top half of an f32; round-to-nearest-even on the way down, NaN kept quiet.
+inline float bf16ToF32(uint16_t h) { return f32FromBits(uint32_t(h) << 16); }
 inline uint16_t f32ToBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
+  uint32_t u = f32Bits(f);
   if ((u & 0x7fffffffu) > 0x7f800000u) return uint16_t((u >> 16) | 0x40);
   u += 0x7fffu + ((u >> 16) & 1u);
   return uint16_t(u >> 16);
@@ -62,13 +71,10 @@ inline float f16ToF32(uint16_t h) {
   } else {
     u = sign | (exp + 112) << 23 | man << 13;
   }
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
+  return f32FromBits(u);
 }
 inline uint16_t f32ToF16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
+  const uint32_t u = f32Bits(f);
   uint16_t sign = uint16_t((u >> 16) & 0x8000u);
   uint32_t absu = u & 0x7fffffffu;
   if (absu > 0x7f800000u) return sign | 0x7e00u;   // NaN

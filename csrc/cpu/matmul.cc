@@ -17,7 +17,7 @@ View asCompute(CpuBackend& be, const View& v, DType ct, BufferPtr& hold) {
 
 void CpuBackend::matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta, const View& c) {
   const int64_t m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols, n = tb ? b.rows : b.cols;
-  const DType ct = c.dtype == DType::F64 ? DType::F64 : DType::F32;
+  const DType ct = computeDType(c.dtype);
   BufferPtr ha, hb, hc;
   View av = asCompute(*this, a, ct, ha), bv = asCompute(*this, b, ct, hb);
   View cv = c;

@@ -30,13 +30,13 @@ void qrTyped(CudaBackend& be, const View& a) {
 void CudaBackend::orthonormalize(const View& a) {
   enter();
   if (a.numel() == 0) return;
-  const DType ct = a.dtype == DType::F64 ? DType::F64 : DType::F32;
   BufferPtr hold;
-  View ac = asDtype(a, ct, &hold);
-  if (ct == DType::F64)
+  const View ac = asDtype(a, computeDType(a.dtype), &hold);  // half storage: an f32 copy, copied back after
+  if (ac.dtype == DType::F64) {
     qrTyped<double>(*this, ac);
-  else
+  } else {
     qrTyped<float>(*this, ac);
+  }
   if (hold) copy(ac, a);
 }
 

@@ -37,7 +37,8 @@ void leadingColumns(CudaBackend& be, const View& src, int64_t ld, const View& ds
 }
 
 template <class T>
-void svdTyped(CudaBackend& be, const View& mc, const View& u, const View& s, const View& vt, DType ct) {
+void svdTyped(CudaBackend& be, const View& mc, const View& u, const View& s, const View& vt) {
+  const DType ct = mc.dtype;  // f32 or f64: the compute dtype
   const auto& F = solverFns<T>(be.libs());
   const int64_t rows = mc.rows, cols = mc.cols, p = std::min(rows, cols), k = u.cols;
   const bool wide = cols >= rows;  // gesvd needs m ≥ n: a wide M is a tall column-major Mᵀ as stored
@@ -88,13 +89,13 @@ void svdTyped(CudaBackend& be, const View& mc, const View& u, const View& s, con
 void CudaBackend::svdExact(const View& m, const View& u, const View& s, const View& vt) {
   enter();
   if (m.numel() == 0) return;
-  const DType ct = m.dtype == DType::F64 ? DType::F64 : DType::F32;
   BufferPtr hold;
-  View mc = asDtype(m, ct, &hold);
-  if (ct == DType::F64)
-    svdTyped<double>(*this, mc, u, s, vt, ct);
-  else
-    svdTyped<float>(*this, mc, u, s, vt, ct);
+  const View mc = asDtype(m, computeDType(m.dtype), &hold);  // half storage: factorise an f32 copy
+  if (mc.dtype == DType::F64) {
+    svdTyped<double>(*this, mc, u, s, vt);
+  } else {
+    svdTyped<float>(*this, mc, u, s, vt);
+  }
 }
 
 }  // namespace loraga::cuda
