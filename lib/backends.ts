@@ -1,4 +1,7 @@
-/** Which compute backends this process can use, and the default one. */
+/**
+ * Which compute backends this process can use, and the default one.
+ * native.backends / setAllowTf32 → csrc/binding/backends.cc → csrc/backends.cc (the registry of backends).
+ */
 import { native } from './native';
 import { LoraBackendError } from './errors';
 

@@ -2,6 +2,9 @@
  * Tensor: a dtype, a shape and row-major contiguous storage. Host tensors wrap a TypedArray zero-copy, so the
  * caller's array and the tensor share memory and native code reads it in place. Device tensors ('cuda') hold a
  * native handle to GPU memory that stays on the GPU across calls; toDevice()/toHost() copy explicitly.
+ * native.copy / deviceAlloc / deviceFree / allFinite / fillGaussian / detach → csrc/binding/tensor.cc →
+ * Backend::copy / alloc / allFinite / fillGaussian (deviceFree releases the Buffer; detach is host-only) →
+ * csrc/cpu/tensor.cc | csrc/cuda/tensor.cc + tensor.cu.
  */
 import { native } from './native';
 import {

@@ -5,7 +5,7 @@
  */
 import { LoraShapeError, LoraValueError } from '../errors';
 import { dims2, fmt, live } from '../ops/check';
-import { gradAccumulate, gradAccumulateAsync } from '../ops/grad';
+import { gradAccumulate, gradAccumulateAsync } from '../ops/grad-accumulate';
 import { Tensor } from '../tensor';
 import { posInt } from './common';
 

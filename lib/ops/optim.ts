@@ -2,7 +2,8 @@
  * Fused optimizer steps, in place on the parameter and its state (one native pass per tensor):
  *   adamwStep: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m̂/(√v̂ + ε) + wd·p), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
  *   sgdStep:   buf ← μ·buf + (g + wd·p), p ← p − lr·buf   (no buf: p ← p − lr·(g + wd·p))
- * native.adamwStep / sgdStep → Backend::adamwStep / sgdStep (cpu/optim.cc, or a CUDA kernel).
+ * native.adamwStep / sgdStep → csrc/binding/optim.cc → Backend::adamwStep / sgdStep → csrc/cpu/optim.cc |
+ * csrc/cuda/optim.cc + optim.cu, one update rule for both in csrc/core/optim_rules.h.
  * p and the state are f32 (or all f64); g may be any dtype (widened).
  */
 import { native } from '../native';

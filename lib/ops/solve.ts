@@ -1,8 +1,8 @@
 /**
  * solve: x = a⁻¹·b for a square a (n×n) and b (n×m), by LU with partial pivoting (LAPACK gesv on the CPU).
- * native.solve → Backend::solve (cpu/solve.cc). Used for the r×r systems of LoRA-One's preconditioner and
- * LoRA-Pro's adjustment. By default a and b are left untouched (copies are solved); `inPlace` overwrites a with its
- * LU factors and b with x, saving the copies.
+ * native.solve → csrc/binding/solve.cc → Backend::solve → csrc/cpu/solve.cc | csrc/cuda/solve.cc.
+ * Used for the r×r systems of LoRA-One's preconditioner and LoRA-Pro's adjustment. By default a and b are left
+ * untouched (copies are solved); `inPlace` overwrites a with its LU factors and b with x, saving the copies.
  */
 import { native } from '../native';
 import { Tensor } from '../tensor';

@@ -2,7 +2,8 @@
  * svd: M ≈ U·diag(S)·Vᵀ with k triplets, singular values descending.
  * 'exact' → LAPACK gesdd (cuSOLVER on GPU); 'randomized' → Halko et al. range finder with power iterations
  * (the scheme of torch.svd_lowrank: q = k + oversample columns), deterministic for a given seed.
- * native.svd → Backend::svd → svdExact / randomizedSvd (composite.cc).
+ * native.svd / svdBatched → csrc/binding/svd.cc → Backend::svd / svdBatched → csrc/composite/svd.cc (randomized),
+ * csrc/cpu/svd.cc | csrc/cuda/svd.cc (exact), csrc/cuda/svd_batched.cc (several streams).
  */
 import { computeDType } from '../dtype';
 import { native } from '../native';
@@ -58,14 +59,6 @@ export function svdAsync(M: Tensor, options: SvdOptions = {}): Promise<SvdResult
   const p = prepare(M, options);
   const { U, S, Vt } = p.res;
   return pending([M, U, S, Vt], () => native.svd(M, U, S, Vt, p.randomized, p.oversample, p.powerIters, p.seed, true), p.res);
-}
-
-/** Replaces A (m×n, m ≥ n) by the Q of its thin QR, in place. */
-export function orthonormalize(A: Tensor): Tensor {
-  matrix(A, 'orthonormalize A');
-  if (A.shape[0] < A.shape[1]) throw new LoraShapeError(`orthonormalize: needs rows >= cols, got ${fmt(A)}`);
-  native.orthonormalize(A, false);
-  return A;
 }
 
 /**

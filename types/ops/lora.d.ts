@@ -2,7 +2,8 @@
  * The LoRA layer ops, W frozen:
  *   forward  y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ            (x [..., in], W [out, in], A [r, in], B [out, r])
  *   backward dX = dY·W + s·(dY·B)·A,  dA = s·(dY·B)ᵀ·x,  dB = s·dYᵀ·(x·Aᵀ)
- * native.loraForward/loraBackward → Backend::loraForward/loraBackward (composite.cc, or fused on CUDA).
+ * native.loraForward/loraBackward → csrc/binding/lora.cc → Backend::loraForward/loraBackward →
+ * csrc/composite/lora.cc (GEMMs), or fused on the GPU: csrc/cuda/lora.cc + lora.cu.
  */
 import { DType } from '../dtype';
 import { Tensor } from '../tensor';

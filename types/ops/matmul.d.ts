@@ -1,4 +1,8 @@
-/** matmul: out = alpha·op(a)·op(b) + beta·out  →  native.matmul  →  Backend::gemm  →  cblas_?gemm / cuBLAS. */
+/**
+ * matmul: out = alpha·op(a)·op(b) + beta·out.
+ * native.matmul → csrc/binding/matmul.cc → Backend::matmul → csrc/cpu/matmul.cc (cblas_?gemm) |
+ * csrc/cuda/matmul.cc (cuBLAS).
+ */
 import { DType } from '../dtype';
 import { Tensor } from '../tensor';
 export interface MatmulOptions {

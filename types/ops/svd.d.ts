@@ -18,8 +18,6 @@ export interface SvdResult {
 }
 export declare function svd(M: Tensor, options?: SvdOptions): SvdResult;
 export declare function svdAsync(M: Tensor, options?: SvdOptions): Promise<SvdResult>;
-/** Replaces A (m×n, m ≥ n) by the Q of its thin QR, in place. */
-export declare function orthonormalize(A: Tensor): Tensor;
 /**
  * The SVDs of many matrices in one call (an init touches hundreds of modules): the same options for all (give k:
  * when omitted, each matrix's k is its min(m, n) but the default oversample is M[0]'s k), matrix i

@@ -1,7 +1,8 @@
 /**
  * gradAccumulate: G += scale·dYᵀ·X, the one-step gradient of a Linear layer (W: [out, in]) streamed batch by batch.
  * G is the fp32 (or f64) accumulator; dY and X may be f32/f64/bf16/f16.
- * native.gradAccumulate → Backend::gradAccumulate → gemm (cblas_sgemm on CPU).
+ * native.gradAccumulate → csrc/binding/grad_accumulate.cc → Backend::gradAccumulate →
+ * csrc/composite/grad_accumulate.cc (one Backend::matmul: cblas_sgemm on the CPU, cuBLAS on the GPU).
  */
 import { native } from '../native';
 import { Tensor } from '../tensor';
