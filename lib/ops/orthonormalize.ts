@@ -8,7 +8,6 @@ import { Tensor } from '../tensor';
 import { LoraShapeError } from '../errors';
 import { fmt, matrix } from './check';
 
-/** Replaces A (m×n, m ≥ n) by the Q of its thin QR, in place. */
 export function orthonormalize(A: Tensor): Tensor {
   matrix(A, 'orthonormalize A');
   if (A.shape[0] < A.shape[1]) throw new LoraShapeError(`orthonormalize: needs rows >= cols, got ${fmt(A)}`);

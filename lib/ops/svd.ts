@@ -5,31 +5,12 @@
  * native.svd / svdBatched → csrc/binding/svd.cc → Backend::svd / svdBatched → csrc/composite/svd.cc (randomized),
  * csrc/cpu/svd.cc | csrc/cuda/svd.cc (exact), csrc/cuda/svd_batched.cc (several streams).
  */
+import type { SvdOptions, SvdResult } from '../../types/ops/svd';
 import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, intInRange, matrix, pending } from './check';
-
-export type SvdMethod = 'exact' | 'randomized';
-
-export interface SvdOptions {
-  /** Number of singular triplets (1 ≤ k ≤ min(m, n)). Default min(m, n). */
-  k?: number;
-  method?: SvdMethod;
-  /** Randomized: extra random columns beyond k. Default k (q = 2k). */
-  oversample?: number;
-  /** Randomized: power iterations. Default 4. */
-  powerIters?: number;
-  /** Randomized: seed of the Gaussian test matrix. Default 0. */
-  seed?: number;
-}
-
-export interface SvdResult {
-  U: Tensor;
-  S: Tensor;
-  Vt: Tensor;
-}
 
 function prepare(M: Tensor, o: SvdOptions, what = 'svd M') {
   matrix(M, what);
@@ -61,11 +42,6 @@ export function svdAsync(M: Tensor, options: SvdOptions = {}): Promise<SvdResult
   return pending([M, U, S, Vt], () => native.svd(M, U, S, Vt, p.randomized, p.oversample, p.powerIters, p.seed, true), p.res);
 }
 
-/**
- * The SVDs of many matrices in one call (an init touches hundreds of modules): the same options for all (give k:
- * when omitted, each matrix's k is its min(m, n) but the default oversample is M[0]'s k), matrix i
- * using seed `seed + i`. On the GPU the jobs overlap on several streams; on the CPU they run one after another.
- */
 export function svdBatched(Ms: Tensor[], options: SvdOptions = {}): SvdResult[] {
   const b = prepareBatch(Ms, options);
   native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, false);

@@ -1,15 +1,17 @@
-/** SafetensorsFile: one file opened for reading tensors on demand (bounded memory for large checkpoints). */
+/**
+ * SafetensorsFile (declared in types/io.d.ts): one file opened for reading tensors on demand (bounded memory for
+ * large checkpoints); the header is read and validated at open.
+ */
 import * as fs from 'fs';
+import type * as api from '../../../types/io';
+import type { SafetensorsEntry, SafetensorsHeader } from '../../../types/io';
 import { allocStorage, bytesPerElement } from '../../dtype';
 import { LoraValueError } from '../../errors';
 import { Tensor } from '../../tensor';
-import { SafetensorsEntry, SafetensorsHeader, fail, headerLength, parseHeaderJson, tensorShape } from './header';
+import { fail, headerLength, parseHeaderJson, tensorShape } from './header';
 
-/**
- * An open safetensors file: header validated against the file size; tensors read on demand, each into its own
- * (aligned) storage. Use for large checkpoints where only some tensors are needed at a time. close() when done.
- */
-export class SafetensorsFile {
+export type SafetensorsFile = api.SafetensorsFile;
+export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile {
   readonly path: string;
   readonly header: SafetensorsHeader;
   private fd: number | null;
@@ -54,7 +56,6 @@ export class SafetensorsFile {
     return this.byName.get(name) ?? fail(this.path, `no tensor named '${name}'`);
   }
 
-  /** Reads one tensor into new storage. */
   get(name: string): Tensor {
     if (this.fd === null) throw new LoraValueError(`${this.path}: file is closed`);
     const e = this.entry(name);
@@ -73,4 +74,4 @@ export class SafetensorsFile {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
   }
-}
+};

@@ -3,7 +3,9 @@
  * data) and the validation of its header: every field is checked before any data is touched, so a corrupt or
  * truncated file gives a LoraFormatError naming the file and the problem, never a crash or a read past the end.
  */
-import { DType, bytesPerElement, tagOf } from '../../dtype';
+import type { DType } from '../../../types/dtype';
+import type { SafetensorsEntry, SafetensorsHeader } from '../../../types/io';
+import { bytesPerElement, tagOf } from '../../dtype';
 import { LoraDTypeError, LoraFormatError, LoraValueError } from '../../errors';
 
 /** safetensors dtype names ↔ ours. */
@@ -13,22 +15,6 @@ export const TO_ST: Record<DType, string> = { f32: 'F32', f64: 'F64', bf16: 'BF1
 const KNOWN_UNSUPPORTED = new Set(['BOOL', 'U8', 'I8', 'I16', 'U16', 'I32', 'U32', 'I64', 'U64', 'F8_E5M2', 'F8_E4M3', 'F8_E8M0', 'F6_E2M3', 'F6_E3M2', 'F4', 'C64']);
 /** The reference implementation refuses headers above 100 MB; so do we (a garbage length must not allocate GBs). */
 const MAX_HEADER = 100_000_000;
-
-export interface SafetensorsEntry {
-  name: string;
-  dtype: DType;
-  shape: number[];
-  /** Byte range relative to the start of the data section (after the header). */
-  begin: number;
-  end: number;
-}
-
-export interface SafetensorsHeader {
-  entries: SafetensorsEntry[];
-  metadata: Record<string, string>;
-  /** Absolute byte offset of the data section: 8 + N. */
-  dataStart: number;
-}
 
 export function fail(what: string, msg: string): never {
   throw new LoraFormatError(`${what}: ${msg}`);
@@ -106,7 +92,6 @@ export function asBytes(bytes: Uint8Array | ArrayBuffer | SharedArrayBuffer): Ui
   throw new LoraValueError(`parseSafetensors: expected a Buffer, Uint8Array or ArrayBuffer, got ${tag}`);
 }
 
-/** Validated header of an in-memory safetensors file. */
 export function parseSafetensorsHeader(bytes: Uint8Array | ArrayBuffer, what = 'safetensors'): SafetensorsHeader {
   const b = asBytes(bytes);
   const n = headerLength(b, b.byteLength, what);

@@ -4,6 +4,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { ParseOptions } from '../../../types/io';
 import { allocStorage, bytesPerElement, viewStorage } from '../../dtype';
 import { Tensor } from '../../tensor';
 import { SafetensorsFile } from './file';
@@ -12,17 +13,6 @@ import { asBytes, fail, parseSafetensorsHeader, pick, tensorShape } from './head
 /** Files up to this size are read whole (one read, then views); larger ones tensor by tensor. */
 const WHOLE_FILE_LIMIT = 1 << 30;
 
-export interface ParseOptions {
-  /** Always copy the data (the result then does not keep `bytes` alive). Default false: view where aligned. */
-  copy?: boolean;
-  /** Only these tensor names (missing names are an error). */
-  names?: string[];
-}
-
-/**
- * Tensors of an in-memory safetensors file. Zero-copy where each tensor's absolute offset is a multiple of its
- * element size (the tensors then share memory with `bytes`), otherwise copied into aligned storage.
- */
 export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: ParseOptions = {}): Record<string, Tensor> {
   const what = 'safetensors';
   const b = asBytes(bytes);
@@ -48,7 +38,6 @@ export function isIndex(p: string): boolean {
   return p.endsWith('.index.json');
 }
 
-/** Reads every tensor (or `names`) of a file; a path ending in .index.json is read as a sharded checkpoint. */
 export function readSafetensorsSync(p: string, options: { names?: string[] } = {}): Record<string, Tensor> {
   if (isIndex(p)) return readSafetensorsShardedSync(p, options);
   const f = SafetensorsFile.open(p);
@@ -83,7 +72,6 @@ export async function readSafetensors(p: string, options: { names?: string[] } =
   return parseSafetensors(buf, { names: options.names, copy: !own });
 }
 
-/** Shard index: tensor name → shard file (relative to the index's directory). */
 export function readShardIndex(indexPath: string): Record<string, string> {
   let obj: unknown;
   try {

@@ -1,22 +1,9 @@
 /** openSafetensors: tensors by name from one file or a sharded checkpoint, read on demand (a TensorStore). */
 import * as path from 'path';
-import { Tensor } from '../../tensor';
+import type { TensorStore } from '../../../types/io';
 import { SafetensorsFile } from './file';
-import { SafetensorsEntry, fail } from './header';
+import { fail } from './header';
 import { isIndex, readShardIndex } from './read';
-
-/**
- * Tensors by name from a single file or a sharded checkpoint (…index.json), read on demand one at a time.
- * For whole-model work with bounded memory: only the tensor being used is resident.
- */
-export interface TensorStore {
-  readonly names: string[];
-  has(name: string): boolean;
-  /** Header entry (dtype, shape) without reading the data. */
-  entry(name: string): SafetensorsEntry;
-  get(name: string): Tensor;
-  close(): void;
-}
 
 export function openSafetensors(p: string): TensorStore {
   if (!isIndex(p)) {

@@ -1,6 +1,7 @@
 /** Writing safetensors files: all tensors at once (sync or async), or streamed by a SafetensorsWriter. */
 import * as fs from 'fs';
-import { DType, bytesPerElement } from '../../dtype';
+import type { DType } from '../../../types/dtype';
+import { bytesPerElement } from '../../dtype';
 import { LoraDTypeError, LoraShapeError, LoraValueError } from '../../errors';
 import { Tensor } from '../../tensor';
 import { TO_ST } from './header';
@@ -34,7 +35,6 @@ function layout(tensors: Record<string, Tensor>, metadata?: Record<string, strin
   return [prefix, hb, ...parts];
 }
 
-/** Writes to `path` (via a temporary file renamed into place, so a reader never sees a half-written file). */
 export function writeSafetensorsSync(p: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
   const chunks = layout(tensors, metadata);
   const tmp = `${p}.tmp-${process.pid}`;
@@ -71,11 +71,6 @@ export async function writeSafetensors(p: string, tensors: Record<string, Tensor
   await fs.promises.rename(tmp, p);
 }
 
-/**
- * Streams tensors into a safetensors file whose layout (names, dtypes, shapes) is known up front: the header is
- * written first, each tensor as it becomes available (any order), so only one tensor need be in memory.
- * close() checks every tensor was written and renames the file into place.
- */
 export class SafetensorsWriter {
   private fd: number | null;
   private readonly tmp: string;
@@ -120,7 +115,6 @@ export class SafetensorsWriter {
     s.done = true;
   }
 
-  /** Finishes the file; throws (and removes it) if a declared tensor was never written. */
   close(): void {
     if (this.fd === null) return;
     fs.closeSync(this.fd);
@@ -133,7 +127,6 @@ export class SafetensorsWriter {
     fs.renameSync(this.tmp, this.path);
   }
 
-  /** Abandons the file. */
   abort(): void {
     if (this.fd !== null) fs.closeSync(this.fd);
     this.fd = null;
