@@ -35,12 +35,12 @@ export interface Native {
 export function nativeBinaryPath(): string {
   const override = process.env.LORAGA_BINARY;
   if (override) return path.resolve(override);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build has no types; loaded on demand
   return require('node-gyp-build').path(path.join(__dirname, '..')) as string;
 }
 
 function load(): Native {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon's path is known only at run time
   const binding: Native = require(nativeBinaryPath());
   binding.init(errors);
   return binding;

@@ -6,9 +6,9 @@
 import * as impl from '../../lib';
 import type * as api from '../../types';
 
-/** `true` only when A and B are the same set (a compile error otherwise, via `yes`). */
+/** `true` when A and B are the same type, else `false`; Assert<false> does not compile. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-declare function yes<T extends true>(): void;
+type Assert<T extends true> = T;
 
 // TypeScript relates classes with protected members only through `extends`, so Optimizer, SGD and AdamW (protected
 // update()) — and loraPlus, which returns an AdamW — are compared member by member below instead.
@@ -18,7 +18,7 @@ type Nominal = 'Optimizer' | 'SGD' | 'AdamW' | 'loraPlus';
 // functions (parameters and results), constants, and classes (constructor, statics and instance side).
 export const values: Omit<typeof api, Nominal> = impl;
 // ... and the implementation exports no value the contract does not declare.
-yes<Same<keyof typeof impl, keyof typeof api>>();
+export type NoUndeclaredExports = Assert<Same<keyof typeof impl, keyof typeof api>>;
 
 /** The public members of a class type (keyof skips private and protected ones). */
 type Public<T> = { [K in keyof T]: T[K] };
@@ -29,9 +29,9 @@ declare const groups: api.ParamGroup[];
 export const sgd: (...a: ConstructorParameters<typeof api.SGD>) => Public<api.SGD> = (...a) => new impl.SGD(...a);
 export const adamw: (...a: ConstructorParameters<typeof api.AdamW>) => Public<api.AdamW> = (...a) => new impl.AdamW(...a);
 export const loraPlus: (...a: Parameters<typeof api.loraPlus>) => Public<api.AdamW> = impl.loraPlus;
-yes<Same<keyof impl.SGD, keyof api.SGD>>();
-yes<Same<keyof impl.AdamW, keyof api.AdamW>>();
-yes<Same<keyof impl.Optimizer, keyof api.Optimizer>>();
+export type SgdMembers = Assert<Same<keyof impl.SGD, keyof api.SGD>>;
+export type AdamWMembers = Assert<Same<keyof impl.AdamW, keyof api.AdamW>>;
+export type OptimizerMembers = Assert<Same<keyof impl.Optimizer, keyof api.Optimizer>>;
 
 // Optimizer: a subclass written against the contract's protected API (constructor and update) extends the
 // implementation, and has the declared public side.
@@ -45,7 +45,7 @@ class ViaImpl extends impl.Optimizer {
 }
 export const viaImpl: Public<api.Optimizer> = new ViaImpl(groups, 1e-3, 0);
 // The implementation's groups are the declared OptimizerGroup.
-yes<Same<impl.Optimizer['groups'], api.Optimizer['groups']>>();
+export type OptimizerGroups = Assert<Same<impl.Optimizer['groups'], api.Optimizer['groups']>>;
 
 // The same subclass against the contract compiles too (the contract's protected API is what users extend).
 export class ViaContract extends (null! as typeof api.Optimizer) {
