@@ -7,7 +7,9 @@ export type BackendChoice = BackendName | 'auto';
 
 /** One backend as `backends()` reports it. */
 export interface BackendInfo {
+  /** Which backend. */
   name: BackendName;
+  /** Whether it can be used in this process. */
   available: boolean;
   /** Why it is unavailable, or what was found. */
   reason: string;

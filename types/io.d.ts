@@ -56,12 +56,15 @@ export declare class SafetensorsFile {
   private constructor(p: string, fd: number, header: SafetensorsHeader);
   /** Opens `p` and validates its header (LoraFormatError naming the file and the problem). */
   static open(p: string): SafetensorsFile;
+  /** The file's path as given to open(). */
   readonly path: string;
+  /** The validated header. */
   readonly header: SafetensorsHeader;
   /** Tensor names in header order. */
   get names(): string[];
   /** The __metadata__ strings. */
   get metadata(): Record<string, string>;
+  /** Whether the file holds a tensor `name`. */
   has(name: string): boolean;
   /** Header entry (dtype, shape, byte range) without reading the data. */
   entry(name: string): SafetensorsEntry;
@@ -87,7 +90,9 @@ export declare function readSafetensorsSharded(indexPath: string, options?: { na
  * For whole-model work with bounded memory: only the tensor being used is resident.
  */
 export interface TensorStore {
+  /** Every tensor name (of all shards). */
   readonly names: string[];
+  /** Whether a tensor `name` exists. */
   has(name: string): boolean;
   /** Header entry (dtype, shape) without reading the data. */
   entry(name: string): SafetensorsEntry;
@@ -111,6 +116,7 @@ export declare function writeSafetensors(p: string, tensors: Record<string, Tens
  * close() checks every tensor was written and renames the file into place.
  */
 export declare class SafetensorsWriter {
+  /** The destination (written as `path.tmp-<pid>` until close()). */
   readonly path: string;
   /** Creates `path`'s temporary file and writes the header for `layoutOf` (every tensor, in file order). */
   constructor(path: string, layoutOf: { name: string; dtype: DType; shape: number[] }[], metadata?: Record<string, string>);

@@ -8,6 +8,7 @@ import type { Param } from './train';
 
 /** Params with their own lr / weightDecay. */
 export interface ParamGroup {
+  /** The params of the group. */
   params: Param[];
   /** Overrides the optimizer's lr for this group. */
   lr?: number;
@@ -17,8 +18,11 @@ export interface ParamGroup {
 
 /** A parameter group as an optimizer holds it: the lr and weight decay resolved. */
 export interface OptimizerGroup {
+  /** The params of the group. */
   params: Param[];
+  /** Learning rate (setLr changes it). */
   lr: number;
+  /** Decoupled weight decay. */
   weightDecay: number;
 }
 

@@ -25,8 +25,11 @@ export interface FromOptions {
  * using a disposed tensor throws LoraDisposedError, reading a device tensor's data LoraBackendError.
  */
 export declare class Tensor {
+  /** Storage dtype. */
   readonly dtype: DType;
+  /** Dimensions, outermost first (frozen). */
   readonly shape: readonly number[];
+  /** Where the memory lives. */
   readonly device: Device;
   /** Number of elements. */
   readonly size: number;

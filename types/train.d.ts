@@ -11,7 +11,9 @@ import type { Tensor } from './tensor';
  * (LoraLinear.backward) or by the trainer, and read (never freed) by Optimizer.step().
  */
 export interface Param {
+  /** The trained tensor, updated in place by the optimizers. */
   value: Tensor;
+  /** Its gradient (same shape), or null. */
   grad: Tensor | null;
   /** For messages and exports. */
   name?: string;
@@ -64,9 +66,11 @@ export declare class LoraLinear {
   readonly B: Param;
   /** s of y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ. */
   readonly scale: number;
+  /** r, from A's rows. */
   readonly rank: number;
   /** Dropout probability on the LoRA branch's input. */
   readonly dropout: number;
+  /** The layer's name; the parameters are `<name>.lora_A` and `<name>.lora_B`. */
   readonly name: string;
   /**
    * (A₀, B₀) of an init that offset W (LoRA-GA, PiSSA: W here is W' = W − s·B₀·A₀), kept so that an export can be
@@ -104,6 +108,7 @@ export declare class LoraLinear {
 export interface ExportLayer {
   /** Module path in the base model, e.g. "model.layers.0.self_attn.q_proj". */
   name: string;
+  /** The trained layer (not merged). */
   layer: LoraLinear;
 }
 
