@@ -1,25 +1,15 @@
-/** Which compute backends this process can use, and the default one. */
+/**
+ * Which compute backends this process can use, and the default one (declared in types/backends.d.ts).
+ * native.backends / setAllowTf32 → csrc/binding/backends.cc → csrc/backends.cc (the registry of backends).
+ */
+import type { BackendChoice, BackendInfo, BackendName } from '../types/backends';
 import { native } from './native';
 import { LoraBackendError } from './errors';
 
-export type BackendName = 'cpu' | 'cuda';
-export type BackendChoice = BackendName | 'auto';
-
-export interface BackendInfo {
-  name: BackendName;
-  available: boolean;
-  /** Why it is unavailable, or what was found. */
-  reason: string;
-  deviceName: string;
-  details: string;
-}
-
-/** Every backend with whether it is usable here and why (not). */
 export function backends(): BackendInfo[] {
-  return native.backends() as BackendInfo[];
+  return native.backends();
 }
 
-/** Resolves 'auto' to 'cuda' when a GPU is usable, else 'cpu'; throws LoraBackendError for an unusable choice. */
 export function resolveBackend(choice: BackendChoice = 'auto'): BackendName {
   const list = backends();
   if (choice === 'auto') return list.find((b) => b.name === 'cuda' && b.available) ? 'cuda' : 'cpu';
@@ -29,10 +19,6 @@ export function resolveBackend(choice: BackendChoice = 'auto'): BackendName {
   return choice;
 }
 
-/**
- * Lets f32 GEMMs on the GPU use TF32 tensor cores (about 10 mantissa bits per input product, fp32 accumulation):
- * off by default, as in PyTorch. LoraBackendError when CUDA is unavailable. The CPU backend is unaffected.
- */
 export function setAllowTf32(enabled: boolean): void {
   native.setAllowTf32(!!enabled);
 }

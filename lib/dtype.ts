@@ -1,8 +1,7 @@
-/** Storage dtypes. bf16 and f16 are stored as raw 16-bit patterns in a Uint16Array. */
+/** Storage dtypes (declared in types/dtype.d.ts) and the helpers that allocate, view and recognise storage. */
+import type { DType, Storage } from '../types/dtype';
 import { LoraDTypeError, LoraOutOfMemoryError } from './errors';
 
-export type DType = 'f32' | 'f64' | 'bf16' | 'f16';
-export type Storage = Float32Array | Float64Array | Uint16Array;
 export const DTYPES: readonly DType[] = ['f32', 'f64', 'bf16', 'f16'];
 
 export function bytesPerElement(dtype: DType): number {

@@ -1,48 +1,33 @@
 /**
- * Typed errors. Every failure the library reports is a `LoraError`; the subclass says what kind, so callers can
- * `catch (e) { if (e instanceof LoraShapeError) … }`. The native addon throws these same classes.
+ * The error classes declared in types/errors.d.ts (documented there). The native addon receives this module
+ * (binding.init in native.ts), looks the classes up by name and throws them with `new Cls(message)`.
  */
-export class LoraError extends Error {
-  /** Stable machine-readable code, e.g. 'LORA_SHAPE'. */
+import type * as api from '../types/errors';
+
+export type LoraError = api.LoraError;
+export const LoraError: typeof api.LoraError = class LoraError extends Error {
   readonly code: string = 'LORA_INTERNAL';
   constructor(message: string) {
     super(message);
     this.name = new.target.name;
   }
+};
+
+/** A LoraError subclass named `name` whose instances carry `code`. */
+function kind<C extends string>(name: string, code: C) {
+  const K = class extends LoraError {
+    override readonly code: C = code;
+  };
+  Object.defineProperty(K, 'name', { value: name });
+  return K;
 }
-/** Shapes do not fit together (or a buffer's length does not match its shape). */
-export class LoraShapeError extends LoraError {
-  override readonly code = 'LORA_SHAPE';
-}
-/** A dtype is not accepted here, or storage does not match the declared dtype. */
-export class LoraDTypeError extends LoraError {
-  override readonly code = 'LORA_DTYPE';
-}
-/** A value is out of range: NaN/Inf in the data, rank too large, bad option. */
-export class LoraValueError extends LoraError {
-  override readonly code = 'LORA_VALUE';
-}
-/** The requested backend is unavailable or tensors live on different devices. */
-export class LoraBackendError extends LoraError {
-  override readonly code = 'LORA_BACKEND';
-}
-/** Host or device memory ran out; nothing was modified. */
-export class LoraOutOfMemoryError extends LoraError {
-  override readonly code = 'LORA_OOM';
-}
-/** Memory layout is unusable (misaligned bytes, non-contiguous view). */
-export class LoraLayoutError extends LoraError {
-  override readonly code = 'LORA_LAYOUT';
-}
-/** A tensor was used after dispose(), or disposed while an async op still uses it. */
-export class LoraDisposedError extends LoraError {
-  override readonly code = 'LORA_DISPOSED';
-}
-/** An async operation was cancelled through its AbortSignal. */
-export class LoraAbortError extends LoraError {
-  override readonly code = 'LORA_ABORTED';
-}
-/** A file (safetensors, adapter config) is malformed or truncated. */
-export class LoraFormatError extends LoraError {
-  override readonly code = 'LORA_FORMAT';
-}
+
+export const LoraShapeError: typeof api.LoraShapeError = kind('LoraShapeError', 'LORA_SHAPE');
+export const LoraDTypeError: typeof api.LoraDTypeError = kind('LoraDTypeError', 'LORA_DTYPE');
+export const LoraValueError: typeof api.LoraValueError = kind('LoraValueError', 'LORA_VALUE');
+export const LoraBackendError: typeof api.LoraBackendError = kind('LoraBackendError', 'LORA_BACKEND');
+export const LoraOutOfMemoryError: typeof api.LoraOutOfMemoryError = kind('LoraOutOfMemoryError', 'LORA_OOM');
+export const LoraLayoutError: typeof api.LoraLayoutError = kind('LoraLayoutError', 'LORA_LAYOUT');
+export const LoraDisposedError: typeof api.LoraDisposedError = kind('LoraDisposedError', 'LORA_DISPOSED');
+export const LoraAbortError: typeof api.LoraAbortError = kind('LoraAbortError', 'LORA_ABORTED');
+export const LoraFormatError: typeof api.LoraFormatError = kind('LoraFormatError', 'LORA_FORMAT');

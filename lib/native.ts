@@ -1,15 +1,9 @@
 /** Loads the compiled addon (prebuilt or local build) and registers our error classes with it. */
 import * as path from 'path';
+import type { BackendInfo } from '../types/backends';
 import * as errors from './errors';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
-export interface NativeBackendInfo {
-  name: string;
-  available: boolean;
-  reason: string;
-  deviceName: string;
-  details: string;
-}
 
 export interface Native {
   matmul(a: unknown, b: unknown, c: unknown, ta: boolean, tb: boolean, alpha: number, beta: number, async: boolean): any;
@@ -31,7 +25,7 @@ export interface Native {
   allFinite(a: unknown): boolean;
   fillGaussian(a: unknown, seed: number): void;
   detach(buf: ArrayBuffer): void;
-  backends(): NativeBackendInfo[];
+  backends(): BackendInfo[];
   noop(): void;
   [extra: string]: any;
 }
@@ -41,12 +35,12 @@ export interface Native {
 export function nativeBinaryPath(): string {
   const override = process.env.LORAGA_BINARY;
   if (override) return path.resolve(override);
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- node-gyp-build has no types; loaded on demand
   return require('node-gyp-build').path(path.join(__dirname, '..')) as string;
 }
 
 function load(): Native {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon's path is known only at run time
   const binding: Native = require(nativeBinaryPath());
   binding.init(errors);
   return binding;

@@ -1,26 +1,18 @@
 /**
- * Tensor: a dtype, a shape and row-major contiguous storage. Host tensors wrap a TypedArray zero-copy, so the
- * caller's array and the tensor share memory and native code reads it in place. Device tensors ('cuda') hold a
- * native handle to GPU memory that stays on the GPU across calls; toDevice()/toHost() copy explicitly.
+ * Tensor (declared in types/tensor.d.ts, documented there): a dtype, a shape and row-major contiguous storage. Host
+ * tensors wrap a TypedArray zero-copy; device tensors ('cuda') hold a native handle to GPU memory.
+ * native.copy / deviceAlloc / deviceFree / allFinite / fillGaussian / detach → csrc/binding/tensor.cc →
+ * Backend::copy / alloc / allFinite / fillGaussian (deviceFree releases the Buffer; detach is host-only) →
+ * csrc/cpu/tensor.cc | csrc/cuda/tensor.cc + tensor.cu.
  */
+import type { DType, Storage } from '../types/dtype';
+import type * as api from '../types/tensor';
+import type { Device, FromOptions, Shape, TensorSource } from '../types/tensor';
 import { native } from './native';
-import {
-  DType, Storage, allocStorage, assertDType, bytesPerElement, storageDType, tagOf, viewStorage,
-} from './dtype';
+import { allocStorage, assertDType, bytesPerElement, storageDType, tagOf, viewStorage } from './dtype';
 import {
   LoraBackendError, LoraDTypeError, LoraDisposedError, LoraLayoutError, LoraShapeError, LoraValueError,
 } from './errors';
-
-export type Device = 'cpu' | 'cuda';
-export type Shape = readonly number[];
-export type TensorSource = Float32Array | Float64Array | Uint16Array | ArrayBuffer | SharedArrayBuffer | Uint8Array | ArrayLike<number>;
-
-export interface FromOptions {
-  /** Storage dtype. Inferred from Float32Array/Float64Array; required for Uint16Array (bf16 or f16). */
-  dtype?: DType;
-  /** Byte offset into an ArrayBuffer source. */
-  byteOffset?: number;
-}
 
 export function shapeSize(shape: Shape): number {
   let n = 1;
@@ -38,12 +30,17 @@ export function checkShape(shape: unknown, what = 'shape'): number[] {
   return shape.slice();
 }
 
-export class Tensor {
+export type Tensor = api.Tensor;
+/**
+ * The implementation, checked against the declared class: elsewhere in lib `Tensor` is the declared type. The addon
+ * reads the plain fields `_data`, `dtype`, `shape`, `device` and `handle` off tensor objects: keep those names.
+ */
+export const Tensor: typeof api.Tensor = class Tensor {
   readonly dtype: DType;
   readonly shape: readonly number[];
   readonly device: Device;
-  /** Number of elements. */
   readonly size: number;
+  /** The host storage behind `data` (a plain field: the addon reads it); null on a device or once disposed. */
   private _data: Storage | null;
   /** Device memory (a native External; read by the addon as `handle`); null on the host or once disposed. */
   private handle: unknown;
@@ -52,7 +49,6 @@ export class Tensor {
   /** Async ops in flight that read or write this tensor. */
   private _busy = 0;
 
-  /** Prefer Tensor.from / Tensor.zeros. A null `data` with a `handle` makes a device ('cuda') tensor. */
   constructor(data: Storage | null, shape: Shape, dtype: DType, owned = false, handle: unknown = null) {
     this.shape = Object.freeze(checkShape(shape as number[]));
     this.dtype = dtype;
@@ -70,7 +66,6 @@ export class Tensor {
     this._owned = owned;
   }
 
-  /** Wraps `source` without copying when it is f32/f64 (or 16-bit) storage; copies a plain number array. */
   static from(source: TensorSource, shape: Shape, options: FromOptions = {}): Tensor {
     const dims = checkShape(shape as number[]);
     const n = shapeSize(dims);
@@ -116,7 +111,6 @@ export class Tensor {
     return Tensor.fromFloat64(Float64Array.from(arr), dims, dtype);
   }
 
-  /** A new tensor of `dtype` holding `values` (converted; bf16/f16 rounded to nearest even). */
   static fromFloat64(values: Float64Array | Float32Array, shape: Shape, dtype: DType = 'f32'): Tensor {
     const src = new Tensor(values, shape, storageDType(values) ?? 'f32');
     if (src.dtype === dtype) return new Tensor(values.slice(), shape, dtype, true);
@@ -125,10 +119,6 @@ export class Tensor {
     return out;
   }
 
-  /**
-   * A zero-filled tensor. On 'cuda' the memory is allocated on the GPU (LoraBackendError when no usable GPU, with
-   * the reason; LoraOutOfMemoryError when the device is full).
-   */
   static zeros(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu'): Tensor {
     const dims = checkShape(shape as number[]);
     assertDType(dtype, 'Tensor.zeros');
@@ -137,10 +127,6 @@ export class Tensor {
     return new Tensor(allocStorage(dtype, shapeSize(dims)), dims, dtype, true);
   }
 
-  /**
-   * Standard normal values from the library's counter-based generator: element i depends only on (seed, i), so
-   * the CPU and the GPU (and the benchmark's PyTorch port, scripts/bench_gpu_torch.py) draw the same matrix.
-   */
   static randn(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu', seed = 0): Tensor {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Tensor.randn: seed must be a non-negative safe integer, got ${String(seed)}`);
     const t = Tensor.zeros(shape, dtype, device);
@@ -148,7 +134,6 @@ export class Tensor {
     return t;
   }
 
-  /** The host storage. Throws LoraDisposedError after dispose(), LoraBackendError on a device tensor. */
   get data(): Storage {
     if (this.device !== 'cpu')
       throw new LoraBackendError(`Tensor [${this.shape.join(', ')}] ${this.dtype} lives on ${this.device}: call toHost() to read it`);
@@ -163,7 +148,6 @@ export class Tensor {
     return this._data === null || this._data.length !== this.size;
   }
 
-  /** @internal the device handle (identity is used to detect aliasing); throws once disposed. */
   get _deviceHandle(): unknown {
     if (this.handle === null) throw new LoraDisposedError(`Tensor [${this.shape.join(', ')}] ${this.dtype} was disposed`);
     return this.handle;
@@ -173,7 +157,6 @@ export class Tensor {
     return this.shape.length;
   }
 
-  /** Same storage, new shape (zero-copy). */
   reshape(shape: Shape): Tensor {
     const dims = checkShape(shape as number[]);
     if (shapeSize(dims) !== this.size)
@@ -182,7 +165,6 @@ export class Tensor {
     return new Tensor(this.data, dims, this.dtype);
   }
 
-  /** A copy in `dtype` (rounded to nearest even when narrowing to bf16/f16), on the same device. */
   to(dtype: DType): Tensor {
     assertDType(dtype, 'Tensor.to');
     this.live('Tensor.to');
@@ -191,10 +173,6 @@ export class Tensor {
     return out;
   }
 
-  /**
-   * A copy on `device` (same dtype). Always copies, also when already there. Host → GPU uploads the bytes and
-   * converts nothing; 'cpu' is the same as toHost(). LoraBackendError when no usable GPU (the reason is in it).
-   */
   toDevice(device: Device = 'cuda'): Tensor {
     this.live('toDevice');
     const out = Tensor.zeros(this.shape, this.dtype, device);
@@ -202,12 +180,10 @@ export class Tensor {
     return out;
   }
 
-  /** A host copy (a copy also when already on the host). */
   toHost(): Tensor {
     return this.toDevice('cpu');
   }
 
-  /** toDevice off the main thread: the Promise resolves when the copy (the GPU stream) is done. */
   async toDeviceAsync(device: Device = 'cuda'): Promise<Tensor> {
     this.live('toDeviceAsync');
     const out = Tensor.zeros(this.shape, this.dtype, device);
@@ -233,13 +209,11 @@ export class Tensor {
     return this.to(this.dtype);
   }
 
-  /** Values as a new Float32Array (converted from bf16/f16/f64). */
   toFloat32(): Float32Array {
     if (this.device !== 'cpu') return this.viaHost((h) => h.toFloat32());
     return this.dtype === 'f32' ? (this.data as Float32Array).slice() : (this.to('f32').data as Float32Array);
   }
 
-  /** Values as a new Float64Array. */
   toFloat64(): Float64Array {
     if (this.device !== 'cpu') return this.viaHost((h) => h.toFloat64());
     return this.dtype === 'f64' ? (this.data as Float64Array).slice() : (this.to('f64').data as Float64Array);
@@ -254,7 +228,6 @@ export class Tensor {
     }
   }
 
-  /** Nested arrays (for printing and small tests). */
   toArray(): number[] | number[][] {
     const v = Array.from(this.toFloat64());
     if (this.rank === 1) return v;
@@ -264,15 +237,10 @@ export class Tensor {
     return rows;
   }
 
-  /** True when no element is NaN or ±Inf. */
   isFinite(): boolean {
     return native.allFinite(this);
   }
 
-  /**
-   * Releases the storage. Library-allocated memory is freed now (GPU memory too; a device tensor that is never
-   * disposed is freed when garbage-collected); a caller's array is only let go of (never detached). Using the tensor afterwards throws LoraDisposedError. Disposing twice is a no-op.
-   */
   dispose(): void {
     if (this._busy > 0) throw new LoraDisposedError('dispose: tensor is in use by a pending async operation');
     if (this.device !== 'cpu') {
@@ -288,7 +256,6 @@ export class Tensor {
     }
   }
 
-  /** @internal marks the tensor as used by an async op until the returned release() is called. */
   _acquire(): () => void {
     this._busy++;
     let done = false;
@@ -300,4 +267,4 @@ export class Tensor {
   toString(): string {
     return `Tensor(${this.dtype}, [${this.shape.join(', ')}], ${this.device}${this.disposed ? ', disposed' : ''})`;
   }
-}
+};

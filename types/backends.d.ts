@@ -1,13 +1,24 @@
+/* Which compute backends this process can use, and the default one. */
+
+/** A compute backend: the host (BLAS/LAPACK) or an NVIDIA GPU (cuBLAS/cuSOLVER). */
 export type BackendName = 'cpu' | 'cuda';
+/** A backend, or 'auto': 'cuda' when a GPU is usable, else 'cpu'. */
 export type BackendChoice = BackendName | 'auto';
+
+/** One backend as `backends()` reports it. */
 export interface BackendInfo {
-    name: BackendName;
-    available: boolean;
-    /** Why it is unavailable, or what was found. */
-    reason: string;
-    deviceName: string;
-    details: string;
+  /** Which backend. */
+  name: BackendName;
+  /** Whether it can be used in this process. */
+  available: boolean;
+  /** Why it is unavailable, or what was found. */
+  reason: string;
+  /** What does the work: the BLAS core (e.g. 'OpenBLAS Haswell') or the GPU's name. */
+  deviceName: string;
+  /** More about it: the BLAS build and thread count, or the GPU's compute capability, memory and library versions. */
+  details: string;
 }
+
 /** Every backend with whether it is usable here and why (not). */
 export declare function backends(): BackendInfo[];
 /** Resolves 'auto' to 'cuda' when a GPU is usable, else 'cpu'; throws LoraBackendError for an unusable choice. */

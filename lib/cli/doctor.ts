@@ -71,7 +71,7 @@ export function doctorReport(): DoctorReport {
   };
   try {
     // Loaded here, not at import time, so that a binary that fails to load is reported rather than fatal.
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
     const nat = require('../native') as typeof import('../native');
     const p = nat.nativeBinaryPath();
     report.binary = { path: p, kind: binaryKind(p), error: null };

@@ -8,8 +8,10 @@ import { Command, parseFlags } from './args';
 
 const COMMANDS: Record<string, () => Command> = {
   // Filled by lib/cli/<name>.ts modules, e.g. init: () => require('./init').command
+  /* eslint-disable @typescript-eslint/no-require-imports -- each command is loaded only when run */
   init: () => require('./init').command,
   doctor: () => require('./doctor').command,
+  /* eslint-enable @typescript-eslint/no-require-imports */
 };
 
 export function registerCommand(name: string, load: () => Command): void {

@@ -11,11 +11,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LoraValueError } from '../errors';
-import { SafetensorsWriter, TensorStore, openSafetensors } from '../io/safetensors';
+import type { LoraGAConfig, LoraInitResult } from '../../types/init';
+import type { TensorStore } from '../../types/io';
+import { SafetensorsWriter, openSafetensors } from '../io/safetensors';
 import { GradientEstimator } from '../init/estimator';
-import { LORAGA_DIRECTIONS, LORAGA_SCALES, LoraGAConfig, resolveLoraGAConfig } from '../init/loraga';
+import { LORAGA_DIRECTIONS, LORAGA_SCALES, resolveLoraGAConfig } from '../init/loraga';
 import { initAdapters } from '../init/model';
-import { LoraInitResult } from '../init/types';
 import { peftConfigJson, writePeftAdapter } from '../peft/adapter';
 import { Tensor } from '../tensor';
 import { Command, Flags } from './args';

@@ -1,11 +1,12 @@
 /** Pieces shared by the inits: option checks, the LoRA scaling s, row/column gathers, and the offset base W'. */
-import { DType, isDType } from '../dtype';
+import type { DType } from '../../types/dtype';
+import type { InitSvdOptions, ResolvedSvdOptions } from '../../types/init';
+import { isDType } from '../dtype';
 import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
 import { matmul, matmulAsync } from '../ops/matmul';
 import { fmt, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
-import { InitSvdOptions, ResolvedSvdOptions } from './types';
 
 export function posInt(x: unknown, what: string): number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new LoraValueError(`${what}: expected a positive integer, got ${String(x)}`);

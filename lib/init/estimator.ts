@@ -1,11 +1,11 @@
 /**
- * GradientEstimator: the one-step gradient G = (1/n) Σᵢ dYᵢᵀ·Xᵢ of each target Linear layer (W: [out, in]),
- * streamed batch by batch and accumulated in fp32 — exactly the estimate PEFT's LoRA-GA preprocessing forms
- * (mean over the batches of the weight gradient). A ready gradient can be supplied instead.
+ * GradientEstimator (declared in types/init-model.d.ts): per module, a lazily allocated accumulator of Σ dYᵀ·X
+ * (gradAccumulate) and its batch count, or a ready gradient.
  */
+import type * as api from '../../types/init-model';
 import { LoraShapeError, LoraValueError } from '../errors';
 import { dims2, fmt, live } from '../ops/check';
-import { gradAccumulate, gradAccumulateAsync } from '../ops/grad';
+import { gradAccumulate, gradAccumulateAsync } from '../ops/grad-accumulate';
 import { Tensor } from '../tensor';
 import { posInt } from './common';
 
@@ -19,17 +19,16 @@ interface Slot {
   chain: Promise<unknown>;
 }
 
-export class GradientEstimator {
+export type GradientEstimator = api.GradientEstimator;
+export const GradientEstimator: typeof api.GradientEstimator = class GradientEstimator {
   private readonly slots = new Map<string, Slot>();
   private readonly dtype: 'f32' | 'f64';
 
-  /** `dtype`: accumulator precision, f32 (default, as PEFT) or f64. */
   constructor(options: { dtype?: 'f32' | 'f64' } = {}) {
     this.dtype = options.dtype ?? 'f32';
     if (this.dtype !== 'f32' && this.dtype !== 'f64') throw new LoraValueError(`GradientEstimator: dtype must be f32 or f64, got ${String(options.dtype)}`);
   }
 
-  /** Registers a target module with its weight shape [out, in]. The accumulator is allocated on first use. */
   register(name: string, out: number, inF: number): this {
     if (typeof name !== 'string' || !name) throw new LoraValueError('GradientEstimator.register: name must be a non-empty string');
     if (this.slots.has(name)) throw new LoraValueError(`GradientEstimator.register: '${name}' is already registered`);
@@ -46,7 +45,6 @@ export class GradientEstimator {
     return [s.out, s.inF];
   }
 
-  /** Batches accumulated so far for `name`. */
   batches(name: string): number {
     return this.slot(name).batches;
   }
@@ -69,7 +67,6 @@ export class GradientEstimator {
     return s;
   }
 
-  /** Adds one batch: X = the layer's input [tokens, in], dY = the gradient of its output [tokens, out]. */
   accumulate(name: string, X: Tensor, dY: Tensor): this {
     const s = this.prepare(name, X, dY);
     gradAccumulate(s.sum!, dY, X);
@@ -91,7 +88,6 @@ export class GradientEstimator {
     return this;
   }
 
-  /** Supplies a ready gradient G [out, in] (e.g. from a framework's autograd) instead of batches. */
   setGradient(name: string, G: Tensor): this {
     const s = this.slot(name);
     live(G, `setGradient '${name}' G`);
@@ -102,7 +98,6 @@ export class GradientEstimator {
     return this;
   }
 
-  /** The estimate G = (1/n)·Σ dYᵀ·X as a new tensor (or the ready gradient as given). */
   gradient(name: string): Tensor {
     const s = this.slot(name);
     if (s.ready) return s.ready;
@@ -113,11 +108,10 @@ export class GradientEstimator {
     return G;
   }
 
-  /** Frees a module's accumulator (after its adapter is initialised) to bound memory. */
   release(name: string): void {
     const s = this.slot(name);
     s.sum?.dispose();
     s.sum = null;
     s.ready = null;
   }
-}
+};

@@ -8,29 +8,13 @@
  * normalisation (lr s/γ); the official code's "LoRA-One" direction divides by √σ₁ — our default, `normalize: true`.
  * The official runs use rsLoRA (s = α/√r), our default too.
  */
+import type { LoraInitResult, LoraOneConfig, SpectralReport } from '../../types/init';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt } from '../ops/check';
 import { Tensor } from '../tensor';
 import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, outDType, posInt, posNumber, resolveSvdOptions } from './common';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
-import { InitSvdOptions, LoraInitResult, SpectralReport } from './types';
-
-/**
- * SVD defaults (InitSvdOptions): 'randomized' with oversample 3r beyond the r directions (q = 4r) and 4 power
- * iterations; dtype of A and B defaults to f64 for an f64 G, else f32.
- */
-export interface LoraOneConfig extends InitSvdOptions {
-  rank: number;
-  /** lora_alpha: s = α/√r with rsLora (default), α/r without. */
-  alpha: number;
-  /** γ (the official stable_gamma; default 128, the README's runs). */
-  gamma?: number;
-  /** Divide A₀ and B₀ by √σ₁ (the official code). Default true. */
-  normalize?: boolean;
-  /** Default true (the official runs). */
-  rsLora?: boolean;
-}
 
 function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
   if (config === null || typeof config !== 'object') throw new LoraValueError('initLoraOne: config must be an object');
@@ -64,7 +48,6 @@ function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
   }
 }
 
-/** LoRA-One init of one Linear layer from its gradient G [out, in]: {A, B, W: null, scaling}. */
 export function initLoraOne(G: Tensor, config: LoraOneConfig): LoraInitResult {
   return runSync(plan(G, config));
 }
@@ -73,7 +56,6 @@ export function initLoraOneAsync(G: Tensor, config: LoraOneConfig, options: { si
   return runAsync(plan(G, config), options.signal, () => new LoraAbortError('initLoraOne: aborted'));
 }
 
-/** The learning rate η of the gradient step the init equals: W + s·B₀·A₀ = W − η·[G]_r. */
 export function loraOneStepSize(config: { alpha: number; rank: number; gamma?: number; rsLora?: boolean }, sigma1: number, normalize = true): number {
   const s = loraScaling(config.alpha, config.rank, config.rsLora !== false);
   if (!(sigma1 > 0)) throw new LoraShapeError('loraOneStepSize: sigma1 must be positive');

@@ -2,22 +2,11 @@
  * Plain LoRA init as PEFT does it (init_lora_weights=True): A ~ kaiming_uniform_(a=√5), i.e. uniform on
  * [−1/√in, 1/√in] (gain √(2/(1+a²)) = 1/√3, bound = √3·gain/√fan_in), and B = 0, so W is left unchanged.
  */
-import { DType } from '../dtype';
+import type { LoraInitConfig, LoraInitResult } from '../../types/init';
 import { LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { loraScaling, nonNegInt, outDType, posInt, posNumber } from './common';
 import { uniformRng } from './rng';
-import { LoraInitResult } from './types';
-
-export interface LoraInitConfig {
-  rank: number;
-  alpha: number;
-  /** Default 0. */
-  seed?: number;
-  rsLora?: boolean;
-  /** dtype of A and B (default f32). */
-  dtype?: DType;
-}
 
 export function initLora(out: number, inF: number, config: LoraInitConfig): LoraInitResult {
   if (config === null || typeof config !== 'object') throw new LoraValueError('initLora: config must be an object');

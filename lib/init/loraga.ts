@@ -10,6 +10,9 @@
  *  - 'official' (github.com/Outsider565/LoRA-GA): no diag(S); 'stable' scales A and B by out^¼/√γ;
  *               'random' draws disjoint index sets for A and B from a permutation of the top 2r.
  */
+import type {
+  LoraGAConfig, LoraGAConvention, LoraGADirection, LoraGAScale, LoraInitResult, ResolvedLoraGAConfig, SpectralReport,
+} from '../../types/init';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt } from '../ops/check';
 import { Tensor } from '../tensor';
@@ -19,40 +22,10 @@ import {
 import { permutation } from './rng';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
-import { InitSvdOptions, LoraInitResult, ResolvedSvdOptions, SpectralReport } from './types';
 
-export type LoraGADirection = 'ArBr' | 'A2rBr' | 'ArB2r' | 'random';
-export type LoraGAScale = 'gd' | 'gd_scale' | 'unit' | 'stable' | 'weightS';
-export type LoraGAConvention = 'peft' | 'official';
 export const LORAGA_DIRECTIONS: readonly LoraGADirection[] = ['ArBr', 'A2rBr', 'ArB2r', 'random'];
 export const LORAGA_SCALES: readonly LoraGAScale[] = ['gd', 'gd_scale', 'unit', 'stable', 'weightS'];
 
-/**
- * SVD defaults (InitSvdOptions): 'randomized' with q = 4r columns (oversample 2r beyond the 2r directions) and 4 power
- * iterations, as PEFT's torch.svd_lowrank call; dtype of A and B defaults to W's, as PEFT casts them to the base
- * layer's dtype; noReport saves, for randomized SVD, the two GEMMs of the residual check.
- */
-export interface LoraGAConfig extends InitSvdOptions {
-  rank: number;
-  /** lora_alpha: s = α/r (α/√r with rsLora). */
-  alpha: number;
-  /** Default 'ArB2r' (PEFT's LoraGAConfig default). */
-  direction?: LoraGADirection;
-  /** Default 'stable'. 'gd' and 'gd_scale' are the same (A/s, B/s): the official repo's and PEFT's names. */
-  scale?: LoraGAScale;
-  /** stable_gamma γ, default 16. */
-  gamma?: number;
-  /** Default 'peft'. */
-  convention?: LoraGAConvention;
-  rsLora?: boolean;
-}
-
-export interface ResolvedLoraGAConfig extends ResolvedSvdOptions {
-  rank: number; alpha: number; direction: LoraGADirection; scale: LoraGAScale; gamma: number;
-  convention: LoraGAConvention; rsLora: boolean;
-}
-
-/** Fills defaults and validates (throws LoraValueError naming the bad field). */
 export function resolveLoraGAConfig(config: LoraGAConfig): ResolvedLoraGAConfig {
   if (config === null || typeof config !== 'object') throw new LoraValueError('initLoraGA: config must be an object');
   const rank = posInt(config.rank, 'initLoraGA rank');
@@ -68,7 +41,6 @@ export function resolveLoraGAConfig(config: LoraGAConfig): ResolvedLoraGAConfig 
   };
 }
 
-/** Which of the top 2r directions go to A (rows of Vᵀ) and to B (columns of U). */
 export function loraGAIndices(direction: LoraGADirection, r: number, convention: LoraGAConvention, seed: number): { a: number[]; b: number[] } {
   const range = (lo: number, hi: number, stepBy = 1) => Array.from({ length: Math.ceil((hi - lo) / stepBy) }, (_, i) => lo + i * stepBy);
   switch (direction) {
@@ -132,12 +104,10 @@ function* plan(W: Tensor, G: Tensor, config: LoraGAConfig): Plan<LoraInitResult>
   }
 }
 
-/** LoRA-GA init of one Linear layer: W [out, in] (f32/bf16/f16/f64) and its gradient G [out, in]. */
 export function initLoraGA(W: Tensor, G: Tensor, config: LoraGAConfig): LoraInitResult {
   return runSync(plan(W, G, config));
 }
 
-/** As initLoraGA, with the SVD and GEMMs off the main thread; `signal` cancels between steps (LoraAbortError). */
 export function initLoraGAAsync(W: Tensor, G: Tensor, config: LoraGAConfig, options: { signal?: AbortSignal } = {}): Promise<LoraInitResult> {
   return runAsync(plan(W, G, config), options.signal, () => new LoraAbortError('initLoraGA: aborted'));
 }

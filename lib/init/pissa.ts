@@ -3,23 +3,12 @@
  * the rest stays in the base. With S_r' = S_r / s: A = diag(√S_r')·V_rᵀ, B = U_r·diag(√S_r'), so s·B·A = U_r S_r V_rᵀ,
  * and W' = W − s·B·A (the residual). Same SVD path as LoRA-GA (exact, or randomized with q = r + oversample).
  */
+import type { LoraInitResult, PiSSAConfig, SpectralReport } from '../../types/init';
 import { LoraAbortError, LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, offsetBase, outDType, posInt, posNumber, resolveSvdOptions } from './common';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
-import { InitSvdOptions, LoraInitResult, SpectralReport } from './types';
-
-/**
- * SVD defaults (InitSvdOptions): 'exact' (PEFT's init_lora_weights="pissa"; 'randomized' is PEFT's "pissa_niter_N"),
- * oversample r beyond the r directions (PEFT's pissa_niter_N uses none, i.e. 0), 4 power iterations; dtype of A and B
- * defaults to W's.
- */
-export interface PiSSAConfig extends InitSvdOptions {
-  rank: number;
-  alpha: number;
-  rsLora?: boolean;
-}
 
 function* plan(W: Tensor, config: PiSSAConfig): Plan<LoraInitResult> {
   if (config === null || typeof config !== 'object') throw new LoraValueError('initPiSSA: config must be an object');

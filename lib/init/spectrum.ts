@@ -3,10 +3,11 @@
  * that says whether the chosen split of the spectrum is well determined.
  */
 import { matmul, matmulAsync } from '../ops/matmul';
-import { SvdResult, svd, svdAsync } from '../ops/svd';
+import type { SpectralReport } from '../../types/init';
+import type { SvdResult } from '../../types/ops/svd';
+import { svd, svdAsync } from '../ops/svd';
 import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
-import { SpectralReport } from './types';
 
 export interface SvdPathOptions {
   method: 'exact' | 'randomized';

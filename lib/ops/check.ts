@@ -1,5 +1,5 @@
 /** Argument checks shared by the op wrappers: every problem becomes a typed error naming the offending shapes. */
-import { DType } from '../dtype';
+import type { DType } from '../../types/dtype';
 import { LoraDTypeError, LoraDisposedError, LoraShapeError, LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
 

@@ -1,21 +1,14 @@
-/** matmul: out = alpha·op(a)·op(b) + beta·out  →  native.matmul  →  Backend::gemm  →  cblas_?gemm / cuBLAS. */
-import { DType, computeDType } from '../dtype';
+/**
+ * matmul: out = alpha·op(a)·op(b) + beta·out.
+ * native.matmul → csrc/binding/matmul.cc → Backend::matmul → csrc/cpu/matmul.cc (cblas_?gemm) |
+ * csrc/cuda/matmul.cc (cuBLAS).
+ */
+import type { MatmulOptions } from '../../types/ops/matmul';
+import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { checkOut, finiteNumber, fmt, matrix, noAlias, pending } from './check';
 import { LoraShapeError } from '../errors';
-
-export interface MatmulOptions {
-  transA?: boolean;
-  transB?: boolean;
-  alpha?: number;
-  /** 0 overwrites `out`; 1 accumulates into it. Needs `out` when non-zero. */
-  beta?: number;
-  /** Where to write; allocated (dtype `dtype`) when omitted. */
-  out?: Tensor;
-  /** dtype of a newly allocated out: f64 when both inputs are f64, else f32 (fp32 accumulation). */
-  dtype?: DType;
-}
 
 function prepare(a: Tensor, b: Tensor, o: MatmulOptions) {
   matrix(a, 'matmul a');

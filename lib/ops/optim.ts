@@ -2,29 +2,15 @@
  * Fused optimizer steps, in place on the parameter and its state (one native pass per tensor):
  *   adamwStep: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m̂/(√v̂ + ε) + wd·p), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
  *   sgdStep:   buf ← μ·buf + (g + wd·p), p ← p − lr·buf   (no buf: p ← p − lr·(g + wd·p))
- * native.adamwStep / sgdStep → Backend::adamwStep / sgdStep (cpu/optim.cc, or a CUDA kernel).
+ * native.adamwStep / sgdStep → csrc/binding/optim.cc → Backend::adamwStep / sgdStep → csrc/cpu/optim.cc |
+ * csrc/cuda/optim.cc + optim.cu, one update rule for both in csrc/core/optim_rules.h.
  * p and the state are f32 (or all f64); g may be any dtype (widened).
  */
+import type { AdamWHyper, SgdHyper } from '../../types/ops/optim';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
 import { finiteNumber, fmt, live, noAlias } from './check';
-
-export interface AdamWHyper {
-  lr: number;
-  beta1?: number;
-  beta2?: number;
-  eps?: number;
-  weightDecay?: number;
-  /** 1-based step count used for bias correction. */
-  step: number;
-}
-
-export interface SgdHyper {
-  lr: number;
-  momentum?: number;
-  weightDecay?: number;
-}
 
 function sameSize(p: Tensor, t: Tensor, what: string, op: string, stateDType: boolean): void {
   live(t, `${op} ${what}`);
@@ -43,7 +29,6 @@ function unit(x: number, what: string): number {
   return x;
 }
 
-/** One AdamW step on `p` (in place), updating its moments `m` and `v` (in place). Returns p. */
 export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, hp: AdamWHyper): Tensor {
   param(p, 'adamwStep');
   sameSize(p, g, 'g', 'adamwStep', false);
@@ -59,7 +44,6 @@ export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, hp: AdamWH
   return p;
 }
 
-/** One SGD step on `p` (in place); `buf` is the momentum buffer (null: plain SGD). Returns p. */
 export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | null, hp: SgdHyper): Tensor {
   param(p, 'sgdStep');
   sameSize(p, g, 'g', 'sgdStep', false);

@@ -1,18 +1,14 @@
 /**
  * solve: x = a⁻¹·b for a square a (n×n) and b (n×m), by LU with partial pivoting (LAPACK gesv on the CPU).
- * native.solve → Backend::solve (cpu/solve.cc). Used for the r×r systems of LoRA-One's preconditioner and
- * LoRA-Pro's adjustment. By default a and b are left untouched (copies are solved); `inPlace` overwrites a with its
- * LU factors and b with x, saving the copies.
+ * native.solve → csrc/binding/solve.cc → Backend::solve → csrc/cpu/solve.cc | csrc/cuda/solve.cc.
+ * Used for the r×r systems of LoRA-One's preconditioner and LoRA-Pro's adjustment. By default a and b are left
+ * untouched (copies are solved); `inPlace` overwrites a with its LU factors and b with x, saving the copies.
  */
+import type { SolveOptions } from '../../types/ops/solve';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, matrix, pending } from './check';
-
-export interface SolveOptions {
-  /** Overwrite a (with its LU factors) and b (with x) instead of copying them. Default false. */
-  inPlace?: boolean;
-}
 
 function prepare(a: Tensor, b: Tensor, o: SolveOptions) {
   matrix(a, 'solve a', ['f32', 'f64']);
@@ -31,7 +27,6 @@ function prepare(a: Tensor, b: Tensor, o: SolveOptions) {
   return o.inPlace ? { a, b } : { a: a.clone(), b: b.clone() };
 }
 
-/** Returns x with a·x = b (a new tensor unless `inPlace`, in which case it is b). Singular a: LoraValueError. */
 export function solve(a: Tensor, b: Tensor, options: SolveOptions = {}): Tensor {
   const w = prepare(a, b, options);
   try {

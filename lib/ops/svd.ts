@@ -2,33 +2,15 @@
  * svd: M ≈ U·diag(S)·Vᵀ with k triplets, singular values descending.
  * 'exact' → LAPACK gesdd (cuSOLVER on GPU); 'randomized' → Halko et al. range finder with power iterations
  * (the scheme of torch.svd_lowrank: q = k + oversample columns), deterministic for a given seed.
- * native.svd → Backend::svd → svdExact / randomizedSvd (composite.cc).
+ * native.svd / svdBatched → csrc/binding/svd.cc → Backend::svd / svdBatched → csrc/composite/svd.cc (randomized),
+ * csrc/cpu/svd.cc | csrc/cuda/svd.cc (exact), csrc/cuda/svd_batched.cc (several streams).
  */
+import type { SvdOptions, SvdResult } from '../../types/ops/svd';
 import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, intInRange, matrix, pending } from './check';
-
-export type SvdMethod = 'exact' | 'randomized';
-
-export interface SvdOptions {
-  /** Number of singular triplets (1 ≤ k ≤ min(m, n)). Default min(m, n). */
-  k?: number;
-  method?: SvdMethod;
-  /** Randomized: extra random columns beyond k. Default k (q = 2k). */
-  oversample?: number;
-  /** Randomized: power iterations. Default 4. */
-  powerIters?: number;
-  /** Randomized: seed of the Gaussian test matrix. Default 0. */
-  seed?: number;
-}
-
-export interface SvdResult {
-  U: Tensor;
-  S: Tensor;
-  Vt: Tensor;
-}
 
 function prepare(M: Tensor, o: SvdOptions, what = 'svd M') {
   matrix(M, what);
@@ -60,19 +42,6 @@ export function svdAsync(M: Tensor, options: SvdOptions = {}): Promise<SvdResult
   return pending([M, U, S, Vt], () => native.svd(M, U, S, Vt, p.randomized, p.oversample, p.powerIters, p.seed, true), p.res);
 }
 
-/** Replaces A (m×n, m ≥ n) by the Q of its thin QR, in place. */
-export function orthonormalize(A: Tensor): Tensor {
-  matrix(A, 'orthonormalize A');
-  if (A.shape[0] < A.shape[1]) throw new LoraShapeError(`orthonormalize: needs rows >= cols, got ${fmt(A)}`);
-  native.orthonormalize(A, false);
-  return A;
-}
-
-/**
- * The SVDs of many matrices in one call (an init touches hundreds of modules): the same options for all (give k:
- * when omitted, each matrix's k is its min(m, n) but the default oversample is M[0]'s k), matrix i
- * using seed `seed + i`. On the GPU the jobs overlap on several streams; on the CPU they run one after another.
- */
 export function svdBatched(Ms: Tensor[], options: SvdOptions = {}): SvdResult[] {
   const b = prepareBatch(Ms, options);
   native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, false);

@@ -6,6 +6,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
+import type { PeftAdapter, ReadPeftAdapterResult } from '../../types/peft';
 import { LoraFormatError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
@@ -16,41 +17,6 @@ export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
 export const ADAPTER_CONFIG = 'adapter_config.json';
 export const BASE_OFFSET = 'base_offset.safetensors';
 
-/** The LoraConfig fields we write (PEFT's names). Anything else can go in `extra`. */
-export interface PeftAdapterConfig {
-  r: number;
-  lora_alpha: number;
-  /** Default: the full names of the adapted modules (PEFT matches a name exactly or as a dotted suffix). */
-  target_modules?: string[];
-  use_rslora?: boolean;
-  base_model_name_or_path?: string | null;
-  task_type?: string | null;
-  lora_dropout?: number;
-  bias?: 'none' | 'all' | 'lora_only';
-  fan_in_fan_out?: boolean;
-  /** What PEFT does when it creates the layers before loading our weights; true (plain LoRA) is right for loading. */
-  init_lora_weights?: boolean | string;
-  modules_to_save?: string[] | null;
-  inference_mode?: boolean;
-  /** Per-module ranks that differ from r (filled automatically from the tensors). */
-  rank_pattern?: Record<string, number>;
-  alpha_pattern?: Record<string, number>;
-  /** Extra fields copied into adapter_config.json as-is (e.g. newer LoraConfig fields). */
-  extra?: Record<string, unknown>;
-}
-
-export interface PeftAdapter {
-  modules: Record<string, { A: Tensor; B: Tensor }>;
-  config: PeftAdapterConfig;
-  /** Prefix keys with `base_model.model.` as PEFT saves them (default true). */
-  prefix?: boolean;
-  /** Offset base weights W' per module, written to base_offset.safetensors as `<module>.weight`. */
-  base?: Record<string, Tensor>;
-  /** safetensors __metadata__ of the adapter file (default {format: 'pt'}, as PEFT/transformers write). */
-  metadata?: Record<string, string>;
-}
-
-/** Validates the modules and builds the adapter_config.json object. */
 export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   const c = adapter.config;
   if (!c || typeof c !== 'object') throw new LoraValueError('writePeftAdapter: config is required');
@@ -100,7 +66,6 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   };
 }
 
-/** Writes adapter_model.safetensors + adapter_config.json (+ base_offset.safetensors when `base` is given). */
 export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promise<void> {
   const config = peftConfigJson(adapter);
   const pre = adapter.prefix === false ? '' : PEFT_PREFIX;
@@ -119,16 +84,6 @@ export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promi
   }
 }
 
-export interface ReadPeftAdapterResult {
-  modules: Record<string, { A: Tensor; B: Tensor }>;
-  /** adapter_config.json as written (PEFT's field names). */
-  config: Record<string, unknown> & { r: number; lora_alpha: number };
-  prefix: boolean;
-  /** base_offset.safetensors when present, keyed by module. */
-  base?: Record<string, Tensor>;
-}
-
-/** Reads an adapter directory written by us or by PEFT (safetensors only). */
 export async function readPeftAdapter(dir: string): Promise<ReadPeftAdapterResult> {
   const cfgPath = path.join(dir, ADAPTER_CONFIG);
   let config: ReadPeftAdapterResult['config'];

@@ -6,34 +6,12 @@
  * keeping s by doubling lora_alpha (α/r) or multiplying it by √2 (α/√r with rsLoRA). Layers whose init left W alone
  * (plain LoRA, LoRA-One) are written as they are; differing ranks/alphas go to rank_pattern / alpha_pattern.
  */
-import { DType } from '../dtype';
+import type { PeftAdapter } from '../../types/peft';
+import type { ExportLayer, ExportOptions, ExportedAdapter } from '../../types/train';
 import { LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
-import { PeftAdapter, peftConfigJson, writePeftAdapter } from '../peft/adapter';
+import { peftConfigJson, writePeftAdapter } from '../peft/adapter';
 import { LoraLinear } from './lora-linear';
-
-export interface ExportLayer {
-  /** Module path in the base model, e.g. "model.layers.0.self_attn.q_proj". */
-  name: string;
-  layer: LoraLinear;
-}
-
-export interface ExportOptions {
-  /** Write rsLoRA scaling (α/√r) into the config. Must match how the layers' scale was chosen. Default false. */
-  rsLora?: boolean;
-  /** dtype of the written tensors (default f32). */
-  dtype?: DType;
-  baseModelName?: string | null;
-}
-
-export interface ExportedAdapter {
-  /** What writePeftAdapter writes: per module [A; A₀] / [B, −B₀] (or A / B), and the LoraConfig fields. */
-  adapter: PeftAdapter;
-  /** adapter_config.json as written. */
-  config: Record<string, unknown>;
-  /** Per module: the rank and alpha written, and whether the offset init was folded in (rank 2r). */
-  modules: Record<string, { r: number; alpha: number; converted: boolean }>;
-}
 
 /** [X; Y] stacked by rows (X [p, n], Y [q, n]). */
 function vstack(X: Tensor, Y: Tensor): Tensor {
@@ -54,7 +32,6 @@ function hstackNeg(X: Tensor, Y: Tensor): Tensor {
   return Tensor.from(out, [m, p + q]);
 }
 
-/** The adapter (tensors in `dtype`, PEFT config) for these layers, in memory. */
 export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}): ExportedAdapter {
   if (!Array.isArray(layers) || layers.length === 0) throw new LoraValueError('exportPeftAdapter: expected a non-empty list of {name, layer}');
   const rs = !!options.rsLora, dt = options.dtype ?? 'f32';
@@ -82,7 +59,6 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
   return { adapter, config: peftConfigJson(adapter), modules };
 }
 
-/** Writes dir/adapter_model.safetensors and dir/adapter_config.json (via writePeftAdapter); returns what was written. */
 export async function exportPeftAdapter(dir: string, layers: ExportLayer[], options: ExportOptions = {}): Promise<ExportedAdapter> {
   const res = peftAdapter(layers, options);
   await writePeftAdapter(dir, res.adapter);

@@ -3,7 +3,8 @@
  * dst += α·src for gradient accumulation, and the dropout mask. scaledEye and addScaled work on any device; the
  * dropout helpers are host loops.
  */
-import { Device, Tensor } from '../tensor';
+import type { Device } from '../../types/tensor';
+import { Tensor } from '../tensor';
 import { matmul } from '../ops/matmul';
 import { LoraShapeError } from '../errors';
 import { fmt } from '../ops/check';

@@ -1,66 +1,39 @@
 /**
- * LoraLinear: a Linear layer with frozen W [out, in] and trainable A [r, in], B [out, r]:
- *   y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,   s = α/r (or α/√r with rsLoRA)
- * forward() keeps what backward() needs (x, h = drop(x)·Aᵀ, the dropout mask); backward(dY) returns dX and writes
- * A.grad and B.grad. Without dropout both passes are the fused ops (loraForward/loraBackward); with dropout the
- * LoRA branch sees the masked input, as in PEFT. merge() folds s·B·A into W (in place) for inference; unmerge()
- * takes it out again. Works on whatever device the tensors live on, through the ops; dropout's mask is host-only.
+ * LoraLinear (declared and documented in types/train.d.ts): y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ. Without dropout both
+ * passes are the fused ops (loraForward/loraBackward); with dropout the LoRA branch sees the masked input (a host
+ * mask) and the passes are GEMMs. merge()/unmerge() add/subtract s·B·A in W in place.
  */
+import type * as api from '../../types/train';
+import type { LoraBackwardOpts, LoraLinearOptions, Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
 import { dims2, finiteNumber, fmt, matrix } from '../ops/check';
 import { matmul } from '../ops/matmul';
 import { loraBackward, loraForward } from '../ops/lora';
-import { Param, param } from './param';
+import { param } from './param';
 import { addMasked, addScaled, applyMask, dropoutMask } from './host';
 
-export interface LoraLinearOptions {
-  /** LoRA alpha (default: rank, i.e. s = 1 without rsLoRA). */
-  alpha?: number;
-  /** Scale s = α/√r instead of α/r. */
-  rsLora?: boolean;
-  /** Use exactly this s (what an init function reports as `scaling`); overrides alpha/rsLora. */
-  scale?: number;
-  /** Dropout probability on the LoRA branch's input (default 0). */
-  dropout?: number;
-  /** Seed of the dropout masks (each training forward draws the next one). */
-  seed?: number;
-  /** Layer name (used for the parameters' names and exports). */
-  name?: string;
-}
-
-export interface LoraBackwardOpts {
-  /** Compute dX (default true; false for a first layer). */
-  needDx?: boolean;
-  /** Add to existing A.grad/B.grad instead of overwriting (gradient accumulation over micro-batches). */
-  accumulate?: boolean;
-}
-
-/** Scale s of a LoRA layer: α/r, or α/√r with rsLoRA. */
 export function loraScale(rank: number, alpha: number, rsLora = false): number {
   return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
 }
 
 interface Saved { x: Tensor; xd: Tensor | null; h: Tensor; mask: Float32Array | null }
 
-export class LoraLinear {
+export type LoraLinear = api.LoraLinear;
+export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
+  // In the order the constructor sets them.
+  readonly rank: number;
+  readonly scale: number;
+  readonly dropout: number;
+  readonly name: string;
+  private _seed: number;
   readonly W: Tensor;
   readonly A: Param;
   readonly B: Param;
-  readonly scale: number;
-  readonly rank: number;
-  readonly dropout: number;
-  readonly name: string;
-  /**
-   * (A₀, B₀) of an init that offset W (LoRA-GA, PiSSA: W here is W' = W − s·B₀·A₀), kept so that an export can be
-   * expressed against the original W (see exportPeftAdapter). Null for inits that leave W unchanged.
-   */
   initial: { A: Tensor; B: Tensor } | null = null;
-  /** Dropout is applied only while training. */
   training = true;
   private _merged = false;
   private _saved: Saved | null = null;
-  private _seed: number;
   private _draws = 0;
 
   constructor(W: Tensor, A: Tensor, B: Tensor, options: LoraLinearOptions = {}) {
@@ -84,7 +57,6 @@ export class LoraLinear {
     this.B = param(B, `${this.name}.lora_B`);
   }
 
-  /** A layer from an init result ({A, B, W, scaling}): W is the init's offset base W' when it has one, else `W`. */
   static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
                   options: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'> = {}): LoraLinear {
     const layer = new LoraLinear(init.W ?? W, init.A, init.B, { ...options, scale: init.scaling });
@@ -100,13 +72,11 @@ export class LoraLinear {
     return [this.A, this.B];
   }
 
-  /** Restart the dropout mask sequence (e.g. to replay a forward pass exactly). */
   seedDropout(seed: number): void {
     this._seed = seed;
     this._draws = 0;
   }
 
-  /** y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ for x [..., in]. Keeps x (not copied: do not modify it before backward). */
   forward(x: Tensor): Tensor {
     if (this._merged) {  // s·B·A already lives in W: plain Linear (inference)
       const [T, inF] = dims2(x);
@@ -132,7 +102,6 @@ export class LoraLinear {
     return y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
   }
 
-  /** Gradients of the last forward: returns dX (null when needDx is false); sets A.grad = dA, B.grad = dB. */
   backward(dY: Tensor, options: LoraBackwardOpts = {}): Tensor | null {
     if (this._merged) throw new LoraValueError('LoraLinear.backward: the layer is merged; unmerge() before training');
     const sv = this._saved;
@@ -173,24 +142,21 @@ export class LoraLinear {
     this.B.grad = null;
   }
 
-  /** W ← W + s·B·A (in place). Forward then runs as a plain Linear; backward is refused until unmerge(). */
   merge(): void {
     if (this._merged) return;
     matmul(this.B.value, this.A.value, { alpha: this.scale, beta: 1, out: this.W });
     this._merged = true;
   }
 
-  /** W ← W − s·B·A: undoes merge() (up to rounding in W's dtype). */
   unmerge(): void {
     if (!this._merged) return;
     matmul(this.B.value, this.A.value, { alpha: -this.scale, beta: 1, out: this.W });
     this._merged = false;
   }
 
-  /** The effective weight W + s·B·A as a new tensor (W untouched). */
   effectiveWeight(): Tensor {
     const out = this.W.to(this.W.dtype === 'f64' ? 'f64' : 'f32');
     if (!this._merged) matmul(this.B.value, this.A.value, { alpha: this.scale, beta: 1, out });
     return out;
   }
-}
+};

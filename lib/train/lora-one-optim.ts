@@ -4,6 +4,8 @@
  * both preconditioners from the (A, B) before the step. The r×r systems are solved with `solve` on the tensors'
  * device; the update itself is the fused sgdStep (optional decoupled weight decay through its wd term).
  */
+import type { LoraOneOptimOptions } from '../../types/optimizers';
+import type { Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraValueError } from '../errors';
 import { finiteNumber } from '../ops/check';
@@ -11,16 +13,7 @@ import { matmul } from '../ops/matmul';
 import { solve } from '../ops/solve';
 import { sgdStep } from '../ops/optim';
 import { scaledEye } from './host';
-import { Param } from './param';
 
-export interface LoraOneOptimOptions {
-  lr: number;
-  /** Ridge λ of both preconditioners (the official code's prec_reg; default 1e-6). */
-  lambda?: number;
-  weightDecay?: number;
-}
-
-/** The preconditioned gradients (BᵀB + λI)⁻¹·∇A and ∇B·(AAᵀ + λI)⁻¹ for one layer. */
 export function loraOnePrecondition(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, lambda: number): { pA: Tensor; pB: Tensor } {
   const r = A.shape[0];
   const dt = A.dtype === 'f64' && B.dtype === 'f64' && gA.dtype === 'f64' && gB.dtype === 'f64' ? 'f64' : 'f32';

@@ -10,6 +10,8 @@
  * "efficient AdamW" variant). BᵀB and AAᵀ get δ·I (δ = 1e-8 as in the official code) so B = 0 at init is fine.
  * All products are GEMMs through the ops; the r×r systems go to `solve`.
  */
+import type { LoraProAdjustOptions, LoraProAdjusted, LoraProOptions, LoraProPair } from '../../types/optimizers';
+import type { Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraShapeError, LoraValueError } from '../errors';
 import { finiteNumber, fmt, matrix } from '../ops/check';
@@ -18,20 +20,7 @@ import { solve } from '../ops/solve';
 import { adamwStep } from '../ops/optim';
 import { scaledEye } from './host';
 import { solveSylvester } from './sylvester';
-import { Param } from './param';
 
-export type LoraProX = 'sylvester' | 'zero' | 'symmetry';
-
-export interface LoraProAdjustOptions {
-  /** Ridge added to BᵀB and AAᵀ (default 1e-8). */
-  delta?: number;
-  /** Choice of the free r×r matrix X (default 'sylvester', the paper's optimum). */
-  x?: LoraProX;
-}
-
-export interface LoraProAdjusted { gA: Tensor; gB: Tensor; X: Tensor }
-
-/** The adjusted gradients for one layer: A [r, in], B [out, r], LoRA's gradients gA [r, in], gB [out, r], scale s. */
 export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: number, options: LoraProAdjustOptions = {}): LoraProAdjusted {
   matrix(A, 'loraProAdjust A', ['f32', 'f64']);
   matrix(B, 'loraProAdjust B', ['f32', 'f64']);
@@ -75,16 +64,6 @@ export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: n
   return { gA: gAo, gB: gBo, X };
 }
 
-export interface LoraProOptions extends LoraProAdjustOptions {
-  lr: number;
-  betas?: [number, number];
-  eps?: number;
-  weightDecay?: number;
-}
-
-export interface LoraProPair { A: Param; B: Param; scale: number }
-
-/** LoRA-Pro's AdamW: each step adjusts every layer's (gA, gB) with loraProAdjust, then takes a fused AdamW step. */
 export class LoraProAdamW {
   readonly layers: LoraProPair[];
   stepCount = 0;

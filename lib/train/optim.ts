@@ -1,23 +1,14 @@
 /**
- * Optimizers over Params (LoRA's A and B, or any f32/f64 weight), each step one fused native pass per tensor:
- *   SGD (momentum, weight decay), AdamW (decoupled weight decay, bias correction), and LoRA+ (AdamW whose B
- *   matrices get lr·ratio; Hayou et al. 2024). Parameter groups carry their own lr / weightDecay.
+ * SGD, AdamW and LoRA+ (declared and documented in types/optimizers.d.ts), each update one fused native step per
+ * tensor. Plain classes, not the typed-const pattern of Tensor: the contract's protected update() makes its class
+ * types nominal, so test/types checks these against it member by member.
  */
+import type { AdamWOptions, LoraPlusOptions, OptimizerGroup as Group, ParamGroup, SgdOptions } from '../../types/optimizers';
+import type { Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraValueError } from '../errors';
 import { finiteNumber } from '../ops/check';
 import { adamwStep, sgdStep } from '../ops/optim';
-import { Param } from './param';
-
-export interface ParamGroup {
-  params: Param[];
-  /** Overrides the optimizer's lr for this group. */
-  lr?: number;
-  /** Overrides the optimizer's weight decay for this group. */
-  weightDecay?: number;
-}
-
-interface Group { params: Param[]; lr: number; weightDecay: number }
 
 function groups(input: Param[] | ParamGroup[], lr: number, wd: number): Group[] {
   if (!Array.isArray(input) || input.length === 0) throw new LoraValueError('optimizer: expected a non-empty list of params or param groups');
@@ -31,20 +22,17 @@ function groups(input: Param[] | ParamGroup[], lr: number, wd: number): Group[] 
 
 export abstract class Optimizer {
   readonly groups: Group[];
-  /** Steps taken so far. */
   stepCount = 0;
 
   protected constructor(params: Param[] | ParamGroup[], lr: number, weightDecay: number) {
     this.groups = groups(params, finiteNumber(lr, 'optimizer lr'), finiteNumber(weightDecay, 'optimizer weightDecay'));
   }
 
-  /** Sets the first group's lr to `lr` and the others in proportion (keeps e.g. LoRA+'s B/A ratio). */
   setLr(lr: number): void {
     const base = this.groups[0].lr;
     for (const g of this.groups) g.lr = base === 0 ? lr : (g.lr / base) * lr;
   }
 
-  /** Applies one update to every param that has a gradient. */
   step(): void {
     this.stepCount++;
     for (const g of this.groups) for (const p of g.params) if (p.grad) this.update(p, p.grad, g);
@@ -56,8 +44,6 @@ export abstract class Optimizer {
 
   protected abstract update(p: Param, grad: Tensor, g: Group): void;
 }
-
-export interface SgdOptions { lr: number; momentum?: number; weightDecay?: number }
 
 export class SGD extends Optimizer {
   readonly momentum: number;
@@ -80,8 +66,6 @@ export class SGD extends Optimizer {
     sgdStep(p.value, grad, b, { lr: g.lr, momentum: this.momentum, weightDecay: g.weightDecay });
   }
 }
-
-export interface AdamWOptions { lr: number; betas?: [number, number]; eps?: number; weightDecay?: number }
 
 export class AdamW extends Optimizer {
   readonly betas: [number, number];
@@ -107,12 +91,6 @@ export class AdamW extends Optimizer {
   }
 }
 
-export interface LoraPlusOptions extends AdamWOptions {
-  /** lr_B / lr_A (the LoRA+ paper recommends 16 for most tasks). */
-  ratio?: number;
-}
-
-/** LoRA+: AdamW with lr for every A and lr·ratio for every B. */
 export function loraPlus(layers: { A: Param; B: Param }[], o: LoraPlusOptions): AdamW {
   const ratio = finiteNumber(o.ratio ?? 16, 'loraPlus ratio');
   return new AdamW([

@@ -1,29 +1,43 @@
-import { Tensor } from '../tensor';
+/*
+ * svd: M ≈ U·diag(S)·Vᵀ with k triplets, singular values descending.
+ * 'exact' → LAPACK gesdd (cuSOLVER on GPU); 'randomized' → Halko et al. range finder with power iterations
+ * (the scheme of torch.svd_lowrank: q = k + oversample columns), deterministic for a given seed.
+ */
+import type { Tensor } from '../tensor';
+
+/** 'exact' (LAPACK / cuSOLVER) or 'randomized' (range finder with power iterations). */
 export type SvdMethod = 'exact' | 'randomized';
+
+/** Options of svd / svdBatched. */
 export interface SvdOptions {
-    /** Number of singular triplets (1 ≤ k ≤ min(m, n)). Default min(m, n). */
-    k?: number;
-    method?: SvdMethod;
-    /** Randomized: extra random columns beyond k. Default k (q = 2k). */
-    oversample?: number;
-    /** Randomized: power iterations. Default 4. */
-    powerIters?: number;
-    /** Randomized: seed of the Gaussian test matrix. Default 0. */
-    seed?: number;
+  /** Number of singular triplets (1 ≤ k ≤ min(m, n)). Default min(m, n). */
+  k?: number;
+  /** Default 'exact'. */
+  method?: SvdMethod;
+  /** Randomized: extra random columns beyond k. Default k (q = 2k). */
+  oversample?: number;
+  /** Randomized: power iterations. Default 4. */
+  powerIters?: number;
+  /** Randomized: seed of the Gaussian test matrix. Default 0. */
+  seed?: number;
 }
+
+/** The k leading singular triplets: U [m, k], S [k] (descending), Vt [k, n]; f32, or f64 for an f64 M. */
 export interface SvdResult {
-    U: Tensor;
-    S: Tensor;
-    Vt: Tensor;
+  U: Tensor;
+  S: Tensor;
+  Vt: Tensor;
 }
+
+/** Truncated SVD of a 2-D M (on M's device). */
 export declare function svd(M: Tensor, options?: SvdOptions): SvdResult;
+/** svd off the main thread. */
 export declare function svdAsync(M: Tensor, options?: SvdOptions): Promise<SvdResult>;
-/** Replaces A (m×n, m ≥ n) by the Q of its thin QR, in place. */
-export declare function orthonormalize(A: Tensor): Tensor;
 /**
  * The SVDs of many matrices in one call (an init touches hundreds of modules): the same options for all (give k:
  * when omitted, each matrix's k is its min(m, n) but the default oversample is M[0]'s k), matrix i
  * using seed `seed + i`. On the GPU the jobs overlap on several streams; on the CPU they run one after another.
  */
 export declare function svdBatched(Ms: Tensor[], options?: SvdOptions): SvdResult[];
+/** svdBatched off the main thread. */
 export declare function svdBatchedAsync(Ms: Tensor[], options?: SvdOptions): Promise<SvdResult[]>;

@@ -1,17 +1,14 @@
 /**
  * gradAccumulate: G += scale·dYᵀ·X, the one-step gradient of a Linear layer (W: [out, in]) streamed batch by batch.
  * G is the fp32 (or f64) accumulator; dY and X may be f32/f64/bf16/f16.
- * native.gradAccumulate → Backend::gradAccumulate → gemm (cblas_sgemm on CPU).
+ * native.gradAccumulate → csrc/binding/grad_accumulate.cc → Backend::gradAccumulate →
+ * csrc/composite/grad_accumulate.cc (one Backend::matmul: cblas_sgemm on the CPU, cuBLAS on the GPU).
  */
+import type { GradAccumulateOptions } from '../../types/ops/grad-accumulate';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraShapeError } from '../errors';
 import { dims2, finiteNumber, fmt, live, matrix, noAlias, pending } from './check';
-
-export interface GradAccumulateOptions {
-  /** Multiplier, e.g. 1/nBatches to form a mean. Default 1. */
-  scale?: number;
-}
 
 function prepare(G: Tensor, dY: Tensor, X: Tensor, o: GradAccumulateOptions) {
   matrix(G, 'gradAccumulate G', ['f32', 'f64']);

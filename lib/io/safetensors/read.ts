@@ -1,0 +1,124 @@
+/**
+ * Reading whole safetensors files into tensors: from an in-memory buffer (zero-copy views where aligned), from a
+ * file (sync, or async with one read for files up to 1 GiB), or from a sharded checkpoint (model.safetensors.index.json).
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import type { ParseOptions } from '../../../types/io';
+import { allocStorage, bytesPerElement, viewStorage } from '../../dtype';
+import { Tensor } from '../../tensor';
+import { SafetensorsFile } from './file';
+import { asBytes, fail, parseSafetensorsHeader, pick, tensorShape } from './header';
+
+/** Files up to this size are read whole (one read, then views); larger ones tensor by tensor. */
+const WHOLE_FILE_LIMIT = 1 << 30;
+
+export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: ParseOptions = {}): Record<string, Tensor> {
+  const what = 'safetensors';
+  const b = asBytes(bytes);
+  const h = parseSafetensorsHeader(b, what);
+  const out: Record<string, Tensor> = {};
+  for (const e of pick(h, options.names, what)) {
+    const bpe = bytesPerElement(e.dtype);
+    const n = (e.end - e.begin) / bpe;
+    const abs = b.byteOffset + h.dataStart + e.begin;
+    let storage;
+    if (!options.copy && abs % bpe === 0) {
+      storage = viewStorage(e.dtype, b.buffer, abs, n);
+    } else {
+      storage = allocStorage(e.dtype, n);
+      new Uint8Array(storage.buffer).set(b.subarray(h.dataStart + e.begin, h.dataStart + e.end));
+    }
+    out[e.name] = new Tensor(storage, tensorShape(e), e.dtype);
+  }
+  return out;
+}
+
+export function isIndex(p: string): boolean {
+  return p.endsWith('.index.json');
+}
+
+export function readSafetensorsSync(p: string, options: { names?: string[] } = {}): Record<string, Tensor> {
+  if (isIndex(p)) return readSafetensorsShardedSync(p, options);
+  const f = SafetensorsFile.open(p);
+  try {
+    const out: Record<string, Tensor> = {};
+    for (const nm of options.names ?? f.names) out[nm] = f.get(nm);
+    return out;
+  } finally {
+    f.close();
+  }
+}
+
+export async function readSafetensors(p: string, options: { names?: string[] } = {}): Promise<Record<string, Tensor>> {
+  if (isIndex(p)) return readSafetensorsSharded(p, options);
+  if ((await fs.promises.stat(p)).size > WHOLE_FILE_LIMIT) {
+    // Large checkpoints: tensor by tensor into their own storage (readFile caps at 2 GiB and would double memory).
+    const f = SafetensorsFile.open(p);
+    try {
+      const out: Record<string, Tensor> = {};
+      for (const nm of options.names ?? f.names) {
+        out[nm] = f.get(nm);
+        await new Promise((r) => setImmediate(r));
+      }
+      return out;
+    } finally {
+      f.close();
+    }
+  }
+  const buf = await fs.promises.readFile(p);
+  // Copy out of the file buffer unless it is already its own allocation (then views are free and stay aligned).
+  const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
+  return parseSafetensors(buf, { names: options.names, copy: !own });
+}
+
+export function readShardIndex(indexPath: string): Record<string, string> {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(fs.readFileSync(indexPath, 'utf8'));
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code) throw e;
+    fail(indexPath, `not valid JSON (${(e as Error).message})`);
+  }
+  const wm = (obj as { weight_map?: unknown } | null)?.weight_map;
+  if (wm === null || typeof wm !== 'object' || Array.isArray(wm)) fail(indexPath, 'missing "weight_map" object');
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(wm as Record<string, unknown>)) {
+    if (typeof v !== 'string' || v.includes('..') || path.isAbsolute(v)) fail(indexPath, `weight_map['${k}'] must be a shard file name, got ${JSON.stringify(v)}`);
+    out[k] = v;
+  }
+  return out;
+}
+
+function groupByShard(indexPath: string, names?: string[]): Map<string, string[]> {
+  const map = readShardIndex(indexPath);
+  const dir = path.dirname(indexPath);
+  const groups = new Map<string, string[]>();
+  for (const nm of names ?? Object.keys(map)) {
+    const shard = map[nm] ?? fail(indexPath, `no tensor named '${nm}' in weight_map`);
+    const full = path.join(dir, shard);
+    if (!groups.has(full)) groups.set(full, []);
+    groups.get(full)!.push(nm);
+  }
+  return groups;
+}
+
+export function readSafetensorsShardedSync(indexPath: string, options: { names?: string[] } = {}): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
+  for (const [file, names] of groupByShard(indexPath, options.names)) Object.assign(out, readSafetensorsSync(file, { names }));
+  return out;
+}
+
+export async function readSafetensorsSharded(indexPath: string, options: { names?: string[] } = {}): Promise<Record<string, Tensor>> {
+  const out: Record<string, Tensor> = {};
+  for (const [file, names] of groupByShard(indexPath, options.names)) {
+    const f = SafetensorsFile.open(file);
+    try {
+      for (const nm of names) out[nm] = f.get(nm);
+    } finally {
+      f.close();
+    }
+    await new Promise((r) => setImmediate(r)); // let other work run between shards
+  }
+  return out;
+}

@@ -1,0 +1,93 @@
+/**
+ * Documented misuse of the public API fails to compile: each `@ts-expect-error` below must meet a type error on the
+ * next line (an unused one is itself an error), and the lines without it show the correct use compiles.
+ * Compiled by `npm run test:types`; nothing runs.
+ */
+import {
+  GradientEstimator, LoraLinear, LoraShapeError, Optimizer, SGD, SafetensorsFile, Tensor, adamwStep, backends,
+  gradAccumulate, initAdapters, initLoraGA, matmul, matmulAsync, param, resolveBackend, svd, writePeftAdapter,
+} from '../../types';
+import type { LoraInitResult, Param, SafetensorsHeader } from '../../types';
+
+export async function misuse(W: Tensor, G: Tensor, init: LoraInitResult, header: SafetensorsHeader): Promise<void> {
+  // Tensors: dtype and device are closed unions; shape, dtype and data cannot be assigned.
+  const t = Tensor.zeros([2, 2], 'bf16', 'cpu');
+  // @ts-expect-error 'f8' is not a DType
+  Tensor.zeros([2, 2], 'f8');
+  // @ts-expect-error 'gpu' is not a Device ('cpu' | 'cuda')
+  Tensor.zeros([2, 2], 'f32', 'gpu');
+  // @ts-expect-error shape is readonly
+  t.shape[0] = 3;
+  // @ts-expect-error dtype is readonly
+  t.dtype = 'f64';
+  // @ts-expect-error there is no toFloat16 (toFloat32 / toFloat64, or to('f16'))
+  t.toFloat16();
+
+  // Ops: tensors where tensors are wanted, closed option objects, async results are Promises.
+  const y: Tensor = matmul(t, t, { transB: true });
+  // @ts-expect-error a number is not a Tensor
+  matmul(t, 2);
+  // @ts-expect-error unknown option (transA / transB)
+  matmul(t, t, { transpose: true });
+  // @ts-expect-error matmulAsync gives a Promise<Tensor>: await it
+  const z: Tensor = matmulAsync(t, t);
+  // @ts-expect-error the options are an object ({ scale })
+  gradAccumulate(y, t, t, 0.5);
+  // @ts-expect-error 'lanczos' is not an SvdMethod
+  svd(t, { method: 'lanczos' });
+  // @ts-expect-error adamwStep needs the 1-based step for bias correction
+  adamwStep(t, t, t, t, { lr: 1e-3 });
+
+  // Inits: required config fields, closed unions.
+  initLoraGA(W, G, { rank: 4, alpha: 8 });
+  // @ts-expect-error rank is required
+  initLoraGA(W, G, { alpha: 8 });
+  // @ts-expect-error 'AB' is not a LoraGADirection
+  initLoraGA(W, G, { rank: 4, alpha: 8, direction: 'AB' });
+  // @ts-expect-error 'huge' is not a LoraGAScale
+  initLoraGA(W, G, { rank: 4, alpha: 8, scale: 'huge' });
+  // @ts-expect-error 'dora' is not an initAdapters method
+  await initAdapters({ q: W }, null, { rank: 4, alpha: 8, method: 'dora' });
+  const est = new GradientEstimator().register('q', 4, 4);
+  // @ts-expect-error accumulate takes the layer's input X and its output gradient dY
+  est.accumulate('q', t);
+
+  // Training: layer options are closed, fromInit takes its scale from the init, fields are readonly.
+  const layer = LoraLinear.fromInit(W, init, { dropout: 0.1 });
+  // @ts-expect-error the rank comes from A; there is no rank option
+  new LoraLinear(W, t, t, { rank: 4 });
+  // @ts-expect-error fromInit uses the init's scaling: scale, alpha and rsLora are not options
+  LoraLinear.fromInit(W, init, { scale: 2 });
+  // @ts-expect-error rank is readonly
+  layer.rank = 8;
+  const ps: Param[] = [param(t, 'A')];
+  new SGD(ps, { lr: 0.1, momentum: 0.9 });
+  // @ts-expect-error unknown SGD option
+  new SGD(ps, { lr: 0.1, nesterov: true });
+  // @ts-expect-error Optimizer's constructor is protected (and the class abstract)
+  new Optimizer(ps, 0.1, 0);
+  // @ts-expect-error update() is protected: step() calls it
+  new SGD(ps, { lr: 0.1 }).update(ps[0], t, { params: ps, lr: 0.1, weightDecay: 0 });
+
+  // Files, backends, errors.
+  // @ts-expect-error the constructor is private: SafetensorsFile.open(path)
+  new SafetensorsFile('model.safetensors', 3, header);
+  // @ts-expect-error lora_alpha is required in the adapter config
+  await writePeftAdapter('out', { modules: {}, config: { r: 4 } });
+  // @ts-expect-error 'tpu' is not a BackendChoice
+  resolveBackend('tpu');
+  // @ts-expect-error a backend's name is 'cpu' or 'cuda', so this comparison is always false
+  if (backends()[0].name === 'tpu') return;
+  const e = new LoraShapeError('bad shape');
+  // @ts-expect-error a LoraShapeError's code is 'LORA_SHAPE'
+  const code: 'LORA_DTYPE' = e.code;
+  void z; void code;
+}
+
+// A subclass of Optimizer must implement update().
+// @ts-expect-error non-abstract class 'Incomplete' does not implement the abstract update()
+export class Incomplete extends Optimizer {
+  constructor(params: Param[]) {
+    super(params, 0.1, 0);
+  }
+}

@@ -1,2 +1,0 @@
-import { Command } from './args';
-export declare const command: Command;

@@ -1,0 +1,84 @@
+/*
+ * Whole-model init: the gradients of many Linear layers (GradientEstimator), and LoRA-GA (or PiSSA / plain LoRA)
+ * over many target modules, one module at a time, async, with progress events and cancellation (initAdapters).
+ */
+import type { LoraGAConfig, LoraInitResult } from './init';
+import type { Tensor } from './tensor';
+
+/**
+ * The one-step gradient G = (1/n) Σᵢ dYᵢᵀ·Xᵢ of each target Linear layer (W: [out, in]), streamed batch by batch
+ * and accumulated in fp32 — exactly the estimate PEFT's LoRA-GA preprocessing forms (mean over the batches of the
+ * weight gradient). A ready gradient can be supplied instead.
+ */
+export declare class GradientEstimator {
+  /** `dtype`: accumulator precision, f32 (default, as PEFT) or f64. */
+  constructor(options?: { dtype?: 'f32' | 'f64' });
+  /** Registers a target module with its weight shape [out, in]. The accumulator is allocated on first use. */
+  register(name: string, out: number, inF: number): this;
+  /** The registered module names, in registration order. */
+  get modules(): string[];
+  /** The weight shape [out, in] registered for `name`. */
+  shape(name: string): [number, number];
+  /** Batches accumulated so far for `name`. */
+  batches(name: string): number;
+  /** Adds one batch: X = the layer's input [tokens, in], dY = the gradient of its output [tokens, out]. */
+  accumulate(name: string, X: Tensor, dY: Tensor): this;
+  /** accumulate off the main thread; calls for one module run one after another. */
+  accumulateAsync(name: string, X: Tensor, dY: Tensor): Promise<this>;
+  /** Supplies a ready gradient G [out, in] (e.g. from a framework's autograd) instead of batches. */
+  setGradient(name: string, G: Tensor): this;
+  /** The estimate G = (1/n)·Σ dYᵀ·X as a new tensor (or the ready gradient as given). */
+  gradient(name: string): Tensor;
+  /** Frees a module's accumulator (after its adapter is initialised) to bound memory. */
+  release(name: string): void;
+}
+
+/** Weights by module name: a plain record, or a loader called once per module (e.g. over a SafetensorsFile). */
+export type ModelWeights = Record<string, Tensor> | { names: string[]; load(name: string): Tensor | Promise<Tensor> };
+/** Gradients by module name: a GradientEstimator, a record of ready G, or a loader. Not needed for 'pissa'/'lora'. */
+export type GradientSource = GradientEstimator | Record<string, Tensor> | { load(name: string): Tensor | Promise<Tensor> } | null;
+
+/** A progress event of initAdapters. */
+export interface InitProgress {
+  /** 'start' before a module, 'done' after it. */
+  phase: 'start' | 'done';
+  module: string;
+  /** 1-based position and total. */
+  index: number;
+  total: number;
+  /** Seconds since initAdapters began. */
+  seconds: number;
+  /** The module's result, on 'done'. */
+  result?: LoraInitResult;
+}
+
+/** Config of initAdapters: LoRA-GA's fields (rank and alpha also for 'pissa' and 'lora') and the run's options. */
+export interface InitAdaptersConfig extends LoraGAConfig {
+  /** 'loraga' (default), 'pissa' (from W alone) or 'lora' (kaiming A, zero B). */
+  method?: 'loraga' | 'pissa' | 'lora';
+  /** Modules to initialise (default: every module of `model`). */
+  targets?: string[];
+  /** Cancels between modules and steps (LoraAbortError). */
+  signal?: AbortSignal;
+  /** Called before and after each module. */
+  onProgress?: (e: InitProgress) => void;
+  /** Receives each module's result as soon as it is ready (e.g. to write it out); awaited before the next module. */
+  onModule?: (name: string, result: LoraInitResult) => void | Promise<void>;
+  /** Keep results in the returned record (default true; false with onModule for bounded memory). */
+  keepResults?: boolean;
+  /** Release each module's estimator accumulator once used (default false). */
+  releaseGradients?: boolean;
+}
+
+/** The results by module (empty when keepResults is false) and the time taken. */
+export interface InitAdaptersResult {
+  modules: Record<string, LoraInitResult>;
+  seconds: number;
+}
+
+/**
+ * Initialises the adapters of every target module, one module at a time. Memory stays bounded: beyond the caller's
+ * inputs, only one module's working set (its W, G, SVD and results) is alive at once when weights come from a
+ * loader and results go to `onModule`. Errors name the module.
+ */
+export declare function initAdapters(model: ModelWeights, estimate: GradientSource, config: InitAdaptersConfig): Promise<InitAdaptersResult>;

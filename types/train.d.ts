@@ -1,0 +1,144 @@
+/*
+ * Training LoRA layers: the trainable Param, the LoraLinear layer (forward/backward, dropout, merge), and the export
+ * of trained layers as a PEFT adapter.
+ */
+import type { DType } from './dtype';
+import type { PeftAdapter } from './peft';
+import type { Tensor } from './tensor';
+
+/**
+ * A trainable tensor and its gradient, the unit the optimizers step. `grad` is written by a layer's backward pass
+ * (LoraLinear.backward) or by the trainer, and read (never freed) by Optimizer.step().
+ */
+export interface Param {
+  /** The trained tensor, updated in place by the optimizers. */
+  value: Tensor;
+  /** Its gradient (same shape), or null. */
+  grad: Tensor | null;
+  /** For messages and exports. */
+  name?: string;
+}
+
+/** A Param with no gradient yet. */
+export declare function param(value: Tensor, name?: string): Param;
+
+/** Options of the LoraLinear constructor. */
+export interface LoraLinearOptions {
+  /** LoRA alpha (default: rank, i.e. s = 1 without rsLoRA). */
+  alpha?: number;
+  /** Scale s = α/√r instead of α/r. */
+  rsLora?: boolean;
+  /** Use exactly this s (what an init function reports as `scaling`); overrides alpha/rsLora. */
+  scale?: number;
+  /** Dropout probability on the LoRA branch's input (default 0). */
+  dropout?: number;
+  /** Seed of the dropout masks (each training forward draws the next one). */
+  seed?: number;
+  /** Layer name (used for the parameters' names and exports). */
+  name?: string;
+}
+
+/** Options of LoraLinear.backward. */
+export interface LoraBackwardOpts {
+  /** Compute dX (default true; false for a first layer). */
+  needDx?: boolean;
+  /** Add to existing A.grad/B.grad instead of overwriting (gradient accumulation over micro-batches). */
+  accumulate?: boolean;
+}
+
+/** Scale s of a LoRA layer: α/r, or α/√r with rsLoRA. */
+export declare function loraScale(rank: number, alpha: number, rsLora?: boolean): number;
+
+/**
+ * A Linear layer with frozen W [out, in] and trainable A [r, in], B [out, r]:
+ *   y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,   s = α/r (or α/√r with rsLoRA)
+ * forward() keeps what backward() needs (x, h = drop(x)·Aᵀ, the dropout mask); backward(dY) returns dX and writes
+ * A.grad and B.grad. Without dropout both passes are the fused ops (loraForward/loraBackward); with dropout the
+ * LoRA branch sees the masked input, as in PEFT. merge() folds s·B·A into W (in place) for inference; unmerge()
+ * takes it out again. Works on whatever device the tensors live on, through the ops; dropout's mask is host-only.
+ */
+export declare class LoraLinear {
+  /** The frozen weight [out, in]. */
+  readonly W: Tensor;
+  /** [r, in], f32 or f64. */
+  readonly A: Param;
+  /** [out, r], f32 or f64. */
+  readonly B: Param;
+  /** s of y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ. */
+  readonly scale: number;
+  /** r, from A's rows. */
+  readonly rank: number;
+  /** Dropout probability on the LoRA branch's input. */
+  readonly dropout: number;
+  /** The layer's name; the parameters are `<name>.lora_A` and `<name>.lora_B`. */
+  readonly name: string;
+  /**
+   * (A₀, B₀) of an init that offset W (LoRA-GA, PiSSA: W here is W' = W − s·B₀·A₀), kept so that an export can be
+   * expressed against the original W (see exportPeftAdapter). Null for inits that leave W unchanged.
+   */
+  initial: { A: Tensor; B: Tensor } | null;
+  /** Dropout is applied only while training. */
+  training: boolean;
+  /** W [out, in] frozen; A [r, in] and B [out, r] are trained in place (f32 or f64). */
+  constructor(W: Tensor, A: Tensor, B: Tensor, options?: LoraLinearOptions);
+  /** A layer from an init result ({A, B, W, scaling}): W is the init's offset base W' when it has one, else `W`. */
+  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
+                  options?: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'>): LoraLinear;
+  /** True between merge() and unmerge(). */
+  get merged(): boolean;
+  /** [A, B]. */
+  parameters(): Param[];
+  /** Restart the dropout mask sequence (e.g. to replay a forward pass exactly). */
+  seedDropout(seed: number): void;
+  /** y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ for x [..., in]. Keeps x (not copied: do not modify it before backward). */
+  forward(x: Tensor): Tensor;
+  /** Gradients of the last forward: returns dX (null when needDx is false); sets A.grad = dA, B.grad = dB. */
+  backward(dY: Tensor, options?: LoraBackwardOpts): Tensor | null;
+  /** A.grad = B.grad = null. */
+  zeroGrad(): void;
+  /** W ← W + s·B·A (in place). Forward then runs as a plain Linear; backward is refused until unmerge(). */
+  merge(): void;
+  /** W ← W − s·B·A: undoes merge() (up to rounding in W's dtype). */
+  unmerge(): void;
+  /** The effective weight W + s·B·A as a new tensor (W untouched). */
+  effectiveWeight(): Tensor;
+}
+
+/** One layer to export. */
+export interface ExportLayer {
+  /** Module path in the base model, e.g. "model.layers.0.self_attn.q_proj". */
+  name: string;
+  /** The trained layer (not merged). */
+  layer: LoraLinear;
+}
+
+/** Options of peftAdapter / exportPeftAdapter. */
+export interface ExportOptions {
+  /** Write rsLoRA scaling (α/√r) into the config. Must match how the layers' scale was chosen. Default false. */
+  rsLora?: boolean;
+  /** dtype of the written tensors (default f32). */
+  dtype?: DType;
+  /** adapter_config.json's base_model_name_or_path (default null). */
+  baseModelName?: string | null;
+}
+
+/** An exported adapter, and what was done per module. */
+export interface ExportedAdapter {
+  /** What writePeftAdapter writes: per module [A; A₀] / [B, −B₀] (or A / B), and the LoraConfig fields. */
+  adapter: PeftAdapter;
+  /** adapter_config.json as written. */
+  config: Record<string, unknown>;
+  /** Per module: the rank and alpha written, and whether the offset init was folded in (rank 2r). */
+  modules: Record<string, { r: number; alpha: number; converted: boolean }>;
+}
+
+/**
+ * The PEFT adapter (tensors in `dtype`, PEFT config) for these layers, in memory, applying to the ORIGINAL base
+ * weights. A layer whose init offset W (LoRA-GA, PiSSA trained on W' = W − s·B₀·A₀) becomes a plain LoRA of rank 2r,
+ * as PEFT's save_pretrained(path_initial_model_mutation=…) does: W' + s·B·A = W + s·[B, −B₀]·[A; A₀], keeping s by
+ * doubling lora_alpha (α/r) or multiplying it by √2 (α/√r with rsLoRA). Layers whose init left W alone are written
+ * as they are; differing ranks/alphas go to rank_pattern / alpha_pattern.
+ */
+export declare function peftAdapter(layers: ExportLayer[], options?: ExportOptions): ExportedAdapter;
+/** Writes dir/adapter_model.safetensors and dir/adapter_config.json (via writePeftAdapter); returns what was written. */
+export declare function exportPeftAdapter(dir: string, layers: ExportLayer[], options?: ExportOptions): Promise<ExportedAdapter>;
