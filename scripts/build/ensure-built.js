@@ -5,7 +5,7 @@
 const { execSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 
 let haveAddon = !!process.env.LORAGA_BINARY;

@@ -2,7 +2,7 @@
 // `npm run build:prebuild`: the prebuilt binary shipped in the npm package, prebuilds/linux-x64/loraga.glibc.node
 // (the glibc tag makes node-gyp-build pass it over on musl/Alpine, where it falls back to a source build).
 // prebuildify names, strips and places it; the build itself is cmake-js from CMakeLists.txt with
-// LORAGA_STATIC_BLAS=ON (scripts/prebuild-cmake.js stands in for node-gyp), so the prebuilt binary has whatever the
+// LORAGA_STATIC_BLAS=ON (scripts/pack/prebuild-cmake.js stands in for node-gyp), so the prebuilt binary has whatever the
 // main build has, the CUDA backend included when nvcc is present. One N-API build (NAPI_VERSION 8) loads in every
 // Node >= 18. It builds in a staging copy (build-prebuild/stage) so that a dev build in build/, possibly in use by a
 // test run, is never touched. Then it checks that the result needs nothing from the system beyond
@@ -13,7 +13,7 @@ const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const out = path.join(root, 'prebuilds', `${process.platform}-${process.arch}`);
 const binary = path.join(out, 'loraga.glibc.node');
 const ALLOWED_NEEDED = /^(libc|libm|libpthread|libdl|librt|libstdc\+\+|libgcc_s|ld-linux[\w-]*)\.so(\.[\d.]+)?$/;
@@ -25,7 +25,7 @@ function newestSourceMtime() {
     if (st.isDirectory()) for (const e of fs.readdirSync(p)) walk(path.join(p, e));
     else newest = Math.max(newest, st.mtimeMs);
   };
-  for (const p of ['csrc', 'CMakeLists.txt', 'package.json', 'scripts/prebuild.js', 'scripts/prebuild-cmake.js']) walk(path.join(root, p));
+  for (const p of ['csrc', 'CMakeLists.txt', 'package.json', 'scripts/pack/prebuild.js', 'scripts/pack/prebuild-cmake.js']) walk(path.join(root, p));
   return newest;
 }
 

@@ -4,18 +4,18 @@
 #  2. a fresh project installs the tarball with a clean HOME and a PATH holding only node/npm and a shell: no cc,
 #     c++, gcc, g++, cmake, make or python3 (checked), so a source build could not happen even if attempted;
 #  3. asserts the installed package loaded the prebuilt binary (not a build/ dir), that it links no libopenblas and
-#     only glibc/libstdc++/libgcc_s, then runs `loraga doctor`, real ops (scripts/pack-smoke/smoke.js) and
-#     `loraga init` on ../shared/reference/peft-small, its output checked by scripts/pack-smoke/check-init.js.
+#     only glibc/libstdc++/libgcc_s, then runs `loraga doctor`, real ops (scripts/pack/smoke.js) and
+#     `loraga init` on ../shared/reference/peft-small, its output checked by scripts/pack/check-init.js.
 # Prints "pack-smoke: OK" at the end; any failed check exits non-zero.
 set -euo pipefail
-root="$(cd "$(dirname "$0")/.." && pwd)"
+root="$(cd "$(dirname "$0")/../.." && pwd)"
 cd "$root"
 work="$(mktemp -d "${TMPDIR:-/tmp}/loraga-pack.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 say() { echo "pack-smoke: $*"; }
 die() { echo "pack-smoke: FAIL $*" >&2; exit 1; }
 
-node scripts/prebuild.js --if-stale
+node scripts/pack/prebuild.js --if-stale
 # Pack a staging copy with TypeScript compiled into it, so that dist/ and types/ of the checkout (which a parallel
 # test run may be loading) are not rewritten. The copy holds what package.json "files" lists.
 stage="$work/pkg"
@@ -25,7 +25,7 @@ for f in $(node -p "require('./package.json').files.join(' ')"); do
 done
 cp package.json "$stage/"
 npx tsc -p tsconfig.json --outDir "$stage/dist" --declarationDir "$stage/types"
-node scripts/make-esm.js "$stage/dist"
+node scripts/build/make-esm.js "$stage/dist"
 tgz="$(cd "$stage" && npm pack --ignore-scripts --silent --pack-destination "$work" | tail -n1)"
 tarball="$work/$tgz"
 [ -f "$tarball" ] || die "npm pack produced no tarball"
@@ -75,7 +75,7 @@ for lib in $needed; do
 done
 say "prebuilt loaded from node_modules, NEEDED: $needed"
 
-cp "$root/scripts/pack-smoke/smoke.js" "$work/app/smoke.js"
+cp "$root/scripts/pack/smoke.js" "$work/app/smoke.js"
 sandbox node smoke.js
 sandbox node --input-type=module -e "import { Tensor, matmul } from 'loraga'; const t = Tensor.from([1,2,3,4],[2,2]); const c = matmul(t,t).toArray().join(';'); if (c !== '7,10;15,22') { console.error(c); process.exit(1); }" \
   || die "ESM import of the installed package"
@@ -87,7 +87,7 @@ if grep -q '^  init ' "$work/help.txt"; then
   out="$work/init-out"
   sandbox npx --no-install loraga init --weights "$ref/base.safetensors" --grads "$ref/grads.safetensors" \
     --rank 4 --alpha 8 --direction ArB2r --scale stable --gamma 16 --out "$out"
-  cp "$root/scripts/pack-smoke/check-init.js" "$work/app/check-init.js"
+  cp "$root/scripts/pack/check-init.js" "$work/app/check-init.js"
   sandbox node check-init.js "$out" "$ref"
 else
   die "the packed package has no 'init' command"

@@ -4,14 +4,14 @@
 // the same rank, each over a small learning-rate sweep, same seeds and data order. It prints a table (steps to reach
 // plain LoRA's final loss, final loss, time) and writes demo-out/loss.svg and demo-out/results.json.
 //
-// Usage: node scripts/demo.js [--backend cpu|cuda] [--steps N] [--pretrain-steps N] [--out DIR]
+// Usage: node scripts/demo [--backend cpu|cuda] [--steps N] [--pretrain-steps N] [--out DIR]
 'use strict';
 // The demo's GEMMs are small (≤ 128×128 by batch 64): OpenBLAS threads cost more in hand-offs than they save, and
 // they fight with each other on a loaded 2-core machine. One thread unless the caller says otherwise.
 if (!process.env.OPENBLAS_NUM_THREADS) process.env.OPENBLAS_NUM_THREADS = '1';
 const fs = require('fs');
 const path = require('path');
-const L = require('..');
+const L = require('../..');
 const { Tensor, matmul, gradAccumulate, LoraLinear, AdamW, LoraProAdamW, LoraOneOptimizer, initLoraGA, initLoraOne, initLora, adamwStep } = L;
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -24,7 +24,7 @@ const opt = (name, dflt) => {
 const backend = opt('backend', 'cpu');
 const STEPS = Number(opt('steps', 400));
 const PRETRAIN_STEPS = Number(opt('pretrain-steps', 2500));  // fewer: a quick smoke run (tests)
-const OUT_DIR = path.resolve(opt('out', path.join(__dirname, '..', 'demo-out')));
+const OUT_DIR = path.resolve(opt('out', path.join(__dirname, '..', '..', 'demo-out')));
 if (!['cpu', 'cuda'].includes(backend)) fail(`--backend must be cpu or cuda, got ${backend}`);
 for (const [name, v] of [['steps', STEPS], ['pretrain-steps', PRETRAIN_STEPS]])
   if (!Number.isInteger(v) || v < 1) fail(`--${name} must be a positive integer, got ${v}`);

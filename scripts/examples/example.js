@@ -2,7 +2,7 @@
 // A short run of real ops: the one-step gradient of a Linear layer, its SVD, and a LoRA-GA-style init check.
 // (The main job until the LoRA vs LoRA-GA demo lands.)
 'use strict';
-const { Tensor, gradAccumulate, svd, matmul, loraForward, backends } = require('..');
+const { Tensor, gradAccumulate, svd, matmul, loraForward, backends } = require('../..');
 
 function randn(n, seed) {
   let s = seed >>> 0;
