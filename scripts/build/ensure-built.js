@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// Runs before `npm test` / `npm run demo`: builds whatever is missing (native addon via cmake-js, TypeScript to
-// dist/) so that one command works on a fresh clone after `npm ci`. Does nothing when both are present.
+// Runs before `npm test` / `npm run demo` / the benchmarks: builds whatever is missing so that one command works on
+// a fresh clone after `npm ci --ignore-scripts`: the native addon through the install script's source build
+// (scripts/build/install.js: cmake-js, or node-gyp when cmake is missing) and TypeScript to dist/. Does nothing when
+// both are present ($LORAGA_BINARY counts as a present addon).
 'use strict';
 const { execSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..', '..');
-const run = (cmd) => execSync(cmd, { cwd: root, stdio: 'inherit' });
 
 let haveAddon = !!process.env.LORAGA_BINARY;
 if (!haveAddon) {
@@ -15,5 +16,12 @@ if (!haveAddon) {
     haveAddon = true;
   } catch (_) { /* not built yet */ }
 }
-if (!haveAddon) run('npx cmake-js compile --out build');
-if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) run('npm run build:ts');
+if (!haveAddon) {
+  try {
+    require('./install').sourceBuild();
+  } catch (e) {
+    console.error(`ensure-built: ${e.message}`);
+    process.exit(1);
+  }
+}
+if (!fs.existsSync(path.join(root, 'dist', 'index.js'))) execSync('npm run build:ts', { cwd: root, stdio: 'inherit' });

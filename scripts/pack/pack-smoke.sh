@@ -21,7 +21,7 @@ node scripts/pack/prebuild.js --if-stale
 stage="$work/pkg"
 mkdir -p "$stage"
 for f in $(node -p "require('./package.json').files.join(' ')"); do
-  case "$f" in dist/|types/) ;; *) cp -r "$f" "$stage/" ;; esac
+  case "$f" in dist/|types/) ;; *) cp -r --parents "$f" "$stage/" ;; esac
 done
 cp package.json "$stage/"
 npx tsc -p tsconfig.json --outDir "$stage/dist" --declarationDir "$stage/types"
