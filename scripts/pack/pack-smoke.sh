@@ -3,6 +3,7 @@
 #  1. prebuild (reused when newer than the native sources) + TypeScript build + `npm pack`;
 #  2. a fresh project installs the tarball with a clean HOME and a PATH holding only node/npm and a shell: no cc,
 #     c++, gcc, g++, cmake, make or python3 (checked), so a source build could not happen even if attempted;
+#     The tarball must hold LICENSE and THIRD_PARTY_NOTICES.md with the notices of what the binary embeds.
 #  3. asserts the installed package loaded the prebuilt binary (not a build/ dir), that it links no libopenblas and
 #     only glibc/libstdc++/libgcc_s, then runs `loraga doctor`, real ops (scripts/pack/smoke.js) and
 #     `loraga init` on ../shared/reference/peft-small, its output checked by scripts/pack/check-init.js.
@@ -33,6 +34,19 @@ say "tarball $tgz $(stat -c %s "$tarball") bytes"
 tar -tzf "$tarball" > "$work/contents.txt"
 grep -q '^package/prebuilds/linux-x64/loraga.glibc.node$' "$work/contents.txt" || die "tarball lacks the prebuilt binary"
 grep -q '^package/dist/index.js$' "$work/contents.txt" || die "tarball lacks dist/"
+grep -q '^package/scripts/build/install.js$' "$work/contents.txt" || die "tarball lacks the install script"
+# Licences: loraga's own, and the notices of what the prebuilt binary embeds (OpenBLAS's BSD licence requires its
+# notice with binary redistributions; the CUDA runtime's EULA terms when the CUDA backend is compiled in).
+for f in LICENSE THIRD_PARTY_NOTICES.md; do
+  grep -q "^package/$f\$" "$work/contents.txt" || die "tarball lacks $f"
+done
+tar -xzf "$tarball" -C "$work" package/LICENSE package/THIRD_PARTY_NOTICES.md
+grep -q '^MIT License' "$work/package/LICENSE" || die "LICENSE is not the MIT licence"
+for notice in 'The OpenBLAS Project' 'The University of Texas at Austin' 'University of Tennessee' \
+              'NVIDIA CUDA Toolkit End User License Agreement' 'libcudart_static.a' 'node-addon-api'; do
+  grep -q "$notice" "$work/package/THIRD_PARTY_NOTICES.md" || die "THIRD_PARTY_NOTICES.md lacks '$notice'"
+done
+say "licences: LICENSE (MIT) and THIRD_PARTY_NOTICES.md (OpenBLAS, LAPACK, CUDA runtime, node-addon-api) in the tarball"
 
 # A PATH with node, npm and a shell only.
 bin="$work/bin"
@@ -74,6 +88,14 @@ for lib in $needed; do
   [[ "$lib" =~ ^(libc|libm|libpthread|libdl|librt|libstdc\+\+|libgcc_s|ld-linux[-a-z0-9_]*)\.so ]] || die "unexpected NEEDED $lib"
 done
 say "prebuilt loaded from node_modules, NEEDED: $needed"
+[ -f "$pkg/LICENSE" ] && [ -f "$pkg/THIRD_PARTY_NOTICES.md" ] || die "installed package lacks LICENSE / THIRD_PARTY_NOTICES.md"
+node -e 'const r=JSON.parse(process.argv[1]); if (!r.build || r.build.kind !== "prebuilt") process.exit(1)' "$report" \
+  || die "doctor does not report the prebuilt build"
+if node -e 'const r=JSON.parse(process.argv[1]); process.exit(r.build.cuda.compiledIn ? 0 : 1)' "$report"; then
+  # The binary embeds the CUDA runtime: its licence terms must be in the notices (checked above) and it must be named.
+  grep -aq 'libcuda.so.1' "$loaded" || die "doctor says CUDA is compiled in but the binary never names libcuda.so.1"
+  say "CUDA backend compiled into the prebuilt binary: the notices cover the CUDA runtime"
+fi
 
 cp "$root/scripts/pack/smoke.js" "$work/app/smoke.js"
 sandbox node smoke.js
