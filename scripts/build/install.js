@@ -6,8 +6,8 @@
 //   2. otherwise, or with `npm install --build-from-source`: a source build with cmake-js from CMakeLists.txt, the
 //      main build, which compiles the CUDA backend when nvcc is found (CPU only otherwise);
 //   3. only when cmake is missing (or cmake-js cannot be had): node-gyp from binding.gyp, CPU backend only.
-// Overrides: LORAGA_BUILD=cmake-js | node-gyp picks the source build tool; LORAGA_CPU_ONLY=1 builds cmake-js without
-// the CUDA backend. npm shows this output only for a failed install unless run with --foreground-scripts;
+// Overrides: LORAGA_BUILD_FROM_SOURCE=1 (as --build-from-source); LORAGA_BUILD=cmake-js | node-gyp picks the source
+// build tool; LORAGA_CPU_ONLY=1 builds cmake-js without the CUDA backend. npm shows this output only for a failed install unless run with --foreground-scripts;
 // `loraga doctor` tells afterwards which binary is loaded and whether it has the CUDA backend.
 'use strict';
 const { spawnSync } = require('child_process');
@@ -127,8 +127,10 @@ function describeCuda(cuda) {
 }
 
 function main() {
+  // npm passes --build-from-source as npm_config_build_from_source (npm 11 warns that it does not know the flag and
+  // that this will stop in its next major version; LORAGA_BUILD_FROM_SOURCE=1 does the same without npm).
   const fromSource = ['true', '1'].includes(String(process.env.npm_config_build_from_source).toLowerCase()) ||
-    process.env.npm_config_build_from_source === 'loraga';
+    process.env.npm_config_build_from_source === 'loraga' || process.env.LORAGA_BUILD_FROM_SOURCE === '1';
   if (!fromSource) {
     const p = candidate();
     if (p) {
@@ -145,7 +147,7 @@ function main() {
       say(`no prebuilt binary for ${process.platform}-${process.arch} and no local build: building from source`);
     }
   } else {
-    say('--build-from-source: building from source');
+    say('--build-from-source (or LORAGA_BUILD_FROM_SOURCE=1): building from source');
   }
   const { binary } = sourceBuild();
   const r = tryLoad(binary);
