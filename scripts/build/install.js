@@ -73,13 +73,10 @@ function nodeGypCommand() {
   return js ? [process.execPath, js] : null;
 }
 
+/** The nvcc CMake's CUDA detection will use: $CUDACXX, else nvcc on PATH (what CMakeLists.txt's check_language sees). */
 function nvccPath() {
-  const viaPath = spawnSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' }).stdout.trim();
-  if (viaPath) return viaPath;
-  for (const p of [process.env.CUDACXX, process.env.CUDA_PATH && path.join(process.env.CUDA_PATH, 'bin', 'nvcc'), '/usr/local/cuda/bin/nvcc']) {
-    if (p && fs.existsSync(p)) return p;
-  }
-  return null;
+  if (process.env.CUDACXX && fs.existsSync(process.env.CUDACXX)) return process.env.CUDACXX;
+  return spawnSync('sh', ['-c', 'command -v nvcc'], { encoding: 'utf8' }).stdout.trim() || null;
 }
 
 /**
@@ -100,7 +97,7 @@ function sourceBuild() {
       const nvcc = nvccPath();
       say(`building from source with cmake-js (CMakeLists.txt, ${cmake}): ` +
         (cpuOnly ? 'LORAGA_CPU_ONLY=1, so CPU backend only' : nvcc ? `nvcc found (${nvcc}), so the CUDA backend is compiled in` :
-          'no nvcc found, so CPU backend only'));
+          'no nvcc on PATH (nor CUDACXX), so CPU backend only'));
       const args = ['compile', '--out', 'build', ...(cpuOnly ? ['--CDLORAGA_CPU_ONLY=ON'] : [])];
       if (!run([...cmd, ...args])) {
         throw new Error('cmake-js build failed (output above). A CPU-only build: LORAGA_CPU_ONLY=1 npm rebuild loraga; ' +
