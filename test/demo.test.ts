@@ -9,7 +9,7 @@ const root = path.join(__dirname, '..');
 
 test('demo smoke run: all methods finish, results.json and loss.svg are written, export reproduces the model', () => {
   const out = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-demo-'));
-  const stdout = execFileSync(process.execPath, ['scripts/demo.js', '--steps', '20', '--pretrain-steps', '200', '--out', out],
+  const stdout = execFileSync(process.execPath, ['scripts/demo/index.js', '--steps', '20', '--pretrain-steps', '200', '--out', out],
     { cwd: root, encoding: 'utf8', env: { ...process.env, OPENBLAS_NUM_THREADS: '1' } });
   expect(stdout).toMatch(/\| LoRA-GA +\| AdamW/);
   const res = JSON.parse(fs.readFileSync(path.join(out, 'results.json'), 'utf8'));
@@ -29,7 +29,7 @@ test('demo smoke run: all methods finish, results.json and loss.svg are written,
 test('demo rejects bad options with a clear message and exit code 2', () => {
   let err: { status?: number; stderr?: string } = {};
   try {
-    execFileSync(process.execPath, ['scripts/demo.js', '--steps', '0'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
+    execFileSync(process.execPath, ['scripts/demo/index.js', '--steps', '0'], { cwd: root, encoding: 'utf8', stdio: 'pipe' });
   } catch (e) {
     err = e as typeof err;
   }

@@ -1,17 +1,19 @@
 import { spawnSync } from 'child_process';
 import * as path from 'path';
 
-// The published package works without a compiler: scripts/pack-smoke.sh packs it (prebuilt static-BLAS binary
+// The published package works without a compiler: scripts/pack/pack-smoke.sh packs it (prebuilt static-BLAS binary
 // included), installs the tarball into a fresh project with a clean HOME and a PATH without cc/c++/cmake/make/
 // python, and checks the prebuilt binary was loaded, links no BLAS library, computes correct results, and that
 // `loraga init` on ../shared/reference/peft-small writes a well-formed adapter agreeing with the exact reference.
+// The tarball must carry LICENSE and THIRD_PARTY_NOTICES.md (the notices of what the prebuilt binary embeds).
 const root = path.join(__dirname, '..');
 
 describe('packed package', () => {
-  test('installs without a compiler; doctor, real ops and loraga init on the reference case run from the prebuilt binary', () => {
-    const r = spawnSync('bash', [path.join(root, 'scripts', 'pack-smoke.sh')], { cwd: root, encoding: 'utf8' });
+  test('installs without a compiler, with its licences; doctor, real ops and loraga init on the reference case run from the prebuilt binary', () => {
+    const r = spawnSync('bash', [path.join(root, 'scripts', 'pack', 'pack-smoke.sh')], { cwd: root, encoding: 'utf8' });
     const out = `${r.stdout}\n${r.stderr}`;
     if (r.status !== 0) throw new Error(`pack-smoke.sh exited ${r.status}:\n${out.slice(-6000)}`);
+    expect(out).toMatch(/pack-smoke: licences: LICENSE \(MIT\) and THIRD_PARTY_NOTICES\.md/);
     expect(out).toMatch(/pack-smoke: prebuilt loaded from node_modules/);
     expect(out).toMatch(/"smoke":"ok"/);
     expect(out).toMatch(/"checkInit":"ok"/);

@@ -49,7 +49,7 @@ export declare class Tensor {
   static zeros(shape: Shape, dtype?: DType, device?: Device): Tensor;
   /**
    * Standard normal values from the library's counter-based generator: element i depends only on (seed, i), so
-   * the CPU and the GPU (and the benchmark's PyTorch port, scripts/bench_gpu_torch.py) draw the same matrix.
+   * the CPU and the GPU (and the benchmark's PyTorch port, scripts/gpu/bench_gpu_torch.py) draw the same matrix.
    */
   static randn(shape: Shape, dtype?: DType, device?: Device, seed?: number): Tensor;
   /** The host storage. Throws LoraDisposedError after dispose(), LoraBackendError on a device tensor. */

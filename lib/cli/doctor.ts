@@ -1,7 +1,8 @@
 /**
- * `loraga doctor`: what this installation runs on. Node and N-API versions, which native binary was loaded (a
- * prebuilt one or a local build) and what it links, every backend with why it is (not) available, the GPU and
- * CUDA library versions when the CUDA backend reports them, and the BLAS in use with its thread count.
+ * `loraga doctor`: what this installation runs on. Node and N-API versions, which native binary was loaded (the
+ * prebuilt one, a cmake-js or a node-gyp local build) and what it links, whether the CUDA backend is compiled in and
+ * why, every backend with why it is (not) available, the GPU and CUDA library versions when the CUDA backend reports
+ * them, and the BLAS in use with its thread count.
  * Exit code 0 when the addon loads and the CPU backend works, 1 otherwise (the report says why).
  */
 import * as fs from 'fs';
@@ -36,6 +37,64 @@ function glibcVersion(): string | null {
   return report?.header?.glibcVersionRuntime ?? null;
 }
 
+/**
+ * Which build the loaded binary is and whether the CUDA backend is compiled into it. In the JSON report as `build`.
+ * (Kept out of the exported DoctorReport type for now: types/ is generated from lib/ and owned elsewhere.)
+ */
+interface BuildInfo {
+  kind: 'prebuilt' | 'cmake-js local build' | 'node-gyp local build' | 'local build (tool unknown)';
+  /** What the kind was told from: the path, or the build system's files beside the binary. */
+  evidence: string;
+  /** How the binary was chosen: $LORAGA_BINARY, or node-gyp-build's search (build/Release first, then prebuilds/). */
+  selectedBy: 'LORAGA_BINARY' | 'node-gyp-build';
+  cuda: { compiledIn: boolean; why: string };
+}
+type FullReport = DoctorReport & { build: BuildInfo | null };
+
+/** The stub CUDA backend (no nvcc, node-gyp or LORAGA_CPU_ONLY builds) reports this reason. */
+const NO_CUDA_BUILD = /^this build has no CUDA backend/;
+
+function readCmakeCache(file: string): Record<string, string> {
+  const vars: Record<string, string> = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^([A-Za-z_][\w-]*):[A-Z]+=(.*)$/.exec(line);
+    if (m) vars[m[1]] = m[2];
+  }
+  return vars;
+}
+
+function buildInfo(binary: string, cudaReason: string | undefined): BuildInfo {
+  const compiledIn = cudaReason !== undefined && !NO_CUDA_BUILD.test(cudaReason);
+  const selectedBy = process.env.LORAGA_BINARY ? 'LORAGA_BINARY' : 'node-gyp-build';
+  const buildDir = path.dirname(path.dirname(binary));  // <out>/Release/loraga.node → <out>
+  const rel = (f: string) => path.relative(process.cwd(), path.join(buildDir, f)) || f;
+  if (binary.split(path.sep).includes('prebuilds')) {
+    return { kind: 'prebuilt', evidence: 'under prebuilds/: shipped in the package, nothing was compiled at install', selectedBy,
+      cuda: { compiledIn, why: compiledIn ? 'the prebuilt binary is built with nvcc (static CUDA runtime, cuBLAS/cuSOLVER loaded at run time)'
+        : 'this prebuilt binary was made on a machine without nvcc' } };
+  }
+  const cache = path.join(buildDir, 'CMakeCache.txt');
+  if (fs.existsSync(cache)) {
+    const v = readCmakeCache(cache);
+    const nvcc = v.CMAKE_CUDA_COMPILER && !/NOTFOUND/.test(v.CMAKE_CUDA_COMPILER) ? v.CMAKE_CUDA_COMPILER : null;
+    let why: string;
+    if (compiledIn) why = `nvcc ${nvcc ?? '(path not recorded)'} compiled it (${rel('CMakeCache.txt')})`;
+    else if (v.LORAGA_CPU_ONLY === 'ON') why = `built with LORAGA_CPU_ONLY=ON (${rel('CMakeCache.txt')})`;
+    else if (!nvcc) why = 'no nvcc was found when it was built: install the CUDA toolkit, then npm run build:native';
+    else why = `nvcc ${nvcc} was found but the CUDA backend is not in this binary: rebuild (npm run build:native)`;
+    return { kind: 'cmake-js local build', evidence: `${rel('CMakeCache.txt')} beside it`, selectedBy, cuda: { compiledIn, why } };
+  }
+  for (const f of ['config.gypi', 'binding.Makefile']) {
+    if (fs.existsSync(path.join(buildDir, f))) {
+      return { kind: 'node-gyp local build', evidence: `${rel(f)} beside it`, selectedBy,
+        cuda: { compiledIn, why: compiledIn ? 'compiled in' : 'node-gyp builds binding.gyp, which has the CPU backend only; ' +
+          'the cmake-js build (npm run build:native) compiles the CUDA backend when nvcc is present' } };
+    }
+  }
+  return { kind: 'local build (tool unknown)', evidence: 'no prebuilds/ in its path, no CMakeCache.txt or config.gypi beside it', selectedBy,
+    cuda: { compiledIn, why: compiledIn ? 'compiled in' : (cudaReason ?? 'the binary reports no CUDA backend') } };
+}
+
 function binaryKind(p: string): DoctorReport['binary']['kind'] {
   if (process.env.LORAGA_BINARY) return 'LORAGA_BINARY override';
   return p.split(path.sep).includes('prebuilds') ? 'prebuilt' : 'local build';
@@ -56,8 +115,13 @@ function mappedBlasLibraries(): string[] | null {
   }
 }
 
+// The report `loraga doctor --json` prints; its `build` field (BuildInfo) is not in the exported type yet.
 export function doctorReport(): DoctorReport {
-  const report: DoctorReport = {
+  return fullReport();
+}
+
+function fullReport(): FullReport {
+  const report: FullReport = {
     loraga: packageVersion(),
     node: process.version,
     napi: process.versions.napi ?? 'unknown',
@@ -67,6 +131,7 @@ export function doctorReport(): DoctorReport {
     blasLinkage: 'unknown',
     blas: null,
     backends: [],
+    build: null,
     ok: false,
   };
   try {
@@ -76,6 +141,7 @@ export function doctorReport(): DoctorReport {
     const p = nat.nativeBinaryPath();
     report.binary = { path: p, kind: binaryKind(p), error: null };
     report.backends = nat.native.backends();
+    report.build = buildInfo(p, report.backends.find((b) => b.name === 'cuda')?.reason);
   } catch (e) {
     report.binary.error = (e as Error).message;
     return report;
@@ -98,7 +164,7 @@ export function doctorReport(): DoctorReport {
   return report;
 }
 
-function formatReport(r: DoctorReport): string {
+function formatReport(r: FullReport): string {
   const lines = [
     `loraga ${r.loraga}`,
     `  node        ${r.node} (N-API ${r.napi}), ${r.platform}${r.glibc ? `, glibc ${r.glibc}` : ''}`,
@@ -106,9 +172,15 @@ function formatReport(r: DoctorReport): string {
   ];
   if (r.binary.error) {
     lines.push(`  load error  ${r.binary.error.trim().split('\n').join('\n              ')}`);
-    lines.push('  fix         reinstall (npm rebuild loraga) so a prebuilt binary or a source build is present;');
-    lines.push('              a source build needs g++, make, python3 and libopenblas-dev');
+    lines.push('  fix         reinstall so that a binary that loads is present: npm rebuild loraga --foreground-scripts');
+    lines.push('              (--build-from-source forces a source build; it needs g++, cmake (or make and python3');
+    lines.push('              for node-gyp) and libopenblas-dev); see "Troubleshooting" in the README');
     return lines.join('\n');
+  }
+  if (r.build) {
+    const by = r.build.selectedBy === 'LORAGA_BINARY' ? ', chosen by LORAGA_BINARY' : '';
+    lines.push(`  build       ${r.build.kind} (${r.build.evidence}${by})`);
+    lines.push(`  CUDA        ${r.build.cuda.compiledIn ? 'compiled in' : 'not compiled in'}: ${r.build.cuda.why}`);
   }
   lines.push(`  BLAS        ${r.blasLinkage}`);
   if (r.blas) {
@@ -130,14 +202,15 @@ export const command: Command = {
   help: [
     'usage: loraga doctor [--json]',
     '',
-    'Prints the Node and N-API versions, which native binary was loaded (prebuilt or local build) and how it',
-    'links OpenBLAS, every backend with why it is (not) available, GPU name and CUDA library versions when the',
-    'CUDA backend reports them, and the BLAS configuration with its thread count.',
+    'Prints the Node and N-API versions, which native binary was loaded (prebuilt, cmake-js or node-gyp local',
+    'build) and how it links OpenBLAS, whether the CUDA backend is compiled in and why, every backend with why it',
+    'is (not) available, GPU name and CUDA library versions when the CUDA backend reports them, and the BLAS',
+    'configuration with its thread count. Exit code 0 when the addon loads and the CPU backend works, else 1.',
     '  --json    machine-readable output',
   ].join('\n'),
   flags: { json: { kind: 'boolean', default: false } },
   async run(flags: Flags): Promise<number> {
-    const r = doctorReport();
+    const r = fullReport();
     console.log(flags.json ? JSON.stringify(r, null, 2) : formatReport(r));
     return r.ok ? 0 : 1;
   },

@@ -1,8 +1,8 @@
 #!/usr/bin/env node
-// A short run of real ops: the one-step gradient of a Linear layer, its SVD, and a LoRA-GA-style init check.
-// (The main job until the LoRA vs LoRA-GA demo lands.)
+// `npm run example:ops`: the library's low-level ops by hand: the one-step gradient of a Linear layer, its SVD, and a
+// LoRA-GA-style init built from them, checked (initLoraGA does all of this; see quickstart.js for the trainer API).
 'use strict';
-const { Tensor, gradAccumulate, svd, matmul, loraForward, backends } = require('..');
+const { Tensor, gradAccumulate, svd, matmul, loraForward, backends } = require('../..');
 
 function randn(n, seed) {
   let s = seed >>> 0;

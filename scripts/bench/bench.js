@@ -7,10 +7,10 @@
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
-const loraga = require('..');
-const { native } = require('../dist/native');
+const loraga = require('../..');
+const { native } = require('../../dist/native');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const outDir = path.join(root, '.bench');
 fs.mkdirSync(outDir, { recursive: true });
 
@@ -22,7 +22,7 @@ function median(xs) {
 function buildBaseline() {
   const exe = path.join(outDir, 'openblas_sgemm');
   const inc = ['/usr/include/x86_64-linux-gnu/openblas-pthread', '/usr/include/openblas'].filter(fs.existsSync).map((d) => `-I${d}`);
-  execFileSync('cc', ['-O2', ...inc, path.join(__dirname, 'bench', 'openblas_sgemm.c'), '-o', exe, '-lopenblas'], { stdio: 'inherit' });
+  execFileSync('cc', ['-O2', ...inc, path.join(__dirname, 'openblas_sgemm.c'), '-o', exe, '-lopenblas'], { stdio: 'inherit' });
   return exe;
 }
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch side of `npm run bench:gpu`: the same shapes as scripts/bench-gpu.js, timed on the same GPU in the same
+"""PyTorch side of `npm run bench:gpu`: the same shapes as scripts/gpu/bench-gpu.js, timed on the same GPU in the same
 command, written as JSON for the JS side to print next to its own rows.
 
 Also computes the float64 reference spectra the accuracy columns need: the test matrices are drawn with a port of

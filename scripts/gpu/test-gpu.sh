@@ -2,8 +2,8 @@
 # GPU test suite, twice: plainly, then under compute-sanitizer's memcheck (out-of-bounds / misaligned device accesses,
 # leaks of device memory at exit). Run on the GPU machine; on a machine without CUDA the suites skip and say why.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-node scripts/ensure-built.js
+cd "$(dirname "$0")/../.."
+node scripts/build/ensure-built.js
 if [ -z "${MEMCHECK_ONLY:-}" ]; then  # MEMCHECK_ONLY=1: the plain pass already ran
   node --expose-gc node_modules/.bin/jest --runInBand --verbose test/gpu
 fi

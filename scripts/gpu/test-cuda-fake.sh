@@ -2,7 +2,7 @@
 # Host-logic check of the CUDA backend without a GPU (see test/fake-cuda/README.md): builds the addon's sources
 # against a CPU stand-in for the CUDA runtime, kernels, cuBLAS and cuSOLVER, then runs the GPU test suite on it.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/../.."
 if [ ! -f /usr/local/cuda/include/cuda_runtime_api.h ]; then
   echo "test-cuda-fake: no CUDA runtime headers in /usr/local/cuda/include: skipped" >&2
   exit 0

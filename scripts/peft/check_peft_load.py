@@ -6,7 +6,7 @@ machine that has them, e.g.
 
     node dist/cli/index.js init --weights ../shared/reference/peft-small/base.safetensors \
         --grads ../shared/reference/peft-small/grads.safetensors --rank 4 --alpha 8 --out /tmp/ad
-    python3 scripts/check_peft_load.py --adapter /tmp/ad --base ../shared/reference/peft-small/base.safetensors
+    python3 scripts/peft/check_peft_load.py --adapter /tmp/ad --base ../shared/reference/peft-small/base.safetensors
 
 What it checks, per target module:
   1. PeftModel.from_pretrained(model_with_W', DIR) succeeds and every target became a LoRA layer.

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Stands in for node-gyp when scripts/prebuild.js runs prebuildify (its --node-gyp option): prebuildify calls
+// Stands in for node-gyp when scripts/pack/prebuild.js runs prebuildify (its --node-gyp option): prebuildify calls
 // `<this> rebuild --target=… --devdir=… --release` in the staging copy and then takes build/Release/*.node. We build
 // with cmake-js from CMakeLists.txt instead, the main build, which is also the one that compiles the CUDA backend
 // when nvcc is present. Incremental (`compile`, not a clean rebuild): the staging copy keeps source timestamps.

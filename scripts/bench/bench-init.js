@@ -3,17 +3,17 @@
 // 4096×4096, r = 16), exact vs randomized SVD side by side in one run, each through the real CLI (dist/cli).
 // G has a decaying spectrum (low-rank signal + noise) like a real one-step gradient. Also prints how close the
 // randomized adapter is to the exact one (min |cos| of A's rows). Writes .bench/init.json and prints a table.
-//   node scripts/bench-init.js [--n 4096] [--modules 4] [--rank 16]
+//   node scripts/bench/bench-init.js [--n 4096] [--modules 4] [--rank 16]
 'use strict';
 const { execFileSync } = require('child_process');
 const fs = require('fs');
 const os = require('os');
 const path = require('path');
-const loraga = require('..');
+const loraga = require('../..');
 
 const arg = (k, d) => { const i = process.argv.indexOf(`--${k}`); return i > 0 ? Number(process.argv[i + 1]) : d; };
 const n = arg('n', 4096), nMod = arg('modules', 4), r = arg('rank', 16);
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-bench-init-'));
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run bench:gpu`: CUDA-backend microbenchmarks side by side with PyTorch on the same GPU, in the same command.
-// Runs scripts/bench_gpu_torch.py first (PyTorch timings + float64 reference spectra, JSON), then our rows; prints
+// Runs scripts/gpu/bench_gpu_torch.py first (PyTorch timings + float64 reference spectra, JSON), then our rows; prints
 // one table per benchmark and writes .bench/gpu.json (ours + PyTorch's). `--quick` shrinks iteration counts and the
 // init benchmark to one layer (7 modules) for a smoke run.
 'use strict';
@@ -8,7 +8,7 @@ const { spawnSync } = require('child_process');
 const fs = require('fs');
 const path = require('path');
 
-const root = path.join(__dirname, '..');
+const root = path.join(__dirname, '..', '..');
 const L = require(path.join(root, 'dist'));
 const { Tensor, matmul, loraForward, gradAccumulate, svd, svdBatched } = L;
 
