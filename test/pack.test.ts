@@ -5,7 +5,8 @@ import * as path from 'path';
 // included), installs the tarball into a fresh project with a clean HOME and a PATH without cc/c++/cmake/make/
 // python, and checks the prebuilt binary was loaded, links no BLAS library, computes correct results, and that
 // `loraga init` on ../shared/reference/peft-small writes a well-formed adapter agreeing with the exact reference.
-// The tarball must carry LICENSE and THIRD_PARTY_NOTICES.md (the notices of what the prebuilt binary embeds).
+// The tarball must carry LICENSE and THIRD_PARTY_NOTICES.md (the notices of what the prebuilt binary embeds), and a
+// strict TypeScript consumer must compile against the shipped types/.
 const root = path.join(__dirname, '..');
 
 describe('packed package', () => {
@@ -16,6 +17,7 @@ describe('packed package', () => {
     expect(out).toMatch(/pack-smoke: licences: LICENSE \(MIT\) and THIRD_PARTY_NOTICES\.md/);
     expect(out).toMatch(/pack-smoke: prebuilt loaded from node_modules/);
     expect(out).toMatch(/"smoke":"ok"/);
+    expect(out).toMatch(/pack-smoke: TypeScript consumer compiles against the packed types\/ \(node16, bundler\)/);
     expect(out).toMatch(/"checkInit":"ok"/);
     expect(out).toMatch(/pack-smoke: OK/);
   }, 480_000); // includes the static prebuild when none is current (~3 min on 2 cores with CUDA); CI makes it first
