@@ -1,7 +1,7 @@
 /**
  * orthonormalize: A (m×n, m ≥ n) ← the Q of its thin QR, in place (the range finder's step of randomized SVD).
  * native.orthonormalize → csrc/binding/orthonormalize.cc → Backend::orthonormalize → csrc/cpu/orthonormalize.cc
- * (LAPACK geqrf + orgqr) | csrc/cuda/orthonormalize.cc (cuSOLVER).
+ * (LAPACK gelqf + orglq on the row-major data, no transposes) | csrc/cuda/orthonormalize.cc (cuSOLVER geqrf + orgqr).
  */
 import { native } from '../native';
 import { Tensor } from '../tensor';
