@@ -2,7 +2,7 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { DoctorReport, doctorReport } from '../lib/cli/doctor';
+import { BuildInfo, DoctorReport, doctorReport } from '../lib/cli/doctor';
 import { nativeBinaryPath } from '../lib/native';
 import { backends } from '../lib';
 
@@ -11,12 +11,8 @@ import { backends } from '../lib';
 const root = path.join(__dirname, '..');
 const cli = path.join(root, 'dist', 'cli', 'index.js');
 
-/** The JSON report's `build` field (not in the exported DoctorReport type yet). */
-interface Build {
-  kind: string; evidence: string; selectedBy: string;
-  cuda: { compiledIn: boolean; why: string };
-}
-const buildOf = (r: DoctorReport) => (r as DoctorReport & { build: Build | null }).build;
+type Build = BuildInfo;
+const buildOf = (r: DoctorReport) => r.build;
 const cudaReason = () => backends().find((b) => b.name === 'cuda')?.reason ?? '';
 
 describe('loraga doctor', () => {

@@ -1,4 +1,6 @@
 /** Flag parsing for the CLI: `--name value`, `--name=value`, and boolean `--flag`. Unknown flags are errors. */
+import * as fs from 'fs';
+import * as path from 'path';
 import { LoraValueError } from '../errors';
 
 export type FlagKind = 'string' | 'number' | 'boolean';
@@ -45,4 +47,13 @@ export function parseFlags(argv: string[], specs: Record<string, FlagSpec>): Fla
     if (spec.required && out[name] === undefined) throw new LoraValueError(`missing required flag --${name}`);
   }
   return out;
+}
+
+/** loraga's version, from the package.json beside dist/ (or lib/): 'unknown' when it cannot be read. */
+export function packageVersion(): string {
+  try {
+    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
+  } catch {
+    return 'unknown';
+  }
 }

@@ -7,7 +7,7 @@
  */
 import * as fs from 'fs';
 import * as path from 'path';
-import { Command, Flags } from './args';
+import { Command, Flags, packageVersion } from './args';
 
 export interface DoctorReport {
   loraga: string;
@@ -21,15 +21,9 @@ export interface DoctorReport {
   blasLinkage: string;
   blas: { config: string; core: string; threads: number | null; env: Record<string, string> } | null;
   backends: { name: string; available: boolean; reason: string; deviceName: string; details: string }[];
+  /** Which build the loaded binary is and whether the CUDA backend is compiled in; null when nothing loaded. */
+  build: BuildInfo | null;
   ok: boolean;
-}
-
-function packageVersion(): string {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
-  } catch {
-    return 'unknown';
-  }
 }
 
 function glibcVersion(): string | null {
@@ -37,11 +31,11 @@ function glibcVersion(): string | null {
   return report?.header?.glibcVersionRuntime ?? null;
 }
 
-/**
- * Which build the loaded binary is and whether the CUDA backend is compiled into it. In the JSON report as `build`.
- * (Kept out of the exported DoctorReport type for now: types/ is generated from lib/ and owned elsewhere.)
- */
-interface BuildInfo {
+/** A binary shipped in the package (prebuilds/<platform>-<arch>/) rather than built here. */
+const isPrebuilt = (binary: string) => binary.split(path.sep).includes('prebuilds');
+
+/** Which build the loaded binary is and whether the CUDA backend is compiled into it. */
+export interface BuildInfo {
   kind: 'prebuilt' | 'cmake-js local build' | 'node-gyp local build' | 'local build (tool unknown)';
   /** What the kind was told from: the path, or the build system's files beside the binary. */
   evidence: string;
@@ -49,7 +43,6 @@ interface BuildInfo {
   selectedBy: 'LORAGA_BINARY' | 'node-gyp-build';
   cuda: { compiledIn: boolean; why: string };
 }
-type FullReport = DoctorReport & { build: BuildInfo | null };
 
 /** The stub CUDA backend (no nvcc, node-gyp or LORAGA_CPU_ONLY builds) reports this reason. */
 const NO_CUDA_BUILD = /^this build has no CUDA backend/;
@@ -68,7 +61,7 @@ function buildInfo(binary: string, cudaReason: string | undefined): BuildInfo {
   const selectedBy = process.env.LORAGA_BINARY ? 'LORAGA_BINARY' : 'node-gyp-build';
   const buildDir = path.dirname(path.dirname(binary));  // <out>/Release/loraga.node → <out>
   const rel = (f: string) => path.relative(process.cwd(), path.join(buildDir, f)) || f;
-  if (binary.split(path.sep).includes('prebuilds')) {
+  if (isPrebuilt(binary)) {
     return { kind: 'prebuilt', evidence: 'under prebuilds/: shipped in the package, nothing was compiled at install', selectedBy,
       cuda: { compiledIn, why: compiledIn ? 'the prebuilt binary is built with nvcc (static CUDA runtime, cuBLAS/cuSOLVER loaded at run time)'
         : 'this prebuilt binary was made on a machine without nvcc' } };
@@ -97,7 +90,7 @@ function buildInfo(binary: string, cudaReason: string | undefined): BuildInfo {
 
 function binaryKind(p: string): DoctorReport['binary']['kind'] {
   if (process.env.LORAGA_BINARY) return 'LORAGA_BINARY override';
-  return p.split(path.sep).includes('prebuilds') ? 'prebuilt' : 'local build';
+  return isPrebuilt(p) ? 'prebuilt' : 'local build';
 }
 
 /** Shared BLAS libraries mapped into this process (Linux), to tell a static OpenBLAS from a dynamic one. */
@@ -115,13 +108,9 @@ function mappedBlasLibraries(): string[] | null {
   }
 }
 
-// The report `loraga doctor --json` prints; its `build` field (BuildInfo) is not in the exported type yet.
+/** The report `loraga doctor` prints (`--json`: as is). */
 export function doctorReport(): DoctorReport {
-  return fullReport();
-}
-
-function fullReport(): FullReport {
-  const report: FullReport = {
+  const report: DoctorReport = {
     loraga: packageVersion(),
     node: process.version,
     napi: process.versions.napi ?? 'unknown',
@@ -164,7 +153,7 @@ function fullReport(): FullReport {
   return report;
 }
 
-function formatReport(r: FullReport): string {
+function formatReport(r: DoctorReport): string {
   const lines = [
     `loraga ${r.loraga}`,
     `  node        ${r.node} (N-API ${r.napi}), ${r.platform}${r.glibc ? `, glibc ${r.glibc}` : ''}`,
@@ -210,7 +199,7 @@ export const command: Command = {
   ].join('\n'),
   flags: { json: { kind: 'boolean', default: false } },
   async run(flags: Flags): Promise<number> {
-    const r = fullReport();
+    const r = doctorReport();
     console.log(flags.json ? JSON.stringify(r, null, 2) : formatReport(r));
     return r.ok ? 0 : 1;
   },

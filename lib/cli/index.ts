@@ -7,10 +7,8 @@
  * missing flag, malformed flag value); 3 unexpected internal error (a bug: LORAGA_DEBUG=1 prints the stack);
  * 130 interrupted (Ctrl-C during `init`).
  */
-import * as fs from 'fs';
-import * as path from 'path';
 import { LoraAbortError, LoraError } from '../errors';
-import { Command, Flags, parseFlags } from './args';
+import { Command, Flags, packageVersion, parseFlags } from './args';
 
 const EXIT = { ok: 0, failed: 1, usage: 2, internal: 3, interrupted: 130 } as const;
 
@@ -26,19 +24,11 @@ export function registerCommand(name: string, load: () => Command): void {
   COMMANDS[name] = load;
 }
 
-function version(): string {
-  try {
-    return JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version as string;
-  } catch {
-    return 'unknown';
-  }
-}
-
 function usage(): string {
   const lines = ['usage: loraga <command> [flags]', '', 'commands:'];
   for (const [name, load] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(10)} ${load().summary}`);
   lines.push(`  ${'help'.padEnd(10)} this text; 'loraga <command> --help' for a command's flags`);
-  lines.push('', `  ${'--version'.padEnd(10)} print the version (${version()})`);
+  lines.push('', `  ${'--version'.padEnd(10)} print the version (${packageVersion()})`);
   lines.push('', 'exit codes: 0 success, 1 the command failed, 2 usage error, 3 internal error, 130 interrupted');
   return lines.join('\n');
 }
@@ -46,7 +36,7 @@ function usage(): string {
 export async function main(argv: string[]): Promise<number> {
   const [name, ...rest] = argv;
   if (name === '--version' || name === '-v' || name === 'version') {
-    console.log(version());
+    console.log(packageVersion());
     return EXIT.ok;
   }
   if (name === 'help' || name === '--help' || name === '-h') {

@@ -9,16 +9,11 @@ const fs = require('fs');
 const path = require('path');
 const root = path.join(__dirname, '..', '..');
 
-let haveAddon = !!process.env.LORAGA_BINARY;
-if (!haveAddon) {
+const install = require('./install');
+
+if (!process.env.LORAGA_BINARY && !install.candidate()) {
   try {
-    require('node-gyp-build').path(root);
-    haveAddon = true;
-  } catch (_) { /* not built yet */ }
-}
-if (!haveAddon) {
-  try {
-    require('./install').sourceBuild();
+    install.sourceBuild();
   } catch (e) {
     console.error(`ensure-built: ${e.message}`);
     process.exit(1);

@@ -7,8 +7,9 @@
 //      main build, which compiles the CUDA backend when nvcc is found (CPU only otherwise);
 //   3. only when cmake is missing (or cmake-js cannot be had): node-gyp from binding.gyp, CPU backend only.
 // Overrides: LORAGA_BUILD_FROM_SOURCE=1 (as --build-from-source); LORAGA_BUILD=cmake-js | node-gyp picks the source
-// build tool; LORAGA_CPU_ONLY=1 builds cmake-js without the CUDA backend. npm shows this output only for a failed install unless run with --foreground-scripts;
-// `loraga doctor` tells afterwards which binary is loaded and whether it has the CUDA backend.
+// build tool; LORAGA_CPU_ONLY=1 builds cmake-js without the CUDA backend. npm shows this output only for a failed
+// install unless run with --foreground-scripts; `loraga doctor` tells afterwards which binary is loaded and whether
+// it has the CUDA backend.
 'use strict';
 const { spawnSync } = require('child_process');
 const fs = require('fs');
@@ -27,8 +28,8 @@ function candidate() {
   }
 }
 
-/** Loads `binary` in a child process (a crash or loader error cannot take this one down): null when it loads,
- *  else the loader's message. With `cuda`, also returns the CUDA backend's entry of backends(). */
+/** Loads `binary` in a child process (a crash or loader error cannot take this one down): { error: null, cuda: the
+ *  CUDA backend's entry of backends() } when it loads, else { error: the loader's message }. */
 function tryLoad(binary) {
   const code = `const b = require(${JSON.stringify(binary)});` +
     "const c = (b.backends ? b.backends() : []).find((x) => x.name === 'cuda');" +
@@ -161,4 +162,4 @@ if (require.main === module) {
   }
 }
 
-module.exports = { sourceBuild };
+module.exports = { candidate, sourceBuild };
