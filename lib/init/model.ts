@@ -3,14 +3,15 @@
  * progress events and cancellation. Memory stays bounded: beyond the caller's inputs, only one module's working set
  * (its W, G, SVD and results) is alive at once when weights come from a loader and results go to `onModule`.
  */
-import type { LoraInitResult } from '../../types/init';
+import type { LoraGAConfig, LoraInitResult, PiSSAConfig } from '../../types/init';
 import type { GradientSource, InitAdaptersConfig, InitAdaptersResult, ModelWeights } from '../../types/init-model';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { GradientEstimator } from './estimator';
-import { initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { LORAGA_KEYS, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { pick } from './common';
 import { initLora } from './lora';
-import { initPiSSAAsync } from './pissa';
+import { PISSA_KEYS, initPiSSAAsync } from './pissa';
 
 function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tensor> } {
   return !!x && typeof (x as { load?: unknown }).load === 'function';
@@ -20,7 +21,7 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   if (!model || typeof model !== 'object') throw new LoraValueError('initAdapters: model must be a record of weights or a loader');
   const method = config.method ?? 'loraga';
   if (!['loraga', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
-  if (method === 'loraga') resolveLoraGAConfig(config); // fail fast on a bad config, before any work
+  if (method === 'loraga') resolveLoraGAConfig(pick(config, LORAGA_KEYS) as LoraGAConfig); // fail fast on a bad config, before any work
   const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
   const targets = config.targets ?? names;
   const missing = targets.filter((t) => !names.includes(t));
@@ -52,7 +53,7 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     if (method === 'lora') {
       result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: config.seed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
     } else if (method === 'pissa') {
-      result = await initPiSSAAsync(W, { ...config, svd: config.svd ?? 'exact' }, { signal });
+      result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
     } else {
       let G: Tensor;
       let ownG = false;
@@ -66,7 +67,7 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
         G = (estimate as Record<string, Tensor>)[name];
       }
       try {
-        result = await initLoraGAAsync(W, G, config, { signal });
+        result = await initLoraGAAsync(W, G, pick(config, LORAGA_KEYS) as LoraGAConfig, { signal });
       } catch (e) {
         if (e instanceof LoraAbortError) throw abort();
         throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
