@@ -32,15 +32,16 @@ export function show(x: unknown): string {
 export function checkShape(shape: unknown, what = 'shape'): number[] {
   if (!Array.isArray(shape) || shape.length === 0)
     throw new LoraShapeError(`${what}: expected a non-empty array of dimensions, got ${show(shape)}`);
-  let nonzero = 1;
   for (const d of shape) {
-    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0)
       throw new LoraShapeError(`${what}: dimensions must be non-negative integers (numbers), got ${show(shape)}`);
-    if (d > 0) nonzero *= d;
   }
-  // The native side sees [rows, cols]: every product of dimensions must be an exact integer, also in an empty
-  // tensor (a zero dimension does not make [9e15, 9e15, 0] representable).
-  if (nonzero > Number.MAX_SAFE_INTEGER) throw new LoraShapeError(`${what}: ${show(shape)} has more than 2^53 elements`);
+  // The native side sees [rows, cols] = [product of the leading dimensions, last]: both, and the element count,
+  // must be exact integers — a trailing zero does not make [9e15, 9e15, 0] representable; [0, 2^32, 2^32] is.
+  let rows = 1;
+  for (let i = 0; i < shape.length - 1; i++) rows *= shape[i];
+  if (rows > Number.MAX_SAFE_INTEGER || rows * shape[shape.length - 1] > Number.MAX_SAFE_INTEGER)
+    throw new LoraShapeError(`${what}: ${show(shape)} has more than 2^53 elements in its leading dimensions or in all`);
   return shape.slice();
 }
 

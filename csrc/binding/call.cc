@@ -43,21 +43,22 @@ View Call::layoutOf(const Napi::Value& v, const std::string& w) {
   Napi::Array shape = shapeV.As<Napi::Array>();
   const uint32_t nd = shape.Length();
   if (nd < 1) throwJs(env(), ErrorCode::Shape, w + ": a scalar is not a matrix");
-  // Every product of dimensions stays at most 2^53 (exact in a double, far from int64 overflow): the product of
-  // the non-zero ones is bounded, so [rows, cols] is exact even when a zero makes the tensor empty.
+  // [rows, cols] = [product of the leading dimensions, last]: every partial product stays at most 2^53 (exact in
+  // a double, far from int64 overflow), so the conversions below are exact. A trailing zero does not make
+  // [9e15, 9e15, 0] representable; [0, 2^32, 2^32] is (rows 0).
   constexpr double kMax = 9007199254740992.0;  // 2^53
-  double lead = 1, last = 1, nonzero = 1;
+  double lead = 1, last = 1;
   for (uint32_t i = 0; i < nd; ++i) {
     Napi::Value d = shape.Get(i);
     const double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
     if (!(x >= 0) || x != std::floor(x) || x > kMax) throwJs(env(), ErrorCode::Shape, w + ": bad dimension in shape");
-    if (x > 0) nonzero *= x;
-    if (nonzero > kMax) throwJs(env(), ErrorCode::Shape, w + ": shape has too many elements (more than 2^53)");
     if (i + 1 < nd || nd == 1)
       lead *= x;
     else
       last = x;
+    if (lead > kMax) throwJs(env(), ErrorCode::Shape, w + ": shape has too many elements (more than 2^53)");
   }
+  if (lead * last > kMax) throwJs(env(), ErrorCode::Shape, w + ": shape has too many elements (more than 2^53)");
   view.rows = int64_t(lead);
   view.cols = int64_t(last);
   // Bytes too: 2^53 elements of 8 bytes would pass the element bound but not size_t arithmetic on every platform.
