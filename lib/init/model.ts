@@ -1,15 +1,19 @@
 /**
- * Whole-model init: LoRA-GA (or PiSSA / plain LoRA) over many target modules, one module at a time, async, with
- * progress events and cancellation. Memory stays bounded: beyond the caller's inputs, only one module's working set
+ * Whole-model init: LoRA-GA (or LoRA-One / PiSSA / plain LoRA) over many target modules, one module at a time,
+ * async, with progress events and cancellation. Each module's random draws (plain LoRA's A, a randomized SVD,
+ * LoRA-GA's 'random' direction) use its own seed, moduleSeed(config.seed, name). Memory stays bounded: beyond the caller's inputs, only one module's working set
  * (its W, G, SVD and results) is alive at once when weights come from a loader and results go to `onModule`.
  */
 import type { LoraInitResult } from '../../types/init';
 import type { GradientSource, InitAdaptersConfig, InitAdaptersResult, ModelWeights } from '../../types/init-model';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
+import { nonNegInt } from './common';
 import { Tensor } from '../tensor';
 import { GradientEstimator } from './estimator';
 import { initLoraGAAsync, resolveLoraGAConfig } from './loraga';
 import { initLora } from './lora';
+import { initLoraOneAsync } from './lora-one';
+import { moduleSeed } from './module-seed';
 import { initPiSSAAsync } from './pissa';
 
 function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tensor> } {
@@ -19,14 +23,16 @@ function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tenso
 export async function initAdapters(model: ModelWeights, estimate: GradientSource, config: InitAdaptersConfig): Promise<InitAdaptersResult> {
   if (!model || typeof model !== 'object') throw new LoraValueError('initAdapters: model must be a record of weights or a loader');
   const method = config.method ?? 'loraga';
-  if (!['loraga', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
+  if (!['loraga', 'lora-one', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
   if (method === 'loraga') resolveLoraGAConfig(config); // fail fast on a bad config, before any work
+  const seed = nonNegInt(config.seed, 'initAdapters seed', 0);
+  const fromG = method === 'loraga' || method === 'lora-one';
   const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
   const targets = config.targets ?? names;
   const missing = targets.filter((t) => !names.includes(t));
   if (missing.length) throw new LoraValueError(`initAdapters: no weights for ${missing.join(', ')}`);
-  if (method === 'loraga') {
-    if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA needs gradients (a GradientEstimator or a record of G)');
+  if (fromG) {
+    if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA and LoRA-One need gradients (a GradientEstimator or a record of G)');
     if (estimate instanceof GradientEstimator) {
       const nog = targets.filter((t) => !estimate.modules.includes(t));
       if (nog.length) throw new LoraValueError(`initAdapters: the estimator has no gradient for ${nog.join(', ')}`);
@@ -49,10 +55,11 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     const W = isLoader(model) ? await model.load(name) : (model as Record<string, Tensor>)[name];
     if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D [out, in] tensor`);
     let result: LoraInitResult;
+    const mseed = moduleSeed(seed, name);
     if (method === 'lora') {
-      result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: config.seed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
+      result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: mseed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
     } else if (method === 'pissa') {
-      result = await initPiSSAAsync(W, { ...config, svd: config.svd ?? 'exact' }, { signal });
+      result = await initPiSSAAsync(W, { ...config, seed: mseed, svd: config.svd ?? 'exact' }, { signal });
     } else {
       let G: Tensor;
       let ownG = false;
@@ -66,7 +73,9 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
         G = (estimate as Record<string, Tensor>)[name];
       }
       try {
-        result = await initLoraGAAsync(W, G, config, { signal });
+        result = method === 'loraga'
+          ? await initLoraGAAsync(W, G, { ...config, seed: mseed }, { signal })
+          : await initLoraOneAsync(G, { ...config, seed: mseed }, { signal });
       } catch (e) {
         if (e instanceof LoraAbortError) throw abort();
         throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
