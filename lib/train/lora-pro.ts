@@ -11,7 +11,6 @@
  * All products are GEMMs through the ops; the r×r systems go to `solve`.
  */
 import type { LoraProAdjustOptions, LoraProAdjusted, LoraProOptions, LoraProPair } from '../../types/optimizers';
-import type { Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraShapeError, LoraValueError } from '../errors';
 import { finiteNumber, fmt, knownKeys, matrix } from '../ops/check';
