@@ -23,7 +23,6 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
       {"deviceFree", DeviceFree},
       {"allFinite", AllFinite},
       {"fillGaussian", FillGaussian},
-      {"detach", Detach},
       {"backends", Backends},
       {"setAllowTf32", SetAllowTf32},
       {"noop", Noop},

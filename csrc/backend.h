@@ -98,7 +98,8 @@ class Backend {
   virtual void orthonormalize(const View& a) = 0;
 
   // ---- solve (cpu/solve.cc, cuda/solve.cc) --------------------------------------------------------------------
-  // Solve a·x = b for square a (n×n) by LU with partial pivoting; b (n×m) ← x; a is overwritten.
+  // b ← a⁻¹·b for square a by LU with partial pivoting. a is read only; b is written only on success (a singular a
+  // fails with ErrorCode::Value and leaves b as it was).
   virtual void solve(const View& a, const View& b) = 0;
 
   // ---- lora (composite/lora.cc; cuda/lora.cc + lora.cu fuse the decode-size forward) -------------------------

@@ -31,3 +31,13 @@ export const LoraLayoutError: typeof api.LoraLayoutError = kind('LoraLayoutError
 export const LoraDisposedError: typeof api.LoraDisposedError = kind('LoraDisposedError', 'LORA_DISPOSED');
 export const LoraAbortError: typeof api.LoraAbortError = kind('LoraAbortError', 'LORA_ABORTED');
 export const LoraFormatError: typeof api.LoraFormatError = kind('LoraFormatError', 'LORA_FORMAT');
+export const LoraIOError: typeof api.LoraIOError = class LoraIOError extends LoraError {
+  override readonly code = 'LORA_IO' as const;
+  readonly path: string;
+  readonly errno: string;
+  constructor(message: string, path = '', errno = '') {
+    super(message);
+    this.path = path;
+    this.errno = errno;
+  }
+};

@@ -5,7 +5,7 @@
 export type * from '../types';
 export {
   LoraError, LoraShapeError, LoraDTypeError, LoraValueError, LoraBackendError, LoraOutOfMemoryError, LoraLayoutError,
-  LoraDisposedError, LoraAbortError, LoraFormatError,
+  LoraDisposedError, LoraAbortError, LoraFormatError, LoraIOError,
 } from './errors';
 export { DTYPES, bytesPerElement } from './dtype';
 export { Tensor } from './tensor';

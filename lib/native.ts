@@ -24,7 +24,6 @@ export interface Native {
   setAllowTf32(on: boolean): void;
   allFinite(a: unknown): boolean;
   fillGaussian(a: unknown, seed: number): void;
-  detach(buf: ArrayBuffer): void;
   backends(): BackendInfo[];
   noop(): void;
   [extra: string]: any;

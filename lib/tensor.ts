@@ -20,20 +20,59 @@ export function shapeSize(shape: Shape): number {
   return n;
 }
 
+/** A value for an error message: never throws (BigInt, symbols and cycles defeat JSON.stringify). */
+export function show(x: unknown): string {
+  if (Array.isArray(x)) return `[${x.map(show).join(', ')}]`;
+  if (typeof x === 'string') return JSON.stringify(x);
+  if (typeof x === 'bigint') return `${x}n`;
+  if (x === null || typeof x !== 'object') return String(x);
+  return Object.prototype.toString.call(x);
+}
+
 export function checkShape(shape: unknown, what = 'shape'): number[] {
   if (!Array.isArray(shape) || shape.length === 0)
-    throw new LoraShapeError(`${what}: expected a non-empty array of dimensions, got ${JSON.stringify(shape)}`);
+    throw new LoraShapeError(`${what}: expected a non-empty array of dimensions, got ${show(shape)}`);
+  let nonzero = 1;
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0)
-      throw new LoraShapeError(`${what}: dimensions must be non-negative integers, got ${JSON.stringify(shape)}`);
+    if (typeof d !== 'number' || !Number.isInteger(d) || d < 0)
+      throw new LoraShapeError(`${what}: dimensions must be non-negative integers (numbers), got ${show(shape)}`);
+    if (d > 0) nonzero *= d;
   }
+  // The native side sees [rows, cols]: every product of dimensions must be an exact integer, also in an empty
+  // tensor (a zero dimension does not make [9e15, 9e15, 0] representable).
+  if (nonzero > Number.MAX_SAFE_INTEGER) throw new LoraShapeError(`${what}: ${show(shape)} has more than 2^53 elements`);
   return shape.slice();
 }
+
+const FROM_OPTIONS = new Set(['dtype', 'byteOffset', 'writable']);
+
+function fromOptions(options: unknown): FromOptions {
+  if (options === undefined) return {};
+  if (options === null || typeof options !== 'object' || Array.isArray(options))
+    throw new LoraValueError(`Tensor.from: options must be an object, got ${show(options)}`);
+  for (const k of Object.keys(options))
+    if (!FROM_OPTIONS.has(k)) throw new LoraValueError(`Tensor.from: unknown option '${k}' (expected ${[...FROM_OPTIONS].join(', ')})`);
+  const o = options as FromOptions;
+  if (o.byteOffset !== undefined && !(Number.isSafeInteger(o.byteOffset) && o.byteOffset >= 0))
+    throw new LoraValueError(`Tensor.from: byteOffset must be a non-negative integer, got ${show(o.byteOffset)}`);
+  if (o.writable !== undefined && typeof o.writable !== 'boolean')
+    throw new LoraValueError(`Tensor.from: writable must be a boolean, got ${show(o.writable)}`);
+  return o;
+}
+
+const TYPED = new Set(['Float32Array', 'Float64Array', 'Uint16Array', 'Uint8Array']);
 
 export type Tensor = api.Tensor;
 /**
  * The implementation, checked against the declared class: elsewhere in lib `Tensor` is the declared type. The addon
- * reads the plain fields `_data`, `dtype`, `shape`, `device` and `handle` off tensor objects: keep those names.
+ * reads the plain fields `_data`, `_readonly`, `dtype`, `shape`, `device` and `handle` off tensor objects: keep
+ * those names.
+ *
+ * Ownership (README "Memory and ownership"): a tensor owns memory the library allocated and borrows everything
+ * else (a caller's array, a file's bytes, another tensor's memory through reshape()). Borrowed memory is read-only
+ * unless the caller opted in (Tensor.from(..., { writable: true })). dispose() of a host tensor only lets go of its
+ * storage (the array stays valid for whoever else holds it; the garbage collector frees it); dispose() of a device
+ * tensor frees the GPU memory at once, or when the last native op using it is done.
  */
 export const Tensor: typeof api.Tensor = class Tensor {
   readonly dtype: DType;
@@ -44,12 +83,12 @@ export const Tensor: typeof api.Tensor = class Tensor {
   private _data: Storage | null;
   /** Device memory (a native External; read by the addon as `handle`); null on the host or once disposed. */
   private handle: unknown;
-  /** True when the library allocated the storage, so dispose() may release it at once. */
+  /** True when the library allocated the storage. */
   private readonly _owned: boolean;
-  /** Async ops in flight that read or write this tensor. */
-  private _busy = 0;
+  /** True when native ops must not write into the storage (borrowed without opting in); read by the addon. */
+  private readonly _readonly: boolean;
 
-  constructor(data: Storage | null, shape: Shape, dtype: DType, owned = false, handle: unknown = null) {
+  constructor(data: Storage | null, shape: Shape, dtype: DType, owned = false, handle: unknown = null, writable = owned) {
     this.shape = Object.freeze(checkShape(shape as number[]));
     this.dtype = dtype;
     this.size = shapeSize(this.shape);
@@ -58,19 +97,30 @@ export const Tensor: typeof api.Tensor = class Tensor {
       this.device = 'cuda';
     } else {
       this.device = 'cpu';
+      if (!ArrayBuffer.isView(data) || !TYPED.has(tagOf(data)))
+        throw new LoraShapeError(`Tensor: storage must be a Float32Array, Float64Array or Uint16Array, got ${show(data)}`);
+      if (tagOf(data.buffer) !== 'ArrayBuffer')
+        throw new LoraLayoutError('Tensor: shared memory (SharedArrayBuffer) is not accepted: another thread could change it under an op; copy it into an ArrayBuffer first');
       if (data.length !== this.size)
         throw new LoraShapeError(`Tensor: ${data.length} elements cannot have shape [${this.shape.join(', ')}] (${this.size})`);
     }
     this._data = data;
     this.handle = data === null ? handle : null;
     this._owned = owned;
+    this._readonly = !writable;
   }
 
-  static from(source: TensorSource, shape: Shape, options: FromOptions = {}): Tensor {
+  static from(source: TensorSource, shape: Shape, options?: FromOptions): Tensor {
     const dims = checkShape(shape as number[]);
     const n = shapeSize(dims);
+    options = fromOptions(options);
+    if (source === null || source === undefined || typeof source !== 'object')
+      throw new LoraValueError(`Tensor.from: expected a typed array, an ArrayBuffer or an array of numbers, got ${show(source)}`);
     const inferred = storageDType(source);
     const tag = tagOf(source);
+    const writable = options.writable ?? false;
+    if (tag === 'SharedArrayBuffer' || (ArrayBuffer.isView(source) && tagOf(source.buffer) === 'SharedArrayBuffer'))
+      throw new LoraLayoutError('Tensor.from: shared memory (SharedArrayBuffer) is not accepted: another thread could change it under an op; copy it into an ArrayBuffer first');
     if (options.dtype !== undefined) assertDType(options.dtype, 'Tensor.from');
     let dtype: DType;
     if (inferred) {
@@ -88,9 +138,9 @@ export const Tensor: typeof api.Tensor = class Tensor {
       const src = source as Storage;
       if (src.length !== n)
         throw new LoraShapeError(`Tensor.from: ${src.length} elements do not fill shape [${dims.join(', ')}] (${n})`);
-      return new Tensor(src, dims, dtype);
+      return new Tensor(src, dims, dtype, false, null, writable);
     }
-    if (tag === 'ArrayBuffer' || tag === 'SharedArrayBuffer' || tag === 'Uint8Array') {
+    if (tag === 'ArrayBuffer' || tag === 'Uint8Array') {
       const bytes = tag === 'Uint8Array' ? (source as Uint8Array) : null;
       const buffer = bytes ? bytes.buffer : (source as ArrayBuffer);
       const base = bytes ? bytes.byteOffset : 0;
@@ -102,13 +152,21 @@ export const Tensor: typeof api.Tensor = class Tensor {
       const need = n * bpe;
       if (avail - (options.byteOffset ?? 0) < need)
         throw new LoraShapeError(`Tensor.from: ${avail - (options.byteOffset ?? 0)} bytes cannot hold shape [${dims.join(', ')}] of ${dtype} (${need} bytes)`);
-      return new Tensor(viewStorage(dtype, buffer, offset, n), dims, dtype);
+      return new Tensor(viewStorage(dtype, buffer, offset, n), dims, dtype, false, null, writable);
     }
-    // A plain array of numbers: copied (and rounded for bf16/f16).
+    if (ArrayBuffer.isView(source))
+      throw new LoraDTypeError(`Tensor.from: a ${tag} is not tensor storage (use Float32Array, Float64Array, Uint16Array with a dtype, or the bytes as a Uint8Array)`);
+    // A plain array of numbers: copied (and rounded for bf16/f16), so the tensor owns it.
     const arr = source as ArrayLike<number>;
     if (typeof arr.length !== 'number' || arr.length !== n)
-      throw new LoraShapeError(`Tensor.from: ${arr.length} values do not fill shape [${dims.join(', ')}] (${n})`);
-    return Tensor.fromFloat64(Float64Array.from(arr), dims, dtype);
+      throw new LoraShapeError(`Tensor.from: ${String(arr.length)} values do not fill shape [${dims.join(', ')}] (${n})`);
+    const values = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      const v = arr[i];
+      if (typeof v !== 'number') throw new LoraValueError(`Tensor.from: element ${i} is ${show(v)}, not a number`);
+      values[i] = v;
+    }
+    return Tensor.fromFloat64(values, dims, dtype);
   }
 
   static fromFloat64(values: Float64Array | Float32Array, shape: Shape, dtype: DType = 'f32'): Tensor {
@@ -143,6 +201,14 @@ export const Tensor: typeof api.Tensor = class Tensor {
     return d;
   }
 
+  get borrowed(): boolean {
+    return !this._owned;
+  }
+
+  get writable(): boolean {
+    return !this._readonly;
+  }
+
   get disposed(): boolean {
     if (this.device !== 'cpu') return this.handle === null;
     return this._data === null || this._data.length !== this.size;
@@ -161,8 +227,8 @@ export const Tensor: typeof api.Tensor = class Tensor {
     const dims = checkShape(shape as number[]);
     if (shapeSize(dims) !== this.size)
       throw new LoraShapeError(`reshape: [${this.shape.join(', ')}] (${this.size}) cannot become [${dims.join(', ')}]`);
-    if (this.device !== 'cpu') return new Tensor(null, dims, this.dtype, false, this._deviceHandle);
-    return new Tensor(this.data, dims, this.dtype);
+    if (this.device !== 'cpu') return new Tensor(null, dims, this.dtype, false, this._deviceHandle, this.writable);
+    return new Tensor(this.data, dims, this.dtype, false, null, this.writable);
   }
 
   to(dtype: DType): Tensor {
@@ -187,13 +253,7 @@ export const Tensor: typeof api.Tensor = class Tensor {
   async toDeviceAsync(device: Device = 'cuda'): Promise<Tensor> {
     this.live('toDeviceAsync');
     const out = Tensor.zeros(this.shape, this.dtype, device);
-    const releaseIn = this._acquire(), releaseOut = out._acquire();
-    try {
-      await native.copy(this, out, true);
-    } finally {
-      releaseIn();
-      releaseOut();
-    }
+    await native.copy(this, out, true);
     return out;
   }
 
@@ -242,26 +302,16 @@ export const Tensor: typeof api.Tensor = class Tensor {
   }
 
   dispose(): void {
-    if (this._busy > 0) throw new LoraDisposedError('dispose: tensor is in use by a pending async operation');
     if (this.device !== 'cpu') {
       const h = this.handle;
       this.handle = null;
-      if (h !== null && this._owned) native.deviceFree(h);  // GPU memory back now; the finalizer is the fallback
+      // GPU memory back now, or when the last native op using it is done; the finalizer is the fallback.
+      if (h !== null && this._owned) native.deviceFree(h);
       return;
     }
-    const d = this._data;
+    // Host memory is never freed under anyone: whoever still holds the array (a TF.js tensor given `.data`, a
+    // reshape() view, an async op's write-back) keeps it valid; the garbage collector frees it after.
     this._data = null;
-    if (d && this._owned && d.byteOffset === 0 && d.byteLength === d.buffer.byteLength && tagOf(d.buffer) === 'ArrayBuffer') {
-      native.detach(d.buffer as ArrayBuffer);
-    }
-  }
-
-  _acquire(): () => void {
-    this._busy++;
-    let done = false;
-    return () => {
-      if (!done) { done = true; this._busy--; }
-    };
   }
 
   toString(): string {

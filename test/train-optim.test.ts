@@ -141,6 +141,12 @@ describe('clipGradNorm (torch.nn.utils.clip_grad_norm_)', () => {
     expect(opt.clipGradNorm(1)).toBeNaN();
     expect(a.grad.data[1]).toBe(1);
     expect(() => opt.clipGradNorm(-1)).toThrow(LoraValueError);
+    // A borrowed (read-only) gradient that would need scaling is refused, and no gradient is changed.
+    const b = param(Tensor.zeros([2], 'f64'));
+    a.grad = Tensor.from(new Float64Array([3, 4]), [2], { writable: true });
+    b.grad = Tensor.from(new Float64Array([3, 4]), [2]);
+    expect(() => new SGD([a, b], { lr: 1 }).clipGradNorm(1)).toThrow(/read-only/);
+    expect(Array.from(a.grad.data)).toEqual([3, 4]);
   });
 });
 

@@ -53,7 +53,7 @@ describe('LrSchedule', () => {
   });
 
   test('the step after construction uses factor(0); AdamW steps with the scheduled lr', () => {
-    const p = param(Tensor.from(new Float64Array([1, 1]), [1, 2]));
+    const p = param(Tensor.from(new Float64Array([1, 1]), [1, 2], { writable: true }));
     const opt = new AdamW([p], { lr: 0.1 });
     new LrSchedule(opt, { kind: 'cosine', warmupSteps: 2, totalSteps: 4 });
     p.grad = Tensor.from(new Float64Array([1, -1]), [1, 2]);

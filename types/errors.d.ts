@@ -29,3 +29,15 @@ export declare class LoraDisposedError extends LoraError { readonly code: 'LORA_
 export declare class LoraAbortError extends LoraError { readonly code: 'LORA_ABORTED' }
 /** A file (safetensors, adapter config) is malformed or truncated. */
 export declare class LoraFormatError extends LoraError { readonly code: 'LORA_FORMAT' }
+/**
+ * A file or directory could not be read or written (missing, a directory, no permission, read-only file system,
+ * disk full). `path` names it; `errno` is the system's code (e.g. 'ENOENT', 'EROFS', 'ENOSPC').
+ */
+export declare class LoraIOError extends LoraError {
+  readonly code: 'LORA_IO';
+  /** The file or directory concerned. */
+  readonly path: string;
+  /** The system error code, e.g. 'ENOENT'. */
+  readonly errno: string;
+  constructor(message: string, path?: string, errno?: string);
+}

@@ -7,11 +7,6 @@
 namespace loraga::binding {
 
 namespace {
-Napi::FunctionReference& errorClass(ErrorCode c) {
-  static Napi::FunctionReference classes[int(ErrorCode::Internal) + 1];
-  return classes[int(c)];
-}
-
 bool parseDType(const Napi::Value& v, DType* out) {
   if (!v.IsString()) return false;
   const std::string s = v.As<Napi::String>();
@@ -28,35 +23,6 @@ bool typedArrayMatches(napi_typedarray_type t, DType d) {
   }
 }
 }  // namespace
-
-// ---- typed errors ------------------------------------------------------------------------------------------------
-
-void registerErrorClasses(Napi::Env env, Napi::Object classes) {
-  const std::pair<ErrorCode, const char*> names[] = {{ErrorCode::Shape, "LoraShapeError"},
-                                                     {ErrorCode::DType, "LoraDTypeError"},
-                                                     {ErrorCode::Value, "LoraValueError"},
-                                                     {ErrorCode::Backend, "LoraBackendError"},
-                                                     {ErrorCode::OutOfMemory, "LoraOutOfMemoryError"},
-                                                     {ErrorCode::Layout, "LoraLayoutError"},
-                                                     {ErrorCode::Disposed, "LoraDisposedError"},
-                                                     {ErrorCode::Internal, "LoraError"}};
-  for (auto& [code, name] : names) {
-    Napi::Value f = classes.Get(name);
-    if (f.IsFunction()) errorClass(code) = Napi::Persistent(f.As<Napi::Function>());
-  }
-}
-
-Napi::Value makeJsError(Napi::Env env, ErrorCode code, const std::string& msg) {
-  auto& cls = errorClass(code);
-  if (!cls.IsEmpty()) return cls.New({Napi::String::New(env, msg)});
-  Napi::Error e = Napi::Error::New(env, msg);
-  e.Set("code", Napi::String::New(env, errorCodeName(code)));
-  return e.Value();
-}
-
-void throwJs(Napi::Env env, ErrorCode code, const std::string& msg) {
-  throw Napi::Error(env, makeJsError(env, code, msg));
-}
 
 // ---- parsing -----------------------------------------------------------------------------------------------------
 
@@ -77,79 +43,170 @@ View Call::layoutOf(const Napi::Value& v, const std::string& w) {
   Napi::Array shape = shapeV.As<Napi::Array>();
   const uint32_t nd = shape.Length();
   if (nd < 1) throwJs(env(), ErrorCode::Shape, w + ": a scalar is not a matrix");
-  // Element counts stay below 2^53 (exact in a double, far below int64 overflow) whatever the dimensions.
-  double lead = 1, last = 1;
+  // Every product of dimensions stays at most 2^53 (exact in a double, far from int64 overflow): the product of
+  // the non-zero ones is bounded, so [rows, cols] is exact even when a zero makes the tensor empty.
+  constexpr double kMax = 9007199254740992.0;  // 2^53
+  double lead = 1, last = 1, nonzero = 1;
   for (uint32_t i = 0; i < nd; ++i) {
     Napi::Value d = shape.Get(i);
     const double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
-    if (!(x >= 0) || x != std::floor(x) || x > 9.0e15) throwJs(env(), ErrorCode::Shape, w + ": bad dimension in shape");
-    if (i + 1 < nd || nd == 1) lead *= x;
-    if (i + 1 == nd && nd > 1) last = x;
+    if (!(x >= 0) || x != std::floor(x) || x > kMax) throwJs(env(), ErrorCode::Shape, w + ": bad dimension in shape");
+    if (x > 0) nonzero *= x;
+    if (nonzero > kMax) throwJs(env(), ErrorCode::Shape, w + ": shape has too many elements (more than 2^53)");
+    if (i + 1 < nd || nd == 1)
+      lead *= x;
+    else
+      last = x;
   }
-  if (lead * last > 9.0e15) throwJs(env(), ErrorCode::Shape, w + ": shape has too many elements");
   view.rows = int64_t(lead);
   view.cols = int64_t(last);
+  // Bytes too: 2^53 elements of 8 bytes would pass the element bound but not size_t arithmetic on every platform.
+  if (double(view.numel()) * double(dtypeSize(view.dtype)) > kMax)
+    throwJs(env(), ErrorCode::Shape, w + ": shape needs more than 2^53 bytes");
   return view;
 }
 
-View Call::parseTensor(const Napi::Value& v, const std::string& w) {
+namespace {
+// Our device handles carry this tag, so an External from elsewhere is never read as a DeviceTensor.
+const napi_type_tag kDeviceTensorTag = {0x6c6f72616761ULL, 0x646576696365ULL};
+}  // namespace
+
+void tagDeviceHandle(Napi::Env env, const Napi::Value& handle) {
+  napi_status st = napi_type_tag_object(env, handle, &kDeviceTensorTag);
+  if (st != napi_ok) throwJs(env, ErrorCode::Internal, "deviceAlloc: could not tag the device handle");
+}
+
+DeviceTensor* deviceTensorOf(Napi::Env env, const Napi::Value& handle) {
+  if (!handle.IsExternal()) return nullptr;
+  bool ours = false;
+  if (napi_check_object_type_tag(env, handle, &kDeviceTensorTag, &ours) != napi_ok || !ours) return nullptr;
+  return handle.As<Napi::External<DeviceTensor>>().Data();
+}
+
+View Call::parseTensor(const Napi::Value& v, const std::string& w, Access access) {
   View view = layoutOf(v, w);
   Napi::Object o = v.As<Napi::Object>();
+  const bool writes = access != Access::Read;
+  if (writes && o.Get("_readonly").ToBoolean())
+    throwJs(env(), ErrorCode::Value,
+            w + ": tensor is read-only (it borrows memory loraga does not own: a caller's array or a file's bytes). "
+                "Pass { writable: true } to Tensor.from to allow writes into it, or write into a clone()");
   Napi::Value dev = o.Get("device");
   const std::string device = dev.IsString() ? std::string(dev.As<Napi::String>()) : "cpu";
+  Arg arg{w, access, Device::Host, nullptr, view.bytes(), Napi::TypedArray()};
   if (device == "cpu") {
     Napi::Value data = o.Get("_data");  // the plain field behind Tensor.data (a getter is slow to call from C++)
     if (!data.IsTypedArray()) throwJs(env(), ErrorCode::Disposed, w + ": tensor was disposed");
     Napi::TypedArray ta = data.As<Napi::TypedArray>();
     if (!typedArrayMatches(ta.TypedArrayType(), view.dtype))
       throwJs(env(), ErrorCode::DType, w + ": storage does not match dtype " + dtypeName(view.dtype));
+    napi_value abv = nullptr;
+    size_t length = 0, offset = 0;
+    void* ptr = nullptr;
+    bool isAb = false;
+    napi_typedarray_type type;
+    if (napi_get_typedarray_info(env(), ta, &type, &length, &ptr, &abv, &offset) != napi_ok ||
+        napi_is_arraybuffer(env(), abv, &isAb) != napi_ok || !isAb)
+      throwJs(env(), ErrorCode::Layout,
+              w + ": shared memory (SharedArrayBuffer) is not accepted: another thread could change it under the op");
+    if (Napi::ArrayBuffer(env(), abv).IsDetached())
+      throwJs(env(), ErrorCode::Disposed, w + ": its buffer was detached (transferred) by its owner");
     if (ta.ByteLength() != view.bytes())
       throwJs(env(), ErrorCode::Shape,
               w + ": buffer holds " + std::to_string(ta.ByteLength()) + " bytes but shape " + view.shapeStr() +
                   " needs " + std::to_string(view.bytes()));
-    view.data = static_cast<uint8_t*>(ta.ArrayBuffer().Data()) + ta.ByteOffset();
+    arg.begin = static_cast<const uint8_t*>(ptr);
+    arg.array = ta;
+    view.data = ptr;
     view.device = Device::Host;
-    if (async_) keep_.push_back(Napi::Persistent(data));
+    if (async_) view.data = hold_->snapshot(ta, ptr, view.bytes(), writes, w);
   } else if (device == "cuda") {
     Napi::Value h = o.Get("handle");
-    if (!h.IsExternal()) throwJs(env(), ErrorCode::Disposed, w + ": device tensor was disposed");
-    Buffer* buf = h.As<Napi::External<Buffer>>().Data();
-    if (!buf || !buf->view.data) throwJs(env(), ErrorCode::Disposed, w + ": device tensor was disposed");
-    if (buf->view.bytes() != view.bytes() || buf->view.dtype != view.dtype)
+    DeviceTensor* t = deviceTensorOf(env(), h);
+    if (!t || !t->live()) throwJs(env(), ErrorCode::Disposed, w + ": device tensor was disposed");
+    const View& mem = t->buf->view;
+    if (mem.bytes() != view.bytes() || mem.dtype != view.dtype)
       throwJs(env(), ErrorCode::Shape, w + ": device buffer does not match shape " + view.shapeStr());
-    view.data = buf->view.data;
+    hold_->pin(h, t);  // from here on a dispose() only asks for the free (hold.h)
+    view.data = mem.data;
     view.device = Device::Cuda;
-    if (async_) keep_.push_back(Napi::Persistent(h));
+    arg.device = Device::Cuda;
+    arg.begin = static_cast<const uint8_t*>(mem.data);
   } else {
     throwJs(env(), ErrorCode::Backend, w + ": unknown device '" + device + "'");
   }
+  args_.push_back(arg);
   views_.push_back(view);
   return view;
 }
 
-View Call::tensor(size_t i, const char* name) { return parseTensor(info_[i], what(name)); }
-
-View Call::optionalTensor(size_t i, const char* name) {
-  if (info_[i].IsNull() || info_[i].IsUndefined()) return View{};
-  return tensor(i, name);
+void Call::checkArgsUnchanged() const {
+  for (const Arg& a : args_) {
+    if (a.device != Device::Host) continue;
+    void* ptr = nullptr;
+    napi_value abv = nullptr;
+    size_t length = 0, offset = 0;
+    napi_typedarray_type type;
+    bool detached = true;
+    if (napi_get_typedarray_info(env(), a.array, &type, &length, &ptr, &abv, &offset) == napi_ok)
+      napi_is_detached_arraybuffer(env(), abv, &detached);
+    if (detached || ptr != a.begin || a.array.ByteLength() != a.bytes)
+      fail(ErrorCode::Disposed, a.what + ": its buffer was detached or resized while the arguments were being read");
+  }
+  for (size_t i = 0; i < args_.size(); ++i)
+    for (size_t j = i + 1; j < args_.size(); ++j) {
+      const Arg &x = args_[i], &y = args_[j];
+      if (x.access == Access::Read && y.access == Access::Read) continue;
+      if (x.device != y.device || x.bytes == 0 || y.bytes == 0) continue;
+      if (x.begin < y.begin + y.bytes && y.begin < x.begin + x.bytes)
+        fail(ErrorCode::Value, x.what + " and " + y.what +
+                                   " overlap in memory (an op's outputs must not share "
+                                   "memory with its other operands)");
+    }
 }
 
-std::vector<View> Call::tensorList(size_t i, const char* name) {
+View Call::tensor(size_t i, const char* name, Access access) { return parseTensor(info_[i], what(name), access); }
+
+View Call::optionalTensor(size_t i, const char* name, Access access) {
+  if (info_[i].IsNull() || info_[i].IsUndefined()) return View{};
+  return tensor(i, name, access);
+}
+
+std::vector<View> Call::tensorList(size_t i, const char* name, Access access) {
   if (!info_[i].IsArray()) fail(ErrorCode::Shape, std::string("expected an array of tensors for ") + name);
   Napi::Array list = info_[i].As<Napi::Array>();
   std::vector<View> out;
   for (uint32_t j = 0; j < list.Length(); ++j)
-    out.push_back(parseTensor(list.Get(j), what(name) + "[" + std::to_string(j) + "]"));
+    out.push_back(parseTensor(list.Get(j), what(name) + "[" + std::to_string(j) + "]", access));
   return out;
 }
 
 double Call::number(size_t i, const char* name) {
-  if (info_.Length() <= i || !info_[i].IsNumber()) fail(ErrorCode::Value, std::string(name) + ": expected a number");
+  const double x = info_.Length() > i && info_[i].IsNumber() ? info_[i].As<Napi::Number>().DoubleValue() : NAN;
+  if (!std::isfinite(x)) fail(ErrorCode::Value, std::string(name) + ": expected a finite number");
+  return x;
+}
+
+double Call::numberOr(size_t i, double dflt) {
+  if (info_.Length() <= i || info_[i].IsUndefined()) return dflt;
+  if (!info_[i].IsNumber() || !std::isfinite(info_[i].As<Napi::Number>().DoubleValue()))
+    fail(ErrorCode::Value, "argument " + std::to_string(i) + ": expected a finite number");
   return info_[i].As<Napi::Number>().DoubleValue();
 }
 
-double Call::numberOr(size_t i, double dflt) const {
-  return info_.Length() > i && info_[i].IsNumber() ? info_[i].As<Napi::Number>().DoubleValue() : dflt;
+int64_t Call::integerOr(size_t i, const char* name, int64_t lo, int64_t hi, int64_t dflt) {
+  if (info_.Length() <= i || info_[i].IsUndefined()) return dflt;
+  const double x = info_[i].IsNumber() ? info_[i].As<Napi::Number>().DoubleValue() : NAN;
+  // Compared as doubles before any conversion: a float→int conversion out of range is undefined behaviour.
+  if (!(x >= double(lo) && x <= double(hi)) || x != std::floor(x))
+    fail(ErrorCode::Value,
+         std::string(name) + ": expected an integer in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+  return int64_t(x);
+}
+
+int64_t Call::integer(size_t i, const char* name, int64_t lo, int64_t hi) {
+  if (info_.Length() <= i || info_[i].IsUndefined()) fail(ErrorCode::Value, std::string(name) + ": required");
+  return integerOr(i, name, lo, hi, 0);
 }
 
 bool Call::flag(size_t i) const { return info_.Length() > i && info_[i].ToBoolean(); }
@@ -212,57 +269,83 @@ void runLocked(Backend& be, const OpFn& fn) {
   be.synchronize();
 }
 
-class OpWorker final : public Napi::AsyncWorker {
- public:
-  OpWorker(Napi::Env env, Backend& be, OpFn fn, Keep keep)
-      : Napi::AsyncWorker(env, "loraga:op"),
-        be_(be),
-        fn_(std::move(fn)),
-        keep_(std::move(keep)),
-        deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise promise() { return deferred_.Promise(); }
-
- protected:
-  void Execute() override {
-    try {
-      runLocked(be_, fn_);
-    } catch (const Error& e) {
-      code_ = e.code;
-      SetError(e.what());
-    } catch (const std::bad_alloc&) {
-      code_ = ErrorCode::OutOfMemory;
-      SetError("out of host memory");
-    } catch (const std::exception& e) {
-      code_ = ErrorCode::Internal;
-      SetError(e.what());
-    }
+// Runs fn, turning every C++ failure into (code, message); false when it failed.
+bool runCaught(Backend& be, const OpFn& fn, ErrorCode* code, std::string* msg) {
+  try {
+    runLocked(be, fn);
+    return true;
+  } catch (const Error& e) {
+    *code = e.code, *msg = e.what();
+  } catch (const std::bad_alloc&) {
+    *code = ErrorCode::OutOfMemory, *msg = "out of host memory";
+  } catch (const std::exception& e) {
+    *code = ErrorCode::Internal, *msg = e.what();
   }
-  void OnOK() override { deferred_.Resolve(Env().Undefined()); }
-  void OnError(const Napi::Error& e) override { deferred_.Reject(makeJsError(Env(), code_, e.Message())); }
+  return false;
+}
 
- private:
-  Backend& be_;
-  OpFn fn_;
-  Keep keep_;
-  Napi::Promise::Deferred deferred_;
-  ErrorCode code_ = ErrorCode::Internal;
+// An op on libuv's pool behind a Promise, with the plain N-API calls rather than Napi::AsyncWorker: the completion
+// must never throw a C++ exception, also when the environment is being torn down (a worker thread terminated with
+// ops in flight), where every call into JS fails.
+struct AsyncOp {
+  Backend& be;
+  OpFn fn;
+  std::unique_ptr<Hold> hold;
+  napi_deferred deferred = nullptr;
+  napi_async_work work = nullptr;
+  bool ok = false;
+  ErrorCode code = ErrorCode::Internal;
+  std::string msg;
+
+  static void execute(napi_env, void* data) {
+    auto* op = static_cast<AsyncOp*>(data);
+    op->ok = runCaught(op->be, op->fn, &op->code, &op->msg);
+  }
+
+  static void complete(napi_env env, napi_status status, void* data) {
+    std::unique_ptr<AsyncOp> op(static_cast<AsyncOp*>(data));
+    napi_handle_scope scope = nullptr;
+    if (status == napi_ok && napi_open_handle_scope(env, &scope) == napi_ok) {
+      try {
+        if (op->ok) {
+          const std::string lost = op->hold->writeBack();
+          if (!lost.empty())
+            op->ok = false, op->code = ErrorCode::Disposed,
+            op->msg = "the buffer of " + lost + " was detached or resized while the op ran: its result is lost";
+        }
+        napi_value result;
+        if (op->ok) {
+          napi_get_undefined(env, &result);
+          napi_resolve_deferred(env, op->deferred, result);
+        } else {
+          napi_reject_deferred(env, op->deferred, makeJsError(Napi::Env(env), op->code, op->msg));
+        }
+      } catch (...) {  // the environment is going away: nobody is left to tell
+      }
+      napi_close_handle_scope(env, scope);
+    }
+    op->hold.reset();  // unpins device memory (a dispose() during the op frees it now)
+    napi_delete_async_work(env, op->work);
+  }
 };
 }  // namespace
 
-Napi::Value Call::runOp(Napi::Env env, bool async, Backend& be, OpFn fn, Keep keep) {
+Napi::Value Call::runOp(Napi::Env env, bool async, Backend& be, OpFn fn, std::unique_ptr<Hold> hold) {
   if (async) {
-    auto* w = new OpWorker(env, be, std::move(fn), std::move(keep));
-    Napi::Promise p = w->promise();
-    w->Queue();
-    return p;
+    auto op = std::make_unique<AsyncOp>(AsyncOp{be, std::move(fn), std::move(hold)});
+    napi_value promise, name;
+    NAPI_THROW_IF_FAILED(env, napi_create_promise(env, &op->deferred, &promise), Napi::Value());
+    NAPI_THROW_IF_FAILED(env, napi_create_string_utf8(env, "loraga:op", NAPI_AUTO_LENGTH, &name), Napi::Value());
+    NAPI_THROW_IF_FAILED(
+        env, napi_create_async_work(env, nullptr, name, AsyncOp::execute, AsyncOp::complete, op.get(), &op->work),
+        Napi::Value());
+    NAPI_THROW_IF_FAILED(env, napi_queue_async_work(env, op->work), Napi::Value());
+    op.release();  // complete() owns it now
+    return Napi::Value(env, promise);
   }
-  try {
-    runLocked(be, fn);
-  } catch (const Error& e) {
-    throwJs(env, e.code, e.what());
-  } catch (const std::bad_alloc&) {
-    throwJs(env, ErrorCode::OutOfMemory, "out of host memory");
-  }
+  ErrorCode code;
+  std::string msg;
+  if (!runCaught(be, fn, &code, &msg)) throwJs(env, code, msg);
   return env.Undefined();
 }
 

@@ -6,7 +6,7 @@ namespace loraga::binding {
 
 Napi::Value GradAccumulate(const Napi::CallbackInfo& info) {
   Call call(info, "gradAccumulate", 4);
-  const View g = call.tensor(0, "G"), dy = call.tensor(1, "dY"), x = call.tensor(2, "X");
+  const View g = call.tensor(0, "G", Access::ReadWrite), dy = call.tensor(1, "dY"), x = call.tensor(2, "X");
   const double scale = call.numberOr(3, 1.0);
   call.dtype(g, "G (the accumulator)", {DType::F32, DType::F64});
   if (dy.rows != x.rows)

@@ -18,7 +18,7 @@ Napi::Value LoraForward(const Napi::CallbackInfo& info) {
   Call call(info, "loraForward", 7);
   const View x = call.tensor(0, "x"), w = call.tensor(1, "W"), a = call.tensor(2, "A"), b = call.tensor(3, "B");
   const double s = call.number(4, "scale");
-  const View y = call.tensor(5, "y"), h = call.optionalTensor(6, "h");
+  const View y = call.tensor(5, "y", Access::Write), h = call.optionalTensor(6, "h", Access::Write);
   layerShapes(call, x, w, a, b);
   call.shape(y, "y", x.rows, w.rows);
   call.shape(h, "h", x.rows, a.rows);
@@ -31,8 +31,8 @@ Napi::Value LoraBackward(const Napi::CallbackInfo& info) {
   const View dy = call.tensor(0, "dy"), x = call.tensor(1, "x"), w = call.tensor(2, "W"), a = call.tensor(3, "A");
   const View b = call.tensor(4, "B");
   const double s = call.number(5, "scale");
-  const View h = call.optionalTensor(6, "h"), dx = call.optionalTensor(7, "dx"), da = call.optionalTensor(8, "dA");
-  const View db = call.optionalTensor(9, "dB");
+  const View h = call.optionalTensor(6, "h"), dx = call.optionalTensor(7, "dx", Access::Write);
+  const View da = call.optionalTensor(8, "dA", Access::Write), db = call.optionalTensor(9, "dB", Access::Write);
   layerShapes(call, x, w, a, b);
   call.shape(dy, "dy", x.rows, w.rows);
   call.shape(h, "h", x.rows, a.rows);

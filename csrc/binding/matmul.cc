@@ -6,7 +6,7 @@ namespace loraga::binding {
 
 Napi::Value Matmul(const Napi::CallbackInfo& info) {
   Call call(info, "matmul", 7);
-  const View a = call.tensor(0, "a"), b = call.tensor(1, "b"), c = call.tensor(2, "out");
+  const View a = call.tensor(0, "a"), b = call.tensor(1, "b"), c = call.tensor(2, "out", Access::ReadWrite);
   const bool ta = call.flag(3), tb = call.flag(4);
   const double alpha = call.numberOr(5, 1.0), beta = call.numberOr(6, 0.0);
   const int64_t m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols, kb = tb ? b.cols : b.rows, n = tb ? b.rows : b.cols;

@@ -18,7 +18,6 @@ Napi::Value DeviceAlloc(const Napi::CallbackInfo& info);     // tensor.cc
 Napi::Value DeviceFree(const Napi::CallbackInfo& info);      // tensor.cc
 Napi::Value AllFinite(const Napi::CallbackInfo& info);       // tensor.cc
 Napi::Value FillGaussian(const Napi::CallbackInfo& info);    // tensor.cc
-Napi::Value Detach(const Napi::CallbackInfo& info);          // tensor.cc
 Napi::Value Backends(const Napi::CallbackInfo& info);        // backends.cc
 Napi::Value SetAllowTf32(const Napi::CallbackInfo& info);    // backends.cc
 Napi::Value Noop(const Napi::CallbackInfo& info);            // backends.cc

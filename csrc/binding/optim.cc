@@ -24,17 +24,19 @@ void paramShapes(Call& call, const View& p, const View& g, std::initializer_list
 
 Napi::Value AdamwStep(const Napi::CallbackInfo& info) {
   Call call(info, "adamwStep", 10);
-  const View p = call.tensor(0, "p"), g = call.tensor(1, "g"), m = call.tensor(2, "m"), v = call.tensor(3, "v");
-  const AdamWParams hp{call.number(4, "lr"),  call.number(5, "beta1"),       call.number(6, "beta2"),
-                       call.number(7, "eps"), call.number(8, "weightDecay"), int64_t(call.number(9, "step"))};
+  const View p = call.tensor(0, "p", Access::ReadWrite), g = call.tensor(1, "g");
+  const View m = call.tensor(2, "m", Access::ReadWrite), v = call.tensor(3, "v", Access::ReadWrite);
+  const AdamWParams hp{call.number(4, "lr"),          call.number(5, "beta1"),
+                       call.number(6, "beta2"),       call.number(7, "eps"),
+                       call.number(8, "weightDecay"), call.integer(9, "step", 1, kMaxSafeInteger)};
   paramShapes(call, p, g, {m, v});
-  if (hp.step < 1) call.fail(ErrorCode::Value, "step must be >= 1, got " + std::to_string(hp.step));
   return call.run([=](Backend& be) { be.adamwStep(p, g, m, v, hp); });
 }
 
 Napi::Value SgdStep(const Napi::CallbackInfo& info) {
   Call call(info, "sgdStep", 6);
-  const View p = call.tensor(0, "p"), g = call.tensor(1, "g"), buf = call.optionalTensor(2, "buf");
+  const View p = call.tensor(0, "p", Access::ReadWrite), g = call.tensor(1, "g");
+  const View buf = call.optionalTensor(2, "buf", Access::ReadWrite);
   const SgdParams hp{call.number(3, "lr"), call.number(4, "momentum"), call.number(5, "weightDecay")};
   paramShapes(call, p, g, {buf});
   return call.run([=](Backend& be) { be.sgdStep(p, g, buf, hp); });

@@ -6,7 +6,7 @@ namespace loraga::binding {
 
 Napi::Value Orthonormalize(const Napi::CallbackInfo& info) {
   Call call(info, "orthonormalize", 1);
-  const View a = call.tensor(0, "A");
+  const View a = call.tensor(0, "A", Access::ReadWrite);
   if (a.rows < a.cols) call.fail(ErrorCode::Shape, "needs rows >= cols, got " + a.shapeStr());
   call.blasDims({a});
   return call.run([=](Backend& be) { be.orthonormalize(a); });

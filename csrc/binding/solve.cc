@@ -6,7 +6,7 @@ namespace loraga::binding {
 
 Napi::Value Solve(const Napi::CallbackInfo& info) {
   Call call(info, "solve", 2);
-  const View a = call.tensor(0, "a"), b = call.tensor(1, "b");
+  const View a = call.tensor(0, "a"), b = call.tensor(1, "b", Access::ReadWrite);
   if (a.rows != a.cols || b.rows != a.rows)
     call.fail(ErrorCode::Shape,
               "a " + a.shapeStr() + " must be square and b " + b.shapeStr() + " must have as many rows as a");

@@ -1,6 +1,7 @@
 // svd(M, U, S, Vt, randomized, oversample, powerIters, seed, async) → Backend::svd;
 // svdBatched([M…], [U…], [S…], [Vt…], randomized, oversample, powerIters, seed, async) → Backend::svdBatched.
 #include <algorithm>
+#include <climits>
 #include "call.h"
 #include "ops.h"
 
@@ -10,11 +11,9 @@ namespace {
 SvdOptions svdOptions(Call& call, size_t first) {
   SvdOptions opt;
   opt.randomized = call.flag(first);
-  opt.oversample = int64_t(call.numberOr(first + 1, 8));
-  opt.powerIters = int(call.numberOr(first + 2, 4));
-  opt.seed = uint64_t(call.numberOr(first + 3, 0));
-  if (opt.oversample < 0 || opt.powerIters < 0 || opt.powerIters > 100)
-    call.fail(ErrorCode::Value, "oversample must be >= 0 and powerIters in [0, 100]");
+  opt.oversample = call.integerOr(first + 1, "oversample", 0, INT_MAX, 8);
+  opt.powerIters = int(call.integerOr(first + 2, "powerIters", 0, 100, 4));
+  opt.seed = uint64_t(call.integerOr(first + 3, "seed", 0, kMaxSafeInteger, 0));
   return opt;
 }
 
@@ -33,7 +32,8 @@ void svdShapes(Call& call, const View& m, const View& u, const View& s, const Vi
 
 Napi::Value Svd(const Napi::CallbackInfo& info) {
   Call call(info, "svd", 8);
-  const View m = call.tensor(0, "M"), u = call.tensor(1, "U"), s = call.tensor(2, "S"), vt = call.tensor(3, "Vt");
+  const View m = call.tensor(0, "M"), u = call.tensor(1, "U", Access::Write), s = call.tensor(2, "S", Access::Write),
+             vt = call.tensor(3, "Vt", Access::Write);
   svdShapes(call, m, u, s, vt);
   SvdOptions opt = svdOptions(call, 4);
   opt.k = u.cols;
@@ -45,8 +45,8 @@ Napi::Value Svd(const Napi::CallbackInfo& info) {
 
 Napi::Value SvdBatched(const Napi::CallbackInfo& info) {
   Call call(info, "svdBatched", 8);
-  const std::vector<View> ms = call.tensorList(0, "M"), us = call.tensorList(1, "U"), ss = call.tensorList(2, "S"),
-                          vts = call.tensorList(3, "Vt");
+  const std::vector<View> ms = call.tensorList(0, "M"), us = call.tensorList(1, "U", Access::Write),
+                          ss = call.tensorList(2, "S", Access::Write), vts = call.tensorList(3, "Vt", Access::Write);
   if (us.size() != ms.size() || ss.size() != ms.size() || vts.size() != ms.size())
     call.fail(ErrorCode::Shape, "M, U, S and Vt lists differ in length");
   std::vector<SvdJob> jobs(ms.size());

@@ -1,5 +1,5 @@
-// The tensor housekeeping ops: copy (dtype conversion, host ↔ device), device memory, finiteness, the seeded
-// Gaussian fill, and detaching library-owned host buffers → Backend::copy / allocTensor / allFinite / fillGaussian.
+// The tensor housekeeping ops: copy (dtype conversion, host ↔ device), device memory, finiteness and the seeded
+// Gaussian fill → Backend::copy / allocTensor / allFinite / fillGaussian. Who owns device memory: hold.h.
 #include "call.h"
 #include "ops.h"
 
@@ -8,7 +8,7 @@ namespace loraga::binding {
 // copy(src, dst, async): dst = src converted to dst's dtype; host ↔ device copies go through the CUDA backend.
 Napi::Value Copy(const Napi::CallbackInfo& info) {
   Call call(info, "copy", 2);
-  const View src = call.tensor(0, "src"), dst = call.tensor(1, "dst");
+  const View src = call.tensor(0, "src"), dst = call.tensor(1, "dst", Access::Write);
   if (src.numel() != dst.numel()) call.fail(ErrorCode::Shape, src.shapeStr() + " into " + dst.shapeStr());
   // Host ↔ device: the CUDA backend copies either way.
   const Device d = src.device == dst.device ? src.device : Device::Cuda;
@@ -33,21 +33,24 @@ Napi::Value DeviceAlloc(const Napi::CallbackInfo& info) {
   }
   // Tell V8 about the GPU memory so that garbage collection (and with it the finalizer fallback) keeps pace with
   // device allocations, not only with the tiny JS objects that hold them.
-  Napi::MemoryManagement::AdjustExternalMemory(env, int64_t(buf->view.bytes()));
-  return Napi::External<Buffer>::New(env, buf.release(), [](Napi::Env e, Buffer* b) {
-    if (b->view.data) Napi::MemoryManagement::AdjustExternalMemory(e, -int64_t(b->view.bytes()));
-    delete b;
+  const int64_t bytes = int64_t(buf->view.bytes());
+  Napi::MemoryManagement::AdjustExternalMemory(env, bytes);
+  auto* t = new DeviceTensor{std::move(buf)};
+  Napi::External<DeviceTensor> h = Napi::External<DeviceTensor>::New(env, t, [bytes](Napi::Env e, DeviceTensor* d) {
+    if (!d->freeAsked) Napi::MemoryManagement::AdjustExternalMemory(e, -bytes);
+    delete d;  // no op holds it: ops keep the handle alive while they run
   });
+  tagDeviceHandle(env, h);
+  return h;
 }
 
-// deviceFree(handle): frees the device memory now (Tensor.dispose()); the External itself is collected later.
+// deviceFree(handle): frees the device memory now (Tensor.dispose()), or when the last op using it is done; the
+// External itself is collected later.
 Napi::Value DeviceFree(const Napi::CallbackInfo& info) {
-  if (info[0].IsExternal()) {
-    Buffer* b = info[0].As<Napi::External<Buffer>>().Data();
-    if (b && b->view.data) {
-      Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -int64_t(b->view.bytes()));
-      b->release();
-    }
+  DeviceTensor* t = deviceTensorOf(info.Env(), info[0]);
+  if (t && !t->freeAsked) {
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), -int64_t(t->buf->view.bytes()));
+    t->askFree();
   }
   return info.Env().Undefined();
 }
@@ -55,8 +58,8 @@ Napi::Value DeviceFree(const Napi::CallbackInfo& info) {
 // fillGaussian(t, seed): t ← N(0, 1) from core/rng.h's counter-based generator (same values on every backend).
 Napi::Value FillGaussian(const Napi::CallbackInfo& info) {
   Call call(info, "fillGaussian", Call::kSyncOnly);
-  const View a = call.tensor(0, "tensor");
-  const uint64_t seed = uint64_t(call.numberOr(1, 0));
+  const View a = call.tensor(0, "tensor", Access::Write);
+  const uint64_t seed = uint64_t(call.integerOr(1, "seed", 0, kMaxSafeInteger, 0));
   return call.run([=](Backend& be) { be.fillGaussian(a, seed); });
 }
 
@@ -68,15 +71,6 @@ Napi::Value AllFinite(const Napi::CallbackInfo& info) {
   bool* out = &ok;  // a sync call: the lambda runs before this returns
   call.run([=](Backend& be) { *out = be.allFinite(a); });
   return Napi::Boolean::New(info.Env(), ok);
-}
-
-// detach(arrayBuffer): releases the backing store of a buffer the library allocated (Tensor.dispose()).
-Napi::Value Detach(const Napi::CallbackInfo& info) {
-  if (info[0].IsArrayBuffer()) {
-    Napi::ArrayBuffer ab = info[0].As<Napi::ArrayBuffer>();
-    if (!ab.IsDetached()) ab.Detach();
-  }
-  return info.Env().Undefined();
 }
 
 }  // namespace loraga::binding

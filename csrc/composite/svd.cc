@@ -38,6 +38,13 @@ void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u,
   BufferPtr omega = alloc(ct, cols, l), y = alloc(ct, rows, l), z = alloc(ct, cols, l);
   fillGaussian(omega->view, opt.seed);
   matmul(false, false, 1.0, mv, omega->view, 0.0, y->view);  // Y = M·Ω
+  // Entries near the dtype's limit overflow the range finder's products (an exact SVD rescales internally; this
+  // does not): a clear error rather than a LAPACK argument error or Inf singular values.
+  const auto overflowed = [&] {
+    fail(ErrorCode::Value, std::string("randomized svd: products of M overflowed ") + dtypeName(ct) +
+                               " (M's entries are too large): scale M down, convert it to f64, or use the exact SVD");
+  };
+  if (!allFinite(y->view)) overflowed();
   orthonormalize(y->view);
   for (int i = 0; i < opt.powerIters; ++i) {
     matmul(true, false, 1.0, mv, y->view, 0.0, z->view);  // Z = Mᵀ·Q
@@ -48,6 +55,7 @@ void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u,
   BufferPtr bsmall = alloc(ct, l, cols);
   matmul(true, false, 1.0, y->view, mv, 0.0, bsmall->view);  // B = Qᵀ·M  (l×n)
   BufferPtr ub = alloc(ct, l, k);
+  if (!allFinite(bsmall->view)) overflowed();
   svdExact(bsmall->view, ub->view, s, vt);
   matmul(false, false, 1.0, y->view, ub->view, 0.0, u);  // U = Q·U_B
 }

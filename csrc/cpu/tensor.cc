@@ -28,7 +28,7 @@ inline void store(const View& v, int64_t i, double x) {
 void CpuBackend::copy(const View& src, const View& dst) {
   const int64_t n = src.numel();
   if (src.dtype == dst.dtype) {
-    if (src.data != dst.data) std::memmove(dst.data, src.data, src.bytes());
+    if (src.data != dst.data && n > 0) std::memmove(dst.data, src.data, src.bytes());  // empty views may be null
     return;
   }
   // The common conversions get tight loops; the rest go through double.

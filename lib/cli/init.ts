@@ -6,18 +6,19 @@
  *   DIR/adapter_config.json        PEFT LoraConfig
  *   DIR/base_offset.safetensors    <module>.weight = W' = W − s·B·A
  *   DIR/report.json                config, per-module shapes and spectral reports, timings
- * Progress and warnings go to stderr; a summary to stdout.
+ * Progress and warnings go to stderr; a summary to stdout. Every file is written to a temporary sibling and renamed
+ * into place only once all are written (io/staged-dir.ts): a failure, Ctrl-C or SIGTERM leaves DIR as it was.
  */
-import * as fs from 'fs';
 import * as path from 'path';
-import { LoraValueError } from '../errors';
+import { LoraAbortError, LoraValueError } from '../errors';
 import type { LoraGAConfig, LoraInitResult } from '../../types/init';
 import type { TensorStore } from '../../types/io';
 import { SafetensorsWriter, openSafetensors } from '../io/safetensors';
 import { GradientEstimator } from '../init/estimator';
 import { LORAGA_DIRECTIONS, LORAGA_SCALES, resolveLoraGAConfig } from '../init/loraga';
 import { initAdapters } from '../init/model';
-import { peftConfigJson, writePeftAdapter } from '../peft/adapter';
+import { peftConfigJson, stagePeftAdapter } from '../peft/adapter';
+import { StagedDir } from '../io/staged-dir';
 import { Tensor } from '../tensor';
 import { Command, Flags } from './args';
 
@@ -124,17 +125,23 @@ async function run(f: Flags): Promise<number> {
     if (targets.length === 0) throw new LoraValueError(`no target modules found in ${weights}${grads ? ` and ${grads}` : batches ? ` and ${batches}` : ''}`);
     for (const m of targets) if (wStore.entry(`${m}.weight`).shape.length !== 2) throw new LoraValueError(`${weights}: '${m}.weight' is not 2-D [out, in]`);
 
-    fs.mkdirSync(out, { recursive: true });
+    const stage = new StagedDir(out);
     // W' is streamed to base_offset.safetensors as each module finishes (same dtype and shape as W).
     // Plain LoRA and LoRA-One leave W as it is: no offset base to write.
-    const baseWriter = method === 'lora' || method === 'lora-one' ? null : new SafetensorsWriter(path.join(out, 'base_offset.safetensors'),
+    const baseWriter = method === 'lora' || method === 'lora-one' ? null : new SafetensorsWriter(stage.path('base_offset.safetensors'),
       targets.map((m) => ({ name: `${m}.weight`, dtype: wStore.entry(`${m}.weight`).dtype, shape: wStore.entry(`${m}.weight`).shape })), { format: 'pt' });
     const As: Record<string, { A: Tensor; B: Tensor }> = {};
     const reports: Record<string, unknown> = {};
     let warnings = 0;
+    let lineOpen = false;  // a progress line waits for its " done": anything else printed starts a new line
     const ac = new AbortController();
-    const onSig = () => { process.stderr.write('\ninterrupted: cancelling after the current step\n'); ac.abort(); };
-    process.once('SIGINT', onSig);
+    const onSig = (sig: NodeJS.Signals) => {
+      process.stderr.write(`${lineOpen ? '\n' : ''}interrupted (${sig}): stopping; ${out} is left as it was\n`);
+      lineOpen = false;
+      ac.abort();
+    };
+    process.on('SIGINT', onSig);
+    process.on('SIGTERM', onSig);
     let res;
     try {
       res = await initAdapters({ names: targets, load: (m) => wStore.get(`${m}.weight`) }, gradients, {
@@ -142,6 +149,7 @@ async function run(f: Flags): Promise<number> {
         onProgress: (e) => {
           if (e.phase === 'start') process.stderr.write(`[${e.index}/${e.total}] ${e.module} …`);
           else process.stderr.write(` done (${e.seconds.toFixed(2)} s)\n`);
+          lineOpen = e.phase === 'start';
         },
         onModule: (m: string, r: LoraInitResult) => {
           As[m] = { A: r.A, B: r.B };
@@ -151,22 +159,27 @@ async function run(f: Flags): Promise<number> {
         },
       });
       baseWriter?.close();
+      const adapterCfg = { r: cfg.rank, lora_alpha: cfg.alpha, use_rslora: !!cfg.rsLora, target_modules: targets, base_model_name_or_path: str(f, 'base-model') ?? null };
+      const report = {
+        method, config: method === 'loraga' ? resolved : method === 'lora-one'
+          ? { rank: cfg.rank, alpha: cfg.alpha, gamma: cfg.gamma ?? 128, rsLora: cfg.rsLora, svd: cfg.svd ?? 'randomized', seed: cfg.seed ?? 0 }
+          : { rank: cfg.rank, alpha: cfg.alpha, svd: cfg.svd ?? 'exact' },
+        inputs: { weights, grads: grads ?? null, batches: batches ?? null },
+        seconds: res.seconds, modules: reports, adapter_config: peftConfigJson({ modules: As, config: adapterCfg }),
+      };
+      await stage.writeFile('report.json', JSON.stringify(report, null, 2) + '\n');
+      await stagePeftAdapter(stage, { modules: As, prefix: f.prefix !== false, config: adapterCfg });  // config last
+      if (ac.signal.aborted) throw new LoraAbortError('loraga init: interrupted before the files were put in place');
+      stage.commit();
     } catch (e) {
       baseWriter?.abort();
+      stage.abort();
+      if (lineOpen) process.stderr.write('\n');  // the error message gets its own line
       throw e;
     } finally {
       process.removeListener('SIGINT', onSig);
+      process.removeListener('SIGTERM', onSig);
     }
-    const adapterCfg = { r: cfg.rank, lora_alpha: cfg.alpha, use_rslora: !!cfg.rsLora, target_modules: targets, base_model_name_or_path: str(f, 'base-model') ?? null };
-    await writePeftAdapter(out, { modules: As, prefix: f.prefix !== false, config: adapterCfg });
-    const report = {
-      method, config: method === 'loraga' ? resolved : method === 'lora-one'
-        ? { rank: cfg.rank, alpha: cfg.alpha, gamma: cfg.gamma ?? 128, rsLora: cfg.rsLora, svd: cfg.svd ?? 'randomized', seed: cfg.seed ?? 0 }
-        : { rank: cfg.rank, alpha: cfg.alpha, svd: cfg.svd ?? 'exact' },
-      inputs: { weights, grads: grads ?? null, batches: batches ?? null },
-      seconds: res.seconds, modules: reports, adapter_config: peftConfigJson({ modules: As, config: adapterCfg }),
-    };
-    fs.writeFileSync(path.join(out, 'report.json'), JSON.stringify(report, null, 2) + '\n');
     console.log(`loraga init: ${targets.length} module(s), r = ${cfg.rank}, ${method}${resolved ? ` ${resolved.direction}/${resolved.scale}/${resolved.convention}, ${resolved.svd} SVD` : ''}, ${res.seconds.toFixed(2)} s${warnings ? `, ${warnings} warning(s)` : ''}`);
     console.log(`wrote ${path.join(out, 'adapter_model.safetensors')}, adapter_config.json, ${baseWriter ? 'base_offset.safetensors, ' : ''}report.json`);
     return 0;

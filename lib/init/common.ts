@@ -8,6 +8,24 @@ import { fmt, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
 
+/** The options every SVD-based init takes (InitSvdOptions). */
+export const SVD_KEYS = ['svd', 'seed', 'oversample', 'powerIters', 'dtype', 'precision', 'gapTolerance', 'noReport'] as const;
+
+/**
+ * An init's config: a plain object whose keys are all known (a misspelt `powerIter` silently ignored would run
+ * with a default the caller did not ask for).
+ */
+export function configObject(config: unknown, what: string, keys: readonly string[]): void {
+  if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new LoraValueError(`${what}: config must be an object`);
+  for (const k of Object.keys(config))
+    if (!keys.includes(k)) throw new LoraValueError(`${what}: unknown option '${k}' (expected one of ${keys.join(', ')})`);
+}
+
+/** The entries of `config` named in `keys` (what an init among others, e.g. in initAdapters, should see). */
+export function pick<T extends object>(config: T, keys: readonly string[]): Partial<T> {
+  return Object.fromEntries(Object.entries(config).filter(([k]) => keys.includes(k))) as Partial<T>;
+}
+
 export function posInt(x: unknown, what: string): number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new LoraValueError(`${what}: expected a positive integer, got ${String(x)}`);
   return x;

@@ -12,12 +12,12 @@ import type { LoraInitResult, LoraOneConfig, SpectralReport } from '../../types/
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt } from '../ops/check';
 import { Tensor } from '../tensor';
-import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, outDType, posInt, posNumber, resolveSvdOptions } from './common';
+import { checkRank, configObject, finiteMatrix, gatherCols, gatherRows, loraScaling, outDType, posInt, posNumber, resolveSvdOptions, SVD_KEYS } from './common';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
 
 function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
-  if (config === null || typeof config !== 'object') throw new LoraValueError('initLoraOne: config must be an object');
+  configObject(config, 'initLoraOne', LORA_ONE_KEYS);
   finiteMatrix(G, 'initLoraOne G');
   const r = posInt(config.rank, 'initLoraOne rank');
   const alpha = posNumber(config.alpha, 'initLoraOne alpha');
@@ -47,6 +47,9 @@ function* plan(G: Tensor, config: LoraOneConfig): Plan<LoraInitResult> {
     res.U.dispose(); res.S.dispose(); res.Vt.dispose();
   }
 }
+
+/** Every option this init takes: any other key is a LoraValueError. */
+export const LORA_ONE_KEYS: readonly string[] = ['rank', 'alpha', 'gamma', 'normalize', 'rsLora', ...SVD_KEYS];
 
 export function initLoraOne(G: Tensor, config: LoraOneConfig): LoraInitResult {
   return runSync(plan(G, config));

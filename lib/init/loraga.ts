@@ -13,12 +13,10 @@
 import type {
   LoraGAConfig, LoraGAConvention, LoraGADirection, LoraGAScale, LoraInitResult, ResolvedLoraGAConfig, SpectralReport,
 } from '../../types/init';
-import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
+import { LoraAbortError, LoraShapeError } from '../errors';
 import { fmt } from '../ops/check';
 import { Tensor } from '../tensor';
-import {
-  checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, offsetBase, oneOf, outDType, posInt, posNumber, resolveSvdOptions,
-} from './common';
+import { checkRank, configObject, finiteMatrix, gatherCols, gatherRows, loraScaling, offsetBase, oneOf, outDType, posInt, posNumber, resolveSvdOptions, SVD_KEYS } from './common';
 import { permutation } from './rng';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
@@ -26,8 +24,11 @@ import { spectralReport, truncatedSvd } from './spectrum';
 export const LORAGA_DIRECTIONS: readonly LoraGADirection[] = ['ArBr', 'A2rBr', 'ArB2r', 'random'];
 export const LORAGA_SCALES: readonly LoraGAScale[] = ['gd', 'gd_scale', 'unit', 'stable', 'weightS'];
 
+/** Every option this init takes: any other key is a LoraValueError. */
+export const LORAGA_KEYS: readonly string[] = ['rank', 'alpha', 'direction', 'scale', 'gamma', 'convention', 'rsLora', ...SVD_KEYS];
+
 export function resolveLoraGAConfig(config: LoraGAConfig): ResolvedLoraGAConfig {
-  if (config === null || typeof config !== 'object') throw new LoraValueError('initLoraGA: config must be an object');
+  configObject(config, 'initLoraGA', LORAGA_KEYS);
   const rank = posInt(config.rank, 'initLoraGA rank');
   const alpha = posNumber(config.alpha, 'initLoraGA alpha');
   return {

@@ -4,17 +4,18 @@
  * LoRA-GA's 'random' direction) use its own seed, moduleSeed(config.seed, name). Memory stays bounded: beyond the caller's inputs, only one module's working set
  * (its W, G, SVD and results) is alive at once when weights come from a loader and results go to `onModule`.
  */
-import type { LoraInitResult } from '../../types/init';
+import type { LoraGAConfig, LoraInitResult, LoraOneConfig, PiSSAConfig } from '../../types/init';
 import type { GradientSource, InitAdaptersConfig, InitAdaptersResult, ModelWeights } from '../../types/init-model';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { nonNegInt } from './common';
 import { Tensor } from '../tensor';
 import { GradientEstimator } from './estimator';
-import { initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { LORAGA_KEYS, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { pick } from './common';
 import { initLora } from './lora';
-import { initLoraOneAsync } from './lora-one';
+import { LORA_ONE_KEYS, initLoraOneAsync } from './lora-one';
 import { moduleSeed } from './module-seed';
-import { initPiSSAAsync } from './pissa';
+import { PISSA_KEYS, initPiSSAAsync } from './pissa';
 
 function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tensor> } {
   return !!x && typeof (x as { load?: unknown }).load === 'function';
@@ -24,7 +25,7 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   if (!model || typeof model !== 'object') throw new LoraValueError('initAdapters: model must be a record of weights or a loader');
   const method = config.method ?? 'loraga';
   if (!['loraga', 'lora-one', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
-  if (method === 'loraga') resolveLoraGAConfig(config); // fail fast on a bad config, before any work
+  if (method === 'loraga') resolveLoraGAConfig(pick(config, LORAGA_KEYS) as LoraGAConfig); // fail fast on a bad config, before any work
   const seed = nonNegInt(config.seed, 'initAdapters seed', 0);
   const fromG = method === 'loraga' || method === 'lora-one';
   const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
@@ -59,7 +60,7 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     if (method === 'lora') {
       result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: mseed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
     } else if (method === 'pissa') {
-      result = await initPiSSAAsync(W, { ...config, seed: mseed, svd: config.svd ?? 'exact' }, { signal });
+      result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), seed: mseed, svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
     } else {
       let G: Tensor;
       let ownG = false;
@@ -74,8 +75,8 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
       }
       try {
         result = method === 'loraga'
-          ? await initLoraGAAsync(W, G, { ...config, seed: mseed }, { signal })
-          : await initLoraOneAsync(G, { ...config, seed: mseed }, { signal });
+          ? await initLoraGAAsync(W, G, { ...pick(config, LORAGA_KEYS), seed: mseed } as LoraGAConfig, { signal })
+          : await initLoraOneAsync(G, { ...pick(config, LORA_ONE_KEYS), seed: mseed } as LoraOneConfig, { signal });
       } catch (e) {
         if (e instanceof LoraAbortError) throw abort();
         throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);

@@ -4,14 +4,14 @@
  * and W' = W − s·B·A (the residual). Same SVD path as LoRA-GA (exact, or randomized with q = r + oversample).
  */
 import type { LoraInitResult, PiSSAConfig, SpectralReport } from '../../types/init';
-import { LoraAbortError, LoraValueError } from '../errors';
+import { LoraAbortError } from '../errors';
 import { Tensor } from '../tensor';
-import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, offsetBase, outDType, posInt, posNumber, resolveSvdOptions } from './common';
+import { checkRank, configObject, finiteMatrix, gatherCols, gatherRows, loraScaling, offsetBase, outDType, posInt, posNumber, resolveSvdOptions, SVD_KEYS } from './common';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
 
 function* plan(W: Tensor, config: PiSSAConfig): Plan<LoraInitResult> {
-  if (config === null || typeof config !== 'object') throw new LoraValueError('initPiSSA: config must be an object');
+  configObject(config, 'initPiSSA', PISSA_KEYS);
   finiteMatrix(W, 'initPiSSA W');
   const r = posInt(config.rank, 'initPiSSA rank');
   const alpha = posNumber(config.alpha, 'initPiSSA alpha');
@@ -42,6 +42,9 @@ function* plan(W: Tensor, config: PiSSAConfig): Plan<LoraInitResult> {
     res.U.dispose(); res.S.dispose(); res.Vt.dispose();
   }
 }
+
+/** Every option this init takes: any other key is a LoraValueError. */
+export const PISSA_KEYS: readonly string[] = ['rank', 'alpha', 'rsLora', ...SVD_KEYS];
 
 export function initPiSSA(W: Tensor, config: PiSSAConfig): LoraInitResult {
   return runSync(plan(W, config));

@@ -16,6 +16,19 @@ export function live(t: unknown, what: string, dtypes?: readonly DType[]): Tenso
   return t;
 }
 
+/**
+ * An options argument: undefined is {}; anything but a plain object, or a key not in `keys`, is a LoraValueError
+ * (a misspelt option silently ignored would run with a default the caller did not ask for).
+ */
+export function options<T extends object>(o: unknown, what: string, keys: readonly (keyof T & string)[]): Partial<T> {
+  if (o === undefined) return {};
+  if (o === null || typeof o !== 'object' || Array.isArray(o))
+    throw new LoraValueError(`${what}: options must be an object, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
+  for (const k of Object.keys(o))
+    if (!(keys as readonly string[]).includes(k)) throw new LoraValueError(`${what}: unknown option '${k}' (expected one of ${keys.join(', ')})`);
+  return o as Partial<T>;
+}
+
 /** [rows, cols] as the kernels see it: N-D flattens leading dimensions, 1-D is a column. */
 export function dims2(t: Tensor): [number, number] {
   if (t.rank === 1) return [t.shape[0], 1];
@@ -65,15 +78,13 @@ export function noAlias(outs: (Tensor | undefined | null)[], ins: Tensor[], what
   }
 }
 
-/** Runs a native async op, keeping its tensors from being disposed until it settles. */
-export async function pending<T>(tensors: (Tensor | undefined | null)[], start: () => Promise<unknown>, result: T): Promise<T> {
-  const releases = tensors.filter((t): t is Tensor => !!t).map((t) => t._acquire());
-  try {
-    await start();
-    return result;
-  } finally {
-    for (const r of releases) r();
-  }
+/**
+ * Runs a native async op and resolves to `result` once it settled. The addon itself keeps what the op uses safe
+ * meanwhile (csrc/binding/hold.h): private copies of host memory, pinned device memory.
+ */
+export async function pending<T>(start: () => Promise<unknown>, result: T): Promise<T> {
+  await start();
+  return result;
 }
 
 /** An options object (or undefined) with no key outside `allowed`: a misspelt option is an error, not ignored. */

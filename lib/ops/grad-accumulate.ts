@@ -8,9 +8,10 @@ import type { GradAccumulateOptions } from '../../types/ops/grad-accumulate';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraShapeError } from '../errors';
-import { dims2, finiteNumber, fmt, live, matrix, noAlias, pending } from './check';
+import { dims2, finiteNumber, fmt, live, matrix, noAlias, options, pending } from './check';
 
-function prepare(G: Tensor, dY: Tensor, X: Tensor, o: GradAccumulateOptions) {
+function prepare(G: Tensor, dY: Tensor, X: Tensor, given: GradAccumulateOptions | undefined) {
+  const o = options<GradAccumulateOptions>(given, 'gradAccumulate', ['scale']);
   matrix(G, 'gradAccumulate G', ['f32', 'f64']);
   live(dY, 'gradAccumulate dY');
   live(X, 'gradAccumulate X');
@@ -21,13 +22,13 @@ function prepare(G: Tensor, dY: Tensor, X: Tensor, o: GradAccumulateOptions) {
   return finiteNumber(o.scale ?? 1, 'gradAccumulate scale');
 }
 
-export function gradAccumulate(G: Tensor, dY: Tensor, X: Tensor, options: GradAccumulateOptions = {}): Tensor {
+export function gradAccumulate(G: Tensor, dY: Tensor, X: Tensor, options?: GradAccumulateOptions): Tensor {
   const scale = prepare(G, dY, X, options);
   native.gradAccumulate(G, dY, X, scale, false);
   return G;
 }
 
-export function gradAccumulateAsync(G: Tensor, dY: Tensor, X: Tensor, options: GradAccumulateOptions = {}): Promise<Tensor> {
+export function gradAccumulateAsync(G: Tensor, dY: Tensor, X: Tensor, options?: GradAccumulateOptions): Promise<Tensor> {
   const scale = prepare(G, dY, X, options);
-  return pending([G, dY, X], () => native.gradAccumulate(G, dY, X, scale, true), G);
+  return pending(() => native.gradAccumulate(G, dY, X, scale, true), G);
 }

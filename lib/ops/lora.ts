@@ -10,7 +10,7 @@ import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraShapeError } from '../errors';
-import { checkOut, dims2, finiteNumber, fmt, live, matrix, noAlias, pending } from './check';
+import { checkOut, dims2, finiteNumber, fmt, live, matrix, noAlias, options, pending } from './check';
 
 function layer(op: string, x: Tensor, W: Tensor, A: Tensor, B: Tensor) {
   live(x, `${op} x`);
@@ -24,7 +24,8 @@ function layer(op: string, x: Tensor, W: Tensor, A: Tensor, B: Tensor) {
   return { T, inF, out, r };
 }
 
-function prepareForward(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, o: LoraForwardOptions) {
+function prepareForward(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, given: LoraForwardOptions | undefined) {
+  const o = options<LoraForwardOptions>(given, 'loraForward', ['out', 'dtype', 'saveH']);
   const { T, out, r } = layer('loraForward', x, W, A, B);
   finiteNumber(s, 'loraForward scale');
   checkOut(o.out, 'loraForward out', T, out);
@@ -34,18 +35,19 @@ function prepareForward(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, o
   return { y, h };
 }
 
-export function loraForward(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, options: LoraForwardOptions = {}): LoraForwardResult {
-  const r = prepareForward(x, W, A, B, s, options);
+export function loraForward(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, opts?: LoraForwardOptions): LoraForwardResult {
+  const r = prepareForward(x, W, A, B, s, opts);
   native.loraForward(x, W, A, B, s, r.y, r.h, false);
   return r;
 }
 
-export function loraForwardAsync(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, options: LoraForwardOptions = {}): Promise<LoraForwardResult> {
-  const r = prepareForward(x, W, A, B, s, options);
-  return pending([x, W, A, B, r.y, r.h], () => native.loraForward(x, W, A, B, s, r.y, r.h, true), r);
+export function loraForwardAsync(x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, opts?: LoraForwardOptions): Promise<LoraForwardResult> {
+  const r = prepareForward(x, W, A, B, s, opts);
+  return pending(() => native.loraForward(x, W, A, B, s, r.y, r.h, true), r);
 }
 
-function prepareBackward(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, o: LoraBackwardOptions) {
+function prepareBackward(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, given: LoraBackwardOptions | undefined) {
+  const o = options<LoraBackwardOptions>(given, 'loraBackward', ['h', 'needDx', 'dx', 'dA', 'dB']);
   const { T, inF, out, r } = layer('loraBackward', x, W, A, B);
   live(dY, 'loraBackward dY');
   const [Ty, outY] = dims2(dY);
@@ -64,14 +66,14 @@ function prepareBackward(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor,
   return { h, res: { dX, dA, dB } as LoraBackwardResult };
 }
 
-export function loraBackward(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, options: LoraBackwardOptions = {}): LoraBackwardResult {
-  const p = prepareBackward(dY, x, W, A, B, s, options);
+export function loraBackward(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, opts?: LoraBackwardOptions): LoraBackwardResult {
+  const p = prepareBackward(dY, x, W, A, B, s, opts);
   native.loraBackward(dY, x, W, A, B, s, p.h, p.res.dX, p.res.dA, p.res.dB, false);
   return p.res;
 }
 
-export function loraBackwardAsync(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, options: LoraBackwardOptions = {}): Promise<LoraBackwardResult> {
-  const p = prepareBackward(dY, x, W, A, B, s, options);
+export function loraBackwardAsync(dY: Tensor, x: Tensor, W: Tensor, A: Tensor, B: Tensor, s: number, opts?: LoraBackwardOptions): Promise<LoraBackwardResult> {
+  const p = prepareBackward(dY, x, W, A, B, s, opts);
   const { dX, dA, dB } = p.res;
-  return pending([dY, x, W, A, B, p.h, dX, dA, dB], () => native.loraBackward(dY, x, W, A, B, s, p.h, dX, dA, dB, true), p.res);
+  return pending(() => native.loraBackward(dY, x, W, A, B, s, p.h, dX, dA, dB, true), p.res);
 }

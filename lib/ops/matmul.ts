@@ -7,10 +7,11 @@ import type { MatmulOptions } from '../../types/ops/matmul';
 import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
-import { checkOut, finiteNumber, fmt, matrix, noAlias, pending } from './check';
+import { checkOut, finiteNumber, fmt, matrix, noAlias, options, pending } from './check';
 import { LoraShapeError } from '../errors';
 
-function prepare(a: Tensor, b: Tensor, o: MatmulOptions) {
+function prepare(a: Tensor, b: Tensor, given: MatmulOptions | undefined) {
+  const o = options<MatmulOptions>(given, 'matmul', ['transA', 'transB', 'alpha', 'beta', 'out', 'dtype']);
   matrix(a, 'matmul a');
   matrix(b, 'matmul b');
   const ta = !!o.transA, tb = !!o.transB;
@@ -26,13 +27,13 @@ function prepare(a: Tensor, b: Tensor, o: MatmulOptions) {
   return { ta, tb, alpha, beta, out };
 }
 
-export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+export function matmul(a: Tensor, b: Tensor, options?: MatmulOptions): Tensor {
   const p = prepare(a, b, options);
   native.matmul(a, b, p.out, p.ta, p.tb, p.alpha, p.beta, false);
   return p.out;
 }
 
-export function matmulAsync(a: Tensor, b: Tensor, options: MatmulOptions = {}): Promise<Tensor> {
+export function matmulAsync(a: Tensor, b: Tensor, options?: MatmulOptions): Promise<Tensor> {
   const p = prepare(a, b, options);
-  return pending([a, b, p.out], () => native.matmul(a, b, p.out, p.ta, p.tb, p.alpha, p.beta, true), p.out);
+  return pending(() => native.matmul(a, b, p.out, p.ta, p.tb, p.alpha, p.beta, true), p.out);
 }

@@ -10,7 +10,7 @@ import type { AdamWHyper, SgdHyper } from '../../types/ops/optim';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
-import { finiteNumber, fmt, live, noAlias } from './check';
+import { finiteNumber, fmt, live, noAlias, options } from './check';
 
 function sameSize(p: Tensor, t: Tensor, what: string, op: string, stateDType: boolean): void {
   live(t, `${op} ${what}`);
@@ -29,7 +29,8 @@ function unit(x: number, what: string): number {
   return x;
 }
 
-export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, hp: AdamWHyper): Tensor {
+export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, given: AdamWHyper): Tensor {
+  const hp = options<AdamWHyper>(given, 'adamwStep', ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step']);
   param(p, 'adamwStep');
   sameSize(p, g, 'g', 'adamwStep', false);
   sameSize(p, m, 'm', 'adamwStep', true);
@@ -39,12 +40,13 @@ export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, hp: AdamWH
   const lr = finiteNumber(hp.lr, 'adamwStep lr');
   const b1 = unit(hp.beta1 ?? 0.9, 'adamwStep beta1'), b2 = unit(hp.beta2 ?? 0.999, 'adamwStep beta2');
   const eps = finiteNumber(hp.eps ?? 1e-8, 'adamwStep eps'), wd = finiteNumber(hp.weightDecay ?? 0, 'adamwStep weightDecay');
-  if (!Number.isInteger(hp.step) || hp.step < 1) throw new LoraValueError(`adamwStep: step must be an integer >= 1, got ${hp.step}`);
-  native.adamwStep(p, g, m, v, lr, b1, b2, eps, wd, hp.step, false);
+  if (!Number.isSafeInteger(hp.step) || (hp.step as number) < 1) throw new LoraValueError(`adamwStep: step must be an integer >= 1, got ${String(hp.step)}`);
+  native.adamwStep(p, g, m, v, lr, b1, b2, eps, wd, hp.step as number, false);
   return p;
 }
 
-export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | null, hp: SgdHyper): Tensor {
+export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | null, given: SgdHyper): Tensor {
+  const hp = options<SgdHyper>(given, 'sgdStep', ['lr', 'momentum', 'weightDecay']);
   param(p, 'sgdStep');
   sameSize(p, g, 'g', 'sgdStep', false);
   if (buf) sameSize(p, buf, 'buf', 'sgdStep', true);

@@ -10,9 +10,10 @@ import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
-import { fmt, intInRange, matrix, pending } from './check';
+import { fmt, intInRange, matrix, options, pending } from './check';
 
-function prepare(M: Tensor, o: SvdOptions, what = 'svd M') {
+function prepare(M: Tensor, given: SvdOptions | undefined, what = 'svd M') {
+  const o = options<SvdOptions>(given, what.replace(/ M.*$/, ''), ['k', 'method', 'oversample', 'powerIters', 'seed']);
   matrix(M, what);
   const [m, n] = M.shape;
   const p = Math.min(m, n);
@@ -30,31 +31,31 @@ function prepare(M: Tensor, o: SvdOptions, what = 'svd M') {
   return { res, randomized: method === 'randomized', oversample, powerIters, seed };
 }
 
-export function svd(M: Tensor, options: SvdOptions = {}): SvdResult {
-  const p = prepare(M, options);
+export function svd(M: Tensor, opts?: SvdOptions): SvdResult {
+  const p = prepare(M, opts);
   native.svd(M, p.res.U, p.res.S, p.res.Vt, p.randomized, p.oversample, p.powerIters, p.seed, false);
   return p.res;
 }
 
-export function svdAsync(M: Tensor, options: SvdOptions = {}): Promise<SvdResult> {
-  const p = prepare(M, options);
+export function svdAsync(M: Tensor, opts?: SvdOptions): Promise<SvdResult> {
+  const p = prepare(M, opts);
   const { U, S, Vt } = p.res;
-  return pending([M, U, S, Vt], () => native.svd(M, U, S, Vt, p.randomized, p.oversample, p.powerIters, p.seed, true), p.res);
+  return pending(() => native.svd(M, U, S, Vt, p.randomized, p.oversample, p.powerIters, p.seed, true), p.res);
 }
 
-export function svdBatched(Ms: Tensor[], options: SvdOptions = {}): SvdResult[] {
-  const b = prepareBatch(Ms, options);
+export function svdBatched(Ms: Tensor[], opts?: SvdOptions): SvdResult[] {
+  const b = prepareBatch(Ms, opts);
   native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, false);
   return b.res;
 }
 
-export function svdBatchedAsync(Ms: Tensor[], options: SvdOptions = {}): Promise<SvdResult[]> {
-  const b = prepareBatch(Ms, options);
-  return pending([...Ms, ...b.U, ...b.S, ...b.Vt],
-    () => native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, true), b.res);
+export function svdBatchedAsync(Ms: Tensor[], opts?: SvdOptions): Promise<SvdResult[]> {
+  const b = prepareBatch(Ms, opts);
+  return pending(() => native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, true), b.res);
 }
 
-function prepareBatch(Ms: Tensor[], o: SvdOptions) {
+function prepareBatch(Ms: Tensor[], given: SvdOptions | undefined) {
+  const o = options<SvdOptions>(given, 'svdBatched', ['k', 'method', 'oversample', 'powerIters', 'seed']);
   if (!Array.isArray(Ms) || Ms.length === 0) throw new LoraShapeError('svdBatched: expected a non-empty array of matrices');
   const preps = Ms.map((M, i) => prepare(M, { ...o, seed: 0 }, `svdBatched M[${i}]`));
   const seed = intInRange(o.seed ?? 0, 'svd seed', 0, Number.MAX_SAFE_INTEGER - Ms.length);

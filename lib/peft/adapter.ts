@@ -11,6 +11,8 @@ import { LoraFormatError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, live, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
+import { StagedDir } from '../io/staged-dir';
+import { ioError } from '../io/fs-errors';
 
 export const PEFT_PREFIX = 'base_model.model.';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
@@ -70,6 +72,21 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
 }
 
 export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promise<void> {
+  const stage = new StagedDir(dir);
+  try {
+    await stagePeftAdapter(stage, adapter);
+    stage.commit();
+  } catch (e) {
+    stage.abort();
+    throw e;
+  }
+}
+
+/**
+ * Writes the adapter's files into `stage` (committed by the caller, possibly with more files): the weights first
+ * and adapter_config.json last, so that a directory never holds a new config over old weights.
+ */
+export async function stagePeftAdapter(stage: StagedDir, adapter: PeftAdapter): Promise<void> {
   const config = peftConfigJson(adapter);
   const pre = adapter.prefix === false ? '' : PEFT_PREFIX;
   const tensors: Record<string, Tensor> = {};
@@ -78,13 +95,21 @@ export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promi
     tensors[`${pre}${m}.lora_B.weight`] = B;
     if (bias) tensors[`${pre}${m}.base_layer.bias`] = bias;  // the key PEFT saves (and loads) a LoRA layer's bias under
   }
-  await fs.promises.mkdir(dir, { recursive: true });
-  await writeSafetensors(path.join(dir, ADAPTER_WEIGHTS), tensors, adapter.metadata ?? { format: 'pt' });
-  await fs.promises.writeFile(path.join(dir, ADAPTER_CONFIG), JSON.stringify(config, null, 2) + '\n');
+  await writeStaged(stage, ADAPTER_WEIGHTS, tensors, adapter.metadata ?? { format: 'pt' });
   if (adapter.base) {
     const base: Record<string, Tensor> = {};
     for (const [m, W] of Object.entries(adapter.base)) base[`${m}.weight`] = W;
-    await writeSafetensors(path.join(dir, BASE_OFFSET), base, { format: 'pt' });
+    await writeStaged(stage, BASE_OFFSET, base, { format: 'pt' });
+  }
+  await stage.writeFile(ADAPTER_CONFIG, JSON.stringify(config, null, 2) + '\n');
+}
+
+async function writeStaged(stage: StagedDir, name: string, tensors: Record<string, Tensor>, metadata: Record<string, string>): Promise<void> {
+  const tmp = stage.path(name);
+  try {
+    await writeSafetensors(tmp, tensors, metadata);
+  } catch (e) {
+    throw ioError(e, path.join(stage.dir, name), 'write');
   }
 }
 
@@ -94,7 +119,7 @@ export async function readPeftAdapter(dir: string): Promise<ReadPeftAdapterResul
   try {
     config = JSON.parse(await fs.promises.readFile(cfgPath, 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code) throw e;
+    if ((e as NodeJS.ErrnoException).code) throw ioError(e, cfgPath, 'read');
     throw new LoraFormatError(`${cfgPath}: not valid JSON (${(e as Error).message})`);
   }
   if (!config || typeof config !== 'object' || typeof config.r !== 'number' || typeof config.lora_alpha !== 'number')

@@ -74,7 +74,12 @@ export abstract class Optimizer {
     if (!Number.isFinite(total)) return total;  // left as they are: the caller sees the norm and skips the step
     // torch.nn.utils.clip_grad_norm_: coefficient max/(norm + 1e-6), applied only when it is below 1.
     const coef = maxNorm / (total + 1e-6);
-    if (coef < 1) for (const g of grads) scaleInPlace(g, coef);
+    if (coef < 1) {
+      // All or nothing: a read-only (borrowed) gradient is refused before any gradient is scaled.
+      const ro = grads.find((g) => !g.writable);
+      if (ro) throw new LoraValueError(`clipGradNorm: a gradient ${fmt(ro)} is read-only (borrowed memory); give grads loraga can write (clone() it)`);
+      for (const g of grads) scaleInPlace(g, coef);
+    }
     return total;
   }
 

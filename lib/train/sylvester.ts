@@ -30,7 +30,7 @@ export function solveSylvester(P: Tensor, Q: Tensor, C: Tensor): Tensor {
       for (let l = 0; l < r; l++) K[row + i * r + l] += q[l * r + j];  // (X·Q)[i,j] = Σ_l X[i,l]·Q[l,j]
     }
   }
-  const x = solve(Tensor.from(K, [n, n]), Tensor.from(C.toFloat64(), [n, 1]), { inPlace: true });
+  const x = solve(Tensor.from(K, [n, n]), Tensor.from(C.toFloat64(), [n, 1], { writable: true }), { inPlace: true });
   // The r²×r² system is built and solved on the host in float64 (r×r in, r×r out); X goes back to C's device.
   const X = Tensor.fromFloat64(x.data as Float64Array, [r, r], C.dtype === 'f64' ? 'f64' : 'f32');
   if (C.device === 'cpu') return X;

@@ -14,7 +14,7 @@ const {
 function pretrain({ device, pretrainSteps }) {
   const teacher = teacherWeights(100);
   const train = makeSet(teacher, POOL, 1), evalSet = makeSet(teacher, EVAL_N, 2);
-  const W = DIMS.slice(1).map((o, l) => toDev(Tensor.from(randn(o * DIMS[l], 200 + l, 1 / Math.sqrt(DIMS[l])), [o, DIMS[l]]), device));
+  const W = DIMS.slice(1).map((o, l) => toDev(Tensor.from(randn(o * DIMS[l], 200 + l, 1 / Math.sqrt(DIMS[l])), [o, DIMS[l]], { writable: true }), device));
   const grads = W.map((w) => Tensor.zeros(w.shape, 'f32', device));
   const st = W.map((w) => ({ m: Tensor.zeros(w.shape, 'f32', device), v: Tensor.zeros(w.shape, 'f32', device) }));
   const order = batchIndices(pretrainSteps, 300);

@@ -2,6 +2,7 @@
  * SafetensorsFile (declared in types/io.d.ts): one file opened for reading tensors on demand (bounded memory for
  * large checkpoints); the header is read and validated at open.
  */
+import { ioError, withIO } from '../fs-errors';
 import * as fs from 'fs';
 import type * as api from '../../../types/io';
 import type { SafetensorsEntry, SafetensorsHeader } from '../../../types/io';
@@ -25,7 +26,7 @@ export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile
   }
 
   static open(p: string): SafetensorsFile {
-    const fd = fs.openSync(p, 'r');
+    const fd = withIO(p, 'open', () => fs.openSync(p, 'r'));
     try {
       const total = fs.fstatSync(fd).size;
       const first = Buffer.alloc(8);
@@ -36,7 +37,7 @@ export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile
       return new SafetensorsFile(p, fd, parseHeaderJson(json, n, total - 8 - n, p));
     } catch (e) {
       fs.closeSync(fd);
-      throw e;
+      throw ioError(e, p, 'read');  // e.g. EISDIR: opening a directory succeeds, reading it does not
     }
   }
 
@@ -67,7 +68,7 @@ export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile
       if (k <= 0) fail(this.path, `short read of '${name}' (file truncated while open?)`);
       done += k;
     }
-    return new Tensor(storage, tensorShape(e), e.dtype);
+    return new Tensor(storage, tensorShape(e), e.dtype, true);  // its own allocation: owned, writable
   }
 
   close(): void {

@@ -2,6 +2,7 @@
  * Reading whole safetensors files into tensors: from an in-memory buffer (zero-copy views where aligned), from a
  * file (sync, or async with one read for files up to 1 GiB), or from a sharded checkpoint (model.safetensors.index.json).
  */
+import { ioError, withIO } from '../fs-errors';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ParseOptions } from '../../../types/io';
@@ -14,6 +15,11 @@ import { asBytes, fail, parseSafetensorsHeader, pick, tensorShape } from './head
 const WHOLE_FILE_LIMIT = 1 << 30;
 
 export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: ParseOptions = {}): Record<string, Tensor> {
+  return parseInto(bytes, options, false);
+}
+
+/** `ownBuffer`: the bytes are the library's own allocation (readSafetensors), so views of them are owned too. */
+function parseInto(bytes: Uint8Array | ArrayBuffer, options: ParseOptions, ownBuffer: boolean): Record<string, Tensor> {
   const what = 'safetensors';
   const b = asBytes(bytes);
   const h = parseSafetensorsHeader(b, what);
@@ -22,14 +28,15 @@ export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: Parse
     const bpe = bytesPerElement(e.dtype);
     const n = (e.end - e.begin) / bpe;
     const abs = b.byteOffset + h.dataStart + e.begin;
-    let storage;
+    let storage, owned = true;
     if (!options.copy && abs % bpe === 0) {
       storage = viewStorage(e.dtype, b.buffer, abs, n);
+      owned = ownBuffer;  // zero-copy views of a caller's bytes are borrowed (read-only)
     } else {
       storage = allocStorage(e.dtype, n);
       new Uint8Array(storage.buffer).set(b.subarray(h.dataStart + e.begin, h.dataStart + e.end));
     }
-    out[e.name] = new Tensor(storage, tensorShape(e), e.dtype);
+    out[e.name] = new Tensor(storage, tensorShape(e), e.dtype, owned);
   }
   return out;
 }
@@ -52,7 +59,8 @@ export function readSafetensorsSync(p: string, options: { names?: string[] } = {
 
 export async function readSafetensors(p: string, options: { names?: string[] } = {}): Promise<Record<string, Tensor>> {
   if (isIndex(p)) return readSafetensorsSharded(p, options);
-  if ((await fs.promises.stat(p)).size > WHOLE_FILE_LIMIT) {
+  const size = (await fs.promises.stat(p).catch((e) => { throw ioError(e, p, 'read'); })).size;
+  if (size > WHOLE_FILE_LIMIT) {
     // Large checkpoints: tensor by tensor into their own storage (readFile caps at 2 GiB and would double memory).
     const f = SafetensorsFile.open(p);
     try {
@@ -66,16 +74,16 @@ export async function readSafetensors(p: string, options: { names?: string[] } =
       f.close();
     }
   }
-  const buf = await fs.promises.readFile(p);
+  const buf = await fs.promises.readFile(p).catch((e) => { throw ioError(e, p, 'read'); });
   // Copy out of the file buffer unless it is already its own allocation (then views are free and stay aligned).
   const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
-  return parseSafetensors(buf, { names: options.names, copy: !own });
+  return parseInto(buf, { names: options.names, copy: !own }, true);
 }
 
 export function readShardIndex(indexPath: string): Record<string, string> {
   let obj: unknown;
   try {
-    obj = JSON.parse(fs.readFileSync(indexPath, 'utf8'));
+    obj = JSON.parse(withIO(indexPath, 'read', () => fs.readFileSync(indexPath, 'utf8')));
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code) throw e;
     fail(indexPath, `not valid JSON (${(e as Error).message})`);
