@@ -61,7 +61,7 @@ describe('safetensors round trip', () => {
     const own = new Uint8Array(bytes.byteLength);
     own.set(bytes);
     const views = parseSafetensors(own);
-    // 'layer.0.q_proj.weight' is first: offset 8 + N (multiple of 8) → aligned for f64, so a view.
+    // Every tensor of an f64 file we write starts at a multiple of 8 (header padded to 8), so each is a view.
     expect(views['layer.0.q_proj.weight'].data.buffer).toBe(own.buffer);
     // Shift the whole file by 2 bytes: f64 data is no longer 8-aligned, so it must be copied (and still correct).
     const shifted = new Uint8Array(own.byteLength + 2);

@@ -2,8 +2,11 @@
  * safetensors: read and write f32/f64/bf16/f16 tensors (https://github.com/huggingface/safetensors format:
  * u64 little-endian header length N, N bytes of JSON header, then the raw little-endian data).
  *
- * Every header field is checked before any data is touched: a corrupt or truncated file gives a LoraFormatError
- * naming the file and the problem, never a crash and never a read past the end of the data. Tensors parsed from an
+ * Readers accept exactly the files the reference implementation (the `safetensors` package) accepts, except that
+ * duplicate JSON keys, which the format disallows, are always refused (README, "safetensors"). Every header field
+ * is checked before any data is touched: a corrupt, truncated or ambiguous file gives a LoraFormatError naming the
+ * file and the problem, never a crash and never a read past the end of the data. Results keyed by tensor name are
+ * null-prototype objects, so every name (`__proto__`, `constructor`) is an ordinary key. Tensors parsed from an
  * in-memory buffer are zero-copy views where the data offset is aligned to the element size (else copied); tensors
  * read from a file are read straight into their own storage, one tensor at a time, so a caller can load only the
  * names it needs (bounded memory for large checkpoints). Sharded checkpoints: model.safetensors.index.json.
@@ -22,10 +25,25 @@ export interface SafetensorsEntry {
   end: number;
 }
 
+/**
+ * A tensor a valid file holds that loraga cannot load: its dtype is not one of F32, F64, BF16, F16 (I64, U8,
+ * F8_E4M3FNUZ, …), or a dimension is above 2^53 − 1 (possible only in an empty tensor). Asking for it is a
+ * LoraDTypeError (dtype) or LoraShapeError (shape) saying `reason`; the file's other tensors read normally.
+ */
+export interface SafetensorsUnsupported {
+  name: string;
+  /** The safetensors dtype as stored, e.g. 'I64'. */
+  dtype: string;
+  reason: string;
+}
+
 /** A validated safetensors header. */
 export interface SafetensorsHeader {
+  /** The tensors loraga can read, in header order. */
   entries: SafetensorsEntry[];
-  /** The __metadata__ strings (e.g. {format: 'pt'}). */
+  /** The file's other tensors (valid, but not loadable here), in header order. */
+  unsupported: SafetensorsUnsupported[];
+  /** The __metadata__ strings (e.g. {format: 'pt'}); a null-prototype object, so any key (`__proto__`) is data. */
   metadata: Record<string, string>;
   /** Absolute byte offset of the data section: 8 + N. */
   dataStart: number;
@@ -35,7 +53,10 @@ export interface SafetensorsHeader {
 export interface ParseOptions {
   /** Always copy the data (the result then does not keep `bytes` alive). Default false: view where aligned. */
   copy?: boolean;
-  /** Only these tensor names (missing names are an error). */
+  /**
+   * Only these tensor names (a missing name is a LoraFormatError). Without it every tensor is read, so a file
+   * holding an unsupported tensor (SafetensorsHeader.unsupported) is refused; with it, only the asked-for ones count.
+   */
   names?: string[];
 }
 
@@ -60,13 +81,13 @@ export declare class SafetensorsFile {
   readonly path: string;
   /** The validated header. */
   readonly header: SafetensorsHeader;
-  /** Tensor names in header order. */
+  /** Every tensor name: the readable ones in header order, then the unsupported ones. */
   get names(): string[];
   /** The __metadata__ strings. */
   get metadata(): Record<string, string>;
-  /** Whether the file holds a tensor `name`. */
+  /** Whether the file holds a tensor `name` (also an unsupported one). */
   has(name: string): boolean;
-  /** Header entry (dtype, shape, byte range) without reading the data. */
+  /** Header entry (dtype, shape, byte range) without reading the data; LoraDTypeError/LoraShapeError if unsupported. */
   entry(name: string): SafetensorsEntry;
   /** Reads one tensor into new storage. */
   get(name: string): Tensor;
@@ -105,7 +126,12 @@ export interface TensorStore {
 /** A TensorStore over a .safetensors file or a sharded checkpoint's .index.json (shards opened on first use). */
 export declare function openSafetensors(p: string): TensorStore;
 
-/** Writes to `p` (via a temporary file renamed into place, so a reader never sees a half-written file). */
+/**
+ * Writes to `p` (via a temporary file renamed into place, so a reader never sees a half-written file), laid out
+ * as the reference lays it out: header padded with spaces to a multiple of 8, tensors by descending dtype size,
+ * then by name (UTF-8 byte order), so each starts aligned to its element size. Names and metadata must be
+ * well-formed Unicode (a lone surrogate is a LoraValueError: JSON cannot carry it), metadata values strings.
+ */
 export declare function writeSafetensorsSync(p: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void;
 /** writeSafetensorsSync without blocking. */
 export declare function writeSafetensors(p: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void>;
@@ -118,7 +144,11 @@ export declare function writeSafetensors(p: string, tensors: Record<string, Tens
 export declare class SafetensorsWriter {
   /** The destination (written as `path.tmp-<pid>` until close()). */
   readonly path: string;
-  /** Creates `path`'s temporary file and writes the header for `layoutOf` (every tensor, in file order). */
+  /**
+   * Creates `path`'s temporary file and writes the header for `layoutOf` (every tensor; laid out in the order
+   * writeSafetensorsSync uses, whatever the order given). LoraValueError for a duplicate or invalid name, a lone
+   * surrogate, or a non-string metadata value.
+   */
   constructor(path: string, layoutOf: { name: string; dtype: DType; shape: number[] }[], metadata?: Record<string, string>);
   /** Writes tensor `name`, which must have the declared dtype and shape. */
   write(name: string, t: Tensor): void;

@@ -20,7 +20,8 @@ void* Hold::snapshot(const Napi::TypedArray& array, const void* src, size_t byte
   if (!mem) fail(ErrorCode::OutOfMemory, what + ": out of host memory for the async op's private copy");
   if (bytes) std::memcpy(mem.get(), src, bytes);
   void* p = mem.get();
-  copies_.push_back(Copy{std::move(mem), bytes, writeBack ? Napi::Persistent(Napi::Value(array)) : Napi::Reference<Napi::Value>(),
+  copies_.push_back(Copy{std::move(mem), bytes,
+                         writeBack ? Napi::Persistent(Napi::Value(array)) : Napi::Reference<Napi::Value>(),
                          std::move(what)});
   return p;
 }

@@ -69,8 +69,10 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
   static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
                   options: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'> = {}): LoraLinear {
     knownKeys(options, OPTIONS.filter((k) => !['scale', 'alpha', 'rsLora'].includes(k)), 'LoraLinear.fromInit');
-    const layer = new LoraLinear(init.W ?? W, init.A, init.B, { ...options, scale: init.scaling });
-    if (init.W) layer.initial = { A: init.A.clone(), B: init.B.clone() };  // A, B are trained in place
+    // The layer trains its own copies: the init result stays what the init returned (it is the reference for
+    // exporting against the original base, and the caller may use it again).
+    const layer = new LoraLinear(init.W ?? W, init.A.clone(), init.B.clone(), { ...options, scale: init.scaling });
+    if (init.W) layer.initial = { A: init.A.clone(), B: init.B.clone() };
     return layer;
   }
 

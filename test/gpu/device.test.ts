@@ -1,7 +1,8 @@
 // Device tensors on the CUDA backend: copies, conversions, lifetime, errors. Runs only where CUDA is usable.
 import {
-  DType, LoraBackendError, LoraDisposedError, LoraOutOfMemoryError, LoraValueError, Tensor, matmul,
+  DType, LoraBackendError, LoraDisposedError, LoraOutOfMemoryError, LoraValueError, Tensor, matmul, matmulAsync, sgdStep,
 } from '../../lib';
+import { native } from '../../lib/native';
 import { randTensor } from '../helpers/ref';
 import { cudaInfo, describeGpu } from './cuda';
 
@@ -106,5 +107,31 @@ describeGpu('CUDA Tensor.randn', () => {
     let worst = 0;
     for (let i = 0; i < cpu.length; i++) worst = Math.max(worst, Math.abs(g[i] - cpu[i]));
     expect(worst).toBeLessThan(1e-12); // device log/cos differ from glibc by a few ulp at most
+  });
+
+  test('dispose() of a device tensor an async op is using defers the free: the op still computes the right result', async () => {
+    const a = Tensor.randn([256, 192], 'f32', 'cpu', 5), b = Tensor.randn([192, 128], 'f32', 'cpu', 6);
+    const want = matmul(a, b).toFloat64();
+    const da = a.toDevice(), db = b.toDevice();
+    const p = matmulAsync(da, db);
+    da.dispose();
+    db.dispose();
+    expect(da.disposed).toBe(true);
+    const got = (await p).toHost().toFloat64();
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i] - want[i]));
+    expect(worst).toBeLessThan(1e-3);  // f32 GEMM on two backends (TF32 off), K = 192
+    expect(() => matmul(da, db)).toThrow(LoraDisposedError);
+  });
+
+  test('an argument getter that frees an earlier device argument cannot free it under the op (pinned)', () => {
+    const p = Tensor.from([1, 2, 3, 4], [4]).toDevice();
+    const g = Tensor.from([1, 1, 1, 1], [4]).toDevice();
+    const gArg = { handle: g._deviceHandle, shape: [4], device: 'cuda', get dtype() { p.dispose(); return 'f32'; } };
+    native.sgdStep(p, gArg, null, 0.5, 0, 0, false);
+    expect(p.disposed).toBe(true);  // freed once the op let go of it; the op wrote into live memory meanwhile
+    const q = Tensor.from([1, 2, 3, 4], [4]).toDevice();
+    sgdStep(q, g, null, { lr: 0.5 });
+    expect(Array.from(q.toHost().data)).toEqual([0.5, 1.5, 2.5, 3.5]);
   });
 });

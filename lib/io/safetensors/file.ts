@@ -5,11 +5,11 @@
 import { ioError, withIO } from '../fs-errors';
 import * as fs from 'fs';
 import type * as api from '../../../types/io';
-import type { SafetensorsEntry, SafetensorsHeader } from '../../../types/io';
+import type { SafetensorsEntry, SafetensorsHeader, SafetensorsUnsupported } from '../../../types/io';
 import { allocStorage, bytesPerElement } from '../../dtype';
 import { LoraValueError } from '../../errors';
 import { Tensor } from '../../tensor';
-import { fail, headerLength, parseHeaderJson, tensorShape } from './header';
+import { allNames, fail, headerLength, parseHeaderJson, tensorShape, unsupportedError } from './header';
 
 export type SafetensorsFile = api.SafetensorsFile;
 export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile {
@@ -17,12 +17,14 @@ export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile
   readonly header: SafetensorsHeader;
   private fd: number | null;
   private readonly byName: Map<string, SafetensorsEntry>;
+  private readonly other: Map<string, SafetensorsUnsupported>;
 
   private constructor(p: string, fd: number, header: SafetensorsHeader) {
     this.path = p;
     this.fd = fd;
     this.header = header;
     this.byName = new Map(header.entries.map((e) => [e.name, e]));
+    this.other = new Map(header.unsupported.map((u) => [u.name, u]));
   }
 
   static open(p: string): SafetensorsFile {
@@ -42,7 +44,7 @@ export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile
   }
 
   get names(): string[] {
-    return this.header.entries.map((e) => e.name);
+    return allNames(this.header);
   }
 
   get metadata(): Record<string, string> {
@@ -50,11 +52,15 @@ export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile
   }
 
   has(name: string): boolean {
-    return this.byName.has(name);
+    return this.byName.has(name) || this.other.has(name);
   }
 
   entry(name: string): SafetensorsEntry {
-    return this.byName.get(name) ?? fail(this.path, `no tensor named '${name}'`);
+    const e = this.byName.get(name);
+    if (e) return e;
+    const u = this.other.get(name);
+    if (u) throw unsupportedError(this.path, u);
+    return fail(this.path, `no tensor named ${JSON.stringify(name)}`);
   }
 
   get(name: string): Tensor {

@@ -14,6 +14,11 @@ import { asBytes, fail, parseSafetensorsHeader, pick, tensorShape } from './head
 /** Files up to this size are read whole (one read, then views); larger ones tensor by tensor. */
 const WHOLE_FILE_LIMIT = 1 << 30;
 
+/** Results keyed by tensor name have no prototype: `__proto__` or `toString` is then a name like any other. */
+function byName<T>(): Record<string, T> {
+  return Object.create(null) as Record<string, T>;
+}
+
 export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: ParseOptions = {}): Record<string, Tensor> {
   return parseInto(bytes, options, false);
 }
@@ -23,7 +28,7 @@ function parseInto(bytes: Uint8Array | ArrayBuffer, options: ParseOptions, ownBu
   const what = 'safetensors';
   const b = asBytes(bytes);
   const h = parseSafetensorsHeader(b, what);
-  const out: Record<string, Tensor> = {};
+  const out = byName<Tensor>();
   for (const e of pick(h, options.names, what)) {
     const bpe = bytesPerElement(e.dtype);
     const n = (e.end - e.begin) / bpe;
@@ -49,7 +54,7 @@ export function readSafetensorsSync(p: string, options: { names?: string[] } = {
   if (isIndex(p)) return readSafetensorsShardedSync(p, options);
   const f = SafetensorsFile.open(p);
   try {
-    const out: Record<string, Tensor> = {};
+    const out = byName<Tensor>();
     for (const nm of options.names ?? f.names) out[nm] = f.get(nm);
     return out;
   } finally {
@@ -64,7 +69,7 @@ export async function readSafetensors(p: string, options: { names?: string[] } =
     // Large checkpoints: tensor by tensor into their own storage (readFile caps at 2 GiB and would double memory).
     const f = SafetensorsFile.open(p);
     try {
-      const out: Record<string, Tensor> = {};
+      const out = byName<Tensor>();
       for (const nm of options.names ?? f.names) {
         out[nm] = f.get(nm);
         await new Promise((r) => setImmediate(r));
@@ -81,6 +86,13 @@ export async function readSafetensors(p: string, options: { names?: string[] } =
 }
 
 export function readShardIndex(indexPath: string): Record<string, string> {
+  const out = byName<string>();
+  for (const [k, v] of shardMap(indexPath)) out[k] = v;
+  return out;
+}
+
+/** weight_map of a shard index as a Map (tensor name → shard file name, checked to stay in the index's folder). */
+export function shardMap(indexPath: string): Map<string, string> {
   let obj: unknown;
   try {
     obj = JSON.parse(withIO(indexPath, 'read', () => fs.readFileSync(indexPath, 'utf8')));
@@ -90,20 +102,21 @@ export function readShardIndex(indexPath: string): Record<string, string> {
   }
   const wm = (obj as { weight_map?: unknown } | null)?.weight_map;
   if (wm === null || typeof wm !== 'object' || Array.isArray(wm)) fail(indexPath, 'missing "weight_map" object');
-  const out: Record<string, string> = {};
+  const out = new Map<string, string>();
+  // JSON.parse makes every key, `__proto__` included, an own property, so Object.entries sees them all.
   for (const [k, v] of Object.entries(wm as Record<string, unknown>)) {
-    if (typeof v !== 'string' || v.includes('..') || path.isAbsolute(v)) fail(indexPath, `weight_map['${k}'] must be a shard file name, got ${JSON.stringify(v)}`);
-    out[k] = v;
+    if (typeof v !== 'string' || v.includes('..') || path.isAbsolute(v)) fail(indexPath, `weight_map[${JSON.stringify(k)}] must be a shard file name, got ${JSON.stringify(v)}`);
+    out.set(k, v);
   }
   return out;
 }
 
 function groupByShard(indexPath: string, names?: string[]): Map<string, string[]> {
-  const map = readShardIndex(indexPath);
+  const map = shardMap(indexPath);
   const dir = path.dirname(indexPath);
   const groups = new Map<string, string[]>();
-  for (const nm of names ?? Object.keys(map)) {
-    const shard = map[nm] ?? fail(indexPath, `no tensor named '${nm}' in weight_map`);
+  for (const nm of names ?? map.keys()) {
+    const shard = map.get(nm) ?? fail(indexPath, `no tensor named ${JSON.stringify(nm)} in weight_map`);
     const full = path.join(dir, shard);
     if (!groups.has(full)) groups.set(full, []);
     groups.get(full)!.push(nm);
@@ -112,13 +125,16 @@ function groupByShard(indexPath: string, names?: string[]): Map<string, string[]
 }
 
 export function readSafetensorsShardedSync(indexPath: string, options: { names?: string[] } = {}): Record<string, Tensor> {
-  const out: Record<string, Tensor> = {};
-  for (const [file, names] of groupByShard(indexPath, options.names)) Object.assign(out, readSafetensorsSync(file, { names }));
+  const out = byName<Tensor>();
+  for (const [file, names] of groupByShard(indexPath, options.names)) {
+    const part = readSafetensorsSync(file, { names });
+    for (const nm of names) out[nm] = part[nm];
+  }
   return out;
 }
 
 export async function readSafetensorsSharded(indexPath: string, options: { names?: string[] } = {}): Promise<Record<string, Tensor>> {
-  const out: Record<string, Tensor> = {};
+  const out = byName<Tensor>();
   for (const [file, names] of groupByShard(indexPath, options.names)) {
     const f = SafetensorsFile.open(file);
     try {

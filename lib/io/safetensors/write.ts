@@ -1,38 +1,28 @@
 /** Writing safetensors files: all tensors at once (sync or async), or streamed by a SafetensorsWriter. */
 import * as fs from 'fs';
 import type { DType } from '../../../types/dtype';
-import { bytesPerElement } from '../../dtype';
-import { LoraDTypeError, LoraShapeError, LoraValueError } from '../../errors';
-import { Tensor } from '../../tensor';
-import { TO_ST } from './header';
+import { bytesPerElement, isDType } from '../../dtype';
+import { LoraShapeError, LoraValueError } from '../../errors';
+import { Tensor, checkShape } from '../../tensor';
+import { checkName, headerBytes, metadataEntries, plan } from './layout';
 
-/** Header bytes (length prefix + JSON padded with spaces to a multiple of 8) and the data layout. */
-function layout(tensors: Record<string, Tensor>, metadata?: Record<string, string>) {
-  const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length) {
-    for (const [k, v] of Object.entries(metadata))
-      if (typeof v !== 'string') throw new LoraValueError(`writeSafetensors: metadata '${k}' must be a string, got ${typeof v}`);
-    header.__metadata__ = metadata;
-  }
-  const parts: Uint8Array[] = [];
-  let offset = 0;
+/** Header bytes (length prefix + padded JSON) and the data, in the reference's layout (layout.ts). */
+function layout(tensors: Record<string, Tensor>, metadata?: Record<string, string>): Uint8Array[] {
+  const who = 'writeSafetensors';
+  const md = metadataEntries(metadata, who);
+  const byName = new Map<string, Tensor>();
+  // Object.entries sees an own `__proto__` key (Object.fromEntries, JSON.parse make them) like any other.
   for (const [name, t] of Object.entries(tensors)) {
-    if (name === '__metadata__' || name.length === 0) throw new LoraValueError(`writeSafetensors: invalid tensor name ${JSON.stringify(name)}`);
-    if (!(t instanceof Tensor)) throw new LoraShapeError(`writeSafetensors: '${name}' is not a Tensor`);
-    const d = t.data; // throws if disposed
-    const st = TO_ST[t.dtype];
-    if (!st) throw new LoraDTypeError(`writeSafetensors: '${name}' has unsupported dtype ${t.dtype}`);
-    header[name] = { dtype: st, shape: t.shape.slice(), data_offsets: [offset, offset + d.byteLength] };
-    parts.push(new Uint8Array(d.buffer, d.byteOffset, d.byteLength));
-    offset += d.byteLength;
+    checkName(name, who);
+    if (!(t instanceof Tensor)) throw new LoraShapeError(`${who}: '${name}' is not a Tensor`);
+    byName.set(name, t);
   }
-  let json = JSON.stringify(header);
-  const jsonBytes = Buffer.byteLength(json, 'utf8');
-  json += ' '.repeat((8 - (jsonBytes % 8)) % 8); // data then starts 8-aligned, so readers can view it in place
-  const hb = Buffer.from(json, 'utf8');
-  const prefix = Buffer.alloc(8);
-  prefix.writeBigUInt64LE(BigInt(hb.byteLength));
-  return [prefix, hb, ...parts];
+  const planned = plan([...byName].map(([name, t]) => ({ name, dtype: t.dtype, shape: t.shape.slice(), bytes: t.data.byteLength })), who);
+  const data = planned.map((p) => {
+    const d = byName.get(p.name)!.data; // throws if disposed
+    return new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
+  });
+  return [...headerBytes(planned, md), ...data];
 }
 
 export function writeSafetensorsSync(p: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
@@ -77,29 +67,26 @@ export class SafetensorsWriter {
   private readonly slots: Map<string, { dtype: DType; shape: number[]; pos: number; bytes: number; done: boolean }>;
 
   constructor(readonly path: string, layoutOf: { name: string; dtype: DType; shape: number[] }[], metadata?: Record<string, string>) {
-    const header: Record<string, unknown> = {};
-    if (metadata && Object.keys(metadata).length) header.__metadata__ = metadata;
-    let offset = 0;
-    const rel = new Map<string, { dtype: DType; shape: number[]; begin: number; bytes: number }>();
-    for (const e of layoutOf) {
-      if (e.name === '__metadata__' || !e.name || rel.has(e.name)) throw new LoraValueError(`SafetensorsWriter: invalid or duplicate name ${JSON.stringify(e.name)}`);
-      const bytes = e.shape.reduce((a, b) => a * b, 1) * bytesPerElement(e.dtype);
-      header[e.name] = { dtype: TO_ST[e.dtype], shape: e.shape, data_offsets: [offset, offset + bytes] };
-      rel.set(e.name, { dtype: e.dtype, shape: e.shape.slice(), begin: offset, bytes });
-      offset += bytes;
-    }
-    let json = JSON.stringify(header);
-    json += ' '.repeat((8 - (Buffer.byteLength(json) % 8)) % 8);
-    const hb = Buffer.from(json, 'utf8');
-    const prefix = Buffer.alloc(8);
-    prefix.writeBigUInt64LE(BigInt(hb.byteLength));
+    const who = `SafetensorsWriter ${path}`;
+    const md = metadataEntries(metadata, who);
+    const seen = new Set<string>();
+    const items = layoutOf.map((e) => {
+      checkName(e.name, who);
+      if (seen.has(e.name)) throw new LoraValueError(`${who}: duplicate name ${JSON.stringify(e.name)}`);
+      seen.add(e.name);
+      const shape = checkShape(e.shape, `${who}: shape of '${e.name}'`);
+      return { name: e.name, dtype: e.dtype, shape, bytes: shape.reduce((a, b) => a * b, 1) * (isDType(e.dtype) ? bytesPerElement(e.dtype) : 0) };
+    });
+    const planned = plan(items, who);
+    const [prefix, hb] = headerBytes(planned, md);
     const dataStart = 8 + hb.byteLength;
-    this.slots = new Map([...rel].map(([k, v]) => [k, { dtype: v.dtype, shape: v.shape, pos: dataStart + v.begin, bytes: v.bytes, done: false }]));
+    const size = planned.length ? planned[planned.length - 1].end : 0;
+    this.slots = new Map(planned.map((p) => [p.name, { dtype: p.dtype, shape: p.shape, pos: dataStart + p.begin, bytes: p.end - p.begin, done: false }]));
     this.tmp = `${this.path}.tmp-${process.pid}`;
     this.fd = fs.openSync(this.tmp, 'w');
     fs.writeSync(this.fd, prefix, 0, 8, 0);
     fs.writeSync(this.fd, hb, 0, hb.byteLength, 8);
-    if (offset > 0) fs.ftruncateSync(this.fd, dataStart + offset);
+    if (size > 0) fs.ftruncateSync(this.fd, dataStart + size);
   }
 
   write(name: string, t: Tensor): void {
