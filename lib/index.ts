@@ -28,11 +28,16 @@ export { initLoraOne, initLoraOneAsync, loraOneStepSize } from './init/lora-one'
 export { initPiSSA, initPiSSAAsync } from './init/pissa';
 export { GradientEstimator } from './init/estimator';
 export { initAdapters } from './init/model';
+export { moduleSeed } from './init/module-seed';
 export { param } from './train/param';
 export { LoraLinear, loraScale } from './train/lora-linear';
+export { Linear } from './train/linear';
+export { Rng } from './train/rng';
+export { saveCheckpoint, loadCheckpoint } from './train/checkpoint';
 export { peftAdapter, exportPeftAdapter } from './train/export';
 export { Optimizer, SGD, AdamW, loraPlus } from './train/optim';
+export { LrSchedule } from './train/schedule';
 export { loraProAdjust, LoraProAdamW } from './train/lora-pro';
 export { solveSylvester } from './train/sylvester';
-export { loraOnePrecondition, LoraOneOptimizer } from './train/lora-one-optim';
+export { loraOnePrecondition, LoraOneOptimizer, LoraOneAdamW } from './train/lora-one-optim';
 export { writePeftAdapter, readPeftAdapter, peftConfigJson, PEFT_PREFIX, ADAPTER_WEIGHTS, ADAPTER_CONFIG, BASE_OFFSET } from './peft/adapter';

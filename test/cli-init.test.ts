@@ -121,3 +121,30 @@ d('loraga init on the reference case', () => {
     expect(fs.existsSync(path.join(out, 'base_offset.safetensors'))).toBe(true);
   });
 });
+
+// Synthetic files (no reference case needed): the CLI reaches LoRA-One, as initAdapters does.
+test('--method lora-one: the adapter is initLoraOne of each gradient with its module seed; no base_offset; config and report say so', async () => {
+  const { initLoraOne, moduleSeed, Tensor } = await import('../lib');
+  const dir = fs.mkdtempSync(path.join(tmp, 'one-'));
+  const w: Record<string, InstanceType<typeof Tensor>> = {}, g: Record<string, InstanceType<typeof Tensor>> = {};
+  for (const [k, m] of ['q', 'v'].entries()) {
+    w[`${m}.weight`] = Tensor.randn([12, 10], 'f32', 'cpu', 1 + k);
+    g[`${m}.weight`] = Tensor.randn([12, 10], 'f32', 'cpu', 11 + k);
+  }
+  writeSafetensorsSync(path.join(dir, 'w.safetensors'), w);
+  writeSafetensorsSync(path.join(dir, 'g.safetensors'), g);
+  const out = path.join(dir, 'out');
+  const r = await cli(['init', '--method', 'lora-one', '--weights', path.join(dir, 'w.safetensors'), '--grads', path.join(dir, 'g.safetensors'),
+    '--rank', '2', '--alpha', '4', '--seed', '9', '--rslora', '--out', out]);
+  expect(r.code).toBe(0);
+  expect(fs.existsSync(path.join(out, 'base_offset.safetensors'))).toBe(false);
+  const ad = readSafetensorsSync(path.join(out, 'adapter_model.safetensors'));
+  for (const m of ['q', 'v']) {
+    const one = initLoraOne(g[`${m}.weight`], { rank: 2, alpha: 4, rsLora: true, seed: moduleSeed(9, m) });
+    expect(Array.from(ad[`base_model.model.${m}.lora_A.weight`].data)).toEqual(Array.from(one.A.data));
+    expect(Array.from(ad[`base_model.model.${m}.lora_B.weight`].data)).toEqual(Array.from(one.B.data));
+  }
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'adapter_config.json'), 'utf8')).use_rslora).toBe(true);
+  expect(JSON.parse(fs.readFileSync(path.join(out, 'report.json'), 'utf8'))).toMatchObject({ method: 'lora-one', config: { gamma: 128, svd: 'randomized', seed: 9 } });
+  expect((await cli(['init', '--method', 'lora-one', '--weights', path.join(dir, 'w.safetensors'), '--rank', '2', '--alpha', '4', '--out', out])).code).toBe(1);  // no gradients
+});

@@ -1,4 +1,4 @@
-import { AdamW, SGD, Tensor, loraPlus, param } from '../lib';
+import { AdamW, LoraOneAdamW, LoraOneOptimizer, LoraProAdamW, LoraValueError, Optimizer, SGD, Tensor, loraOnePrecondition, loraPlus, param } from '../lib';
 import { randTensor, relErr } from './helpers/ref';
 
 // The optimizer classes against float64 references of their definitions, over 3 steps with fresh gradients.
@@ -65,4 +65,99 @@ describe('optimizer classes (float64 params, tolerance 1e-13: same arithmetic, d
     opt.zeroGrad();
     expect(p.grad).toBeNull();
   });
+});
+
+describe('the one Optimizer interface', () => {
+  const pair = (seed: number) => ({ A: param(randTensor([2, 5], seed, 'f64').t, 'A'), B: param(randTensor([4, 2], seed + 1, 'f64').t, 'B') });
+  const makers: [string, () => Optimizer][] = [
+    ['SGD', () => new SGD([pair(1).A, pair(1).B], { lr: 0.1, momentum: 0.9 })],
+    ['AdamW', () => new AdamW([pair(1).A, pair(1).B], { lr: 0.1 })],
+    ['loraPlus', () => loraPlus([pair(1)], { lr: 0.1 })],
+    ['LoraProAdamW', () => { const l = pair(1); return new LoraProAdamW([{ ...l, scale: 2 }], { lr: 0.1 }); }],
+    ['LoraOneOptimizer', () => new LoraOneOptimizer([pair(1)], { lr: 0.1 })],
+    ['LoraOneAdamW', () => new LoraOneAdamW([pair(1)], { lr: 0.1 })],
+  ];
+
+  test.each(makers)('%s: is an Optimizer; stateDict → loadStateDict into a fresh one continues bit-identically', (_n, make) => {
+    const a = make(), b = make();
+    expect(a).toBeInstanceOf(Optimizer);
+    const grads = (o: Optimizer, t: number) => o.params.forEach((p, i) => { p.grad = randTensor(p.value.shape as number[], 100 * t + i, 'f64').t; });
+    for (let t = 1; t <= 2; t++) { grads(a, t); a.step(); }
+    // b gets a's params and state, then both take the same next steps.
+    b.params.forEach((p, i) => p.value.data.set(a.params[i].value.data));
+    const sd = a.stateDict();
+    expect(sd.stepCount).toBe(2);
+    b.loadStateDict(sd);
+    for (let t = 3; t <= 4; t++) { grads(a, t); grads(b, t); a.step(); b.step(); }
+    a.params.forEach((p, i) => expect(Buffer.from(b.params[i].value.data.buffer).equals(Buffer.from(p.value.data.buffer))).toBe(true));
+  });
+
+  test('loadStateDict refuses another kind, another layout and other hyperparameters, changing nothing', () => {
+    const p = () => param(Tensor.zeros([2, 2], 'f64'));
+    const adam = new AdamW([p()], { lr: 0.1 });
+    expect(() => new SGD([p()], { lr: 0.1 }).loadStateDict(adam.stateDict())).toThrow(/state is of a AdamW/);
+    expect(() => new AdamW([p(), p()], { lr: 0.1 }).loadStateDict(adam.stateDict())).toThrow(/groups/);
+    const other = new AdamW([p()], { lr: 0.1, betas: [0.8, 0.99] });
+    expect(() => other.loadStateDict(adam.stateDict())).toThrow(/betas/);
+    expect(other.stepCount).toBe(0);
+  });
+
+  test('unknown option names are LoraValueError, not ignored', () => {
+    const ps = [param(Tensor.zeros([2]))];
+    expect(() => new AdamW(ps, { lr: 1, weight_decay: 0.1 } as never)).toThrow(/unknown option weight_decay/);
+    expect(() => new SGD(ps, { lr: 1, nesterov: true } as never)).toThrow(LoraValueError);
+    expect(() => new AdamW([{ params: ps, learningRate: 1 } as never], { lr: 1 })).toThrow(/learningRate/);
+    expect(() => loraPlus([{ A: ps[0], B: param(Tensor.zeros([2])) }], { lr: 1, ratoi: 4 } as never)).toThrow(/ratoi/);
+    expect(() => new AdamW([ps[0], ps[0]], { lr: 1 })).toThrow(/twice/);
+  });
+});
+
+describe('clipGradNorm (torch.nn.utils.clip_grad_norm_)', () => {
+  test('returns the global L2 norm before clipping and scales every grad by max/(norm + 1e-6) when that is < 1', () => {
+    const a = param(randTensor([3, 4], 1, 'f64').t), b = param(randTensor([5], 2).t);
+    const ga = randTensor([3, 4], 3, 'f64'), gb = randTensor([5], 4);
+    a.grad = ga.t; b.grad = gb.t;
+    const opt = new AdamW([a, b], { lr: 1 });
+    let n2 = 0;
+    for (const v of [...ga.v, ...gb.v]) n2 += v * v;
+    const norm = Math.sqrt(n2), coef = 0.5 / (norm + 1e-6);
+    expect(norm).toBeGreaterThan(1);
+    expect(opt.clipGradNorm(0.5)).toBeCloseTo(norm, 12);
+    expect(relErr(a.grad!.toFloat64(), ga.v.map((v) => v * coef))).toBeLessThan(1e-15);
+    expect(relErr(b.grad!.toFloat64(), gb.v.map((v) => v * coef))).toBeLessThan(1e-7);  // f32 grad
+    let after = 0;
+    for (const v of [...a.grad!.toFloat64(), ...b.grad!.toFloat64()]) after += v * v;
+    expect(Math.sqrt(after)).toBeCloseTo(0.5, 5);
+    // Below the limit: nothing changes.
+    const before = Array.from(a.grad!.data);
+    expect(opt.clipGradNorm(10)).toBeCloseTo(0.5, 5);
+    expect(Array.from(a.grad!.data)).toEqual(before);
+  });
+
+  test('a NaN gradient gives a NaN norm and leaves the gradients as they are; a negative max is refused', () => {
+    const a = param(Tensor.zeros([2], 'f64'));
+    a.grad = Tensor.from(new Float64Array([NaN, 1]), [2]);
+    const opt = new SGD([a], { lr: 1 });
+    expect(opt.clipGradNorm(1)).toBeNaN();
+    expect(a.grad.data[1]).toBe(1);
+    expect(() => opt.clipGradNorm(-1)).toThrow(LoraValueError);
+    // A borrowed (read-only) gradient that would need scaling is refused, and no gradient is changed.
+    const b = param(Tensor.zeros([2], 'f64'));
+    a.grad = Tensor.from(new Float64Array([3, 4]), [2], { writable: true });
+    b.grad = Tensor.from(new Float64Array([3, 4]), [2]);
+    expect(() => new SGD([a, b], { lr: 1 }).clipGradNorm(1)).toThrow(/read-only/);
+    expect(Array.from(a.grad.data)).toEqual([3, 4]);
+  });
+});
+
+test('LoraOneAdamW: AdamW on the preconditioned gradients (BᵀB + λI)⁻¹∇A, ∇B(AAᵀ + λI)⁻¹', () => {
+  const A = param(randTensor([2, 5], 1, 'f64').t), B = param(randTensor([4, 2], 2, 'f64').t);
+  A.grad = randTensor([2, 5], 3, 'f64').t; B.grad = randTensor([4, 2], 4, 'f64').t;
+  const { pA, pB } = loraOnePrecondition(A.value, B.value, A.grad, B.grad, 1e-3);
+  const ra = A.value.toFloat64(), rb = B.value.toFloat64();
+  new LoraOneAdamW([{ A, B }], { lr: 0.01, lambda: 1e-3 }).step();
+  refAdamW(ra, pA.toFloat64(), { m: new Float64Array(10), v: new Float64Array(10) }, 0.01, 0, 1);
+  refAdamW(rb, pB.toFloat64(), { m: new Float64Array(8), v: new Float64Array(8) }, 0.01, 0, 1);
+  expect(relErr(A.value.toFloat64(), ra)).toBeLessThan(1e-13);
+  expect(relErr(B.value.toFloat64(), rb)).toBeLessThan(1e-13);
 });

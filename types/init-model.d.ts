@@ -52,10 +52,24 @@ export interface InitProgress {
   result?: LoraInitResult;
 }
 
-/** Config of initAdapters: LoRA-GA's fields (rank and alpha also for 'pissa' and 'lora') and the run's options. */
+/**
+ * Config of initAdapters: LoRA-GA's fields (rank and alpha also for the other methods; gamma, rsLora and the SVD
+ * options also for 'lora-one', with its own defaults) and the run's options.
+ */
 export interface InitAdaptersConfig extends LoraGAConfig {
-  /** 'loraga' (default), 'pissa' (from W alone) or 'lora' (kaiming A, zero B). */
-  method?: 'loraga' | 'pissa' | 'lora';
+  /**
+   * 'loraga' (default, initLoraGA), 'lora-one' (initLoraOne, from G), 'pissa' (initPiSSA, from W alone) or 'lora'
+   * (initLora: kaiming A, zero B).
+   */
+  method?: 'loraga' | 'lora-one' | 'pissa' | 'lora';
+  /**
+   * Seed of the run (default 0). Module `name` is initialised with seed moduleSeed(seed, name), used for every
+   * random draw of its init (plain LoRA's A, the randomized SVD's test matrix, LoRA-GA's 'random' direction): each
+   * module draws independently, and its init does not depend on the other targets or their order.
+   */
+  seed?: number;
+  /** 'lora-one' only: divide A₀ and B₀ by √σ₁ (default true, the official code). */
+  normalize?: boolean;
   /** Modules to initialise (default: every module of `model`). */
   targets?: string[];
   /** Cancels between modules and steps (LoraAbortError). */
@@ -75,6 +89,12 @@ export interface InitAdaptersResult {
   modules: Record<string, LoraInitResult>;
   seconds: number;
 }
+
+/**
+ * The seed initAdapters uses for module `name` of a run with `seed`: a stable 53-bit hash of both (FNV-1a), the same
+ * in every process and version, so one module's init can be reproduced with the per-module functions.
+ */
+export declare function moduleSeed(seed: number, name: string): number;
 
 /**
  * Initialises the adapters of every target module, one module at a time. Memory stays bounded: beyond the caller's

@@ -16,28 +16,73 @@ export interface ParamGroup {
   weightDecay?: number;
 }
 
-/** A parameter group as an optimizer holds it: the lr and weight decay resolved. */
+/** A parameter group as an optimizer holds it: the rates and weight decay resolved. */
 export interface OptimizerGroup {
   /** The params of the group. */
   params: Param[];
-  /** Learning rate (setLr changes it). */
+  /** The rate the next step uses (a schedule sets it to baseLr × its factor). */
   lr: number;
+  /** The group's own base rate (its lr at construction): what schedules and setLr scale. */
+  baseLr: number;
   /** Decoupled weight decay. */
   weightDecay: number;
 }
 
-/** The base of SGD and AdamW: parameter groups and the step loop; a subclass implements update(). */
+/**
+ * An optimizer's state as stateDict() gives it and loadStateDict() takes it (as torch's optimizer state_dict):
+ * tensors keyed `<param index>.<name>` (params numbered in group order; AdamW: m, v; SGD: buf), the rest plain
+ * JSON. saveCheckpoint writes it.
+ */
+export interface OptimizerState {
+  /** The optimizer's class name; loadStateDict refuses another kind's state. */
+  kind: string;
+  /** Steps taken (AdamW's bias correction uses it). */
+  stepCount: number;
+  /** Per group: rates, weight decay and how many params it has. */
+  groups: { lr: number; baseLr: number; weightDecay: number; params: number }[];
+  /** Hyperparameters that must match to load (betas, eps, momentum, lambda, …). */
+  hyper: Record<string, number | number[] | string>;
+  /** The state tensors (shared with the optimizer, not copies: save or clone them before the next step). */
+  state: Record<string, Tensor>;
+}
+
+/**
+ * The optimizer interface every optimizer implements (SGD, AdamW, LoRA+, LoraProAdamW, LoraOneOptimizer,
+ * LoraOneAdamW) and its base class: parameter groups each with its own base rate, per-group lr, clipping by the
+ * global gradient norm, the step loop and state dicts. A subclass implements update().
+ */
 export declare abstract class Optimizer {
   readonly groups: OptimizerGroup[];
   /** Steps taken so far. */
   stepCount: number;
+  /** Per-param state tensors by name (AdamW: m, v; SGD: buf), what stateDict() saves. */
+  protected readonly state: Map<Param, Record<string, Tensor>>;
+  /** `params`: Params (one group) or ParamGroups; `lr` and `weightDecay` are the defaults of groups without their own. */
   protected constructor(params: Param[] | ParamGroup[], lr: number, weightDecay: number);
-  /** Sets the first group's lr to `lr` and the others in proportion (keeps e.g. LoRA+'s B/A ratio). */
+  /** Every param, in group order (the numbering of stateDict's keys). */
+  get params(): Param[];
+  /** Every group's lr ← its baseLr × factor (what a schedule does each step, as PyTorch's LambdaLR). */
+  setLrScale(factor: number): void;
+  /** The first group's lr ← lr and every other group's lr ← its baseLr × lr / groups[0].baseLr (keeps LoRA+'s ratio). */
   setLr(lr: number): void;
+  /**
+   * Scales every gradient in place so that their global L2 norm is at most maxNorm (torch's clip_grad_norm_:
+   * factor maxNorm/(norm + 1e-6), applied when below 1) and returns the norm before clipping. A NaN/Inf norm is
+   * returned with the gradients left as they are: check it and skip the step.
+   */
+  clipGradNorm(maxNorm: number): number;
   /** Applies one update to every param that has a gradient. */
   step(): void;
   /** Sets every param's grad to null. */
   zeroGrad(): void;
+  /** The state: rates, step count, hyperparameters and the moment tensors (not copies). */
+  stateDict(): OptimizerState;
+  /** Restores a state from stateDict() (tensors copied in); refuses another kind, group layout or hyperparameters. */
+  loadStateDict(state: OptimizerState): void;
+  /** The hyperparameters a state must have been saved with. */
+  protected hyper(): Record<string, number | number[] | string>;
+  /** The state tensors of `p` named `names`, zero-filled (f32, f64 for an f64 param, on its device) on first use. */
+  protected slots(p: Param, names: string[]): Record<string, Tensor>;
   /** Updates one param in place from its gradient. */
   protected abstract update(p: Param, grad: Tensor, g: OptimizerGroup): void;
 }
@@ -55,6 +100,7 @@ export interface SgdOptions {
 export declare class SGD extends Optimizer {
   readonly momentum: number;
   constructor(params: Param[] | ParamGroup[], o: SgdOptions);
+  protected hyper(): Record<string, number>;
   protected update(p: Param, grad: Tensor, g: OptimizerGroup): void;
 }
 
@@ -74,6 +120,7 @@ export declare class AdamW extends Optimizer {
   readonly betas: [number, number];
   readonly eps: number;
   constructor(params: Param[] | ParamGroup[], o: AdamWOptions);
+  protected hyper(): Record<string, number | number[] | string>;
   protected update(p: Param, grad: Tensor, g: OptimizerGroup): void;
 }
 
@@ -83,7 +130,7 @@ export interface LoraPlusOptions extends AdamWOptions {
   ratio?: number;
 }
 
-/** LoRA+: AdamW with lr for every A and lr·ratio for every B. */
+/** LoRA+: AdamW with two groups, base rate lr for every A and lr·ratio for every B (a schedule keeps the ratio). */
 export declare function loraPlus(layers: { A: Param; B: Param }[], o: LoraPlusOptions): AdamW;
 
 /** LoRA-Pro's choice of the free r×r matrix X: the paper's Sylvester optimum, zero, or the official "symmetry". */
@@ -130,17 +177,17 @@ export interface LoraProPair {
   scale: number;
 }
 
-/** LoRA-Pro's AdamW: each step adjusts every layer's (gA, gB) with loraProAdjust, then takes a fused AdamW step. */
-export declare class LoraProAdamW {
+/**
+ * LoRA-Pro's AdamW (the official "efficient" variant): an AdamW over every A and B (one group) whose step first
+ * replaces each layer's (gA, gB) by loraProAdjust's; the moments are of the adjusted gradients. Clipping acts on
+ * LoRA's own gradients, before the adjustment.
+ */
+export declare class LoraProAdamW extends AdamW {
   readonly layers: LoraProPair[];
-  /** Steps taken so far. */
-  stepCount: number;
-  lr: number;
   constructor(layers: LoraProPair[], options: LoraProOptions);
+  protected hyper(): Record<string, number | number[] | string>;
   /** One step on every layer that has both gradients. */
   step(): void;
-  /** Sets every A.grad and B.grad to null. */
-  zeroGrad(): void;
 }
 
 /**
@@ -162,20 +209,81 @@ export interface LoraOneOptimOptions {
 export declare function loraOnePrecondition(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, lambda: number): { pA: Tensor; pB: Tensor };
 
 /**
- * LoRA-One's preconditioned update (after Riemannian-preconditioned LoRA, Zhang & Pilanci 2024):
+ * LoRA-One's preconditioned update (after Riemannian-preconditioned LoRA, Zhang & Pilanci 2024), one group of every
+ * A and B:
  *   A ← A − η·(BᵀB + λI)⁻¹·∇A,     B ← B − η·∇B·(AAᵀ + λI)⁻¹
  * both preconditioners from the (A, B) before the step.
  */
-export declare class LoraOneOptimizer {
+export declare class LoraOneOptimizer extends Optimizer {
   readonly layers: { A: Param; B: Param }[];
-  lr: number;
   readonly lambda: number;
-  readonly weightDecay: number;
-  /** Steps taken so far. */
-  stepCount: number;
   constructor(layers: { A: Param; B: Param }[], o: LoraOneOptimOptions);
+  protected hyper(): Record<string, number>;
   /** One step on every layer that has both gradients. */
   step(): void;
-  /** Sets every A.grad and B.grad to null. */
-  zeroGrad(): void;
+  protected update(p: Param, grad: Tensor, g: OptimizerGroup): void;
+}
+
+/** Options of LoraOneAdamW. */
+export interface LoraOneAdamWOptions extends AdamWOptions {
+  /** Ridge λ of both preconditioners (default 1e-6). */
+  lambda?: number;
+}
+
+/**
+ * LoRA-One's scaled AdamW (its LLM runs): AdamW, one group of every A and B, whose moments are of the
+ * preconditioned gradients (BᵀB + λI)⁻¹·∇A and ∇B·(AAᵀ + λI)⁻¹.
+ */
+export declare class LoraOneAdamW extends AdamW {
+  readonly layers: { A: Param; B: Param }[];
+  readonly lambda: number;
+  constructor(layers: { A: Param; B: Param }[], o: LoraOneAdamWOptions);
+  protected hyper(): Record<string, number | number[] | string>;
+  /** One step on every layer that has both gradients. */
+  step(): void;
+}
+
+/** Options of LrSchedule (unknown names are errors). */
+export interface LrScheduleOptions {
+  /**
+   * 'constant' (1 after warmup), 'linear' (warmup, then linear decay to 0 at totalSteps) or 'cosine' (warmup, then
+   * half a cosine to 0 at totalSteps): Hugging Face's get_constant_schedule_with_warmup,
+   * get_linear_schedule_with_warmup and get_cosine_schedule_with_warmup.
+   */
+  kind: 'constant' | 'linear' | 'cosine';
+  /** Steps of linear warmup from 0 (default 0). */
+  warmupSteps?: number;
+  /** Total optimizer steps (required for 'linear' and 'cosine'). */
+  totalSteps?: number;
+  /** Cosine only: cosine cycles over the decay (default 0.5, i.e. from 1 down to 0). */
+  numCycles?: number;
+}
+
+/** What LrSchedule.stateDict() gives: its options and the steps taken. */
+export interface LrScheduleState extends Required<LrScheduleOptions> {
+  lastStep: number;
+}
+
+/**
+ * A learning-rate schedule as PyTorch's LambdaLR applies it: after `t` calls of step(), every group of the optimizer
+ * runs at its own baseLr × factor(t) (so LoRA+'s B/A ratio holds). Construction sets factor(0); call step() after
+ * each optimizer.step(). The factors are the same doubles as Hugging Face transformers' schedules for the same
+ * arguments.
+ */
+export declare class LrSchedule {
+  readonly optimizer: Optimizer;
+  /** The options with their defaults. */
+  readonly options: Readonly<Required<LrScheduleOptions>>;
+  constructor(optimizer: Optimizer, options: LrScheduleOptions);
+  /** step() calls so far. */
+  get lastStep(): number;
+  /** The multiplier of the base rates at step t (HF's lr_lambda(t)). */
+  factor(step: number): number;
+  /** Advances one step and sets every group's lr to baseLr × factor(lastStep). */
+  step(): void;
+  /** Every group's current lr. */
+  lrs(): number[];
+  stateDict(): LrScheduleState;
+  /** Restores lastStep (and the rates); refuses a state of other options. */
+  loadStateDict(state: LrScheduleState): void;
 }

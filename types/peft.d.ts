@@ -38,9 +38,9 @@ export interface PeftAdapterConfig {
   extra?: Record<string, unknown>;
 }
 
-/** An adapter to write: A [r, in] and B [out, r] per module, and the config. */
+/** An adapter to write: A [r, in] and B [out, r] per module (and its base layer's bias [out], for bias "all"), and the config. */
 export interface PeftAdapter {
-  modules: Record<string, { A: Tensor; B: Tensor }>;
+  modules: Record<string, { A: Tensor; B: Tensor; bias?: Tensor }>;
   config: PeftAdapterConfig;
   /** Prefix keys with `base_model.model.` as PEFT saves them (default true). */
   prefix?: boolean;
@@ -57,7 +57,8 @@ export declare function writePeftAdapter(dir: string, adapter: PeftAdapter): Pro
 
 /** An adapter as read back. */
 export interface ReadPeftAdapterResult {
-  modules: Record<string, { A: Tensor; B: Tensor }>;
+  /** Per module A, B and, when the file has `<module>.base_layer.bias`, the bias. */
+  modules: Record<string, { A: Tensor; B: Tensor; bias?: Tensor }>;
   /** adapter_config.json as written (PEFT's field names). */
   config: Record<string, unknown> & { r: number; lora_alpha: number };
   /** Whether the keys carried the `base_model.model.` prefix. */

@@ -1,8 +1,9 @@
 /*
- * Training LoRA layers: the trainable Param, the LoraLinear layer (forward/backward, dropout, merge), and the export
- * of trained layers as a PEFT adapter.
+ * Training: the trainable Param, the LoraLinear layer (forward/backward, dropout, bias, merge), the trainable Linear
+ * for full fine-tuning, a seeded Rng, checkpoint/resume, and the export of trained layers as a PEFT adapter.
  */
 import type { DType } from './dtype';
+import type { LrSchedule, Optimizer } from './optimizers';
 import type { PeftAdapter } from './peft';
 import type { Tensor } from './tensor';
 
@@ -22,7 +23,7 @@ export interface Param {
 /** A Param with no gradient yet. */
 export declare function param(value: Tensor, name?: string): Param;
 
-/** Options of the LoraLinear constructor. */
+/** Options of the LoraLinear constructor (unknown names are errors). */
 export interface LoraLinearOptions {
   /** LoRA alpha (default: rank, i.e. s = 1 without rsLoRA). */
   alpha?: number;
@@ -36,9 +37,13 @@ export interface LoraLinearOptions {
   seed?: number;
   /** Layer name (used for the parameters' names and exports). */
   name?: string;
+  /** The base layer's bias [out]: y gains + b. Frozen unless trainBias. */
+  bias?: Tensor;
+  /** Train the bias too (f32/f64; it joins parameters() and exports as PEFT's bias="all"). Default false. */
+  trainBias?: boolean;
 }
 
-/** Options of LoraLinear.backward. */
+/** Options of LoraLinear.backward and Linear.backward (unknown names are errors). */
 export interface LoraBackwardOpts {
   /** Compute dX (default true; false for a first layer). */
   needDx?: boolean;
@@ -50,8 +55,9 @@ export interface LoraBackwardOpts {
 export declare function loraScale(rank: number, alpha: number, rsLora?: boolean): number;
 
 /**
- * A Linear layer with frozen W [out, in] and trainable A [r, in], B [out, r]:
- *   y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ,   s = α/r (or α/√r with rsLoRA)
+ * A Linear layer with frozen W [out, in] and trainable A [r, in], B [out, r], and optionally a bias b [out] (frozen,
+ * or trained with `trainBias`):
+ *   y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ + b,   s = α/r (or α/√r with rsLoRA)
  * forward() keeps what backward() needs (x, h = drop(x)·Aᵀ, the dropout mask); backward(dY) returns dX and writes
  * A.grad and B.grad. Without dropout both passes are the fused ops (loraForward/loraBackward); with dropout the
  * LoRA branch sees the masked input, as in PEFT. merge() folds s·B·A into W (in place) for inference; unmerge()
@@ -70,8 +76,12 @@ export declare class LoraLinear {
   readonly rank: number;
   /** Dropout probability on the LoRA branch's input. */
   readonly dropout: number;
-  /** The layer's name; the parameters are `<name>.lora_A` and `<name>.lora_B`. */
+  /** The layer's name; the parameters are `<name>.lora_A`, `<name>.lora_B` (and `<name>.bias`). */
   readonly name: string;
+  /** The bias [out], or null. Trained (in parameters(), its grad set by backward) only when trainBias. */
+  readonly bias: Param | null;
+  /** Whether the bias is trained. */
+  readonly trainBias: boolean;
   /**
    * (A₀, B₀) of an init that offset W (LoRA-GA, PiSSA: W here is W' = W − s·B₀·A₀), kept so that an export can be
    * expressed against the original W (see exportPeftAdapter). Null for inits that leave W unchanged.
@@ -86,15 +96,17 @@ export declare class LoraLinear {
                   options?: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'>): LoraLinear;
   /** True between merge() and unmerge(). */
   get merged(): boolean;
-  /** [A, B]. */
+  /** [A, B], and the bias when trainBias. */
   parameters(): Param[];
-  /** Restart the dropout mask sequence (e.g. to replay a forward pass exactly). */
-  seedDropout(seed: number): void;
+  /** Restart the dropout mask sequence at mask number `draws` (default 0), e.g. to replay a forward pass exactly. */
+  seedDropout(seed: number, draws?: number): void;
+  /** The dropout sequence's seed and masks drawn so far (what a checkpoint saves; seedDropout restores it). */
+  get dropoutState(): { seed: number; draws: number };
   /** y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ for x [..., in]. Keeps x (not copied: do not modify it before backward). */
   forward(x: Tensor): Tensor;
-  /** Gradients of the last forward: returns dX (null when needDx is false); sets A.grad = dA, B.grad = dB. */
+  /** Gradients of the last forward: returns dX (null when needDx is false); sets A.grad, B.grad (and bias.grad). */
   backward(dY: Tensor, options?: LoraBackwardOpts): Tensor | null;
-  /** A.grad = B.grad = null. */
+  /** A.grad = B.grad = bias.grad = null. */
   zeroGrad(): void;
   /** W ← W + s·B·A (in place). Forward then runs as a plain Linear; backward is refused until unmerge(). */
   merge(): void;
@@ -103,6 +115,93 @@ export declare class LoraLinear {
   /** The effective weight W + s·B·A as a new tensor (W untouched). */
   effectiveWeight(): Tensor;
 }
+
+/** Options of Linear (unknown names are errors). */
+export interface LinearOptions {
+  /** A trainable bias [out] (f32/f64, trained in place). Default: none. */
+  bias?: Tensor;
+  /** Layer name: the parameters are `<name>.weight` and `<name>.bias` (default 'linear'). */
+  name?: string;
+}
+
+/**
+ * A trainable Linear layer y = x·Wᵀ + b for full fine-tuning, with LoraLinear's forward/backward API (so a trainer
+ * swaps one for the other): W [out, in] and b [out] are f32/f64 Params trained in place. Every product is a native
+ * GEMM on the tensors' device: dX = dY·W, dW = dYᵀ·x, db = Σ_tokens dY.
+ */
+export declare class Linear {
+  /** The layer's name. */
+  readonly name: string;
+  /** W [out, in]. */
+  readonly weight: Param;
+  /** b [out], or null. */
+  readonly bias: Param | null;
+  constructor(W: Tensor, options?: LinearOptions);
+  /** [weight] or [weight, bias]. */
+  parameters(): Param[];
+  /** y = x·Wᵀ + b for x [..., in]. Keeps x (not copied: do not modify it before backward). */
+  forward(x: Tensor): Tensor;
+  /** Gradients of the last forward: returns dX (null when needDx is false); sets weight.grad and bias.grad. */
+  backward(dY: Tensor, options?: LoraBackwardOpts): Tensor | null;
+  /** Every grad = null. */
+  zeroGrad(): void;
+}
+
+/**
+ * A small seeded random generator whose whole state is one 32-bit number (splitmix32), for the choices a trainer
+ * makes (data order, sampling) so that a checkpoint can save and restore them.
+ */
+export declare class Rng {
+  /** Any non-negative integer seed. */
+  constructor(seed: number);
+  /** The generator's state (a uint32): save it, or set it to resume the sequence. */
+  state: number;
+  /** A uniform float in [0, 1). */
+  next(): number;
+  /** A uniform integer in [0, n). */
+  int(n: number): number;
+  /** Shuffles `a` in place (Fisher–Yates) and returns it. */
+  shuffle<T>(a: T[]): T[];
+}
+
+/** What a checkpoint holds, and what loadCheckpoint restores into (unknown names are errors). */
+export interface TrainingState {
+  /** Its params' values, moments, rates and step count are saved. */
+  optimizer: Optimizer;
+  /** Its step. */
+  schedule?: LrSchedule | null;
+  /** Layers whose dropout sequence is saved, by name (names must be distinct). */
+  layers?: (LoraLinear | Linear)[];
+  /** Generators whose state is saved, by key. */
+  rngs?: Record<string, Rng>;
+  /** Anything JSON (epoch, position in the data, metrics), given back by loadCheckpoint. */
+  extra?: unknown;
+}
+
+/** What loadCheckpoint read besides what it restored. */
+export interface LoadedCheckpoint {
+  /** The optimizer's stepCount at save. */
+  step: number;
+  /** TrainingState.extra as saved. */
+  extra: unknown;
+}
+
+/**
+ * Saves the training state to the directory `dir`: training_state.safetensors (every param of the optimizer, its
+ * moments) and training_state.json (step, rates, hyperparameters, schedule, dropout and Rng states, extra, and the
+ * tensors file's SHA-256). Frozen tensors are not saved: rebuild the model the same way (the inits are
+ * deterministic), then loadCheckpoint. Written into a sibling temporary directory, synced, then renamed over `dir`,
+ * so a crash leaves either the previous checkpoint or the new one (or, between the two renames, none: `dir` is
+ * missing and the previous one is in `<dir>.old-*`), never a mixture that loads.
+ */
+export declare function saveCheckpoint(dir: string, state: TrainingState): Promise<void>;
+/**
+ * Restores a checkpoint into `state` (params in place, optimizer, schedule, dropout and Rng states): the continued
+ * run is bit-identical to an uninterrupted one. Checks everything before changing anything: a checkpoint whose
+ * files do not match (LoraFormatError) or that was saved from another optimizer, param layout, schedule or set of
+ * layers (LoraValueError) is refused.
+ */
+export declare function loadCheckpoint(dir: string, state: TrainingState): Promise<LoadedCheckpoint>;
 
 /** One layer to export. */
 export interface ExportLayer {
@@ -120,6 +219,14 @@ export interface ExportOptions {
   dtype?: DType;
   /** adapter_config.json's base_model_name_or_path (default null). */
   baseModelName?: string | null;
+  /**
+   * PEFT's LoraConfig `bias`: 'all' writes each layer's bias as `<module>.base_layer.bias` (PEFT's key for it; PEFT
+   * loads it into the base layer) and bias: "all" in the config; 'none' writes none. Default: 'all' when a layer
+   * trains its bias, else 'none'; 'none' with a trained bias is refused (the adapter would not reproduce the model).
+   * ('lora_only' is not offered: PEFT ≥ 0.7 looks for `<module>.bias`, a key its layers no longer have, and saves no
+   * bias with it.)
+   */
+  bias?: 'none' | 'all';
 }
 
 /** An exported adapter, and what was done per module. */

@@ -35,9 +35,10 @@ const help = `usage: loraga init --weights BASE.safetensors (--grads GRADS.safet
   --scale       ${LORAGA_SCALES.join(' | ')} (default stable)
   --gamma       stable_gamma (default 16)        --convention peft | official (default peft)
   --svd         exact | randomized (default randomized: q = 4r, 4 power iterations, as PEFT)
-  --seed        seed of the randomized SVD and the 'random' direction (default 0)
+  --seed        seed of the run (default 0); module m uses moduleSeed(seed, m) for its randomized SVD and
+                'random' direction
   --targets     comma-separated module names (default: every module with both weights and gradients)
-  --method      loraga (default) | pissa | lora
+  --method      loraga (default) | lora-one (from G, like loraga; gamma default 128) | pissa | lora
   --rslora      s = α/√r                         --prefix=false  keys without base_model.model.
   --oversample, --power-iters   randomized SVD parameters (defaults 2r and 4)
   --base-model  base_model_name_or_path for adapter_config.json
@@ -71,8 +72,9 @@ function batchIndex(store: TensorStore, file: string): Map<string, number[]> {
 async function run(f: Flags): Promise<number> {
   const weights = str(f, 'weights')!, out = str(f, 'out')!;
   const grads = str(f, 'grads'), batches = str(f, 'batches');
-  const method = (str(f, 'method') ?? 'loraga') as 'loraga' | 'pissa' | 'lora';
-  if (method === 'loraga' && !!grads === !!batches) throw new LoraValueError('give exactly one of --grads or --batches');
+  const method = (str(f, 'method') ?? 'loraga') as 'loraga' | 'lora-one' | 'pissa' | 'lora';
+  const fromG = method === 'loraga' || method === 'lora-one';
+  if (fromG && !!grads === !!batches) throw new LoraValueError('give exactly one of --grads or --batches');
   const cfg: LoraGAConfig = {
     rank: f.rank as number, alpha: f.alpha as number,
     direction: str(f, 'direction') as LoraGAConfig['direction'], scale: str(f, 'scale') as LoraGAConfig['scale'],
@@ -88,12 +90,12 @@ async function run(f: Flags): Promise<number> {
     const weightMods = wStore.names.filter((k) => k.endsWith('.weight')).map((k) => k.slice(0, -'.weight'.length));
     let available = weightMods;
     let gradients: { load(m: string): Tensor | Promise<Tensor> } | null = null;
-    if (method === 'loraga' && grads) {
+    if (fromG && grads) {
       const gStore = openSafetensors(grads);
       stores.push(gStore);
       available = weightMods.filter((m) => gStore.has(`${m}.weight`));
       gradients = { load: (m) => gStore.get(`${m}.weight`) };
-    } else if (method === 'loraga' && batches) {
+    } else if (fromG && batches) {
       const bStore = openSafetensors(batches);
       stores.push(bStore);
       const bIndex = batchIndex(bStore, batches);
@@ -117,7 +119,7 @@ async function run(f: Flags): Promise<number> {
     const targets = f.targets !== undefined ? String(f.targets).split(',').map((t) => t.trim()).filter(Boolean) : available;
     const bad = targets.filter((t) => !available.includes(t));
     if (bad.length) {
-      const why = method !== 'loraga' ? `no '<m>.weight' in ${weights}` : `needs '<m>.weight' in ${weights} and ${grads ? `'<m>.weight' in ${grads}` : `'<m>.x.<i>'/'<m>.dy.<i>' in ${batches}`}`;
+      const why = !fromG ? `no '<m>.weight' in ${weights}` : `needs '<m>.weight' in ${weights} and ${grads ? `'<m>.weight' in ${grads}` : `'<m>.x.<i>'/'<m>.dy.<i>' in ${batches}`}`;
       throw new LoraValueError(`--targets: ${bad.join(', ')} not found (${why}); available: ${available.join(', ') || 'none'}`);
     }
     if (targets.length === 0) throw new LoraValueError(`no target modules found in ${weights}${grads ? ` and ${grads}` : batches ? ` and ${batches}` : ''}`);
@@ -125,7 +127,8 @@ async function run(f: Flags): Promise<number> {
 
     const stage = new StagedDir(out);
     // W' is streamed to base_offset.safetensors as each module finishes (same dtype and shape as W).
-    const baseWriter = method === 'lora' ? null : new SafetensorsWriter(stage.path('base_offset.safetensors'),
+    // Plain LoRA and LoRA-One leave W as it is: no offset base to write.
+    const baseWriter = method === 'lora' || method === 'lora-one' ? null : new SafetensorsWriter(stage.path('base_offset.safetensors'),
       targets.map((m) => ({ name: `${m}.weight`, dtype: wStore.entry(`${m}.weight`).dtype, shape: wStore.entry(`${m}.weight`).shape })), { format: 'pt' });
     const As: Record<string, { A: Tensor; B: Tensor }> = {};
     const reports: Record<string, unknown> = {};
@@ -158,7 +161,9 @@ async function run(f: Flags): Promise<number> {
       baseWriter?.close();
       const adapterCfg = { r: cfg.rank, lora_alpha: cfg.alpha, use_rslora: !!cfg.rsLora, target_modules: targets, base_model_name_or_path: str(f, 'base-model') ?? null };
       const report = {
-        method, config: method === 'loraga' ? resolved : { rank: cfg.rank, alpha: cfg.alpha, svd: cfg.svd ?? 'exact' },
+        method, config: method === 'loraga' ? resolved : method === 'lora-one'
+          ? { rank: cfg.rank, alpha: cfg.alpha, gamma: cfg.gamma ?? 128, rsLora: cfg.rsLora, svd: cfg.svd ?? 'randomized', seed: cfg.seed ?? 0 }
+          : { rank: cfg.rank, alpha: cfg.alpha, svd: cfg.svd ?? 'exact' },
         inputs: { weights, grads: grads ?? null, batches: batches ?? null },
         seconds: res.seconds, modules: reports, adapter_config: peftConfigJson({ modules: As, config: adapterCfg }),
       };

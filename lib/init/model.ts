@@ -1,16 +1,20 @@
 /**
- * Whole-model init: LoRA-GA (or PiSSA / plain LoRA) over many target modules, one module at a time, async, with
- * progress events and cancellation. Memory stays bounded: beyond the caller's inputs, only one module's working set
+ * Whole-model init: LoRA-GA (or LoRA-One / PiSSA / plain LoRA) over many target modules, one module at a time,
+ * async, with progress events and cancellation. Each module's random draws (plain LoRA's A, a randomized SVD,
+ * LoRA-GA's 'random' direction) use its own seed, moduleSeed(config.seed, name). Memory stays bounded: beyond the caller's inputs, only one module's working set
  * (its W, G, SVD and results) is alive at once when weights come from a loader and results go to `onModule`.
  */
-import type { LoraGAConfig, LoraInitResult, PiSSAConfig } from '../../types/init';
+import type { LoraGAConfig, LoraInitResult, LoraOneConfig, PiSSAConfig } from '../../types/init';
 import type { GradientSource, InitAdaptersConfig, InitAdaptersResult, ModelWeights } from '../../types/init-model';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
+import { nonNegInt } from './common';
 import { Tensor } from '../tensor';
 import { GradientEstimator } from './estimator';
 import { LORAGA_KEYS, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
 import { pick } from './common';
 import { initLora } from './lora';
+import { LORA_ONE_KEYS, initLoraOneAsync } from './lora-one';
+import { moduleSeed } from './module-seed';
 import { PISSA_KEYS, initPiSSAAsync } from './pissa';
 
 function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tensor> } {
@@ -20,14 +24,16 @@ function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tenso
 export async function initAdapters(model: ModelWeights, estimate: GradientSource, config: InitAdaptersConfig): Promise<InitAdaptersResult> {
   if (!model || typeof model !== 'object') throw new LoraValueError('initAdapters: model must be a record of weights or a loader');
   const method = config.method ?? 'loraga';
-  if (!['loraga', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
+  if (!['loraga', 'lora-one', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
   if (method === 'loraga') resolveLoraGAConfig(pick(config, LORAGA_KEYS) as LoraGAConfig); // fail fast on a bad config, before any work
+  const seed = nonNegInt(config.seed, 'initAdapters seed', 0);
+  const fromG = method === 'loraga' || method === 'lora-one';
   const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
   const targets = config.targets ?? names;
   const missing = targets.filter((t) => !names.includes(t));
   if (missing.length) throw new LoraValueError(`initAdapters: no weights for ${missing.join(', ')}`);
-  if (method === 'loraga') {
-    if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA needs gradients (a GradientEstimator or a record of G)');
+  if (fromG) {
+    if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA and LoRA-One need gradients (a GradientEstimator or a record of G)');
     if (estimate instanceof GradientEstimator) {
       const nog = targets.filter((t) => !estimate.modules.includes(t));
       if (nog.length) throw new LoraValueError(`initAdapters: the estimator has no gradient for ${nog.join(', ')}`);
@@ -50,10 +56,11 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     const W = isLoader(model) ? await model.load(name) : (model as Record<string, Tensor>)[name];
     if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D [out, in] tensor`);
     let result: LoraInitResult;
+    const mseed = moduleSeed(seed, name);
     if (method === 'lora') {
-      result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: config.seed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
+      result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: mseed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
     } else if (method === 'pissa') {
-      result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
+      result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), seed: mseed, svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
     } else {
       let G: Tensor;
       let ownG = false;
@@ -67,7 +74,9 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
         G = (estimate as Record<string, Tensor>)[name];
       }
       try {
-        result = await initLoraGAAsync(W, G, pick(config, LORAGA_KEYS) as LoraGAConfig, { signal });
+        result = method === 'loraga'
+          ? await initLoraGAAsync(W, G, { ...pick(config, LORAGA_KEYS), seed: mseed } as LoraGAConfig, { signal })
+          : await initLoraOneAsync(G, { ...pick(config, LORA_ONE_KEYS), seed: mseed } as LoraOneConfig, { signal });
       } catch (e) {
         if (e instanceof LoraAbortError) throw abort();
         throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);

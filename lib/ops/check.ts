@@ -86,3 +86,12 @@ export async function pending<T>(start: () => Promise<unknown>, result: T): Prom
   await start();
   return result;
 }
+
+/** An options object (or undefined) with no key outside `allowed`: a misspelt option is an error, not ignored. */
+export function knownKeys<T>(o: T, allowed: readonly string[], what: string): T {
+  if (o === undefined) return o;
+  if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new LoraValueError(`${what}: options must be an object`);
+  const bad = Object.keys(o).filter((k) => !allowed.includes(k));
+  if (bad.length) throw new LoraValueError(`${what}: unknown option${bad.length > 1 ? 's' : ''} ${bad.join(', ')} (known: ${allowed.join(', ')})`);
+  return o;
+}

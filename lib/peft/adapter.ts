@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { PeftAdapter, ReadPeftAdapterResult } from '../../types/peft';
 import { LoraFormatError, LoraShapeError, LoraValueError } from '../errors';
-import { fmt, matrix } from '../ops/check';
+import { fmt, live, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { StagedDir } from '../io/staged-dir';
@@ -33,6 +33,9 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
     matrix(B, `writePeftAdapter '${m}' B`);
     if (A.shape[0] !== B.shape[1]) throw new LoraShapeError(`writePeftAdapter '${m}': A ${fmt(A)} must be [r, in] and B ${fmt(B)} [out, r] with the same r`);
     if (A.shape[0] !== c.r && rankPattern[m] === undefined) rankPattern[m] = A.shape[0];
+    const bias = adapter.modules[m].bias;
+    if (bias !== undefined && (live(bias, `writePeftAdapter '${m}' bias`).rank !== 1 || bias.shape[0] !== B.shape[0]))
+      throw new LoraShapeError(`writePeftAdapter '${m}': bias ${fmt(bias)} must be [${B.shape[0]}]`);
     const base = adapter.base?.[m];
     if (base && (base.rank !== 2 || base.shape[0] !== B.shape[0] || base.shape[1] !== A.shape[1]))
       throw new LoraShapeError(`writePeftAdapter '${m}': base ${fmt(base)} must be [${B.shape[0]}, ${A.shape[1]}]`);
@@ -87,9 +90,10 @@ export async function stagePeftAdapter(stage: StagedDir, adapter: PeftAdapter): 
   const config = peftConfigJson(adapter);
   const pre = adapter.prefix === false ? '' : PEFT_PREFIX;
   const tensors: Record<string, Tensor> = {};
-  for (const [m, { A, B }] of Object.entries(adapter.modules)) {
+  for (const [m, { A, B, bias }] of Object.entries(adapter.modules)) {
     tensors[`${pre}${m}.lora_A.weight`] = A;
     tensors[`${pre}${m}.lora_B.weight`] = B;
+    if (bias) tensors[`${pre}${m}.base_layer.bias`] = bias;  // the key PEFT saves (and loads) a LoRA layer's bias under
   }
   await writeStaged(stage, ADAPTER_WEIGHTS, tensors, adapter.metadata ?? { format: 'pt' });
   if (adapter.base) {
@@ -122,9 +126,16 @@ export async function readPeftAdapter(dir: string): Promise<ReadPeftAdapterResul
     throw new LoraFormatError(`${cfgPath}: needs numeric "r" and "lora_alpha"`);
   if (config.peft_type !== undefined && config.peft_type !== 'LORA') throw new LoraFormatError(`${cfgPath}: peft_type ${String(config.peft_type)} is not LORA`);
   const tensors = await readSafetensors(path.join(dir, ADAPTER_WEIGHTS));
-  const modules: Record<string, { A?: Tensor; B?: Tensor }> = {};
+  const modules: Record<string, { A?: Tensor; B?: Tensor; bias?: Tensor }> = {};
   let prefixed = 0;
   for (const [key, t] of Object.entries(tensors)) {
+    const bt = /^(.*)\.base_layer\.bias$/.exec(key);
+    if (bt) {
+      let m = bt[1];
+      if (m.startsWith(PEFT_PREFIX)) { m = m.slice(PEFT_PREFIX.length); prefixed++; }
+      (modules[m] ??= {}).bias = t;
+      continue;
+    }
     const mt = /^(.*)\.lora_([AB])(?:\.[^.]+)?\.weight$/.exec(key);
     if (!mt) throw new LoraFormatError(`${dir}/${ADAPTER_WEIGHTS}: unexpected key '${key}' (expected <module>.lora_A.weight / lora_B.weight)`);
     let m = mt[1];
@@ -133,8 +144,9 @@ export async function readPeftAdapter(dir: string): Promise<ReadPeftAdapterResul
   }
   const out: ReadPeftAdapterResult['modules'] = {};
   for (const [m, ab] of Object.entries(modules)) {
+    if (!ab.A && !ab.B) throw new LoraFormatError(`${dir}/${ADAPTER_WEIGHTS}: module '${m}' has a base_layer.bias but no lora_A / lora_B`);
     if (!ab.A || !ab.B) throw new LoraFormatError(`${dir}/${ADAPTER_WEIGHTS}: module '${m}' has lora_${ab.A ? 'A' : 'B'} but not lora_${ab.A ? 'B' : 'A'}`);
-    out[m] = { A: ab.A, B: ab.B };
+    out[m] = ab.bias ? { A: ab.A, B: ab.B, bias: ab.bias } : { A: ab.A, B: ab.B };
   }
   const res: ReadPeftAdapterResult = { modules: out, config, prefix: prefixed > 0 };
   const basePath = path.join(dir, BASE_OFFSET);

@@ -5,11 +5,13 @@
  *   W' + s·B·A = W + s·(B·A − B₀·A₀) = W + s·[B, −B₀]·[A; A₀]
  * keeping s by doubling lora_alpha (α/r) or multiplying it by √2 (α/√r with rsLoRA). Layers whose init left W alone
  * (plain LoRA, LoRA-One) are written as they are; differing ranks/alphas go to rank_pattern / alpha_pattern.
+ * Biases (bias 'all', the default when a layer trained its bias) go to `<module>.base_layer.bias`, PEFT's key.
  */
 import type { PeftAdapter } from '../../types/peft';
 import type { ExportLayer, ExportOptions, ExportedAdapter } from '../../types/train';
 import { LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
+import { knownKeys } from '../ops/check';
 import { peftConfigJson, writePeftAdapter } from '../peft/adapter';
 import { LoraLinear } from './lora-linear';
 
@@ -34,7 +36,12 @@ function hstackNeg(X: Tensor, Y: Tensor): Tensor {
 
 export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}): ExportedAdapter {
   if (!Array.isArray(layers) || layers.length === 0) throw new LoraValueError('exportPeftAdapter: expected a non-empty list of {name, layer}');
+  knownKeys(options, ['rsLora', 'dtype', 'baseModelName', 'bias'], 'exportPeftAdapter');
   const rs = !!options.rsLora, dt = options.dtype ?? 'f32';
+  const trained = layers.filter((l) => l?.layer instanceof LoraLinear && l.layer.trainBias).map((l) => l.name);
+  const bias = options.bias ?? (trained.length ? 'all' : 'none');
+  if (bias !== 'none' && bias !== 'all') throw new LoraValueError(`exportPeftAdapter bias: expected 'none' or 'all', got ${JSON.stringify(bias)}`);
+  if (bias === 'none' && trained.length) throw new LoraValueError(`exportPeftAdapter: ${trained.join(', ')} trained their bias; bias 'none' would drop it (use 'all')`);
   const mods: PeftAdapter['modules'] = {};
   const modules: ExportedAdapter['modules'] = {};
   for (const { name, layer } of layers) {
@@ -47,6 +54,8 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
     const b = layer.initial ? hstackNeg(B, layer.initial.B) : B;     // [B, −B₀]  [out, 2r]
     const r = a.shape[0];
     mods[name] = { A: a.dtype === dt ? a.clone() : a.to(dt), B: b.dtype === dt ? b.clone() : b.to(dt) };
+    const lb = layer.bias?.value;
+    if (bias === 'all' && lb) mods[name].bias = lb.dtype === dt ? lb.clone() : lb.to(dt);  // PEFT's "all": every bias
     modules[name] = { r, alpha: rs ? s * Math.sqrt(r) : s * r, converted: !!layer.initial };  // PEFT's α/r (α/√r) = s
   }
   const names = Object.keys(modules), first = modules[names[0]];
@@ -54,7 +63,7 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
   for (const n of names) if (modules[n].alpha !== first.alpha) alphaPattern[n] = modules[n].alpha;
   const adapter: PeftAdapter = {
     modules: mods,
-    config: { r: first.r, lora_alpha: first.alpha, use_rslora: rs, alpha_pattern: alphaPattern, base_model_name_or_path: options.baseModelName ?? null },
+    config: { r: first.r, lora_alpha: first.alpha, use_rslora: rs, alpha_pattern: alphaPattern, base_model_name_or_path: options.baseModelName ?? null, bias },
   };
   return { adapter, config: peftConfigJson(adapter), modules };
 }

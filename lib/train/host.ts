@@ -5,6 +5,7 @@
  */
 import type { Device } from '../../types/tensor';
 import { Tensor } from '../tensor';
+import { native } from '../native';
 import { matmul } from '../ops/matmul';
 import { LoraShapeError } from '../errors';
 import { fmt } from '../ops/check';
@@ -28,6 +29,70 @@ export function addScaled(dst: Tensor, src: Tensor, alpha = 1): Tensor {
   if (dst.size !== src.size) throw new LoraShapeError(`addScaled: ${fmt(src)} does not match ${fmt(dst)}`);
   const one = scaledEye(1, 1, dst.dtype === 'f64' ? 'f64' : 'f32', dst.device);
   matmul(one, src.reshape([1, src.size]), { alpha, beta: 1, out: dst.reshape([1, dst.size]) });
+  one.dispose();
+  return dst;
+}
+
+/** dst ← src (same size; any dtypes and devices), in place: the tensor objects others hold stay valid. */
+export function assign(dst: Tensor, src: Tensor): Tensor {
+  if (dst.size !== src.size) throw new LoraShapeError(`assign: ${fmt(src)} does not match ${fmt(dst)}`);
+  native.copy(src.reshape(dst.shape), dst);
+  return dst;
+}
+
+/** ‖g‖² in float64 on the host; on a device, one k = n GEMM g·gᵀ there (only the scalar comes back). */
+export function gradNorm2(g: Tensor): number {
+  if (g.device === 'cpu') {
+    const d = g.dtype === 'f32' || g.dtype === 'f64' ? g.data : g.toFloat64();
+    let acc = 0;
+    for (let i = 0; i < d.length; i++) acc += d[i] * d[i];
+    return acc;
+  }
+  const row = g.reshape([1, g.size]);
+  const dot = matmul(row, row, { transB: true });
+  const v = dot.toHost().data[0];
+  dot.dispose();
+  return v;
+}
+
+/** g ← c·g in place (host f32/f64: a loop; otherwise c·g through a GEMM, copied back). */
+export function scaleInPlace(g: Tensor, c: number): void {
+  if (g.device === 'cpu' && (g.dtype === 'f32' || g.dtype === 'f64')) {
+    const d = g.data;
+    for (let i = 0; i < d.length; i++) d[i] *= c;
+    return;
+  }
+  const one = scaledEye(1, c, 'f32', g.device);
+  const scaled = matmul(one, g.reshape([1, g.size]));
+  assign(g, scaled);
+  one.dispose();
+  scaled.dispose();
+}
+
+/** A column of n ones in dtype on `device` (the GEMM operand that broadcasts or sums a bias over tokens). */
+function ones(n: number, dtype: 'f32' | 'f64', device: Device): Tensor {
+  const t = Tensor.zeros([n, 1], dtype);
+  t.data.fill(1);
+  if (device === 'cpu') return t;
+  const dev = t.toDevice(device);
+  t.dispose();
+  return dev;
+}
+
+/** y [T, out] += 1·bᵀ: the bias added to every token, as a k = 1 GEMM (ones [T, 1] · b [1, out]). */
+export function addBias(y: Tensor, b: Tensor): void {
+  const [T, out] = [y.size / b.size, b.size];
+  const one = ones(T, y.dtype === 'f64' ? 'f64' : 'f32', y.device);
+  matmul(one, b.reshape([1, out]), { beta: 1, out: y.reshape([T, out]) });
+  one.dispose();
+}
+
+/** db [out] (+)= Σ_tokens dY [T, out]: onesᵀ·dY, a GEMM; `accumulate` adds to db instead of overwriting it. */
+export function biasGrad(dY: Tensor, out: number, db: Tensor | null, dtype: 'f32' | 'f64'): Tensor {
+  const T = dY.size / out;
+  const one = ones(T, dtype, dY.device);
+  const dst = db ?? Tensor.zeros([out], dtype, dY.device);
+  matmul(one, dY.reshape([T, out]), { transA: true, beta: db ? 1 : 0, out: dst.reshape([1, out]) });
   one.dispose();
   return dst;
 }

@@ -1,5 +1,5 @@
 /**
- * LoraLinear (declared and documented in types/train.d.ts): y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ. Without dropout both
+ * LoraLinear (declared and documented in types/train.d.ts): y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ (+ b). Without dropout both
  * passes are the fused ops (loraForward/loraBackward); with dropout the LoRA branch sees the masked input (a host
  * mask) and the passes are GEMMs. merge()/unmerge() add/subtract s·B·A in W in place.
  */
@@ -7,11 +7,14 @@ import type * as api from '../../types/train';
 import type { LoraBackwardOpts, LoraLinearOptions, Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
-import { dims2, finiteNumber, fmt, matrix } from '../ops/check';
+import { dims2, finiteNumber, fmt, knownKeys, matrix } from '../ops/check';
 import { matmul } from '../ops/matmul';
 import { loraBackward, loraForward } from '../ops/lora';
 import { param } from './param';
-import { addMasked, addScaled, applyMask, dropoutMask } from './host';
+import { addBias, addMasked, addScaled, applyMask, biasGrad, dropoutMask } from './host';
+import { checkBias } from './linear';
+
+const OPTIONS = ['alpha', 'rsLora', 'scale', 'dropout', 'seed', 'name', 'bias', 'trainBias'];
 
 export function loraScale(rank: number, alpha: number, rsLora = false): number {
   return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
@@ -30,6 +33,8 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
   readonly W: Tensor;
   readonly A: Param;
   readonly B: Param;
+  readonly bias: Param | null;
+  readonly trainBias: boolean;
   initial: { A: Tensor; B: Tensor } | null = null;
   training = true;
   private _merged = false;
@@ -37,6 +42,7 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
   private _draws = 0;
 
   constructor(W: Tensor, A: Tensor, B: Tensor, options: LoraLinearOptions = {}) {
+    knownKeys(options, OPTIONS, 'LoraLinear');
     matrix(W, 'LoraLinear W');
     matrix(A, 'LoraLinear A', ['f32', 'f64']);
     matrix(B, 'LoraLinear B', ['f32', 'f64']);
@@ -55,10 +61,14 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     this.W = W;
     this.A = param(A, `${this.name}.lora_A`);
     this.B = param(B, `${this.name}.lora_B`);
+    this.trainBias = !!options.trainBias;
+    if (this.trainBias && !options.bias) throw new LoraValueError('LoraLinear: trainBias needs a bias');
+    this.bias = options.bias ? param(checkBias(options.bias, out, this.trainBias, 'LoraLinear'), `${this.name}.bias`) : null;
   }
 
   static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
                   options: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'> = {}): LoraLinear {
+    knownKeys(options, OPTIONS.filter((k) => !['scale', 'alpha', 'rsLora'].includes(k)), 'LoraLinear.fromInit');
     // The layer trains its own copies: the init result stays what the init returned (it is the reference for
     // exporting against the original base, and the caller may use it again).
     const layer = new LoraLinear(init.W ?? W, init.A.clone(), init.B.clone(), { ...options, scale: init.scaling });
@@ -71,24 +81,31 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
   }
 
   parameters(): Param[] {
-    return [this.A, this.B];
+    return this.trainBias ? [this.A, this.B, this.bias as Param] : [this.A, this.B];
   }
 
-  seedDropout(seed: number): void {
+  seedDropout(seed: number, draws = 0): void {
+    if (!Number.isSafeInteger(draws) || draws < 0) throw new LoraValueError(`seedDropout: draws must be a non-negative integer, got ${String(draws)}`);
     this._seed = seed;
-    this._draws = 0;
+    this._draws = draws;
+  }
+
+  get dropoutState(): { seed: number; draws: number } {
+    return { seed: this._seed, draws: this._draws };
   }
 
   forward(x: Tensor): Tensor {
     if (this._merged) {  // s·B·A already lives in W: plain Linear (inference)
       const [T, inF] = dims2(x);
       const y = matmul(x.reshape([T, inF]), this.W, { transB: true });
+      if (this.bias) addBias(y, this.bias.value);
       this._saved = null;
       return y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
     }
     const A = this.A.value, B = this.B.value;
     if (!(this.training && this.dropout > 0)) {
       const { y, h } = loraForward(x, this.W, A, B, this.scale);
+      if (this.bias) addBias(y, this.bias.value);
       this._saved = { x, xd: null, h: h as Tensor, mask: null };
       return y;
     }
@@ -100,11 +117,13 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     const y = matmul(x2, this.W, { transB: true });            // x·Wᵀ
     const h = matmul(xd, A, { transB: true });                  // drop(x)·Aᵀ   [T, r]
     matmul(h, B, { transB: true, alpha: this.scale, beta: 1, out: y });
+    if (this.bias) addBias(y, this.bias.value);
     this._saved = { x, xd, h, mask };
     return y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
   }
 
   backward(dY: Tensor, options: LoraBackwardOpts = {}): Tensor | null {
+    knownKeys(options, ['needDx', 'accumulate'], 'LoraLinear.backward');
     if (this._merged) throw new LoraValueError('LoraLinear.backward: the layer is merged; unmerge() before training');
     const sv = this._saved;
     if (!sv) throw new LoraValueError('LoraLinear.backward: call forward() first');
@@ -136,12 +155,17 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
       this.A.grad = dA;
       this.B.grad = dB;
     }
+    if (this.trainBias) {
+      const b = this.bias as Param, out = this.W.shape[0];
+      b.grad = biasGrad(dY.reshape([dY.size / out, out]), out, options.accumulate ? b.grad : null, b.value.dtype === 'f64' ? 'f64' : 'f32');
+    }
     return dX;
   }
 
   zeroGrad(): void {
     this.A.grad = null;
     this.B.grad = null;
+    if (this.bias) this.bias.grad = null;
   }
 
   merge(): void {

@@ -11,15 +11,14 @@
  * All products are GEMMs through the ops; the r×r systems go to `solve`.
  */
 import type { LoraProAdjustOptions, LoraProAdjusted, LoraProOptions, LoraProPair } from '../../types/optimizers';
-import type { Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraShapeError, LoraValueError } from '../errors';
-import { finiteNumber, fmt, matrix } from '../ops/check';
+import { finiteNumber, fmt, knownKeys, matrix } from '../ops/check';
 import { matmul } from '../ops/matmul';
 import { solve } from '../ops/solve';
-import { adamwStep } from '../ops/optim';
 import { scaledEye } from './host';
 import { solveSylvester } from './sylvester';
+import { ADAMW_KEYS, AdamW } from './optim';
 
 export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: number, options: LoraProAdjustOptions = {}): LoraProAdjusted {
   matrix(A, 'loraProAdjust A', ['f32', 'f64']);
@@ -64,42 +63,39 @@ export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: n
   return { gA: gAo, gB: gBo, X };
 }
 
-export class LoraProAdamW {
+/**
+ * LoRA-Pro's AdamW: an AdamW (groups, schedules, clipping, state dicts) whose step first adjusts every layer's
+ * (gA, gB) with loraProAdjust; the AdamW moments are of the adjusted gradients.
+ */
+export class LoraProAdamW extends AdamW {
   readonly layers: LoraProPair[];
-  stepCount = 0;
-  lr: number;
-  private readonly o: LoraProOptions;
-  private readonly state = new Map<Param, { m: Tensor; v: Tensor }>();
+  private readonly adjust: LoraProAdjustOptions;
 
   constructor(layers: LoraProPair[], options: LoraProOptions) {
+    knownKeys(options, [...ADAMW_KEYS, 'delta', 'x'], 'LoraProAdamW');
     if (!Array.isArray(layers) || layers.length === 0) throw new LoraValueError('LoraProAdamW: expected a non-empty list of layers ({A, B, scale})');
+    const { delta, x, ...adamw } = options;
+    super(layers.flatMap((l) => [l.A, l.B]), adamw);
+    for (const l of layers) finiteNumber(l.scale, 'LoraProAdamW layer scale');
     this.layers = layers;
-    this.lr = finiteNumber(options.lr, 'LoraProAdamW lr');
-    this.o = options;
+    if (delta !== undefined) finiteNumber(delta, 'LoraProAdamW delta');
+    if (x !== undefined && !['sylvester', 'zero', 'symmetry'].includes(x)) throw new LoraValueError(`LoraProAdamW: x must be 'sylvester', 'zero' or 'symmetry', got ${String(x)}`);
+    this.adjust = { delta, x };
+  }
+
+  protected hyper(): Record<string, number | number[] | string> {
+    return { ...super.hyper(), delta: this.adjust.delta ?? 1e-8, x: this.adjust.x ?? 'sylvester' };
   }
 
   step(): void {
     this.stepCount++;
+    const g = this.groups[0];
     for (const l of this.layers) {
       if (!l.A.grad || !l.B.grad) continue;
-      const adj = loraProAdjust(l.A.value, l.B.value, l.A.grad, l.B.grad, l.scale, this.o);
-      this.update(l.A, adj.gA);
-      this.update(l.B, adj.gB);
+      const adj = loraProAdjust(l.A.value, l.B.value, l.A.grad, l.B.grad, l.scale, this.adjust);
+      this.update(l.A, adj.gA, g);
+      this.update(l.B, adj.gB, g);
+      adj.gA.dispose(); adj.gB.dispose(); adj.X.dispose();
     }
-  }
-
-  zeroGrad(): void {
-    for (const l of this.layers) { l.A.grad = null; l.B.grad = null; }
-  }
-
-  private update(p: Param, g: Tensor): void {
-    let st = this.state.get(p);
-    if (!st) {
-      const dt = p.value.dtype === 'f64' ? 'f64' : 'f32';
-      st = { m: Tensor.zeros(p.value.shape, dt, p.value.device), v: Tensor.zeros(p.value.shape, dt, p.value.device) };
-      this.state.set(p, st);
-    }
-    const [b1, b2] = this.o.betas ?? [0.9, 0.999];
-    adamwStep(p.value, g, st.m, st.v, { lr: this.lr, beta1: b1, beta2: b2, eps: this.o.eps ?? 1e-8, weightDecay: this.o.weightDecay ?? 0, step: this.stepCount });
   }
 }

@@ -10,9 +10,10 @@ import type * as api from '../../types';
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
 type Assert<T extends true> = T;
 
-// TypeScript relates classes with protected members only through `extends`, so Optimizer, SGD and AdamW (protected
-// update()) — and loraPlus, which returns an AdamW — are compared member by member below instead.
-type Nominal = 'Optimizer' | 'SGD' | 'AdamW' | 'loraPlus';
+// TypeScript relates classes with protected members only through `extends`, so the optimizers (protected update(),
+// hyper(), slots(), state) — and loraPlus, which returns an AdamW, and LrSchedule, which takes an Optimizer — are
+// compared member by member below instead.
+type Nominal = 'Optimizer' | 'SGD' | 'AdamW' | 'loraPlus' | 'LoraProAdamW' | 'LoraOneOptimizer' | 'LoraOneAdamW' | 'LrSchedule';
 
 // Every value the contract declares is exported by the implementation with a type assignable to the declared one:
 // functions (parameters and results), constants, and classes (constructor, statics and instance side).
@@ -32,6 +33,23 @@ export const loraPlus: (...a: Parameters<typeof api.loraPlus>) => Public<api.Ada
 export type SgdMembers = Assert<Same<keyof impl.SGD, keyof api.SGD>>;
 export type AdamWMembers = Assert<Same<keyof impl.AdamW, keyof api.AdamW>>;
 export type OptimizerMembers = Assert<Same<keyof impl.Optimizer, keyof api.Optimizer>>;
+declare const proPairs: api.LoraProPair[];
+declare const abPairs: { A: api.Param; B: api.Param }[];
+export const loraPro: (...a: ConstructorParameters<typeof api.LoraProAdamW>) => Public<api.LoraProAdamW> = (...a) => new impl.LoraProAdamW(...a);
+export const loraOne: (...a: ConstructorParameters<typeof api.LoraOneOptimizer>) => Public<api.LoraOneOptimizer> = (...a) => new impl.LoraOneOptimizer(...a);
+export const loraOneAdamW: (...a: ConstructorParameters<typeof api.LoraOneAdamW>) => Public<api.LoraOneAdamW> = (...a) => new impl.LoraOneAdamW(...a);
+export type LoraProMembers = Assert<Same<keyof impl.LoraProAdamW, keyof api.LoraProAdamW>>;
+export type LoraOneMembers = Assert<Same<keyof impl.LoraOneOptimizer, keyof api.LoraOneOptimizer>>;
+export type LoraOneAdamWMembers = Assert<Same<keyof impl.LoraOneAdamW, keyof api.LoraOneAdamW>>;
+// Every optimizer is an Optimizer (the one interface a trainer codes against), in both the contract and lib.
+export const asOptimizers: api.Optimizer[] = [
+  new (null! as typeof api.LoraProAdamW)(proPairs, { lr: 1 }), new (null! as typeof api.LoraOneOptimizer)(abPairs, { lr: 1 }),
+  new (null! as typeof api.LoraOneAdamW)(abPairs, { lr: 1 }), (null! as typeof api.loraPlus)(abPairs, { lr: 1 }),
+];
+export const implOptimizers: impl.Optimizer[] = [new impl.LoraProAdamW(proPairs, { lr: 1 }), new impl.LoraOneOptimizer(abPairs, { lr: 1 }), new impl.LoraOneAdamW(abPairs, { lr: 1 })];
+// LrSchedule: constructed over the implementation's optimizers, the declared public side.
+export const schedule: (o: impl.Optimizer, s: api.LrScheduleOptions) => Omit<Public<api.LrSchedule>, 'optimizer'> = (o, s) => new impl.LrSchedule(o, s);
+export type LrScheduleMembers = Assert<Same<keyof impl.LrSchedule, keyof api.LrSchedule>>;
 
 // Optimizer: a subclass written against the contract's protected API (constructor and update) extends the
 // implementation, and has the declared public side.

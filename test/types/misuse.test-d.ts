@@ -4,8 +4,9 @@
  * Compiled by `npm run test:types`; nothing runs.
  */
 import {
-  GradientEstimator, LoraLinear, LoraShapeError, Optimizer, SGD, SafetensorsFile, Tensor, adamwStep, backends,
-  gradAccumulate, initAdapters, initLoraGA, matmul, matmulAsync, param, resolveBackend, svd, writePeftAdapter,
+  AdamW, GradientEstimator, Linear, LoraLinear, LoraProAdamW, LoraShapeError, LrSchedule, Optimizer, Rng, SGD,
+  SafetensorsFile, Tensor, adamwStep, backends, exportPeftAdapter, gradAccumulate, initAdapters, initLoraGA,
+  loadCheckpoint, loraPlus, matmul, matmulAsync, param, resolveBackend, saveCheckpoint, svd, writePeftAdapter,
 } from '../../types';
 import type { LoraInitResult, Param, SafetensorsHeader } from '../../types';
 
@@ -68,6 +69,50 @@ export async function misuse(W: Tensor, G: Tensor, init: LoraInitResult, header:
   new Optimizer(ps, 0.1, 0);
   // @ts-expect-error update() is protected: step() calls it
   new SGD(ps, { lr: 0.1 }).update(ps[0], t, { params: ps, lr: 0.1, weightDecay: 0 });
+
+  // The training API: one Optimizer interface, schedules, clipping, checkpoints, bias, Linear.
+  const opt: Optimizer = loraPlus([layer], { lr: 1e-3, ratio: 16 });
+  const pro: Optimizer = new LoraProAdamW([{ A: layer.A, B: layer.B, scale: layer.scale }], { lr: 1e-3 });
+  // @ts-expect-error rates are per group (groups[i].lr, baseLr): an optimizer has no single lr
+  pro.lr = 1e-3;
+  const sched = new LrSchedule(opt, { kind: 'cosine', warmupSteps: 10, totalSteps: 100 });
+  // @ts-expect-error 'step' is not a schedule kind ('constant' | 'linear' | 'cosine')
+  new LrSchedule(opt, { kind: 'step', totalSteps: 100 });
+  // @ts-expect-error the schedule's options are an object with its kind
+  new LrSchedule(opt, 'cosine');
+  // @ts-expect-error unknown schedule option (warmupSteps)
+  new LrSchedule(opt, { kind: 'linear', warmup: 10, totalSteps: 100 });
+  const norm: number = opt.clipGradNorm(1.0);
+  // @ts-expect-error clipGradNorm takes the max norm as a number
+  opt.clipGradNorm({ maxNorm: 1 });
+  // @ts-expect-error baseLr is a number per group
+  const base: string = opt.groups[0].baseLr;
+  // @ts-expect-error the state's tensors are Tensors, not arrays
+  const m: Float32Array = opt.stateDict().state['0.m'];
+  // @ts-expect-error unknown AdamW option (weightDecay)
+  new AdamW(ps, { lr: 1e-3, weight_decay: 0.1 });
+  await saveCheckpoint('ckpt', { optimizer: opt, schedule: sched, layers: [layer], rngs: { data: new Rng(0) }, extra: { epoch: 1 } });
+  // @ts-expect-error a checkpoint needs the optimizer
+  await saveCheckpoint('ckpt', { schedule: sched });
+  // @ts-expect-error rngs are Rng instances (their state is saved), not seeds
+  await saveCheckpoint('ckpt', { optimizer: opt, rngs: { data: 0 } });
+  const { step }: { step: number } = await loadCheckpoint('ckpt', { optimizer: opt });
+  // @ts-expect-error loadCheckpoint gives a Promise: await it
+  const sync: { step: number } = loadCheckpoint('ckpt', { optimizer: opt });
+  new LoraLinear(W, t, t, { bias: t, trainBias: true });
+  // @ts-expect-error the bias is a Tensor [out]
+  new LoraLinear(W, t, t, { bias: 0.1 });
+  // @ts-expect-error PEFT's 'lora_only' is not offered (PEFT saves no bias with it)
+  await exportPeftAdapter('out', [{ name: 'q', layer }], { bias: 'lora_only' });
+  const lin = new Linear(W, { bias: t, name: 'fc' });
+  // @ts-expect-error a Linear has no rank or LoRA options
+  new Linear(W, { rank: 4 });
+  // @ts-expect-error weight is readonly (trained in place)
+  lin.weight = param(t);
+  // @ts-expect-error 'loraone' is not an initAdapters method ('lora-one')
+  await initAdapters({ q: W }, { q: G }, { rank: 4, alpha: 8, method: 'loraone' });
+  await initAdapters({ q: W }, { q: G }, { rank: 4, alpha: 8, method: 'lora-one', seed: 3 });
+  void norm; void base; void m; void step; void sync;
 
   // Files, backends, errors.
   // @ts-expect-error the constructor is private: SafetensorsFile.open(path)

@@ -1,0 +1,139 @@
+/** Checkpoint and resume: a resumed run is bit-identical to an uninterrupted one; a torn save never loads. */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  LoraFormatError, LoraLinear, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, saveCheckpoint,
+} from '../lib';
+import { randTensor } from './helpers/ref';
+
+const out = 12, inF = 10, rank = 2, N = 10, K = 4;
+const W = randTensor([out, inF], 1).t, G = randTensor([out, inF], 2).t, target = randTensor([out, inF], 3).v;
+const data = Array.from({ length: 6 }, (_, i) => randTensor([8, inF], 100 + i).t);
+
+/** A fresh run: layer from the (deterministic) init with dropout and a trained bias, LoRA+, cosine schedule, Rng. */
+function setup() {
+  const layer = LoraLinear.fromInit(W, initLoraGA(W, G, { rank, alpha: 4, svd: 'exact' }), { dropout: 0.2, seed: 7, name: 'fc', bias: Tensor.zeros([out]), trainBias: true });
+  const opt = loraPlus([layer], { lr: 1e-2, ratio: 4 });
+  const schedule = new LrSchedule(opt, { kind: 'cosine', warmupSteps: 3, totalSteps: N });
+  return { layer, opt, schedule, rng: new Rng(5) };
+}
+
+/** Training steps from..to-1: a random batch (Rng), loss ‖y − x·targetᵀ‖², clipping, step, schedule. */
+function train(run: ReturnType<typeof setup>, from: number, to: number): void {
+  for (let t = from; t < to; t++) {
+    const x = data[run.rng.int(data.length)];
+    const y = run.layer.forward(x), yd = y.toFloat64(), xd = x.toFloat64();
+    const dY = new Float32Array(yd.length);
+    for (let i = 0; i < 8; i++) for (let o = 0; o < out; o++) {
+      let ty = 0;
+      for (let j = 0; j < inF; j++) ty += xd[i * inF + j] * target[o * inF + j];
+      dY[i * out + o] = 2 * (yd[i * out + o] - ty) / yd.length;
+    }
+    run.layer.backward(Tensor.from(dY, [8, out]));
+    run.opt.clipGradNorm(0.05);
+    run.opt.step();
+    run.schedule.step();
+  }
+}
+
+const bytes = (t: Tensor) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength);
+
+describe('checkpoint and resume', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-ckpt-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const state = (r: ReturnType<typeof setup>, extra?: unknown) => ({ optimizer: r.opt, schedule: r.schedule, layers: [r.layer], rngs: { data: r.rng }, extra });
+
+  test(`save at step ${K} of ${N}, resume in a fresh run: params, moments and rates bit-identical to the uninterrupted run`, async () => {
+    const whole = setup();
+    train(whole, 0, N);
+    const first = setup();
+    train(first, 0, K);
+    await saveCheckpoint(path.join(dir, 'ck'), state(first, { epoch: 1 }));
+    train(first, K, K + 2);  // the saving run goes on: the checkpoint must not change with it
+
+    const resumed = setup();
+    const info = await loadCheckpoint(path.join(dir, 'ck'), state(resumed));
+    expect(info).toEqual({ step: K, extra: { epoch: 1 } });
+    train(resumed, K, N);
+    const names = ['A', 'B', 'bias'] as const;
+    for (const n of names) {
+      const a = n === 'bias' ? whole.layer.bias!.value : whole.layer[n].value, b = n === 'bias' ? resumed.layer.bias!.value : resumed.layer[n].value;
+      expect(bytes(b).equals(bytes(a))).toBe(true);
+    }
+    const sa = whole.opt.stateDict(), sb = resumed.opt.stateDict();
+    expect(Object.keys(sb.state)).toEqual(Object.keys(sa.state));
+    for (const k of Object.keys(sa.state)) expect(bytes(sb.state[k]).equals(bytes(sa.state[k]))).toBe(true);
+    expect(resumed.schedule.lrs()).toEqual(whole.schedule.lrs());
+    expect(resumed.opt.stepCount).toBe(N);
+    expect(resumed.rng.state).toBe(whole.rng.state);
+    // Without the checkpoint the same continuation differs (the test can tell).
+    const cold = setup();
+    train(cold, K, N);
+    expect(bytes(cold.layer.A.value).equals(bytes(whole.layer.A.value))).toBe(false);
+  });
+
+  test('killed (SIGKILL) at random moments while saving over and over: whatever loads is one whole save, never a mixture', async () => {
+    // A child process saves checkpoint k (every param filled with k, stepCount k, extra k) for k = 1, 2, … until killed.
+    const ck = path.join(dir, 'killed');
+    const child = `
+      const { AdamW, param, Tensor, saveCheckpoint } = require(${JSON.stringify(path.join(__dirname, '..', 'dist'))});
+      const ps = [param(Tensor.zeros([64, 64]), 'a'), param(Tensor.zeros([256]), 'b')];
+      const opt = new AdamW(ps, { lr: 1 });
+      (async () => { for (let k = 1; ; k++) { for (const p of ps) p.value.data.fill(k); opt.stepCount = k; await saveCheckpoint(${JSON.stringify(ck)}, { optimizer: opt, extra: k }); } })();`;
+    const { spawn } = await import('child_process');
+    const { AdamW, param } = await import('../lib');
+    let loaded = 0;
+    for (let round = 0; round < 6; round++) {
+      const proc = spawn(process.execPath, ['-e', child], { stdio: 'ignore', env: process.env });
+      await new Promise((res) => setTimeout(res, 300 + 97 * round));
+      proc.kill('SIGKILL');
+      await new Promise((res) => proc.once('exit', res));
+      const ps = [param(Tensor.zeros([64, 64]), 'a'), param(Tensor.zeros([256]), 'b')];
+      const opt = new AdamW(ps, { lr: 1 });
+      let k: unknown;
+      try {
+        k = (await loadCheckpoint(ck, { optimizer: opt })).extra;
+      } catch (e) {
+        // Killed between moving the previous checkpoint aside and renaming the new one in: no checkpoint at ck.
+        expect((e as NodeJS.ErrnoException).code).toBe('ENOENT');
+        continue;
+      }
+      loaded++;
+      expect(typeof k).toBe('number');
+      expect(opt.stepCount).toBe(k);
+      for (const p of ps) expect(p.value.data.every((v) => v === k)).toBe(true);
+    }
+    expect(loaded).toBeGreaterThan(0);
+  }, 60_000);
+
+  test('a tensors file that does not match its JSON (torn or mixed) is LoraFormatError; nothing is changed', async () => {
+    const ck = path.join(dir, 'torn');
+    const run = setup();
+    train(run, 0, 2);
+    await saveCheckpoint(ck, state(run));
+    const f = path.join(ck, 'training_state.safetensors');
+    const b = fs.readFileSync(f);
+    b[b.length - 1] ^= 1;                       // one flipped bit in the last moment
+    fs.writeFileSync(f, b);
+    const fresh = setup(), before = bytes(fresh.layer.A.value).slice();
+    await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(LoraFormatError);
+    expect(bytes(fresh.layer.A.value).equals(before)).toBe(true);
+    expect(fresh.opt.stepCount).toBe(0);
+  });
+
+  test('another optimizer, schedule or set of layers is refused before anything changes; unknown state keys are errors', async () => {
+    const ck = path.join(dir, 'other');
+    const run = setup();
+    train(run, 0, 2);
+    await saveCheckpoint(ck, state(run));
+    const fresh = setup();
+    await expect(loadCheckpoint(ck, { ...state(fresh), schedule: new LrSchedule(fresh.opt, { kind: 'linear', totalSteps: N }) })).rejects.toThrow(/schedule kind/);
+    await expect(loadCheckpoint(ck, { ...state(fresh), layers: [] })).rejects.toThrow(/dropout states/);
+    await expect(loadCheckpoint(ck, { ...state(fresh), rngs: {} })).rejects.toThrow(/rngs/);
+    const two = loraPlus([fresh.layer, setup().layer], { lr: 1e-2, ratio: 4 });
+    await expect(loadCheckpoint(ck, { optimizer: two, layers: [fresh.layer], rngs: { data: fresh.rng } })).rejects.toThrow(LoraValueError);
+    expect(fresh.opt.stepCount).toBe(0);
+    await expect(saveCheckpoint(ck, { ...state(run), optimiser: run.opt } as never)).rejects.toThrow(/unknown option optimiser/);
+  });
+});
