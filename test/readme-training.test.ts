@@ -20,7 +20,7 @@ test('the README training loop runs as written: the loss falls by half or more, 
     fs.symlinkSync(root, path.join(tmp, 'node_modules', 'loraga'), 'dir');
     fs.writeFileSync(path.join(tmp, 'train.js'), m![1]);
     // TMPDIR: the snippet writes under os.tmpdir(), here inside this test's folder.
-    const r = spawnSync(process.execPath, ['train.js'], { cwd: tmp, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp }, timeout: 120_000 });
+    const r = spawnSync(process.execPath, ['train.js'], { cwd: tmp, encoding: 'utf8', env: { ...process.env, TMPDIR: tmp, ...(process.env.LORAGA_BINARY ? { LORAGA_BINARY: path.resolve(process.env.LORAGA_BINARY) } : {}) }, timeout: 120_000 });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     const losses = [...r.stdout.matchAll(/step (\d+) {2}loss (\S+)/g)].map((x) => Number(x[2]));
