@@ -8,7 +8,9 @@ import type { GradientSource, InitAdaptersConfig, InitAdaptersResult, ModelWeigh
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { GradientEstimator } from './estimator';
-import { initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { LORAGA_CONFIG_KEYS, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { fanInFanOutOption } from './layout';
+import { matchTargets } from '../peft/targets';
 import { initLora } from './lora';
 import { initPiSSAAsync } from './pissa';
 
@@ -22,14 +24,17 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   if (!['loraga', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
   if (method === 'loraga') resolveLoraGAConfig(config); // fail fast on a bad config, before any work
   const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
-  const targets = config.targets ?? names;
-  const missing = targets.filter((t) => !names.includes(t));
-  if (missing.length) throw new LoraValueError(`initAdapters: no weights for ${missing.join(', ')}`);
+  // Targets as PEFT reads them: a full module name or a dotted suffix of one.
+  const targets = config.targets ? matchTargets(config.targets, names, 'initAdapters targets') : names;
+  const ffo = fanInFanOutOption(config.fanInFanOut, 'initAdapters');
   if (method === 'loraga') {
     if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA needs gradients (a GradientEstimator or a record of G)');
     if (estimate instanceof GradientEstimator) {
       const nog = targets.filter((t) => !estimate.modules.includes(t));
       if (nog.length) throw new LoraValueError(`initAdapters: the estimator has no gradient for ${nog.join(', ')}`);
+      // The estimator gives G in the layout its module was registered with; it must be W's.
+      const other = targets.filter((t) => estimate.fanInFanOut(t) !== ffo);
+      if (other.length) throw new LoraValueError(`initAdapters: fanInFanOut is ${ffo} but the estimator registered ${other.join(', ')} with fanInFanOut ${!ffo}`);
     } else if (!isLoader(estimate)) {
       const nog = targets.filter((t) => !(t in (estimate as Record<string, Tensor>)));
       if (nog.length) throw new LoraValueError(`initAdapters: no gradient for ${nog.join(', ')}`);
@@ -47,10 +52,11 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     const name = targets[i];
     config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
     const W = isLoader(model) ? await model.load(name) : (model as Record<string, Tensor>)[name];
-    if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D [out, in] tensor`);
+    if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D ${ffo ? '[in, out]' : '[out, in]'} tensor`);
     let result: LoraInitResult;
     if (method === 'lora') {
-      result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: config.seed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
+      const [o, i] = ffo ? [W.shape[1], W.shape[0]] : [W.shape[0], W.shape[1]];
+      result = initLora(o, i, { rank: config.rank, alpha: config.alpha, seed: config.seed, rsLora: config.rsLora, dtype: config.dtype ?? (W.dtype === 'f64' ? 'f64' : 'f32') });
     } else if (method === 'pissa') {
       result = await initPiSSAAsync(W, { ...config, svd: config.svd ?? 'exact' }, { signal });
     } else {
@@ -66,7 +72,8 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
         G = (estimate as Record<string, Tensor>)[name];
       }
       try {
-        result = await initLoraGAAsync(W, G, config, { signal });
+        const own = Object.fromEntries(Object.entries(config).filter(([k]) => LORAGA_CONFIG_KEYS.includes(k)));
+        result = await initLoraGAAsync(W, G, own as typeof config, { signal });
       } catch (e) {
         if (e instanceof LoraAbortError) throw abort();
         throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);

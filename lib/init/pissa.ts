@@ -7,17 +7,22 @@ import type { LoraInitResult, PiSSAConfig, SpectralReport } from '../../types/in
 import { LoraAbortError, LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { checkRank, finiteMatrix, gatherCols, gatherRows, loraScaling, offsetBase, outDType, posInt, posNumber, resolveSvdOptions } from './common';
+import { fanInFanOutOption, transpose2d } from './layout';
 import { Plan, runAsync, runSync } from './runner';
 import { spectralReport, truncatedSvd } from './spectrum';
 
-function* plan(W: Tensor, config: PiSSAConfig): Plan<LoraInitResult> {
+function* plan(W0: Tensor, config: PiSSAConfig): Plan<LoraInitResult> {
   if (config === null || typeof config !== 'object') throw new LoraValueError('initPiSSA: config must be an object');
-  finiteMatrix(W, 'initPiSSA W');
+  finiteMatrix(W0, 'initPiSSA W');
+  // A fan-in-fan-out (Conv1D) W is [in, out]: work on its transpose, hand W' back in the caller's layout.
+  const ffo = fanInFanOutOption(config.fanInFanOut, 'initPiSSA');
+  const W = ffo ? transpose2d(W0) : W0;
   const r = posInt(config.rank, 'initPiSSA rank');
   const alpha = posNumber(config.alpha, 'initPiSSA alpha');
   const { svd: method, seed, oversample, powerIters, precision, gapTolerance } =
     resolveSvdOptions(config, 'initPiSSA', { svd: 'exact', oversample: r });
-  const dtype = outDType(config.dtype, W.dtype, 'initPiSSA dtype');
+  // f32 adapters (f64 for an f64 W) unless asked: LoraLinear trains f32/f64, and W' is formed from unrounded A, B.
+  const dtype = outDType(config.dtype, W.dtype === 'f64' ? 'f64' : 'f32', 'initPiSSA dtype');
   const [out, inF] = W.shape;
   checkRank(r, out, inF, 1, 'initPiSSA');
   const s = loraScaling(alpha, r, !!config.rsLora);
@@ -37,7 +42,10 @@ function* plan(W: Tensor, config: PiSSAConfig): Plan<LoraInitResult> {
     const A = Tensor.fromFloat64(gatherRows(res.Vt, idx, 1, root), [r, inF], dtype);
     const B = Tensor.fromFloat64(gatherCols(res.U, idx, 1, root), [out, r], dtype);
     const Wp = yield* offsetBase(W, A, B, s);
-    return { A, B, W: Wp, scaling: s, report };
+    if (!ffo) return { A, B, W: Wp, scaling: s, report };
+    const WpT = transpose2d(Wp);
+    Wp.dispose(); W.dispose();
+    return { A, B, W: WpT, scaling: s, report, fanInFanOut: true };
   } finally {
     res.U.dispose(); res.S.dispose(); res.Vt.dispose();
   }

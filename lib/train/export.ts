@@ -54,7 +54,10 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
   for (const n of names) if (modules[n].alpha !== first.alpha) alphaPattern[n] = modules[n].alpha;
   const adapter: PeftAdapter = {
     modules: mods,
-    config: { r: first.r, lora_alpha: first.alpha, use_rslora: rs, alpha_pattern: alphaPattern, base_model_name_or_path: options.baseModelName ?? null },
+    config: {
+      r: first.r, lora_alpha: first.alpha, use_rslora: rs, alpha_pattern: alphaPattern, base_model_name_or_path: options.baseModelName ?? null,
+      task_type: options.taskType ?? null, fan_in_fan_out: options.fanInFanOut ?? false,
+    },
   };
   return { adapter, config: peftConfigJson(adapter), modules };
 }

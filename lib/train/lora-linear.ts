@@ -12,6 +12,7 @@ import { matmul } from '../ops/matmul';
 import { loraBackward, loraForward } from '../ops/lora';
 import { param } from './param';
 import { addMasked, addScaled, applyMask, dropoutMask } from './host';
+import { transpose2d } from '../init/layout';
 
 export function loraScale(rank: number, alpha: number, rsLora = false): number {
   return rsLora ? alpha / Math.sqrt(rank) : alpha / rank;
@@ -57,9 +58,11 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     this.B = param(B, `${this.name}.lora_B`);
   }
 
-  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
+  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number; fanInFanOut?: boolean },
                   options: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'> = {}): LoraLinear {
-    const layer = new LoraLinear(init.W ?? W, init.A, init.B, { ...options, scale: init.scaling });
+    // A fan-in-fan-out init hands W (and W') back [in, out]; the layer computes with [out, in].
+    const base = init.fanInFanOut ? transpose2d(init.W ?? W) : init.W ?? W;
+    const layer = new LoraLinear(base, init.A, init.B, { ...options, scale: init.scaling });
     if (init.W) layer.initial = { A: init.A.clone(), B: init.B.clone() };  // A, B are trained in place
     return layer;
   }
