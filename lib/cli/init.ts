@@ -215,6 +215,7 @@ async function run(f: Flags): Promise<number> {
     const As: Record<string, { A: Tensor; B: Tensor }> = {};
     const reports: Record<string, unknown> = {};
     let warnings = 0;
+    const unresolved: { m: string; w: string; bound: number }[] = [];
     const ac = new AbortController();
     const onSig = () => { process.stderr.write('\ninterrupted: cancelling after the current step\n'); ac.abort(); };
     process.once('SIGINT', onSig);
@@ -230,7 +231,12 @@ async function run(f: Flags): Promise<number> {
           As[m] = { A: r.A, B: r.B };
           if (r.W && baseWriter) { baseWriter.write(`${m}.weight`, r.W); modelWriter?.write(`${m}.weight`, r.W); r.W.dispose(); }
           reports[m] = { shape: [r.B.shape[0], r.A.shape[1]], scaling: r.scaling, ...(r.report ?? {}) };
-          for (const w of r.report?.warnings ?? []) { process.stderr.write(`\nwarning: ${m}: ${w}\n`); warnings++; }
+          for (const w of r.report?.warnings ?? []) {
+            warnings++;
+            // Randomized-resolution warnings are summed up once at the end (one line, the worst bound).
+            if (/randomized SVD cannot resolve/.test(w)) unresolved.push({ m, w, bound: Number(/sin θ ≤ ([\d.]+)/.exec(w)?.[1] ?? NaN) });
+            else process.stderr.write(`\nwarning: ${m}: ${w}\n`);
+          }
         },
       });
       baseWriter?.close();
@@ -251,6 +257,10 @@ async function run(f: Flags): Promise<number> {
       throw e;
     } finally {
       process.removeListener('SIGINT', onSig);
+    }
+    if (unresolved.length) {
+      const worst = unresolved.reduce((a, b) => (b.bound > a.bound ? b : a));
+      process.stderr.write(`warning: randomized SVD left the A/B split unresolved in ${unresolved.length} module(s) (report.json lists them); worst ${worst.m}: ${worst.w}\n`);
     }
     const adapterCfg = {
       r: cfg.rank, lora_alpha: cfg.alpha, use_rslora: !!cfg.rsLora, target_modules: targets, base_model_name_or_path: baseModel,
