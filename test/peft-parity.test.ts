@@ -64,7 +64,7 @@ describe('fanInFanOut: a Conv1D ([in, out]) weight through the init', () => {
     expect(offsetInvariant(Tensor.fromFloat64(tr(p.W!.data, inF, out), [out, inF], 'f64'), p.A, p.B, s, Tensor.fromFloat64(Wf.M, [out, inF], 'f64'))).toBeLessThan(1e-13);
   });
 
-  test('without fanInFanOut a non-square [in, out] W is a shape error only through G; a square one is taken as [out, in] (why the option exists)', () => {
+  test('without fanInFanOut, G in [out, in] beside a W stored [in, out] is a shape error naming the layout', () => {
     expect(() => initLoraGA(Wc, Tensor.zeros([out, inF], 'f64'), { rank: r, alpha })).toThrow(/same \[out, in\] shape/);
   });
 
@@ -91,6 +91,19 @@ describe('fanInFanOut: a Conv1D ([in, out]) weight through the init', () => {
     const est = new GradientEstimator().register('h.0.attn.c_proj', out, inF);
     est.setGradient('h.0.attn.c_proj', Tensor.fromFloat64(Gf.M, [out, inF], 'f32'));
     await expect(initAdapters({ 'h.0.attn.c_proj': Wc }, est, { rank: r, alpha, fanInFanOut: true })).rejects.toThrow(/registered h.0.attn.c_proj with fanInFanOut false/);
+  });
+});
+
+describe('bf16 weights', () => {
+  test('the README recipe LoraLinear.fromInit(W, initLoraGA(W, G)) works for a bf16 W: A, B stay f32, W′ is bf16 formed from the unrounded A, B', () => {
+    const W = Tensor.fromFloat64(Wf.M, [out, inF], 'bf16'), G = Tensor.fromFloat64(Gf.M, [out, inF], 'f32');
+    const init = initLoraGA(W, G, { rank: r, alpha, svd: 'exact' });
+    expect([init.A.dtype, init.B.dtype, init.W!.dtype]).toEqual(['f32', 'f32', 'bf16']);
+    const layer = LoraLinear.fromInit(W, init);
+    // W′ rounded once to bf16 (2⁻⁹ relative per element); the f32 A, B carry no rounding of their own.
+    expect(offsetInvariant(layer.W, init.A, init.B, s, W)).toBeLessThan(4e-3);
+    const x = Tensor.randn([5, inF], 'f32', 'cpu', 3);
+    expect(layer.forward(x).shape).toEqual([5, out]);
   });
 });
 
