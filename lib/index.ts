@@ -23,7 +23,9 @@ export {
   SafetensorsWriter,
 } from './io/safetensors';
 export { initLora } from './init/lora';
-export { initLoraGA, initLoraGAAsync, resolveLoraGAConfig, loraGAIndices, LORAGA_DIRECTIONS, LORAGA_SCALES } from './init/loraga';
+export {
+  initLoraGA, initLoraGAAsync, resolveLoraGAConfig, loraGAIndices, LORAGA_DIRECTIONS, LORAGA_SCALES, LORAGA_SCALES_BY_CONVENTION,
+} from './init/loraga';
 export { initLoraOne, initLoraOneAsync, loraOneStepSize } from './init/lora-one';
 export { initPiSSA, initPiSSAAsync } from './init/pissa';
 export { GradientEstimator } from './init/estimator';

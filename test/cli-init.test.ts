@@ -88,7 +88,7 @@ d('loraga init on the reference case', () => {
 
   test.each([
     [['--grads', 'G', '--batches', 'B'], /exactly one of --grads or --batches/],
-    [['--targets', 'nope'], /--targets: nope not found/],
+    [['--targets', 'nope'], /--targets: nope matched no module/],
     [['--direction', 'sideways'], /direction: expected one of/],
     [['--rank', '40'], /needs 2·r = 80/],
   ])('bad invocation %j fails clearly', async (extra, msg) => {

@@ -13,21 +13,26 @@ import type { Tensor } from './tensor';
 export declare class GradientEstimator {
   /** `dtype`: accumulator precision, f32 (default, as PEFT) or f64. */
   constructor(options?: { dtype?: 'f32' | 'f64' });
-  /** Registers a target module with its weight shape [out, in]. The accumulator is allocated on first use. */
-  register(name: string, out: number, inF: number): this;
+  /**
+   * Registers a target module with its sizes out and in. The accumulator is allocated on first use. With
+   * `fanInFanOut` (a Conv1D-style W stored [in, out]) setGradient takes and gradient returns G in that layout.
+   */
+  register(name: string, out: number, inF: number, options?: { fanInFanOut?: boolean }): this;
   /** The registered module names, in registration order. */
   get modules(): string[];
-  /** The weight shape [out, in] registered for `name`. */
+  /** The sizes [out, in] registered for `name` (whatever the layout). */
   shape(name: string): [number, number];
+  /** Whether `name` was registered with fanInFanOut (G in [in, out]). */
+  fanInFanOut(name: string): boolean;
   /** Batches accumulated so far for `name`. */
   batches(name: string): number;
   /** Adds one batch: X = the layer's input [tokens, in], dY = the gradient of its output [tokens, out]. */
   accumulate(name: string, X: Tensor, dY: Tensor): this;
   /** accumulate off the main thread; calls for one module run one after another. */
   accumulateAsync(name: string, X: Tensor, dY: Tensor): Promise<this>;
-  /** Supplies a ready gradient G [out, in] (e.g. from a framework's autograd) instead of batches. */
+  /** Supplies a ready gradient G [out, in] ([in, out] with fanInFanOut) instead of batches, e.g. from autograd. */
   setGradient(name: string, G: Tensor): this;
-  /** The estimate G = (1/n)·Σ dYᵀ·X as a new tensor (or the ready gradient as given). */
+  /** The estimate G = (1/n)·Σ dYᵀ·X as a new tensor, in the module's layout (or the ready gradient as given). */
   gradient(name: string): Tensor;
   /** Frees a module's accumulator (after its adapter is initialised) to bound memory. */
   release(name: string): void;
@@ -70,7 +75,11 @@ export interface InitAdaptersConfig extends LoraGAConfig {
   seed?: number;
   /** 'lora-one' only: divide A₀ and B₀ by √σ₁ (default true, the official code). */
   normalize?: boolean;
-  /** Modules to initialise (default: every module of `model`). */
+  /**
+   * Modules to initialise (default: every module of `model`), as PEFT's target_modules: a full module name or a
+   * dotted suffix of one (`q_proj` matches `model.layers.0.self_attn.q_proj`). A target that matches nothing is a
+   * LoraValueError.
+   */
   targets?: string[];
   /** Cancels between modules and steps (LoraAbortError). */
   signal?: AbortSignal;

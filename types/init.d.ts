@@ -68,6 +68,8 @@ export interface LoraInitResult {
   scaling: number;
   /** The spectrum of the factorised matrix (SVD-based inits, unless noReport). */
   report?: SpectralReport;
+  /** True when W' is in the [in, out] layout (fanInFanOut); LoraLinear.fromInit transposes it to [out, in]. */
+  fanInFanOut?: boolean;
 }
 
 /** Config of initLora. */
@@ -89,24 +91,33 @@ export declare function initLora(out: number, inF: number, config: LoraInitConfi
 
 /** Which of the top 2r singular directions go to A and to B (PEFT's names). */
 export type LoraGADirection = 'ArBr' | 'A2rBr' | 'ArB2r' | 'random';
-/** How A and B are scaled ('gd' and 'gd_scale' are the same: the official repo's and PEFT's names). */
-export type LoraGAScale = 'gd' | 'gd_scale' | 'unit' | 'stable' | 'weightS';
+/**
+ * How A and B are scaled, by the name each convention's code uses. PEFT ('peft'): 'stable', 'weight_svd',
+ * 'gd_scale', 'unit'. The official repository ('official'): 'stable', 'weightS', 'gd', 'unit'. 'gd_scale' and 'gd'
+ * are the same rule (A/s, B/s); a name of the other convention is a LoraValueError.
+ */
+export type LoraGAScale = 'stable' | 'weight_svd' | 'gd_scale' | 'unit' | 'weightS' | 'gd';
 /**
  * 'peft' (Hugging Face PEFT 0.21): B carries diag(S) of its directions; 'stable' scales B only by out^¼/√γ;
+ * 'weight_svd' scales B by σ₁(W)/S_B[0] (S_B[0]: the singular value of B's first direction);
  * 'random' draws one index set of r from the top 2r and uses it for both A and B.
  * 'official' (github.com/Outsider565/LoRA-GA): no diag(S); 'stable' scales A and B by out^¼/√γ;
- * 'random' draws disjoint index sets for A and B from a permutation of the top 2r.
+ * 'weightS' scales A and B by mean_{i<r} √(σᵢ(W)/s); 'random' draws disjoint index sets for A and B from a
+ * permutation of the top 2r.
  */
 export type LoraGAConvention = 'peft' | 'official';
 /** Every LoraGADirection. */
 export declare const LORAGA_DIRECTIONS: readonly LoraGADirection[];
-/** Every LoraGAScale. */
+/** Every LoraGAScale (both conventions' names). */
 export declare const LORAGA_SCALES: readonly LoraGAScale[];
+/** The scales each convention accepts. */
+export declare const LORAGA_SCALES_BY_CONVENTION: Readonly<Record<LoraGAConvention, readonly LoraGAScale[]>>;
 
 /**
  * Config of initLoraGA. SVD defaults (InitSvdOptions): 'randomized' with q = 4r columns (oversample 2r beyond the
- * 2r directions) and 4 power iterations, as PEFT's torch.svd_lowrank call; dtype of A and B defaults to W's, as
- * PEFT casts them to the base layer's dtype; noReport saves, for randomized SVD, the two GEMMs of the residual check.
+ * 2r directions) and 4 power iterations, as PEFT's torch.svd_lowrank call; dtype of A and B defaults to f32 (f64 for
+ * an f64 W), as the official code keeps them, and W' is formed from those unrounded A and B; noReport saves, for
+ * randomized SVD, the two GEMMs of the residual check. An option not listed here is a LoraValueError.
  */
 export interface LoraGAConfig extends InitSvdOptions {
   rank: number;
@@ -114,13 +125,18 @@ export interface LoraGAConfig extends InitSvdOptions {
   alpha: number;
   /** Default 'ArB2r' (PEFT's LoraGAConfig default). */
   direction?: LoraGADirection;
-  /** Default 'stable'. 'gd' and 'gd_scale' are the same (A/s, B/s): the official repo's and PEFT's names. */
+  /** Default 'stable'. Names per convention: see LoraGAScale. */
   scale?: LoraGAScale;
   /** stable_gamma γ, default 16. */
   gamma?: number;
   /** Default 'peft'. */
   convention?: LoraGAConvention;
   rsLora?: boolean;
+  /**
+   * W (and G) are stored [in, out], as transformers' Conv1D (GPT-2) does: PEFT's `fan_in_fan_out: true`. A and B
+   * are still [r, in] / [out, r] (PEFT's lora_A / lora_B); W' comes back in W's layout. Default false ([out, in]).
+   */
+  fanInFanOut?: boolean;
 }
 
 /** LoraGAConfig validated, with every default filled in. */
@@ -132,6 +148,7 @@ export interface ResolvedLoraGAConfig extends ResolvedSvdOptions {
   gamma: number;
   convention: LoraGAConvention;
   rsLora: boolean;
+  fanInFanOut: boolean;
 }
 
 /** Fills defaults and validates (throws LoraValueError naming the bad field). */
@@ -139,7 +156,8 @@ export declare function resolveLoraGAConfig(config: LoraGAConfig): ResolvedLoraG
 /** Which of the top 2r directions go to A (rows of Vᵀ) and to B (columns of U). */
 export declare function loraGAIndices(direction: LoraGADirection, r: number, convention: LoraGAConvention, seed: number): { a: number[]; b: number[] };
 /**
- * LoRA-GA init (Wang et al. 2024) of one Linear layer: W [out, in] (f32/bf16/f16/f64) and its gradient G [out, in].
+ * LoRA-GA init (Wang et al. 2024) of one Linear layer: W [out, in] (f32/bf16/f16/f64) and its gradient G [out, in]
+ * ([in, out] both, with fanInFanOut).
  * A and B come from the top 2r singular directions of G so that the first LoRA step approximates a full fine-tuning
  * step; W is offset by s·B·A so the adapted layer's output is unchanged at step 0.
  */
@@ -177,12 +195,14 @@ export declare function loraOneStepSize(config: { alpha: number; rank: number; g
 /**
  * Config of initPiSSA. SVD defaults (InitSvdOptions): 'exact' (PEFT's init_lora_weights="pissa"; 'randomized' is
  * PEFT's "pissa_niter_N"), oversample r beyond the r directions (PEFT's pissa_niter_N uses none, i.e. 0), 4 power
- * iterations; dtype of A and B defaults to W's.
+ * iterations; dtype of A and B defaults to f32 (f64 for an f64 W).
  */
 export interface PiSSAConfig extends InitSvdOptions {
   rank: number;
   alpha: number;
   rsLora?: boolean;
+  /** W is stored [in, out] (Conv1D, PEFT's fan_in_fan_out); W' comes back in that layout. Default false. */
+  fanInFanOut?: boolean;
 }
 
 /**

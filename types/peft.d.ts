@@ -23,9 +23,14 @@ export interface PeftAdapterConfig {
   target_modules?: string[];
   use_rslora?: boolean;
   base_model_name_or_path?: string | null;
+  /**
+   * PEFT's TaskType ('CAUSAL_LM', 'SEQ_CLS', 'SEQ_2_SEQ_LM', 'TOKEN_CLS', 'QUESTION_ANS', 'FEATURE_EXTRACTION') or
+   * null; another value is a LoraValueError. AutoPeftModelFor… needs it (AutoPeftModelForCausalLM: 'CAUSAL_LM').
+   */
   task_type?: string | null;
   lora_dropout?: number;
   bias?: 'none' | 'all' | 'lora_only';
+  /** W stored [in, out] (transformers' Conv1D, GPT-2). Default false. */
   fan_in_fan_out?: boolean;
   /** What PEFT does when it creates the layers before loading our weights; true (plain LoRA) is right for loading. */
   init_lora_weights?: boolean | string;

@@ -91,8 +91,11 @@ export declare class LoraLinear {
   training: boolean;
   /** W [out, in] frozen; A [r, in] and B [out, r] are trained in place (f32 or f64). */
   constructor(W: Tensor, A: Tensor, B: Tensor, options?: LoraLinearOptions);
-  /** A layer from an init result ({A, B, W, scaling}): W is the init's offset base W' when it has one, else `W`. */
-  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
+  /**
+   * A layer from an init result ({A, B, W, scaling}): W is the init's offset base W' when it has one, else `W`; a
+   * fanInFanOut init's W' (or `W`) is [in, out] and is transposed to the layer's [out, in] (a copy).
+   */
+  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number; fanInFanOut?: boolean },
                   options?: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'>): LoraLinear;
   /** True between merge() and unmerge(). */
   get merged(): boolean;
@@ -227,6 +230,13 @@ export interface ExportOptions {
    * bias with it.)
    */
   bias?: 'none' | 'all';
+  /** adapter_config.json's task_type, PEFT's TaskType (e.g. 'CAUSAL_LM' for AutoPeftModelForCausalLM); default null. */
+  taskType?: string | null;
+  /**
+   * The base model's layers store W as [in, out] (transformers' Conv1D, GPT-2): writes `fan_in_fan_out: true`.
+   * A and B are [r, in] / [out, r] in either layout. Default false.
+   */
+  fanInFanOut?: boolean;
 }
 
 /** An exported adapter, and what was done per module. */

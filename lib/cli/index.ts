@@ -17,6 +17,7 @@ const COMMANDS: Record<string, () => Command> = {
   /* eslint-disable @typescript-eslint/no-require-imports -- each command is loaded only when run */
   init: () => require('./init').command,
   doctor: () => require('./doctor').command,
+  export: () => require('./export').command,
   /* eslint-enable @typescript-eslint/no-require-imports */
 };
 

@@ -18,7 +18,10 @@ export const SVD_KEYS = ['svd', 'seed', 'oversample', 'powerIters', 'dtype', 'pr
 export function configObject(config: unknown, what: string, keys: readonly string[]): void {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new LoraValueError(`${what}: config must be an object`);
   for (const k of Object.keys(config))
-    if (!keys.includes(k)) throw new LoraValueError(`${what}: unknown option '${k}' (expected one of ${keys.join(', ')})`);
+    if (!keys.includes(k)) {
+      const hint = k === 'fan_in_fan_out' ? ' (did you mean fanInFanOut?)' : '';
+      throw new LoraValueError(`${what}: unknown option '${k}'${hint} (expected one of ${keys.join(', ')})`);
+    }
 }
 
 /** The entries of `config` named in `keys` (what an init among others, e.g. in initAdapters, should see). */

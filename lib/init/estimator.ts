@@ -1,6 +1,7 @@
 /**
  * GradientEstimator (declared in types/init-model.d.ts): per module, a lazily allocated accumulator of Σ dYᵀ·X
- * (gradAccumulate) and its batch count, or a ready gradient.
+ * (gradAccumulate) and its batch count, or a ready gradient. A module registered with fanInFanOut (a Conv1D-style
+ * W stored [in, out]) gives and takes its gradient in that layout, so G always matches its W.
  */
 import type * as api from '../../types/init-model';
 import { LoraShapeError, LoraValueError } from '../errors';
@@ -8,6 +9,7 @@ import { dims2, fmt, live } from '../ops/check';
 import { gradAccumulate, gradAccumulateAsync } from '../ops/grad-accumulate';
 import { Tensor } from '../tensor';
 import { posInt } from './common';
+import { transpose2d } from './layout';
 
 interface Slot {
   out: number;
@@ -15,6 +17,8 @@ interface Slot {
   sum: Tensor | null;
   batches: number;
   ready: Tensor | null;
+  /** W (and so G as given and returned) is stored [in, out]. The accumulator is always [out, in]. */
+  fanInFanOut: boolean;
   /** Async accumulations of one module run one after another (they write the same accumulator). */
   chain: Promise<unknown>;
 }
@@ -29,11 +33,18 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
     if (this.dtype !== 'f32' && this.dtype !== 'f64') throw new LoraValueError(`GradientEstimator: dtype must be f32 or f64, got ${String(options.dtype)}`);
   }
 
-  register(name: string, out: number, inF: number): this {
+  register(name: string, out: number, inF: number, options: { fanInFanOut?: boolean } = {}): this {
     if (typeof name !== 'string' || !name) throw new LoraValueError('GradientEstimator.register: name must be a non-empty string');
     if (this.slots.has(name)) throw new LoraValueError(`GradientEstimator.register: '${name}' is already registered`);
-    this.slots.set(name, { out: posInt(out, `register '${name}' out`), inF: posInt(inF, `register '${name}' in`), sum: null, batches: 0, ready: null, chain: Promise.resolve() });
+    const ffo = options?.fanInFanOut ?? false;
+    if (typeof ffo !== 'boolean') throw new LoraValueError(`GradientEstimator.register '${name}': fanInFanOut must be a boolean`);
+    for (const k of Object.keys(options ?? {})) if (k !== 'fanInFanOut') throw new LoraValueError(`GradientEstimator.register '${name}': unknown option ${JSON.stringify(k)}`);
+    this.slots.set(name, { out: posInt(out, `register '${name}' out`), inF: posInt(inF, `register '${name}' in`), sum: null, batches: 0, ready: null, fanInFanOut: ffo, chain: Promise.resolve() });
     return this;
+  }
+
+  fanInFanOut(name: string): boolean {
+    return this.slot(name).fanInFanOut;
   }
 
   get modules(): string[] {
@@ -91,8 +102,9 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
   setGradient(name: string, G: Tensor): this {
     const s = this.slot(name);
     live(G, `setGradient '${name}' G`);
-    if (G.rank !== 2 || G.shape[0] !== s.out || G.shape[1] !== s.inF)
-      throw new LoraShapeError(`GradientEstimator.setGradient '${name}': G ${fmt(G)} must be [${s.out}, ${s.inF}]`);
+    const [r0, r1] = s.fanInFanOut ? [s.inF, s.out] : [s.out, s.inF];
+    if (G.rank !== 2 || G.shape[0] !== r0 || G.shape[1] !== r1)
+      throw new LoraShapeError(`GradientEstimator.setGradient '${name}': G ${fmt(G)} must be [${r0}, ${r1}]${s.fanInFanOut ? ' (fanInFanOut: [in, out], as its W)' : ''}`);
     if (s.batches > 0) throw new LoraValueError(`GradientEstimator.setGradient '${name}': batches were already accumulated`);
     s.ready = G;
     return this;
@@ -102,7 +114,7 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
     const s = this.slot(name);
     if (s.ready) return s.ready;
     if (!s.sum || s.batches === 0) throw new LoraValueError(`GradientEstimator: no batches accumulated for '${name}'`);
-    const G = s.sum.clone();
+    const G = s.fanInFanOut ? transpose2d(s.sum) : s.sum.clone();
     const d = G.data, k = 1 / s.batches;
     for (let i = 0; i < d.length; i++) d[i] *= k;
     return G;

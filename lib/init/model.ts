@@ -12,6 +12,8 @@ import { Tensor } from '../tensor';
 import { GradientEstimator } from './estimator';
 import { LORAGA_KEYS, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
 import { pick } from './common';
+import { fanInFanOutOption, transpose2d } from './layout';
+import { matchTargets } from '../peft/targets';
 import { initLora } from './lora';
 import { LORA_ONE_KEYS, initLoraOneAsync } from './lora-one';
 import { moduleSeed } from './module-seed';
@@ -29,14 +31,17 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   const seed = nonNegInt(config.seed, 'initAdapters seed', 0);
   const fromG = method === 'loraga' || method === 'lora-one';
   const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
-  const targets = config.targets ?? names;
-  const missing = targets.filter((t) => !names.includes(t));
-  if (missing.length) throw new LoraValueError(`initAdapters: no weights for ${missing.join(', ')}`);
+  // Targets as PEFT reads them: a full module name or a dotted suffix of one.
+  const targets = config.targets ? matchTargets(config.targets, names, 'initAdapters targets') : names;
+  const ffo = fanInFanOutOption(config.fanInFanOut, 'initAdapters');
   if (fromG) {
     if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA and LoRA-One need gradients (a GradientEstimator or a record of G)');
     if (estimate instanceof GradientEstimator) {
       const nog = targets.filter((t) => !estimate.modules.includes(t));
       if (nog.length) throw new LoraValueError(`initAdapters: the estimator has no gradient for ${nog.join(', ')}`);
+      // The estimator gives G in the layout its module was registered with; it must be W's.
+      const other = targets.filter((t) => estimate.fanInFanOut(t) !== ffo);
+      if (other.length) throw new LoraValueError(`initAdapters: fanInFanOut is ${ffo} but the estimator registered ${other.join(', ')} with fanInFanOut ${!ffo}`);
     } else if (!isLoader(estimate)) {
       const nog = targets.filter((t) => !(t in (estimate as Record<string, Tensor>)));
       if (nog.length) throw new LoraValueError(`initAdapters: no gradient for ${nog.join(', ')}`);
@@ -54,11 +59,12 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     const name = targets[i];
     config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
     const W = isLoader(model) ? await model.load(name) : (model as Record<string, Tensor>)[name];
-    if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D [out, in] tensor`);
+    if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D ${ffo ? '[in, out]' : '[out, in]'} tensor`);
     let result: LoraInitResult;
     const mseed = moduleSeed(seed, name);
     if (method === 'lora') {
-      result = initLora(W.shape[0], W.shape[1], { rank: config.rank, alpha: config.alpha, seed: mseed, rsLora: config.rsLora, dtype: config.dtype ?? W.dtype });
+      const [o, i] = ffo ? [W.shape[1], W.shape[0]] : [W.shape[0], W.shape[1]];
+      result = initLora(o, i, { rank: config.rank, alpha: config.alpha, seed: mseed, rsLora: config.rsLora, dtype: config.dtype ?? (W.dtype === 'f64' ? 'f64' : 'f32') });
     } else if (method === 'pissa') {
       result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), seed: mseed, svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
     } else {
@@ -74,9 +80,17 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
         G = (estimate as Record<string, Tensor>)[name];
       }
       try {
-        result = method === 'loraga'
-          ? await initLoraGAAsync(W, G, { ...pick(config, LORAGA_KEYS), seed: mseed } as LoraGAConfig, { signal })
-          : await initLoraOneAsync(G, { ...pick(config, LORA_ONE_KEYS), seed: mseed } as LoraOneConfig, { signal });
+        if (method === 'loraga') {
+          result = await initLoraGAAsync(W, G, { ...pick(config, LORAGA_KEYS), seed: mseed } as LoraGAConfig, { signal });
+        } else {
+          // LoRA-One reads G alone, as [out, in]: a fan-in-fan-out G (W's layout, [in, out]) is turned first.
+          const Gt = ffo ? transpose2d(G) : G;
+          try {
+            result = await initLoraOneAsync(Gt, { ...pick(config, LORA_ONE_KEYS), seed: mseed } as LoraOneConfig, { signal });
+          } finally {
+            if (Gt !== G) Gt.dispose();
+          }
+        }
       } catch (e) {
         if (e instanceof LoraAbortError) throw abort();
         throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);

@@ -13,6 +13,7 @@ import { Tensor } from '../tensor';
 import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { StagedDir } from '../io/staged-dir';
 import { ioError } from '../io/fs-errors';
+import { checkTaskType } from './hf-config';
 
 export const PEFT_PREFIX = 'base_model.model.';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
@@ -26,6 +27,10 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   if (typeof c.lora_alpha !== 'number' || !Number.isFinite(c.lora_alpha)) throw new LoraValueError(`writePeftAdapter: config.lora_alpha must be a finite number, got ${String(c.lora_alpha)}`);
   const names = Object.keys(adapter.modules ?? {});
   if (names.length === 0) throw new LoraValueError('writePeftAdapter: no modules');
+  // PEFT refuses an unknown task_type when it loads the config: refuse it here instead.
+  const taskType = checkTaskType(c.task_type, 'writePeftAdapter config.task_type');
+  if (c.fan_in_fan_out !== undefined && typeof c.fan_in_fan_out !== 'boolean')
+    throw new LoraValueError(`writePeftAdapter: config.fan_in_fan_out must be a boolean, got ${JSON.stringify(c.fan_in_fan_out)}`);
   const rankPattern: Record<string, number> = { ...(c.rank_pattern ?? {}) };
   for (const m of names) {
     const { A, B } = adapter.modules[m] ?? ({} as { A: Tensor; B: Tensor });
@@ -64,7 +69,7 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
     rank_pattern: rankPattern,
     revision: null,
     target_modules: c.target_modules ?? names.slice().sort(),
-    task_type: c.task_type ?? null,
+    task_type: taskType,
     use_dora: false,
     use_rslora: c.use_rslora ?? false,
     ...(c.extra ?? {}),

@@ -36,7 +36,7 @@ function hstackNeg(X: Tensor, Y: Tensor): Tensor {
 
 export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}): ExportedAdapter {
   if (!Array.isArray(layers) || layers.length === 0) throw new LoraValueError('exportPeftAdapter: expected a non-empty list of {name, layer}');
-  knownKeys(options, ['rsLora', 'dtype', 'baseModelName', 'bias'], 'exportPeftAdapter');
+  knownKeys(options, ['rsLora', 'dtype', 'baseModelName', 'bias', 'taskType', 'fanInFanOut'], 'exportPeftAdapter');
   const rs = !!options.rsLora, dt = options.dtype ?? 'f32';
   const trained = layers.filter((l) => l?.layer instanceof LoraLinear && l.layer.trainBias).map((l) => l.name);
   const bias = options.bias ?? (trained.length ? 'all' : 'none');
@@ -63,7 +63,10 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
   for (const n of names) if (modules[n].alpha !== first.alpha) alphaPattern[n] = modules[n].alpha;
   const adapter: PeftAdapter = {
     modules: mods,
-    config: { r: first.r, lora_alpha: first.alpha, use_rslora: rs, alpha_pattern: alphaPattern, base_model_name_or_path: options.baseModelName ?? null, bias },
+    config: {
+      r: first.r, lora_alpha: first.alpha, use_rslora: rs, alpha_pattern: alphaPattern, base_model_name_or_path: options.baseModelName ?? null,
+      bias, task_type: options.taskType ?? null, fan_in_fan_out: options.fanInFanOut ?? false,
+    },
   };
   return { adapter, config: peftConfigJson(adapter), modules };
 }

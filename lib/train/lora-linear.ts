@@ -13,6 +13,7 @@ import { loraBackward, loraForward } from '../ops/lora';
 import { param } from './param';
 import { addBias, addMasked, addScaled, applyMask, biasGrad, dropoutMask } from './host';
 import { checkBias } from './linear';
+import { transpose2d } from '../init/layout';
 
 const OPTIONS = ['alpha', 'rsLora', 'scale', 'dropout', 'seed', 'name', 'bias', 'trainBias'];
 
@@ -66,12 +67,14 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     this.bias = options.bias ? param(checkBias(options.bias, out, this.trainBias, 'LoraLinear'), `${this.name}.bias`) : null;
   }
 
-  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number },
+  static fromInit(W: Tensor, init: { A: Tensor; B: Tensor; W?: Tensor | null; scaling: number; fanInFanOut?: boolean },
                   options: Omit<LoraLinearOptions, 'scale' | 'alpha' | 'rsLora'> = {}): LoraLinear {
     knownKeys(options, OPTIONS.filter((k) => !['scale', 'alpha', 'rsLora'].includes(k)), 'LoraLinear.fromInit');
+    // A fan-in-fan-out init hands W (and W') back [in, out]; the layer computes with [out, in].
+    const base = init.fanInFanOut ? transpose2d(init.W ?? W) : init.W ?? W;
     // The layer trains its own copies: the init result stays what the init returned (it is the reference for
     // exporting against the original base, and the caller may use it again).
-    const layer = new LoraLinear(init.W ?? W, init.A.clone(), init.B.clone(), { ...options, scale: init.scaling });
+    const layer = new LoraLinear(base, init.A.clone(), init.B.clone(), { ...options, scale: init.scaling });
     if (init.W) layer.initial = { A: init.A.clone(), B: init.B.clone() };
     return layer;
   }

@@ -37,4 +37,6 @@ for p in "${pkgs[@]}"; do
 done
 [ ${#missing[@]} -eq 0 ] && exit 0
 echo "loraga: python-deps: installing ${missing[*]} into $venv" >&2
-"$venv/bin/python3" -m pip install --disable-pip-version-check -q "${missing[@]}" || soft "pip could not install ${missing[*]}"
+# No retries: where the default index is unreachable (offline CI with a local index or wheel cache configured),
+# each lookup there fails at once instead of after minutes of backoff.
+"$venv/bin/python3" -m pip install --disable-pip-version-check -q --retries 0 --timeout 15 "${missing[@]}" || soft "pip could not install ${missing[*]}"

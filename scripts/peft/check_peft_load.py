@@ -13,7 +13,10 @@ What it checks, per target module:
   2. The loaded lora_A / lora_B equal the file's tensors exactly (so every key was used: an unmatched key would
      leave PEFT's kaiming/zero init in place), and PEFT's scaling equals alpha/r (alpha/sqrt(r) with use_rslora).
   3. The adapted layer reproduces the ORIGINAL layer at step 0: for random x, ||peft(x) - x W^T|| / ||x W^T|| is
-     within 1e-4 in fp32 (W' + s*B*A = W), i.e. the LoRA-GA offset is consistent with how PEFT applies the adapter.
+     within a tolerance set by the stored weights' dtype (W' is rounded once to it: 1e-4 for fp32, 2e-3 for fp16,
+     1.6e-2 for bf16, i.e. 8 units of the dtype's rounding; --tol overrides), i.e. the LoRA-GA offset is consistent
+     with how PEFT applies the adapter. Conv1D adapters (fan_in_fan_out: true, W stored [in, out], GPT-2) are
+     rebuilt as transformers' Conv1D layers.
 Exit status 0 when all pass, 1 otherwise.
 """
 import argparse
@@ -26,8 +29,12 @@ import torch
 from safetensors.torch import load_file
 
 
-def build_model(weights):
-    """An nn.Module tree whose Linear layers carry the given names (dotted paths) and weights [out, in]."""
+# 8 units of rounding (2^-p for p stored mantissa bits + 1) of the dtype W' was rounded to.
+DTYPE_TOL = {torch.float32: 1e-4, torch.float64: 1e-4, torch.float16: 2e-3, torch.bfloat16: 1.6e-2}
+
+
+def build_model(weights, conv1d=False):
+    """An nn.Module tree whose Linear (or Conv1D: W [in, out]) layers carry the given names and weights."""
     root = torch.nn.Module()
     for name, w in weights.items():
         parent = root
@@ -36,9 +43,16 @@ def build_model(weights):
             if not hasattr(parent, p):
                 parent.add_module(p, torch.nn.Module())
             parent = getattr(parent, p)
-        lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
-        with torch.no_grad():
-            lin.weight.copy_(w)
+        if conv1d:
+            from transformers.pytorch_utils import Conv1D
+            lin = Conv1D(w.shape[1], w.shape[0])  # nf = out, nx = in; weight [in, out]
+            with torch.no_grad():
+                lin.weight.copy_(w)
+                lin.bias.zero_()
+        else:
+            lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
+            with torch.no_grad():
+                lin.weight.copy_(w)
         parent.add_module(parts[-1], lin)
     return root
 
@@ -48,7 +62,7 @@ def main():
     ap.add_argument("--adapter", required=True, help="directory with adapter_model.safetensors, adapter_config.json, base_offset.safetensors")
     ap.add_argument("--base", required=True, help="the ORIGINAL base weights, keys <module>.weight")
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
-    ap.add_argument("--tol", type=float, default=1e-4)
+    ap.add_argument("--tol", type=float, default=None, help="default: by the stored weights' dtype (see above)")
     args = ap.parse_args()
 
     import peft
@@ -63,9 +77,16 @@ def main():
     modules = sorted({k.split(".lora_")[0].removeprefix("base_model.model.") for k in adapter})
     print(f"peft {peft.__version__}, torch {torch.__version__}, device {args.device}; {len(modules)} module(s), r = {cfg['r']}, alpha = {cfg['lora_alpha']}")
     # The model PEFT wraps carries W' (the offset base) where we wrote one, else W.
-    weights = {m: offset.get(f"{m}.weight", original[f"{m}.weight"]).float() for m in modules}
-    model = build_model(weights).to(args.device)
-    pm = PeftModel.from_pretrained(model, args.adapter, is_trainable=False).to(args.device)
+    stored = {m: offset.get(f"{m}.weight", original[f"{m}.weight"]) for m in modules}
+    tol = args.tol if args.tol is not None else max(DTYPE_TOL.get(w.dtype, 1e-4) for w in stored.values())
+    conv1d = bool(cfg.get("fan_in_fan_out"))
+    weights = {m: w.float() for m, w in stored.items()}
+    model = build_model(weights, conv1d).to(args.device)
+    # The bare module tree is no *ForCausalLM: load the config without its task_type so PEFT wraps it plainly.
+    from peft import LoraConfig
+    lcfg = LoraConfig.from_pretrained(args.adapter)
+    lcfg.task_type = None
+    pm = PeftModel.from_pretrained(model, args.adapter, config=lcfg, is_trainable=False).to(args.device)
 
     ok = True
     r = cfg["r"]
@@ -86,12 +107,13 @@ def main():
         x = torch.randn(64, A.shape[1], generator=torch.Generator().manual_seed(0)).to(args.device)
         with torch.no_grad():
             y = layer(x).float().cpu()
-            y_ref = (x.cpu().float() @ original[f"{m}.weight"].float().T)
+            W0 = original[f"{m}.weight"].float()
+            y_ref = x.cpu().float() @ (W0 if conv1d else W0.T)
         rel = (torch.linalg.norm(y - y_ref) / torch.linalg.norm(y_ref)).item()
-        good = same and abs(s - s_expected) <= 1e-12 * s_expected and rel <= args.tol
+        good = same and abs(s - s_expected) <= 1e-12 * s_expected and rel <= tol
         ok &= good
         print(f"{'ok  ' if good else 'FAIL'} {m}: A/B loaded exactly: {same}; scaling {s:.6g} (expected {s_expected:.6g}); "
-              f"step-0 output vs original layer: rel err {rel:.2e} (tol {args.tol:g})")
+              f"step-0 output vs original layer: rel err {rel:.2e} (tol {tol:g})")
     print("PASS: PEFT loads the adapter and the offset base reproduces the original model" if ok else "FAILED")
     return 0 if ok else 1
 

@@ -1,6 +1,6 @@
 /**
  * Finding a python3 that can import the modules a reference test needs: env LORAGA_PYTHON, else the repo's
- * .venv-py (scripts/build/python-deps.sh makes it), else python3 on PATH. A test without one must skip and say why
+ * .venv-py (scripts/build/python-deps.sh makes it), else python3 on PATH; LORAGA_PYTHON=none switches them off. A test without one must skip and say why
  * (skipUnlessPython), never pass silently.
  */
 import { spawnSync } from 'child_process';
@@ -23,6 +23,7 @@ export function pythonCandidates(): string[] {
 
 /** The first candidate that imports every module in `modules`, or why none does. */
 export function findPython(modules: string[]): PythonLookup {
+  if (process.env.LORAGA_PYTHON === 'none') return { python: null, reason: 'LORAGA_PYTHON=none (python reference tests switched off for this run)' };
   const tried: string[] = [];
   const code = modules.map((m) => `import ${m}`).join('; ') || 'pass';
   for (const py of pythonCandidates()) {
