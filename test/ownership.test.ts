@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   AdamW, LoraDisposedError, LoraIOError, LoraLayoutError, LoraLinear, LoraShapeError, LoraValueError, Tensor,
-  adamwStep, gradAccumulate, initLora, initLoraGA, loraBackward, loraForward, matmul, param, parseSafetensors,
+  adamwStep, gradAccumulate, initAdapters, initLora, initLoraGA, loraBackward, loraForward, matmul, param, parseSafetensors,
   readSafetensors, readSafetensorsSync, sgdStep, solve, svd, svdAsync, svdBatched, writeSafetensorsSync,
 } from '../lib';
 import { describeChild, distBuilt, runChild, runInWorker } from './helpers/child';
@@ -320,6 +320,12 @@ describe('every error is a typed LoraError', () => {
       try { f(); } catch (e) { err = e; }
       expect([name, (err as Error)?.name]).toEqual([name, 'LoraValueError']);
     }
+  });
+
+  test('initAdapters refuses an unknown or misspelt option before any work', async () => {
+    const W = { m: Tensor.randn([6, 5], 'f32', 'cpu', 1) }, G = { m: Tensor.randn([6, 5], 'f32', 'cpu', 2) };
+    await expect(initAdapters(W, G, { rank: 1, alpha: 2, powerIter: 2 } as never)).rejects.toThrow(/initAdapters: unknown option 'powerIter'/);
+    await expect(initAdapters(W, G, null as never)).rejects.toThrow(LoraValueError);
   });
 
   test('a BigInt or non-number dimension is LoraShapeError with a readable message', () => {

@@ -11,7 +11,7 @@ import { nonNegInt } from './common';
 import { Tensor } from '../tensor';
 import { GradientEstimator } from './estimator';
 import { LORAGA_KEYS, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
-import { pick } from './common';
+import { configObject, pick } from './common';
 import { fanInFanOutOption, transpose2d } from './layout';
 import { matchTargets } from '../peft/targets';
 import { initLora } from './lora';
@@ -19,12 +19,18 @@ import { LORA_ONE_KEYS, initLoraOneAsync } from './lora-one';
 import { moduleSeed } from './module-seed';
 import { PISSA_KEYS, initPiSSAAsync } from './pissa';
 
+/** Every option initAdapters takes: the inits' own (LoRA-GA's are a superset, plus LoRA-One's normalize) and the run's. */
+const INIT_ADAPTERS_KEYS: readonly string[] = [
+  ...LORAGA_KEYS, 'normalize', 'method', 'targets', 'signal', 'onProgress', 'onModule', 'keepResults', 'releaseGradients',
+];
+
 function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tensor> } {
   return !!x && typeof (x as { load?: unknown }).load === 'function';
 }
 
 export async function initAdapters(model: ModelWeights, estimate: GradientSource, config: InitAdaptersConfig): Promise<InitAdaptersResult> {
   if (!model || typeof model !== 'object') throw new LoraValueError('initAdapters: model must be a record of weights or a loader');
+  configObject(config, 'initAdapters', INIT_ADAPTERS_KEYS);
   const method = config.method ?? 'loraga';
   if (!['loraga', 'lora-one', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
   if (method === 'loraga') resolveLoraGAConfig(pick(config, LORAGA_KEYS) as LoraGAConfig); // fail fast on a bad config, before any work
