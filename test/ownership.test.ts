@@ -233,6 +233,16 @@ describe('borrowed vs owned memory; in-place writes into borrowed memory are opt
     expect(() => new AdamW([p], { lr: 0.1 }).step()).toThrow(LoraValueError);
   });
 
+  test('merge() into a frozen W that borrows read-only memory is refused and W stays as it was', () => {
+    const arr = Float32Array.from({ length: 30 }, (_, i) => Math.sin(i));
+    const layer = new LoraLinear(Tensor.from(arr, [6, 5]), Tensor.randn([2, 5], 'f32', 'cpu', 1), Tensor.randn([6, 2], 'f32', 'cpu', 2), { alpha: 4 });
+    expect(() => layer.merge()).toThrow(/read-only/);
+    expect([layer.merged, Array.from(arr)]).toEqual([false, Array.from(Float32Array.from({ length: 30 }, (_, i) => Math.sin(i)))]);
+    const own = new LoraLinear(Tensor.from(arr, [6, 5], { writable: true }), Tensor.randn([2, 5], 'f32', 'cpu', 1), Tensor.randn([6, 2], 'f32', 'cpu', 2), { alpha: 4 });
+    own.merge();
+    expect(own.merged).toBe(true);
+  });
+
   test('LoraLinear.fromInit trains its own copies: init.A and init.B are never written', () => {
     const W = Tensor.randn([6, 5], 'f32', 'cpu', 1);
     const init = initLoraGA(W, Tensor.randn([6, 5], 'f32', 'cpu', 2), { rank: 2, alpha: 4, svd: 'exact' });
