@@ -91,12 +91,12 @@ describe('LoRA-Pro adjustment', () => {
     expect(relErr(lhs, C.v)).toBeLessThan(1e-12);
   });
 
-  test('LoraProAdamW steps A and B with AdamW on the adjusted gradients', () => {
+  test('LoraProAdamW variant efficient steps A and B with AdamW on the adjusted gradients', () => {
     const s = 2, { A, B, gA, gB } = instance(7, s);
     const adj = loraProAdjust(A.t, B.t, gA, gB, s);
     const pa = param(A.t.clone()), pb = param(B.t.clone());
     pa.grad = gA; pb.grad = gB;
-    new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01 }).step();
+    new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, variant: 'efficient' }).step();
     // AdamW's first step moves each element by lr·g/(|g| + ε) = lr·sign(g) (ε relative to |g| ≥ 1e-6 here)
     const ga = adj.gA.toFloat64(), moved = pa.value.toFloat64(), a0 = A.v;
     for (let i = 0; i < ga.length; i++) if (Math.abs(ga[i]) > 1e-6) expect(a0[i] - moved[i]).toBeCloseTo(0.01 * Math.sign(ga[i]), 6);
