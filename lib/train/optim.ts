@@ -147,7 +147,8 @@ export abstract class Optimizer {
   }
 
   /** The shape of p's state tensor `name`: p's own, unless an optimizer keeps state of another shape. */
-  protected stateShape(p: Param, _name: string): readonly number[] {
+  protected stateShape(p: Param, name: string): readonly number[] {
+    void name;  // the base keeps every state tensor in p's shape, whatever its name
     return p.value.shape;
   }
 
