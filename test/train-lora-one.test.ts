@@ -1,4 +1,4 @@
-import { LoraOneOptimizer, LoraValueError, Tensor, initLoraOne, loraOnePrecondition, loraOneStepSize, param } from '../lib';
+import { LoraOneAdamW, LoraOneOptimizer, LoraValueError, Tensor, initLoraOne, loraOnePrecondition, loraOneStepSize, param } from '../lib';
 import { randTensor, refMatmul, relErr, withSpectrum } from './helpers/ref';
 import { add, eye, frob, refSolve, scale } from './helpers/linalg';
 
@@ -65,5 +65,38 @@ describe('LoRA-One preconditioner', () => {
     expect(relErr(A.value.toFloat64(), add(a0, pA.toFloat64(), -0.05))).toBeLessThan(1e-14);
     expect(relErr(B.value.toFloat64(), add(b0, pB.toFloat64(), -0.05))).toBeLessThan(1e-14);
     expect(frob(pA.toFloat64())).toBeGreaterThan(0);
+  });
+});
+
+describe('LoraOneAdamW options', () => {
+  const pair = () => ({ A: param(randTensor([r, inF], 9, 'f64').t), B: param(randTensor([out, r], 10, 'f64').t) });
+
+  test('scaled-adamw without bias correction is the default; adamw corrects by default', () => {
+    const d = new LoraOneAdamW([pair()], { lr: 0.01 });
+    expect([d.variant, d.biasCorrection]).toEqual(['scaled-adamw', false]);
+    const a = new LoraOneAdamW([pair()], { lr: 0.01, variant: 'adamw' });
+    expect([a.variant, a.biasCorrection]).toEqual(['adamw', true]);
+    // The first uncorrected step is (1−β₁)/√(1−β₂) ≈ 3.16 times lr·sign(g) per element (Adam's own is 1).
+    const l = pair();
+    l.A.grad = randTensor([r, inF], 11, 'f64').t; l.B.grad = randTensor([out, r], 12, 'f64').t;
+    const a0 = l.A.value.toFloat64();
+    new LoraOneAdamW([l], { lr: 0.01, lambda: 0 }).step();
+    const moved = add(a0, l.A.value.toFloat64(), -1);
+    for (const d0 of moved) expect(Math.abs(d0)).toBeCloseTo(0.01 * 0.1 / Math.sqrt(0.001), 4);
+  });
+
+  test('unknown options, a bad variant, a non-boolean biasCorrection and betas too close to 1 are LoraValueError', () => {
+    expect(() => new LoraOneAdamW([pair()], { lr: 0.01, varient: 'adamw' } as never)).toThrow(LoraValueError);
+    expect(() => new LoraOneAdamW([pair()], { lr: 0.01, variant: 'sgd' as never })).toThrow(LoraValueError);
+    expect(() => new LoraOneAdamW([pair()], { lr: 0.01, biasCorrection: 1 as never })).toThrow(LoraValueError);
+    expect(() => new LoraOneAdamW([pair()], { lr: 0.01, betas: [0.9, 1 - 1e-16] })).toThrow(LoraValueError);
+  });
+
+  test('a state of the other variant is refused', () => {
+    const l = pair();
+    l.A.grad = randTensor([r, inF], 13, 'f64').t; l.B.grad = randTensor([out, r], 14, 'f64').t;
+    const a = new LoraOneAdamW([l], { lr: 0.01, variant: 'adamw' });
+    a.step();
+    expect(() => new LoraOneAdamW([pair()], { lr: 0.01 }).loadStateDict(a.stateDict())).toThrow(/variant/);
   });
 });

@@ -1,6 +1,7 @@
-import { LoraProAdamW, Tensor, loraProAdjust, param, solveSylvester } from '../lib';
+import { LoraProAdamW, LoraValueError, Tensor, loraProAdjust, param, solveSylvester } from '../lib';
 import { randTensor, refMatmul, relErr } from './helpers/ref';
 import { add, eye, frob, refSolve, scale } from './helpers/linalg';
+import { assign } from '../lib/train/host';
 
 // Random instance: full gradient g [m, n], A [r, n], B [m, r], scale s; LoRA's gradients gA = s·Bᵀg, gB = s·g·Aᵀ.
 const m = 20, n = 16, r = 4;
@@ -91,15 +92,109 @@ describe('LoRA-Pro adjustment', () => {
     expect(relErr(lhs, C.v)).toBeLessThan(1e-12);
   });
 
-  test('LoraProAdamW steps A and B with AdamW on the adjusted gradients', () => {
+  test('LoraProAdamW variant efficient steps A and B with AdamW on the adjusted gradients', () => {
     const s = 2, { A, B, gA, gB } = instance(7, s);
     const adj = loraProAdjust(A.t, B.t, gA, gB, s);
     const pa = param(A.t.clone()), pb = param(B.t.clone());
     pa.grad = gA; pb.grad = gB;
-    new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01 }).step();
+    new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, variant: 'efficient' }).step();
     // AdamW's first step moves each element by lr·g/(|g| + ε) = lr·sign(g) (ε relative to |g| ≥ 1e-6 here)
     const ga = adj.gA.toFloat64(), moved = pa.value.toFloat64(), a0 = A.v;
     for (let i = 0; i < ga.length; i++) if (Math.abs(ga[i]) > 1e-6) expect(a0[i] - moved[i]).toBeCloseTo(0.01 * Math.sign(ga[i]), 6);
+  });
+});
+
+describe('Sylvester solve without a rank cap', () => {
+  /** A random symmetric k×k matrix G·Gᵀ + shift·I (positive definite for shift > 0). */
+  const spd = (k: number, seed: number, shift: number) =>
+    add(refMatmul(randTensor([k, k], seed, 'f64').v, k, k, randTensor([k, k], seed, 'f64').v, k, k, false, true), eye(k, shift));
+  const residual = (P: Float64Array, Q: Float64Array, X: Float64Array, C: Float64Array, k: number) =>
+    relErr(add(refMatmul(P, k, k, X, k, k), refMatmul(X, k, k, Q, k, k)), C);
+
+  test.each([64, 96])('symmetric positive definite P, Q at r = %s (past the old 48): residual at float64 rounding', (k) => {
+    const P = spd(k, 1, 1e-3), Q = spd(k, 2, 1e-3), C = randTensor([k, k], 3, 'f64');
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    expect(residual(P, Q, X, C.v, k)).toBeLessThan(1e-11);
+  });
+
+  test('symmetric indefinite P with eigenvalue pairs ±λ (singular vectors are not eigenvectors there) is still solved', () => {
+    const k = 4;
+    const P = new Float64Array([0, 2, 0, 0, 2, 0, 0, 0, 0, 0, 3, 0, 0, 0, 0, -3]);  // eigenvalues ±2, ±3
+    const Q = add(spd(k, 4, 0), eye(k, 10));                                        // eigenvalues > 10: λ + μ ≠ 0
+    const C = randTensor([k, k], 5, 'f64');
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    expect(residual(P, Q, X, C.v, k)).toBeLessThan(1e-12);
+  });
+
+  test('non-symmetric P uses the vectorised form (r ≤ 48); beyond it, and a singular equation, are LoraValueError', () => {
+    const k = 5, P = randTensor([k, k], 6, 'f64').v.map((v, i) => v + (i % (k + 1) === 0 ? 8 : 0)), Q = spd(k, 7, 1);
+    const C = randTensor([k, k], 8, 'f64');
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    expect(residual(P, Q, X, C.v, k)).toBeLessThan(1e-12);
+    const big = 49, N = randTensor([big, big], 9, 'f64');
+    expect(() => solveSylvester(N.t, Tensor.from(spd(big, 10, 1), [big, big]), Tensor.zeros([big, big], 'f64'))).toThrow(LoraValueError);
+    // P = I, Q = −I: λ + μ = 0 everywhere.
+    expect(() => solveSylvester(Tensor.from(eye(3), [3, 3]), Tensor.from(eye(3, -1), [3, 3]), Tensor.zeros([3, 3], 'f64'))).toThrow(/singular/);
+  });
+
+  test('loraProAdjust at r = 64 (on the O(r³) path): the equivalent gradient is still the projection', () => {
+    const mm = 96, nn = 80, k = 64, s = 2;
+    const g = randTensor([mm, nn], 20, 'f64'), A = randTensor([k, nn], 21, 'f64'), B = randTensor([mm, k], 22, 'f64');
+    const gA = scale(refMatmul(B.v, mm, k, g.v, mm, nn, true, false), s), gB = scale(refMatmul(g.v, mm, nn, A.v, k, nn, false, true), s);
+    const adj = loraProAdjust(A.t, B.t, Tensor.from(gA, [k, nn]), Tensor.from(gB, [mm, k]), s, { delta: 0 });
+    const zero = loraProAdjust(A.t, B.t, Tensor.from(gA, [k, nn]), Tensor.from(gB, [mm, k]), s, { delta: 0, x: 'zero' });
+    const eq = (x: { gA: Tensor; gB: Tensor }) => scale(add(refMatmul(B.v, mm, k, x.gA.toFloat64(), k, nn), refMatmul(x.gB.toFloat64(), mm, k, A.v, k, nn)), s);
+    expect(relErr(eq(adj), eq(zero))).toBeLessThan(1e-9);
+    // The Sylvester X really solves BᵀB·X + X·AAᵀ = −(1/s²)(BᵀB)⁻¹·gA·Aᵀ at this rank.
+    const BtB = refMatmul(B.v, mm, k, B.v, mm, k, true, false), AAt = refMatmul(A.v, k, nn, A.v, k, nn, false, true);
+    const rhs = scale(refMatmul(refSolve(BtB, gA, k, nn), k, nn, A.v, k, nn, false, true), -1 / (s * s));
+    const Xv = adj.X.toFloat64();
+    expect(relErr(add(refMatmul(BtB, k, k, Xv, k, k), refMatmul(Xv, k, k, AAt, k, k)), rhs)).toBeLessThan(1e-9);
+  });
+});
+
+describe('LoraProAdamW variants', () => {
+  const s = 2;
+  function run(variant: 'full' | 'efficient', steps: number, opt?: LoraProAdamW) {
+    const { A, B } = instance(40, s);
+    const pa = param(A.t.clone()), pb = param(B.t.clone());
+    const o = opt ?? new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, variant });
+    return { pa, pb, o, steps: () => { for (let t = 0; t < steps; t++) { const i = instance(41 + t, s); o.layers[0].A.grad = i.gA; o.layers[0].B.grad = i.gB; o.step(); } } };
+  }
+
+  test('full is the default and keeps [out, in] moments (wm, wv) under A; a saved state resumes bit-identically', () => {
+    const a = run('full', 3);
+    expect(new LoraProAdamW([{ A: a.pa, B: a.pb, scale: s }], { lr: 0.01 }).variant).toBe('full');
+    a.steps();
+    const st = a.o.stateDict();
+    expect(Object.keys(st.state).sort()).toEqual(['0.wm', '0.wv']);
+    expect(st.state['0.wm'].shape).toEqual([m, n]);
+    // Continue a copy from the saved state and the original by the same 3 steps: identical.
+    const b = run('full', 3);
+    assign(b.pa.value, a.pa.value); assign(b.pb.value, a.pb.value);
+    const copy = new LoraProAdamW([{ A: b.pa, B: b.pb, scale: s }], { lr: 0.01 });
+    copy.loadStateDict(st);
+    const more = (o: LoraProAdamW) => { for (let t = 0; t < 3; t++) { const i = instance(60 + t, s); o.layers[0].A.grad = i.gA; o.layers[0].B.grad = i.gB; o.step(); } };
+    more(a.o); more(copy);
+    expect(Array.from(b.pa.value.toFloat64())).toEqual(Array.from(a.pa.value.toFloat64()));
+    expect(Array.from(b.pb.value.toFloat64())).toEqual(Array.from(a.pb.value.toFloat64()));
+    // Another variant's state is refused.
+    const e = run('efficient', 1); e.steps();
+    expect(() => copy.loadStateDict(e.o.stateDict())).toThrow(/variant/);
+  });
+
+  test('full and efficient are different updates', () => {
+    const f = run('full', 4), e = run('efficient', 4);
+    f.steps(); e.steps();
+    expect(relErr(f.pa.value.toFloat64(), e.pa.value.toFloat64())).toBeGreaterThan(1e-3);
+  });
+
+  test('an unknown option, a bad variant and a zero scale are LoraValueError', () => {
+    const { A, B } = instance(50, s);
+    const pa = param(A.t.clone()), pb = param(B.t.clone());
+    expect(() => new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, varient: 'full' } as never)).toThrow(LoraValueError);
+    expect(() => new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, variant: 'fast' as never })).toThrow(LoraValueError);
+    expect(() => new LoraProAdamW([{ A: pa, B: pb, scale: 0 }], { lr: 0.01 })).toThrow(LoraValueError);
   });
 });
 

@@ -150,12 +150,12 @@ describe('clipGradNorm (torch.nn.utils.clip_grad_norm_)', () => {
   });
 });
 
-test('LoraOneAdamW: AdamW on the preconditioned gradients (BᵀB + λI)⁻¹∇A, ∇B(AAᵀ + λI)⁻¹', () => {
+test('LoraOneAdamW variant adamw: AdamW on the preconditioned gradients (BᵀB + λI)⁻¹∇A, ∇B(AAᵀ + λI)⁻¹', () => {
   const A = param(randTensor([2, 5], 1, 'f64').t), B = param(randTensor([4, 2], 2, 'f64').t);
   A.grad = randTensor([2, 5], 3, 'f64').t; B.grad = randTensor([4, 2], 4, 'f64').t;
   const { pA, pB } = loraOnePrecondition(A.value, B.value, A.grad, B.grad, 1e-3);
   const ra = A.value.toFloat64(), rb = B.value.toFloat64();
-  new LoraOneAdamW([{ A, B }], { lr: 0.01, lambda: 1e-3 }).step();
+  new LoraOneAdamW([{ A, B }], { lr: 0.01, lambda: 1e-3, variant: 'adamw' }).step();
   refAdamW(ra, pA.toFloat64(), { m: new Float64Array(10), v: new Float64Array(10) }, 0.01, 0, 1);
   refAdamW(rb, pB.toFloat64(), { m: new Float64Array(8), v: new Float64Array(8) }, 0.01, 0, 1);
   expect(relErr(A.value.toFloat64(), ra)).toBeLessThan(1e-13);

@@ -81,7 +81,9 @@ export declare abstract class Optimizer {
   loadStateDict(state: OptimizerState): void;
   /** The hyperparameters a state must have been saved with. */
   protected hyper(): Record<string, number | number[] | string>;
-  /** The state tensors of `p` named `names`, zero-filled (f32, f64 for an f64 param, on its device) on first use. */
+  /** The shape of p's state tensor `name` (p's own unless the optimizer keeps state of another shape). */
+  protected stateShape(p: Param, name: string): readonly number[];
+  /** The state tensors of `p` named `names`, zero-filled (f32, f64 for an f64 param, on its device; shape from stateShape) on first use. */
   protected slots(p: Param, names: string[]): Record<string, Tensor>;
   /** Updates one param in place from its gradient. */
   protected abstract update(p: Param, grad: Tensor, g: OptimizerGroup): void;
@@ -159,14 +161,23 @@ export interface LoraProAdjusted {
  */
 export declare function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: number, options?: LoraProAdjustOptions): LoraProAdjusted;
 
+/**
+ * LoRA-Pro's optimizer: 'full' (the official repository's: Adam moments of the m×n equivalent gradient, the Adam
+ * direction adjusted back to A and B, an SGD step with weight decay on A and B) or 'efficient' (AdamW whose
+ * moments are of the adjusted A and B gradients).
+ */
+export type LoraProVariant = 'full' | 'efficient';
+
 /** Options of LoraProAdamW. */
 export interface LoraProOptions extends LoraProAdjustOptions {
   lr: number;
+  /** Default 'full'. */
+  variant?: LoraProVariant;
   /** Default [0.9, 0.999]. */
   betas?: [number, number];
   /** Default 1e-8. */
   eps?: number;
-  /** Default 0. */
+  /** Default 0. 'full': A ← A − lr·(gA + wd·A) (the official's SGD step), B likewise; 'efficient': AdamW's decoupled decay. */
   weightDecay?: number;
 }
 
@@ -178,21 +189,25 @@ export interface LoraProPair {
 }
 
 /**
- * LoRA-Pro's AdamW (the official "efficient" variant): an AdamW over every A and B (one group) whose step first
- * replaces each layer's (gA, gB) by loraProAdjust's; the moments are of the adjusted gradients. Clipping acts on
- * LoRA's own gradients, before the adjustment.
+ * LoRA-Pro's optimizer over every A and B (one group). 'full' (default, the official repository's): per layer,
+ * the equivalent gradient E = s·(B·gA⁰ + gB⁰·A) of loraProAdjust's gradients, Adam moments of E ([out, in], state
+ * `wm`/`wv` under the layer's A), D = m̂/(√v̂ + ε), then loraProAdjust of D's LoRA gradients (s·BᵀD, s·D·Aᵀ) and
+ * A ← A − lr·(ĝA + wd·A), B likewise. 'efficient': AdamW on loraProAdjust's gradients. Clipping acts on LoRA's own
+ * gradients, before the adjustment.
  */
 export declare class LoraProAdamW extends AdamW {
   readonly layers: LoraProPair[];
+  readonly variant: LoraProVariant;
   constructor(layers: LoraProPair[], options: LoraProOptions);
   protected hyper(): Record<string, number | number[] | string>;
+  protected stateShape(p: Param, name: string): readonly number[];
   /** One step on every layer that has both gradients. */
   step(): void;
 }
 
 /**
- * Solves the Sylvester equation P·X + X·Q = C for r×r P, Q, C (in float64, by its r²×r² vectorised form; r ≤ 48).
- * X is f32 (f64 for an f64 C) on C's device.
+ * Solves the Sylvester equation P·X + X·Q = C for r×r P, Q, C in float64: symmetric P and Q by diagonalisation
+ * (any r), others by the r²×r² vectorised form (r ≤ 48). X is f32 (f64 for an f64 C) on C's device.
  */
 export declare function solveSylvester(P: Tensor, Q: Tensor, C: Tensor): Tensor;
 
@@ -224,19 +239,33 @@ export declare class LoraOneOptimizer extends Optimizer {
   protected update(p: Param, grad: Tensor, g: OptimizerGroup): void;
 }
 
+/**
+ * LoraOneAdamW's update: 'scaled-adamw' (Zhang & Pilanci's Scaled AdamW, which LoRA-One's repository names as its
+ * preconditioners' source) or 'adamw' (torch's AdamW on both preconditioned gradients from the pre-step A, B).
+ */
+export type LoraOneAdamWVariant = 'scaled-adamw' | 'adamw';
+
 /** Options of LoraOneAdamW. */
 export interface LoraOneAdamWOptions extends AdamWOptions {
   /** Ridge λ of both preconditioners (default 1e-6). */
   lambda?: number;
+  /** Default 'scaled-adamw'. */
+  variant?: LoraOneAdamWVariant;
+  /** Adam's bias correction; default false for 'scaled-adamw' (as its runs), true for 'adamw'. */
+  biasCorrection?: boolean;
 }
 
 /**
- * LoRA-One's scaled AdamW (its LLM runs): AdamW, one group of every A and B, whose moments are of the
- * preconditioned gradients (BᵀB + λI)⁻¹·∇A and ∇B·(AAᵀ + λI)⁻¹.
+ * LoRA-One's scaled AdamW (its LLM runs), one group of every A and B. 'scaled-adamw' (default), per layer: A first —
+ * Adam moments of (BᵀB + λI)⁻¹·∇A, A ← A − lr·m̂/(√v̂ + ε), then A ← (1 − lr·wd)·A — then B the same way with
+ * ∇B·(AAᵀ + λI)⁻¹ from the A just updated. 'adamw': AdamW (decay before the step) on both preconditioned
+ * gradients from the pre-step (A, B).
  */
 export declare class LoraOneAdamW extends AdamW {
   readonly layers: { A: Param; B: Param }[];
   readonly lambda: number;
+  readonly variant: LoraOneAdamWVariant;
+  readonly biasCorrection: boolean;
   constructor(layers: { A: Param; B: Param }[], o: LoraOneAdamWOptions);
   protected hyper(): Record<string, number | number[] | string>;
   /** One step on every layer that has both gradients. */

@@ -3,17 +3,25 @@
  *   A ← A − η·(BᵀB + λI)⁻¹·∇A,     B ← B − η·∇B·(AAᵀ + λI)⁻¹
  * both preconditioners from the (A, B) before the step. The r×r systems are solved with `solve` on the tensors'
  * device. LoraOneOptimizer steps the preconditioned gradients with the fused sgdStep (optional decoupled weight decay
- * through its wd term), LoraOneAdamW with AdamW.
+ * through its wd term): the update of Zhang & Pilanci's scaled GD (their SGDr).
+ *
+ * LoraOneAdamW is LoRA-One's scaled AdamW. LoRA-One's repository runs its LLM experiments with preconditioners it
+ * says are "modified from Scaled-Adam" (Zhang & Pilanci's Riemannian_Preconditioned_LoRA, class AdamWr) and has not
+ * released that code, so variant 'scaled-adamw' (the default) is AdamWr's update as the Hugging Face Trainer builds
+ * it: per layer, A first — Adam moments of (BᵀB + λI)⁻¹∇A, A ← A − lr·m/(√v + ε), then A ← (1 − lr·wd)·A — then B
+ * with ∇B·(AAᵀ + λI)⁻¹ from the A just updated, the same way. No bias correction: AdamWr's correct_bias defaults to
+ * off and the Trainer passes only lr, betas and eps. Variant 'adamw' is torch's AdamW (bias correction, decay
+ * before the step) on both preconditioned gradients from the pre-step (A, B).
  */
-import type { LoraOneAdamWOptions, LoraOneOptimOptions, OptimizerGroup } from '../../types/optimizers';
+import type { LoraOneAdamWOptions, LoraOneAdamWVariant, LoraOneOptimOptions, OptimizerGroup } from '../../types/optimizers';
 import type { Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraValueError } from '../errors';
 import { finiteNumber, knownKeys } from '../ops/check';
 import { matmul } from '../ops/matmul';
 import { solve } from '../ops/solve';
-import { sgdStep } from '../ops/optim';
-import { scaledEye } from './host';
+import { adamwStep, sgdStep } from '../ops/optim';
+import { scaleInPlace, scaledEye } from './host';
 import { ADAMW_KEYS, AdamW, Optimizer } from './optim';
 
 // Both classes hold every A and B in one group (groups[0]), as the constructors build it.
@@ -66,26 +74,74 @@ export class LoraOneOptimizer extends Optimizer {
   }
 }
 
-/** LoRA-One's scaled AdamW (its LLM runs): AdamW whose moments are of the preconditioned gradients. */
+/** AdamW's step count that makes both bias corrections exactly 1 (βᵗ underflows to 0): Adam without correction. */
+const NO_BIAS_CORRECTION = Number.MAX_SAFE_INTEGER;
+
+/** LoRA-One's scaled AdamW (its LLM runs): Adam on the preconditioned gradients; see the file comment. */
 export class LoraOneAdamW extends AdamW {
   readonly layers: { A: Param; B: Param }[];
   readonly lambda: number;
+  readonly variant: LoraOneAdamWVariant;
+  readonly biasCorrection: boolean;
 
   constructor(layers: { A: Param; B: Param }[], o: LoraOneAdamWOptions) {
-    knownKeys(o, [...ADAMW_KEYS, 'lambda'], 'LoraOneAdamW');
-    const { lambda, ...adamw } = o;
+    knownKeys(o, [...ADAMW_KEYS, 'lambda', 'variant', 'biasCorrection'], 'LoraOneAdamW');
+    const { lambda, variant, biasCorrection, ...adamw } = o;
     super(pairs(layers, 'LoraOneAdamW'), adamw);
     this.layers = layers;
     this.lambda = lambdaOf(lambda, 'LoraOneAdamW');
+    if (variant !== undefined && variant !== 'scaled-adamw' && variant !== 'adamw')
+      throw new LoraValueError(`LoraOneAdamW: variant must be 'scaled-adamw' or 'adamw', got ${String(variant)}`);
+    this.variant = variant ?? 'scaled-adamw';
+    if (biasCorrection !== undefined && typeof biasCorrection !== 'boolean') throw new LoraValueError(`LoraOneAdamW: biasCorrection must be a boolean, got ${String(biasCorrection)}`);
+    this.biasCorrection = biasCorrection ?? this.variant === 'adamw';
+    if (!this.biasCorrection && this.betas.some((b) => Math.pow(b, NO_BIAS_CORRECTION) !== 0))
+      throw new LoraValueError(`LoraOneAdamW: biasCorrection: false needs betas below 1 − 1e-14, got [${this.betas.join(', ')}]`);
   }
 
   protected hyper(): Record<string, number | number[] | string> {
-    return { ...super.hyper(), lambda: this.lambda };
+    return { ...super.hyper(), lambda: this.lambda, variant: this.variant, biasCorrection: String(this.biasCorrection) };
   }
 
   step(): void {
     this.stepCount++;
-    for (const [p, g] of preconditioned(this.layers, this.lambda)) this.update(p, g, this.groups[0]);
+    const g = this.groups[0];
+    if (this.variant === 'adamw') {
+      for (const [p, pg] of preconditioned(this.layers, this.lambda)) this.update(p, pg, g);
+      return;
+    }
+    for (const l of this.layers) {
+      if (!l.A.grad || !l.B.grad) continue;
+      const dt = l.A.value.dtype === 'f64' && l.B.value.dtype === 'f64' && l.A.grad.dtype === 'f64' && l.B.grad.dtype === 'f64' ? 'f64' : 'f32';
+      const r = l.A.value.shape[0];
+      const BtB = matmul(l.B.value, l.B.value, { transA: true, beta: 1, out: scaledEye(r, this.lambda, dt, l.B.value.device) });
+      const pA = solve(BtB, l.A.grad.dtype === dt ? l.A.grad : l.A.grad.to(dt), { inPlace: false });
+      this.scaledStep(l.A, pA, g);
+      BtB.dispose(); pA.dispose();
+      // B's preconditioner from the A just stepped (AdamWr reads A's storage after its in-place update).
+      const AAt = matmul(l.A.value, l.A.value, { transB: true, beta: 1, out: scaledEye(r, this.lambda, dt, l.A.value.device) });
+      const pB = matmul(l.B.grad, solve(AAt, scaledEye(r, 1, dt, l.A.value.device), { inPlace: true }), { dtype: dt });
+      this.scaledStep(l.B, pB, g);
+      AAt.dispose(); pB.dispose();
+    }
+  }
+
+  /** Adam (bias correction as configured) without decay, then p ← (1 − lr·wd)·p: AdamWr's order. */
+  private scaledStep(p: Param, grad: Tensor, g: OptimizerGroup): void {
+    const { m, v } = this.slots(p, ['m', 'v']);
+    adamwStep(p.value, grad, m, v, {
+      lr: g.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, weightDecay: 0,
+      step: this.biasCorrection ? this.stepCount : NO_BIAS_CORRECTION,
+    });
+    if (g.weightDecay !== 0) scaleInPlace(p.value, 1 - g.lr * g.weightDecay);
+  }
+
+  protected update(p: Param, grad: Tensor, g: OptimizerGroup): void {
+    const { m, v } = this.slots(p, ['m', 'v']);
+    adamwStep(p.value, grad, m, v, {
+      lr: g.lr, beta1: this.betas[0], beta2: this.betas[1], eps: this.eps, weightDecay: g.weightDecay,
+      step: this.biasCorrection ? this.stepCount : NO_BIAS_CORRECTION,
+    });
   }
 }
 

@@ -123,9 +123,10 @@ export abstract class Optimizer {
       const p = m ? params[Number(m[1])] : undefined;
       if (!m || !p) throw new LoraValueError(`${what}: unexpected state entry '${key}'`);
       live(t, `${what} ${key}`);
-      if (t.size !== p.value.size) throw new LoraShapeError(`${what}: ${key} ${fmt(t)} does not match param ${m[1]} ${fmt(p.value)}`);
+      const shape = this.stateShape(p, m[2]);
+      if (t.size !== shape.reduce((a, b) => a * b, 1)) throw new LoraShapeError(`${what}: ${key} ${fmt(t)} does not match param ${m[1]}'s state [${shape.join(', ')}]`);
       // A copy in the param's state dtype, on its device: the caller's tensors stay theirs.
-      const own = Tensor.zeros(p.value.shape, p.value.dtype === 'f64' ? 'f64' : 'f32', p.value.device);
+      const own = Tensor.zeros(shape, p.value.dtype === 'f64' ? 'f64' : 'f32', p.value.device);
       assign(own, t);
       (next.get(p) ?? next.set(p, {}).get(p)!)[m[2]] = own;
     }
@@ -145,13 +146,19 @@ export abstract class Optimizer {
     return {};
   }
 
-  /** The state tensors of `p` named `names`, zero-filled in p's state dtype on first use. */
+  /** The shape of p's state tensor `name`: p's own, unless an optimizer keeps state of another shape. */
+  protected stateShape(p: Param, name: string): readonly number[] {
+    void name;  // the base keeps every state tensor in p's shape, whatever its name
+    return p.value.shape;
+  }
+
+  /** The state tensors of `p` named `names`, zero-filled in p's state dtype (shape from stateShape) on first use. */
   protected slots(p: Param, names: string[]): Record<string, Tensor> {
     let st = this.state.get(p);
     if (!st) {
       const dt = p.value.dtype === 'f64' ? 'f64' : 'f32';
       st = {};
-      for (const n of names) st[n] = Tensor.zeros(p.value.shape, dt, p.value.device);
+      for (const n of names) st[n] = Tensor.zeros(this.stateShape(p, n), dt, p.value.device);
       this.state.set(p, st);
     }
     return st;

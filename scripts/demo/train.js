@@ -1,105 +1,115 @@
-// Demo, part 2 of 4: the training runs. Pre-training on task 1, the one-step gradient LoRA-GA / LoRA-One start
-// from, and one fine-tuning run per (method, learning rate) on task 2. `device` is 'cpu' or 'cuda': weights, LoRA
-// parameters, optimizer state and products live there. See scripts/demo/index.js.
+// Demo, part 2 of 4: the training runs. Pre-training on the words, the one-step gradient LoRA-GA / LoRA-One start
+// from, and one fine-tuning run per (method, learning rate) on the names, each in its paper's configuration with a
+// cosine schedule after a linear warmup and gradient clipping at 1 (the Hugging Face Trainer's defaults, which all
+// three papers train with). `device` is 'cpu' or 'cuda': weights, LoRA parameters, optimizer state and products
+// live there. See scripts/demo/index.js.
 'use strict';
 const {
-  Tensor, LoraLinear, AdamW, LoraProAdamW, LoraOneOptimizer, initLoraGA, initLoraOne, initLora, adamwStep,
+  Tensor, Linear, LoraLinear, AdamW, LoraProAdamW, LoraOneAdamW, LrSchedule, initLoraGA, initLoraOne, initLora, adamwStep,
 } = require('../..');
 const {
-  DIMS, RANK, ALPHA, EVAL_EVERY, EVAL_N, POOL, GRAD_BATCHES,
-  toDev, host, randn, forward, output, mse, backward, teacherWeights, makeSet, batchOf, batchIndices, evalLoss,
+  DIMS, RANK, ALPHA, GRAD_BATCHES, PRETRAIN_BATCH, toDev, host, randn, forward, output, crossEntropy, backward, batchOf, batchIndices,
 } = require('./model');
 
-/** Pre-training: AdamW on every weight with a cosine-decayed lr. Returns W₀ on the host and its losses. */
-function pretrain({ device, pretrainSteps }) {
-  const teacher = teacherWeights(100);
-  const train = makeSet(teacher, POOL, 1), evalSet = makeSet(teacher, EVAL_N, 2);
+/** Pre-training: AdamW on every weight with a cosine-decayed lr. Returns W₀ on the host. */
+function pretrain(train, { device, pretrainSteps }) {
   const W = DIMS.slice(1).map((o, l) => toDev(Tensor.from(randn(o * DIMS[l], 200 + l, 1 / Math.sqrt(DIMS[l])), [o, DIMS[l]], { writable: true }), device));
   const grads = W.map((w) => Tensor.zeros(w.shape, 'f32', device));
   const st = W.map((w) => ({ m: Tensor.zeros(w.shape, 'f32', device), v: Tensor.zeros(w.shape, 'f32', device) }));
-  const order = batchIndices(pretrainSteps, 300);
+  const order = batchIndices(pretrainSteps, train.n, 300, PRETRAIN_BATCH);
   for (let t = 1; t <= pretrainSteps; t++) {
     const { x, y } = batchOf(train, order[t - 1]);
     const f = forward(W, x);
-    backward(W, f, mse(output(f), y).dy, grads);
+    backward(W, f, crossEntropy(output(f), y).dy, grads);
     const lr = 3e-3 * 0.5 * (1 + Math.cos((Math.PI * (t - 1)) / pretrainSteps));  // cosine decay
     W.forEach((w, l) => adamwStep(w, grads[l], st[l].m, st[l].v, { lr, step: t }));
   }
-  const y = evalSet.y.data;
-  let zero = 0;
-  for (let i = 0; i < y.length; i++) zero += y[i] * y[i];
-  return { W: W.map(host), loss: evalLoss(W, evalSet), zeroLoss: zero / y.length };  // W₀ kept on the host
+  return W.map(host);  // W₀ kept on the host
 }
 
 /**
- * Mean gradient of the task-2 loss w.r.t. each pre-trained W over GRAD_BATCHES batches (for LoRA-GA / LoRA-One),
- * G = (1/n)·Σ dYᵀ·X accumulated by gradAccumulate on the device; returned on the host for the init.
+ * Mean gradient of the fine-tuning loss w.r.t. each pre-trained W over GRAD_BATCHES batches (for LoRA-GA /
+ * LoRA-One), G = (1/n)·Σ dYᵀ·X accumulated by gradAccumulate on the device; returned on the host for the init.
  */
-function oneStepGradients(W0, task, device) {
+function oneStepGradients(W0, train, device) {
   const W = W0.map((w) => toDev(w, device));
   const G = W.map((w) => Tensor.zeros(w.shape, 'f32', device));
-  for (const idx of batchIndices(GRAD_BATCHES, 400)) {
-    const { x, y } = batchOf(task.train, idx);
+  for (const idx of batchIndices(GRAD_BATCHES, train.n, 400)) {
+    const { x, y } = batchOf(train, idx);
     const f = forward(W, x);
-    backward(W, f, mse(output(f), y).dy, G, 1 / GRAD_BATCHES);
+    backward(W, f, crossEntropy(output(f), y).dy, G, 1 / GRAD_BATCHES);
   }
   return G.map(host);
 }
 
-/** Every method, its learning-rate sweep and the optimizer it trains with. */
+/**
+ * Every method in its paper's configuration, its learning-rate grid and the optimizer it trains with:
+ * - LoRA: PEFT's default init (A Kaiming-uniform, B = 0), s = α/r, AdamW.
+ * - LoRA-GA: the official repository's init (convention 'official': ArB2r, 'stable' with γ = 16, s = α/r), AdamW.
+ * - LoRA-One: its init (rsLoRA, γ = 128) and its scaled AdamW (preconditioners with λ = 1e-6, as prec_reg).
+ * - LoRA-Pro: plain LoRA's init with rsLoRA (its scripts' "rslora-pro") and its full optimizer.
+ */
 const METHODS = {
-  'full FT': { lrs: [3e-4, 1e-3, 3e-3, 1e-2], optimizer: 'AdamW (all of W)' },
-  'LoRA': { lrs: [1e-3, 3e-3, 1e-2, 3e-2], optimizer: 'AdamW' },
+  'full FT': { lrs: [3e-3, 1e-2, 3e-2, 1e-1], optimizer: 'AdamW (all of W)' },
+  'LoRA': { lrs: [3e-3, 1e-2, 3e-2, 1e-1], optimizer: 'AdamW' },
   'LoRA-GA': { lrs: [1e-3, 3e-3, 1e-2, 3e-2], optimizer: 'AdamW' },
-  'LoRA-One': { lrs: [1e-3, 3e-3, 1e-2, 3e-2], optimizer: 'AdamW' },
-  'LoRA-One+precond': { lrs: [0.01, 0.02, 0.04, 0.07], optimizer: 'preconditioned GD' },
-  'LoRA-Pro': { lrs: [1e-3, 3e-3, 1e-2, 3e-2], optimizer: 'LoRA-Pro AdamW' },
+  'LoRA-One': { lrs: [1e-4, 3e-4, 1e-3, 3e-3], optimizer: 'scaled AdamW' },
+  'LoRA-Pro': { lrs: [1e-3, 3e-3, 1e-2, 3e-2], optimizer: 'LoRA-Pro full' },
 };
+
+function initOf(method, w, G, l) {
+  const [o, i] = w.shape;
+  if (method === 'LoRA-GA') return initLoraGA(w, G, { rank: RANK, alpha: ALPHA, convention: 'official', direction: 'ArB2r', scale: 'stable', gamma: 16, seed: l });
+  if (method === 'LoRA-One') return initLoraOne(G, { rank: RANK, alpha: ALPHA, seed: l });       // rsLoRA, γ = 128
+  return initLora(o, i, { rank: RANK, alpha: ALPHA, seed: 500 + l, rsLora: method === 'LoRA-Pro' });
+}
 
 function buildRun(method, W0, G, lr, device) {
   const copy = (w) => (device === 'cpu' ? w.clone() : toDev(w, device));
+  let layers, opt;
   if (method === 'full FT') {
-    const W = W0.map(copy);
-    const grads = W.map((w) => Tensor.zeros(w.shape, 'f32', device));
-    const st = W.map((w) => ({ m: Tensor.zeros(w.shape, 'f32', device), v: Tensor.zeros(w.shape, 'f32', device) }));
-    let t = 0;
-    return { layers: W, grads, step: () => { t++; W.forEach((w, l) => adamwStep(w, grads[l], st[l].m, st[l].v, { lr, step: t })); } };
+    layers = W0.map((w, l) => new Linear(copy(w), { name: `layers.${l}` }));
+    opt = new AdamW(layers.flatMap((y) => y.parameters()), { lr });
+  } else {
+    layers = W0.map((w, l) => {
+      const init = initOf(method, w, G[l], l);
+      // the init runs on the host (r×in work); the layer and its training live on the device
+      const onDevice = { ...init, A: toDev(init.A, device), B: toDev(init.B, device), W: init.W ? toDev(init.W, device) : init.W };
+      return LoraLinear.fromInit(copy(w), onDevice, { name: `layers.${l}` });
+    });
+    if (method === 'LoRA-Pro') opt = new LoraProAdamW(layers.map((y) => ({ A: y.A, B: y.B, scale: y.scale })), { lr, variant: 'full' });
+    else if (method === 'LoRA-One') opt = new LoraOneAdamW(layers, { lr, lambda: 1e-6, variant: 'scaled-adamw' });
+    else opt = new AdamW(layers.flatMap((y) => y.parameters()), { lr });
   }
-  const layers = W0.map((w, l) => {
-    const [o, i] = w.shape;
-    let init;
-    if (method === 'LoRA-GA') init = initLoraGA(w, G[l], { rank: RANK, alpha: ALPHA, seed: l });
-    else if (method.startsWith('LoRA-One')) init = initLoraOne(G[l], { rank: RANK, alpha: ALPHA, seed: l });
-    else init = initLora(o, i, { rank: RANK, alpha: ALPHA, seed: 500 + l });  // PEFT's default: A uniform, B = 0
-    // the init runs on the host (r×in work); the layer and its training live on the device
-    const onDevice = { ...init, A: toDev(init.A, device), B: toDev(init.B, device), W: init.W ? toDev(init.W, device) : init.W };
-    return LoraLinear.fromInit(copy(w), onDevice, { name: `layers.${l}` });
-  });
-  let opt;
-  if (method === 'LoRA-Pro') opt = new LoraProAdamW(layers.map((y) => ({ A: y.A, B: y.B, scale: y.scale })), { lr });
-  else if (method === 'LoRA-One+precond') opt = new LoraOneOptimizer(layers, { lr, lambda: 1e-6 });
-  else opt = new AdamW(layers.flatMap((y) => y.parameters()), { lr });
-  return { layers, grads: [], step: () => opt.step() };
+  return { layers, opt };
 }
 
-/** One fine-tuning run: `steps` batches in `order`, eval loss every EVAL_EVERY steps; stops early on divergence. */
-function fineTune(method, lr, W0, G, task, order, { device, steps }) {
+/**
+ * One fine-tuning run: `steps` batches in `order` with a cosine schedule after `warmup` steps and clipping at 1,
+ * eval loss every EVAL_EVERY steps; stops early on divergence.
+ */
+function fineTune(method, lr, W0, G, data, order, { device, steps, warmup, evalEvery }) {
   const t0 = process.hrtime.bigint();
-  const run = buildRun(method, W0, G, lr, device);
-  const curve = [[0, evalLoss(run.layers, task.eval)]];
+  const { layers, opt } = buildRun(method, W0, G, lr, device);
+  const schedule = new LrSchedule(opt, { kind: 'cosine', warmupSteps: warmup, totalSteps: steps });
+  const evalLoss = () => crossEntropy(output(forward(layers, data.eval.x)), data.eval.y).loss;
+  const curve = [[0, evalLoss()]];
   let diverged = false;
   for (let t = 1; t <= steps; t++) {
-    const { x, y } = batchOf(task.train, order[t - 1]);
-    const f = forward(run.layers, x);
-    const { loss, dy } = mse(output(f), y);
-    if (!Number.isFinite(loss) || loss > 1e3) { diverged = true; break; }
-    backward(run.layers, f, dy, run.grads);
-    run.step();
-    if (t % EVAL_EVERY === 0) curve.push([t, evalLoss(run.layers, task.eval)]);
+    const { x, y } = batchOf(data.train, order[t - 1]);
+    const f = forward(layers, x);
+    const { loss, dy } = crossEntropy(output(f), y);
+    if (!Number.isFinite(loss) || loss > 20) { diverged = true; break; }
+    backward(layers, f, dy, []);
+    opt.clipGradNorm(1);
+    opt.step();
+    schedule.step();
+    opt.zeroGrad();
+    if (t % evalEvery === 0 || t === steps) curve.push([t, evalLoss()]);
   }
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const final = diverged ? Infinity : curve[curve.length - 1][1];
-  return { method, lr, curve, final, diverged, seconds, layers: run.layers };
+  return { method, lr, curve, final, diverged, seconds, layers };
 }
 
 /** The first evaluated step at which the curve reaches `target`, or null. */

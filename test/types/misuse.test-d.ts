@@ -4,7 +4,7 @@
  * Compiled by `npm run test:types`; nothing runs.
  */
 import {
-  AdamW, GradientEstimator, Linear, LoraLinear, LoraProAdamW, LoraShapeError, LrSchedule, Optimizer, Rng, SGD,
+  AdamW, GradientEstimator, Linear, LoraLinear, LoraOneAdamW, LoraProAdamW, LoraShapeError, LrSchedule, Optimizer, Rng, SGD,
   SafetensorsFile, Tensor, adamwStep, backends, exportPeftAdapter, gradAccumulate, initAdapters, initLoraGA,
   loadCheckpoint, loraPlus, matmul, matmulAsync, param, resolveBackend, saveCheckpoint, svd, writePeftAdapter,
 } from '../../types';
@@ -75,6 +75,13 @@ export async function misuse(W: Tensor, G: Tensor, init: LoraInitResult, header:
   const pro: Optimizer = new LoraProAdamW([{ A: layer.A, B: layer.B, scale: layer.scale }], { lr: 1e-3 });
   // @ts-expect-error rates are per group (groups[i].lr, baseLr): an optimizer has no single lr
   pro.lr = 1e-3;
+  // @ts-expect-error LoRA-Pro's variants are 'full' | 'efficient'
+  new LoraProAdamW([{ A: layer.A, B: layer.B, scale: layer.scale }], { lr: 1e-3, variant: 'fast' });
+  // @ts-expect-error LoraOneAdamW's variants are 'scaled-adamw' | 'adamw'
+  new LoraOneAdamW([layer], { lr: 1e-3, variant: 'sgd' });
+  const proFull = new LoraProAdamW([{ A: layer.A, B: layer.B, scale: layer.scale }], { lr: 1e-3, variant: 'full' });
+  // @ts-expect-error the variant is fixed at construction (readonly)
+  proFull.variant = 'efficient';
   const sched = new LrSchedule(opt, { kind: 'cosine', warmupSteps: 10, totalSteps: 100 });
   // @ts-expect-error 'step' is not a schedule kind ('constant' | 'linear' | 'cosine')
   new LrSchedule(opt, { kind: 'step', totalSteps: 100 });
