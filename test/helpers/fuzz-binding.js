@@ -839,6 +839,7 @@ function mutateInFlight(L, rng, descs, ctx) {
 
 // ---- public lib ops ------------------------------------------------------------------------------------------------
 
+const INIT = { rank: 1, alpha: 2 };  // the inits' required options, when the fuzz gives none
 const LIB_OPS = {
   matmul: (L, rng, t, o) => L.matmul(t(rng.int(0, 4), rng.int(0, 4)), t(rng.int(0, 4), rng.int(0, 4)), o),
   matmulAsync: (L, rng, t, o) => L.matmulAsync(t(2, 3), t(3, 2), o),
@@ -857,10 +858,10 @@ const LIB_OPS = {
   sgdStep: (L, rng, t, o) => L.sgdStep(t(4), t(4), rng.chance(0.5) ? null : t(4), o),
   solve: (L, rng, t, o) => L.solve(t(3, 3), t(3, rng.int(0, 2)), o),
   solveAsync: (L, rng, t, o) => L.solveAsync(t(2, 2), t(2, 1), o),
-  initLora: (L, rng, _t, o) => L.initLora(rng.pick([4, 0, -1, 2.5, 2n]), rng.pick([3, 0, NaN]), o),
-  initLoraGA: (L, rng, t, o) => L.initLoraGA(t(6, 5), t(6, 5), o),
-  initPiSSA: (L, rng, t, o) => L.initPiSSA(t(6, 5), o),
-  initLoraOne: (L, rng, t, o) => L.initLoraOne(t(6, 5), t(6, 5), o),
+  initLora: (L, rng, _t, o) => L.initLora(rng.pick([4, 4, 4, 0, -1, 2.5, 2n]), rng.pick([3, 3, 0, NaN]), o ?? INIT),
+  initLoraGA: (L, rng, t, o) => L.initLoraGA(t(6, 5), t(6, 5), o ?? INIT),
+  initPiSSA: (L, rng, t, o) => L.initPiSSA(t(6, 5), o ?? INIT),
+  initLoraOne: (L, rng, t, o) => L.initLoraOne(t(6, 5), t(6, 5), o ?? INIT),
   tensorFrom: (L, rng, _t, o) => L.Tensor.from(rng.pick([[1, 2, 3, 4], new Float32Array(4), new ArrayBuffer(16), new Uint16Array(4), new Uint8Array(16), 'abcd', null, new Int32Array(4)]),
     rng.pick([[2, 2], [4], [3], [2, -2], [2n, 2], [], [1.5], 'x']), o),
   tensorZeros: (L, rng) => L.Tensor.zeros(rng.pick([[2, 2], [0], [2 ** 53], [-1], [1.5], null, [1n]]), rng.pick(['f32', 'bf16', 'i8', undefined, 3]), rng.pick(['cpu', 'cuda', 'tpu', undefined])),
@@ -971,7 +972,9 @@ async function initAsyncSettles(L, N, stats, errors) {
     let outcome;
     try {
       const p = N.svd(M, z([2, 2]), z([2]), z([2, 2]), false, 0, 0, 0, true);
-      outcome = await Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise((r) => setTimeout(() => r('HUNG'), 5000))]);
+      let timer;
+      outcome = await Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise((r) => { timer = setTimeout(() => r('HUNG'), 5000); })]);
+      clearTimeout(timer);
     } catch (_) { outcome = 'threw'; }
     N.init(errors);
     stats.add('init', 'async settles with odd classes', outcome, outcome === 'rejected' ? null : `async op with odd error classes: ${outcome}`);
