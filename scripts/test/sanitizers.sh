@@ -26,7 +26,9 @@ status=0
 if [ $# -gt 0 ]; then
   npx jest "$@" || status=$?
 else
-  npx jest --testPathIgnorePatterns pack.test demo.test || status=$?
+  # leaks.test measures RSS, which under ASan is its quarantine of freed memory (hundreds of MiB by design): it runs
+  # in the plain passes instead.
+  npx jest --testPathIgnorePatterns pack.test demo.test leaks.test || status=$?
 fi
 unset LD_PRELOAD
 if compgen -G "$LOG/*" >/dev/null; then
