@@ -221,9 +221,9 @@ const numel = (shape) => shape.reduce((p, d) => p * d, 1);
 
 /**
  * Makes the JS value of a tensor descriptor: {_data, dtype, shape, device, _readonly} (what the addon reads), or an
- * L.Tensor. `d.spoil` says how it is broken; `ctx` collects what the checks need.
+ * L.Tensor (never for a tensor about to be spoiled: `d.spoil`).
  */
-function materialize(L, rng, d, ctx) {
+function materialize(L, rng, d) {
   const n = numel(d.shape);
   let arr;
   if (d.resizable) {  // a resizable ArrayBuffer: a fixed-length view of it, or one that tracks its length
@@ -237,7 +237,7 @@ function materialize(L, rng, d, ctx) {
   d.arr = arr;
   const o = { _data: arr, dtype: d.dtype, shape: d.shape.slice(), device: 'cpu', _readonly: false };
   d.obj = o;
-  if (rng.chance(0.2) && !d.spoil && !d.resizable && !d.alias) {
+  if (rng.chance(0.2) && !d.spoil && !d.resizable) {
     // the same through the public class (owned memory, writable)
     const t = new L.Tensor(arr, d.shape, d.dtype, true);
     d.obj = t;
@@ -697,7 +697,7 @@ function rawCall(L, N, rng, op, mode, stats) {
   }
   if (mode === 'data') for (const d of descs) if (d.access !== 'w' && rng.chance(0.6)) d.hostileData = true;
   if (mode === 'getter') for (const d of descs) if (d !== target && rng.chance(0.5)) d.resizable = 'fixed';  // victims to shrink
-  for (const d of descs) materialize(L, rng, d, ctx);
+  for (const d of descs) materialize(L, rng, d);
   if (mode === 'alias') {
     // an output placed over another operand's memory (both copied into one fresh buffer): must be refused
     const outs = descs.filter((d) => d.access !== 'r' && numel(d.shape) > 0);
