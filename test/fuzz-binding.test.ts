@@ -13,6 +13,7 @@
 import * as path from 'path';
 import { describeChild, distBuilt, runChild } from './helpers/child';
 import { native } from '../lib/native';
+import { Tensor, loraBackward, loraForward } from '../lib';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- plain CommonJS shared with the child processes
 const fuzz = require('./helpers/fuzz-binding.js') as { RAW_OPS: string[]; LIB_OPS: string[]; MODES: string[] };
@@ -101,4 +102,52 @@ maybe('fuzz of the N-API boundary (each batch in a child process)', () => {
     const total = all.reduce((n, s) => n + s.calls, 0), checked = all.reduce((n, s) => n + s.checked, 0);
     console.log(`fuzz-binding: ${total} calls (${rawCalls} raw), ${checked} successes checked against a reference\nper category (mode):\n${table(byMode)}\nper function:\n${table(byOp)}`);
   });
+});
+
+// What the fuzz found, pinned as plain tests (each was a bug: see the commit history).
+maybe('regressions found by the fuzz (each in a child process)', () => {
+  test('a later argument\'s getter shrinks an earlier argument\'s resizable buffer in place: LoraDisposedError, not a read of released memory', () => {
+    const r = runChild(`
+      const rab = new ArrayBuffer(14 * 8, { maxByteLength: 256 });
+      const M = { _data: new Float64Array(rab, 0, 14).fill(1), dtype: 'f64', shape: [7, 2], device: 'cpu' };
+      const z = (s) => ({ _data: new Float64Array(s[0] * (s[1] ?? 1)), dtype: 'f64', shape: s, device: 'cpu' });
+      const S = z([2]);
+      Object.defineProperty(S, 'shape', { get() { rab.resize(0); return [2]; } });
+      try { N.svdBatched([M], [z([7, 2])], [S], [z([2, 2])], false, 0, 0, 0, false); console.log('accepted'); }
+      catch (e) { console.log(e.name); }`);
+    expect([r.status, r.stdout.trim(), r.stderr]).toEqual([0, 'LoraDisposedError', '']);
+  });
+
+  test('an async op rejected while init() has registered a class that cannot be constructed still settles', () => {
+    const r = runChild(`
+      const errors = require(DIST + '/errors.js');
+      N.init({ ...errors, LoraValueError: () => 1 });
+      const z = (s) => ({ _data: new Float32Array(s[0] * (s[1] ?? 1)), dtype: 'f32', shape: s, device: 'cpu' });
+      const M = z([2, 2]); M._data[0] = NaN;
+      const t = setTimeout(() => { console.log('HUNG'); process.exit(2); }, 10000);
+      N.svd(M, z([2, 2]), z([2]), z([2, 2]), false, 0, 0, 0, true).then(() => console.log('resolved'), (e) => { clearTimeout(t); console.log('rejected', e.code); });`);
+    expect([r.status, r.stdout.trim()]).toEqual([0, 'rejected LORA_VALUE']);
+  });
+});
+
+describe('half-precision outputs of the LoRA ops are rounded once (README: f32 compute, one rounding on the way out)', () => {
+  // Found by the fuzz: y and dx were rounded to bf16 after their first product and again after the second.
+  const x = Tensor.randn([7, 12], 'f32', 'cpu', 1), W = Tensor.randn([9, 12], 'f32', 'cpu', 2);
+  const A = Tensor.randn([3, 12], 'f32', 'cpu', 3), B = Tensor.randn([9, 3], 'f32', 'cpu', 4), dY = Tensor.randn([7, 9], 'f32', 'cpu', 5);
+  const bits = (t: { data: ArrayLike<number> }) => Array.from(t.data);
+  for (const dt of ['bf16', 'f16'] as const) {
+    test(`loraForward: a ${dt} y is the f32 y rounded once, also when h is saved in ${dt} (raw binding)`, () => {
+      const y32 = loraForward(x, W, A, B, 2).y;
+      const r = loraForward(x, W, A, B, 2, { out: Tensor.zeros([7, 9], dt) });
+      expect(bits(r.y)).toEqual(bits(y32.to(dt)));
+      const y = Tensor.zeros([7, 9], dt), h = Tensor.zeros([7, 3], dt);
+      native.loraForward(x, W, A, B, 2, y, h, false);
+      expect([bits(y), bits(h)]).toEqual([bits(y32.to(dt)), bits(loraForward(x, W, A, B, 2).h!.to(dt))]);
+    });
+    test(`loraBackward: a ${dt} dx is the f32 dx rounded once`, () => {
+      const dx32 = loraBackward(dY, x, W, A, B, 2).dX!;
+      const r = loraBackward(dY, x, W, A, B, 2, { dx: Tensor.zeros([7, 12], dt) });
+      expect(bits(r.dX!)).toEqual(bits(dx32.to(dt)));
+    });
+  }
 });
