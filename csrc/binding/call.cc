@@ -15,6 +15,15 @@ bool parseDType(const Napi::Value& v, DType* out) {
   return false;
 }
 
+// Bytes per element of the TypedArray kinds a tensor may be stored in (parseTensor refuses every other kind).
+size_t typedArrayElementSize(napi_typedarray_type t) {
+  switch (t) {
+    case napi_float64_array: return 8;
+    case napi_float32_array: return 4;
+    default: return 2;
+  }
+}
+
 bool typedArrayMatches(napi_typedarray_type t, DType d) {
   switch (d) {
     case DType::F32: return t == napi_float32_array;
@@ -151,7 +160,10 @@ void Call::checkArgsUnchanged() const {
     bool detached = true;
     if (napi_get_typedarray_info(env(), a.array, &type, &length, &ptr, &abv, &offset) == napi_ok)
       napi_is_detached_arraybuffer(env(), abv, &detached);
-    if (detached || ptr != a.begin || a.array.ByteLength() != a.bytes)
+    // The length as it is now: Napi::TypedArray::ByteLength() is the one cached when the argument was parsed, and
+    // a resizable ArrayBuffer shrunk in place (by a later argument's getter) keeps its data pointer but not its
+    // memory.
+    if (detached || ptr != a.begin || length * typedArrayElementSize(type) != a.bytes)
       fail(ErrorCode::Disposed, a.what + ": its buffer was detached or resized while the arguments were being read");
   }
   for (size_t i = 0; i < args_.size(); ++i)

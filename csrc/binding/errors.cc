@@ -40,7 +40,14 @@ void registerErrorClasses(Napi::Env env, Napi::Object classes) {
 
 Napi::Value makeJsError(Napi::Env env, ErrorCode code, const std::string& msg) {
   Napi::FunctionReference& cls = envData(env).classes[int(code)];
-  if (!cls.IsEmpty()) return cls.New({Napi::String::New(env, msg)});
+  if (!cls.IsEmpty()) {
+    try {
+      return cls.New({Napi::String::New(env, msg)});
+    } catch (const Napi::Error&) {
+      // A registered class that cannot be constructed (init() is reachable from JS; its exception is cleared by
+      // now): the plain Error below, so that a sync op still throws and an async op's Promise still settles.
+    }
+  }
   Napi::Error e = Napi::Error::New(env, msg);
   e.Set("code", Napi::String::New(env, errorCodeName(code)));
   return e.Value();
