@@ -25,6 +25,12 @@ __device__ __forceinline__ void st(void* p, int dt, int64_t i, double x) {
   }
 }
 
+// A kernel launch: kernel<<<grid, block, 0, stream>>>(args…) on the GPU. test/fake-cuda/simt.h defines it (with
+// LORAGA_SIMT) to run the same kernel on the CPU, so GPU-less CI exercises these very kernels.
+#ifndef LORAGA_SIMT
+#define LORAGA_LAUNCH(kernel, grid, block, stream) kernel<<<grid, block, 0, stream>>>
+#endif
+
 inline unsigned gridFor(int64_t n, int block) {
   int64_t g = (n + block - 1) / block;
   return unsigned(g < 1 ? 1 : (g > 65535 * 16 ? 65535 * 16 : g));  // grid-stride loops cover the rest

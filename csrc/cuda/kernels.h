@@ -1,6 +1,6 @@
 // Host-side launchers of our own CUDA kernels (compiled by nvcc), grouped by the op file that owns them. Dtype codes
 // are loraga::DType values. Each returns the launch status (cudaGetLastError); the kernels run asynchronously on
-// `stream`. test/fake-cuda/fake_kernels.cc implements the same launchers as host loops for the GPU-less CI.
+// `stream`. GPU-less CI runs these same kernels on the CPU (test/fake-cuda/simt.h).
 #pragma once
 #include <cuda_runtime_api.h>
 #include <cstdint>

@@ -135,16 +135,16 @@ cudaError_t launchLoraSmallT(const void* x, int xd, int T, int in, const void* w
   const unsigned grid = unsigned((out + kWarps * kRowsPerWarp - 1) / (kWarps * kRowsPerWarp));
   switch (wd) {
     case 0:
-      loraSmallTKernel<float><<<grid, kWarps * 32, 0, stream>>>(x, xd, T, in, static_cast<const float*>(w), out, h, b,
-                                                                bd, r, scale, y, yd);
+      LORAGA_LAUNCH(loraSmallTKernel<float>, grid, kWarps * 32, stream)
+      (x, xd, T, in, static_cast<const float*>(w), out, h, b, bd, r, scale, y, yd);
       break;
     case 2:
-      loraSmallTKernel<__nv_bfloat16><<<grid, kWarps * 32, 0, stream>>>(
-          x, xd, T, in, static_cast<const __nv_bfloat16*>(w), out, h, b, bd, r, scale, y, yd);
+      LORAGA_LAUNCH(loraSmallTKernel<__nv_bfloat16>, grid, kWarps * 32, stream)
+      (x, xd, T, in, static_cast<const __nv_bfloat16*>(w), out, h, b, bd, r, scale, y, yd);
       break;
     case 3:
-      loraSmallTKernel<__half><<<grid, kWarps * 32, 0, stream>>>(x, xd, T, in, static_cast<const __half*>(w), out, h, b,
-                                                                 bd, r, scale, y, yd);
+      LORAGA_LAUNCH(loraSmallTKernel<__half>, grid, kWarps * 32, stream)
+      (x, xd, T, in, static_cast<const __half*>(w), out, h, b, bd, r, scale, y, yd);
       break;
     default: return cudaErrorInvalidValue;  // f64 weights take the cuBLAS path
   }

@@ -30,13 +30,13 @@ __global__ void sgdKernel(void* p, int pd, const void* g, int gd, void* buf, int
 
 cudaError_t launchAdamW(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
                         const AdamWCoeffs& c, cudaStream_t stream) {
-  if (n > 0) adamwKernel<<<gridFor(n, 256), 256, 0, stream>>>(p, pd, g, gd, m, md, v, vd, n, c);
+  if (n > 0) LORAGA_LAUNCH(adamwKernel, gridFor(n, 256), 256, stream)(p, pd, g, gd, m, md, v, vd, n, c);
   return cudaGetLastError();
 }
 
 cudaError_t launchSgd(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, const SgdParams& c,
                       cudaStream_t stream) {
-  if (n > 0) sgdKernel<<<gridFor(n, 256), 256, 0, stream>>>(p, pd, g, gd, buf, bd, n, c);
+  if (n > 0) LORAGA_LAUNCH(sgdKernel, gridFor(n, 256), 256, stream)(p, pd, g, gd, buf, bd, n, c);
   return cudaGetLastError();
 }
 

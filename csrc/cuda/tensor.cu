@@ -47,17 +47,17 @@ __global__ void nonFiniteKernel(const void* src, int dt, int64_t n, int* flag) {
 }  // namespace
 
 cudaError_t launchConvert(const void* src, int sd, void* dst, int dd, int64_t n, cudaStream_t stream) {
-  if (n > 0) convertKernel<<<gridFor(n, 256), 256, 0, stream>>>(src, sd, dst, dd, n);
+  if (n > 0) LORAGA_LAUNCH(convertKernel, gridFor(n, 256), 256, stream)(src, sd, dst, dd, n);
   return cudaGetLastError();
 }
 
 cudaError_t launchFillGaussian(void* dst, int dt, int64_t n, uint64_t seed, cudaStream_t stream) {
-  if (n > 0) gaussianKernel<<<gridFor(n, 256), 256, 0, stream>>>(dst, dt, n, seed);
+  if (n > 0) LORAGA_LAUNCH(gaussianKernel, gridFor(n, 256), 256, stream)(dst, dt, n, seed);
   return cudaGetLastError();
 }
 
 cudaError_t launchNonFinite(const void* src, int dt, int64_t n, int* flag, cudaStream_t stream) {
-  if (n > 0) nonFiniteKernel<<<gridFor((n + 3) / 4, 256), 256, 0, stream>>>(src, dt, n, flag);
+  if (n > 0) LORAGA_LAUNCH(nonFiniteKernel, gridFor((n + 3) / 4, 256), 256, stream)(src, dt, n, flag);
   return cudaGetLastError();
 }
 

@@ -75,6 +75,23 @@ describeGpu('CUDA device tensors', () => {
     expect(() => matmul(a, a, { out: a })).toThrow(LoraValueError);
   });
 
+  test('isFinite() finds a NaN or ±Inf at every position of the vector loop\'s tail and body, every dtype', () => {
+    // The kernel reads 16-byte vectors (4 f32, 8 bf16/f16) and finishes the n mod 4|8 tail element by element.
+    for (const dt of DTYPES) {
+      for (const n of [1, 7, 9, 15, 23, 1003]) {
+        const v = new Float64Array(n).fill(0.5);
+        expect([dt, n, Tensor.fromFloat64(v, [n], dt).toDevice().isFinite()]).toEqual([dt, n, true]);
+        const spots = new Set([0, n - 1, n - 2, n - 3, n - 5, n - 7, n - 8, n - 9, Math.floor(n / 2)].filter((i) => i >= 0));
+        for (const i of spots)
+          for (const bad of [NaN, Infinity, -Infinity]) {
+            v[i] = bad;
+            expect([dt, n, i, bad, Tensor.fromFloat64(v, [n], dt).toDevice().isFinite()]).toEqual([dt, n, i, bad, false]);
+            v[i] = 0.5;
+          }
+      }
+    }
+  });
+
   test('isFinite() scans on the device', () => {
     for (const dt of DTYPES) {
       const v = new Float64Array(1000).fill(1);

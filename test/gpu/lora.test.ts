@@ -39,6 +39,27 @@ describeGpu('CUDA loraForward', () => {
     expect(relErr(g.y.toFloat64(), c.y.toFloat64())).toBeLessThan(4e-3); // one bf16 ulp is 2^-8 relative
   });
 
+  test.each(['f32', 'bf16', 'f16'] as DType[])('%s W with in a multiple of 8 (the 16-byte vector loads) past one 512-column chunk matches float64', (dt) => {
+    const n = 520, o = 37, T = 5;
+    const x = randTensor([T, n], 61, dt), W = randTensor([o, n], 62, dt), A = randTensor([r, n], 63, dt), B = randTensor([o, r], 64, dt);
+    const { y } = loraForward(gpu(x.t), gpu(W.t), gpu(A.t), gpu(B.t), s);
+    const h = refMatmul(x.v, T, n, A.v, r, n, false, true), d = refMatmul(h, T, r, B.v, o, r, false, true);
+    const want = refMatmul(x.v, T, n, W.v, o, n, false, true).map((v, i) => v + s * d[i]);
+    expect(relErr(y.toFloat64(), want)).toBeLessThan(3e-6);
+  });
+
+  test.each(['f32', 'bf16'] as DType[])('%s: a NaN in one weight row stays in that output row (no reads past a row end)', (dt) => {
+    const n = 520, o = 37, T = 3;  // rows of 16-byte vectors: a read past a row's end would touch the next row
+    const x = randTensor([T, n], 71, dt), A = randTensor([r, n], 73, dt), B = randTensor([o, r], 74, dt);
+    const Wv = Float64Array.from(randTensor([o, n], 72, 'f64').v);
+    Wv[n] = NaN;  // row 1, column 0
+    const { y } = loraForward(gpu(x.t), gpu(Tensor.fromFloat64(Wv, [o, n], dt)), gpu(A.t), gpu(B.t), s);
+    const v = y.toFloat64();
+    const bad: number[] = [];
+    for (let t = 0; t < T; t++) for (let j = 0; j < o; j++) if (Number.isNaN(v[t * o + j]) !== (j === 1)) bad.push(t * o + j);
+    expect(bad).toEqual([]);
+  });
+
   test('async form resolves with the sync result', async () => {
     const L = layer(8, 'bf16', 5);
     const [x, W, A, B] = [gpu(L.x.t), gpu(L.W.t), gpu(L.A.t), gpu(L.B.t)];
