@@ -37,16 +37,19 @@ function randn(n, seed, scale = 1) {
 // ---------------------------------------------------------------------------------------------------------------
 // The network: layers are either plain weights (full fine-tuning) or LoraLinear. Every product is a library op on
 // the layers' device; tanh and the loss are element-wise loops over host copies (on the CPU, the same tensors).
-function linearForward(layer, x) {
-  return layer instanceof LoraLinear ? layer.forward(x) : matmul(x, layer, { transB: true });
+function linearForward(layer, x, grad) {
+  return layer instanceof LoraLinear ? layer.forward(x, { grad }) : matmul(x, layer, { transB: true });
 }
 
-/** dev[l] is the input of layer l on the layers' device, host[l] the same values on the host; [L] is the output. */
-function forward(layers, x) {
+/**
+ * dev[l] is the input of layer l on the layers' device, host[l] the same values on the host; [L] is the output.
+ * `grad: false` (evaluation) keeps nothing for a backward in the LoRA layers.
+ */
+function forward(layers, x, grad = true) {
   const device = deviceOf(layers[0]);
   const f = { dev: [toDev(x, device)], host: [host(x)] };
   for (let l = 0; l < layers.length; l++) {
-    const z = host(linearForward(layers[l], f.dev[l]));
+    const z = host(linearForward(layers[l], f.dev[l], grad));
     if (l < layers.length - 1) {
       const d = z.data;
       for (let i = 0; i < d.length; i++) d[i] = Math.tanh(d[i]);
@@ -130,7 +133,7 @@ function batchIndices(steps, seed) {
 }
 
 function evalLoss(layers, set) {
-  return mse(output(forward(layers, set.x)), set.y).loss;
+  return mse(output(forward(layers, set.x, false)), set.y).loss;
 }
 
 function lowRankShift(o, i, seed, size) {
