@@ -20,6 +20,17 @@ export function shapeSize(shape: Shape): number {
   return n;
 }
 
+/**
+ * A TensorFlow.js tensor handed to the core API by mistake (it has a dataId, a dtype string like 'float32' and a
+ * rankType, which no loraga Tensor has): the hint says how to convert it.
+ */
+export function tfTensorHint(x: unknown): string {
+  if (x === null || typeof x !== 'object') return '';
+  const o = x as { dataId?: unknown; rankType?: unknown; dtype?: unknown };
+  if (o.dataId === undefined || o.rankType === undefined || typeof o.dtype !== 'string') return '';
+  return ` — this is a TensorFlow.js tf.Tensor (${o.dtype}), not a loraga Tensor: convert it with fromTf(t) from 'loraga/tfjs' (zero-copy on the cpu backend), or Tensor.from(t.dataSync(), t.shape) for float32`;
+}
+
 /** A value for an error message: never throws (BigInt, symbols and cycles defeat JSON.stringify). */
 export function show(x: unknown): string {
   if (Array.isArray(x)) return `[${x.map(show).join(', ')}]`;
@@ -116,8 +127,8 @@ export const Tensor: typeof api.Tensor = class Tensor<D extends DType = DType> {
     const dims = checkShape(shape as number[]);
     const n = shapeSize(dims);
     options = fromOptions(options);
-    if (source === null || source === undefined || typeof source !== 'object')
-      throw new LoraValueError(`Tensor.from: expected a typed array, an ArrayBuffer or an array of numbers, got ${show(source)}`);
+    if (source === null || source === undefined || typeof source !== 'object' || tfTensorHint(source))
+      throw new LoraValueError(`Tensor.from: expected a typed array, an ArrayBuffer or an array of numbers, got ${show(source)}${tfTensorHint(source)}`);
     const inferred = storageDType(source);
     const tag = tagOf(source);
     const writable = options.writable ?? false;
