@@ -75,8 +75,12 @@ export class LoraDense extends tf.layers.Layer {
     this.activation = activation ?? 'linear';
     this.useBias = useBias ?? true;
     this.offset = offset ?? false;
-    // An unknown activation name fails here, in TF.js's own lookup, not at the first call.
-    this.act = this.activation === 'linear' ? null : tf.layers.activation({ activation: this.activation as never });
+    // An unknown activation name fails here (TF.js's own lookup, as a typed error), not at the first call.
+    try {
+      this.act = this.activation === 'linear' ? null : tf.layers.activation({ activation: this.activation as never });
+    } catch (e) {
+      throw new LoraValueError(`LoraDense activation: ${(e as Error).message}`);
+    }
   }
 
   build(inputShape: TF.Shape | TF.Shape[]): void {
