@@ -7,7 +7,7 @@
  * caller's array, a file's bytes, another tensor's memory through reshape()). Ops never write into borrowed memory
  * unless the caller opted in with Tensor.from(..., { writable: true }).
  */
-import type { DType, Storage, StorageOf } from './dtype';
+import type { DType, StorageOf } from './dtype';
 
 /** Where a tensor's memory lives: host memory, or the GPU. */
 export type Device = 'cpu' | 'cuda';
