@@ -5,7 +5,7 @@
  * Backend::copy / alloc / allFinite / fillGaussian (deviceFree releases the Buffer; detach is host-only) →
  * csrc/cpu/tensor.cc | csrc/cuda/tensor.cc + tensor.cu.
  */
-import type { DType, Storage } from '../types/dtype';
+import type { DType, Storage, StorageOf } from '../types/dtype';
 import type * as api from '../types/tensor';
 import type { Device, FromOptions, Shape, TensorSource } from '../types/tensor';
 import { native } from './native';
@@ -18,6 +18,17 @@ export function shapeSize(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;
   return n;
+}
+
+/**
+ * A TensorFlow.js tensor handed to the core API by mistake (it has a dataId, a dtype string like 'float32' and a
+ * rankType, which no loraga Tensor has): the hint says how to convert it.
+ */
+export function tfTensorHint(x: unknown): string {
+  if (x === null || typeof x !== 'object') return '';
+  const o = x as { dataId?: unknown; rankType?: unknown; dtype?: unknown };
+  if (o.dataId === undefined || o.rankType === undefined || typeof o.dtype !== 'string') return '';
+  return ` — this is a TensorFlow.js tf.Tensor (${o.dtype}), not a loraga Tensor: convert it with fromTf(t) from 'loraga/tfjs' (zero-copy on the cpu backend), or Tensor.from(t.dataSync(), t.shape) for float32`;
 }
 
 /** A value for an error message: never throws (BigInt, symbols and cycles defeat JSON.stringify). */
@@ -75,8 +86,8 @@ export type Tensor = api.Tensor;
  * storage (the array stays valid for whoever else holds it; the garbage collector frees it); dispose() of a device
  * tensor frees the GPU memory at once, or when the last native op using it is done.
  */
-export const Tensor: typeof api.Tensor = class Tensor {
-  readonly dtype: DType;
+export const Tensor: typeof api.Tensor = class Tensor<D extends DType = DType> {
+  readonly dtype: D;
   readonly shape: readonly number[];
   readonly device: Device;
   readonly size: number;
@@ -89,7 +100,7 @@ export const Tensor: typeof api.Tensor = class Tensor {
   /** True when native ops must not write into the storage (borrowed without opting in); read by the addon. */
   private readonly _readonly: boolean;
 
-  constructor(data: Storage | null, shape: Shape, dtype: DType, owned = false, handle: unknown = null, writable = owned) {
+  constructor(data: StorageOf<D> | null, shape: Shape, dtype: D, owned = false, handle: unknown = null, writable = owned) {
     this.shape = Object.freeze(checkShape(shape as number[]));
     this.dtype = dtype;
     this.size = shapeSize(this.shape);
@@ -111,12 +122,13 @@ export const Tensor: typeof api.Tensor = class Tensor {
     this._readonly = !writable;
   }
 
-  static from(source: TensorSource, shape: Shape, options?: FromOptions): Tensor {
+  // Typed as any dtype here; the declared overloads (types/tensor.d.ts) give callers the dtype they asked for.
+  static from(source: TensorSource, shape: Shape, options?: FromOptions): Tensor<never> {
     const dims = checkShape(shape as number[]);
     const n = shapeSize(dims);
     options = fromOptions(options);
-    if (source === null || source === undefined || typeof source !== 'object')
-      throw new LoraValueError(`Tensor.from: expected a typed array, an ArrayBuffer or an array of numbers, got ${show(source)}`);
+    if (source === null || source === undefined || typeof source !== 'object' || tfTensorHint(source))
+      throw new LoraValueError(`Tensor.from: expected a typed array, an ArrayBuffer or an array of numbers, got ${show(source)}${tfTensorHint(source)}`);
     const inferred = storageDType(source);
     const tag = tagOf(source);
     const writable = options.writable ?? false;
@@ -139,7 +151,7 @@ export const Tensor: typeof api.Tensor = class Tensor {
       const src = source as Storage;
       if (src.length !== n)
         throw new LoraShapeError(`Tensor.from: ${src.length} elements do not fill shape [${dims.join(', ')}] (${n})`);
-      return new Tensor(src, dims, dtype, false, null, writable);
+      return new Tensor(src, dims, dtype, false, null, writable) as never;
     }
     if (tag === 'ArrayBuffer' || tag === 'Uint8Array') {
       const bytes = tag === 'Uint8Array' ? (source as Uint8Array) : null;
@@ -153,7 +165,7 @@ export const Tensor: typeof api.Tensor = class Tensor {
       const need = n * bpe;
       if (avail - (options.byteOffset ?? 0) < need)
         throw new LoraShapeError(`Tensor.from: ${avail - (options.byteOffset ?? 0)} bytes cannot hold shape [${dims.join(', ')}] of ${dtype} (${need} bytes)`);
-      return new Tensor(viewStorage(dtype, buffer, offset, n), dims, dtype, false, null, writable);
+      return new Tensor(viewStorage(dtype, buffer, offset, n), dims, dtype, false, null, writable) as never;
     }
     if (ArrayBuffer.isView(source))
       throw new LoraDTypeError(`Tensor.from: a ${tag} is not tensor storage (use Float32Array, Float64Array, Uint16Array with a dtype, or the bytes as a Uint8Array)`);
@@ -170,36 +182,40 @@ export const Tensor: typeof api.Tensor = class Tensor {
     return Tensor.fromFloat64(values, dims, dtype);
   }
 
-  static fromFloat64(values: Float64Array | Float32Array, shape: Shape, dtype: DType = 'f32'): Tensor {
+  static fromFloat64(values: Float64Array | Float32Array, shape: Shape, dtype: DType = 'f32'): Tensor<never> {
     const src = new Tensor(values, shape, storageDType(values) ?? 'f32');
-    if (src.dtype === dtype) return new Tensor(values.slice(), shape, dtype, true);
+    if (src.dtype === dtype) return new Tensor(values.slice(), shape, dtype, true) as never;
     const out = Tensor.zeros(shape, dtype);
     native.copy(src, out);
     return out;
   }
 
-  static zeros(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu'): Tensor {
+  static zeros(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu'): Tensor<never> {
     const dims = checkShape(shape as number[]);
     assertDType(dtype, 'Tensor.zeros');
-    if (device === 'cuda') return new Tensor(null, dims, dtype, true, native.deviceAlloc(dtype, dims));
+    if (device === 'cuda') return new Tensor(null, dims, dtype, true, native.deviceAlloc(dtype, dims)) as never;
     if (device !== 'cpu') throw new LoraBackendError(`Tensor.zeros: unknown device '${String(device)}' (expected cpu or cuda)`);
-    return new Tensor(allocStorage(dtype, shapeSize(dims)), dims, dtype, true);
+    return new Tensor(allocStorage(dtype, shapeSize(dims)), dims, dtype, true) as never;
   }
 
-  static randn(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu', seed = 0): Tensor {
+  static randn(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu', seed = 0): Tensor<never> {
     if (!Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Tensor.randn: seed must be a non-negative safe integer, got ${String(seed)}`);
     const t = Tensor.zeros(shape, dtype, device);
     native.fillGaussian(t, seed);
     return t;
   }
 
-  get data(): Storage {
+  get data(): StorageOf<D> {
     if (this.device !== 'cpu')
       throw new LoraBackendError(`Tensor [${this.shape.join(', ')}] ${this.dtype} lives on ${this.device}: call toHost() to read it`);
     const d = this._data;
     if (d === null) throw new LoraDisposedError(`Tensor [${this.shape.join(', ')}] ${this.dtype} was disposed`);
     if (d.length !== this.size) throw new LoraDisposedError(`Tensor [${this.shape.join(', ')}] storage was released`);
-    return d;
+    return d as StorageOf<D>;
+  }
+
+  isF32(): this is Tensor<'f32'> {
+    return this.dtype === 'f32';
   }
 
   get borrowed(): boolean {
@@ -224,7 +240,7 @@ export const Tensor: typeof api.Tensor = class Tensor {
     return this.shape.length;
   }
 
-  reshape(shape: Shape): Tensor {
+  reshape(shape: Shape): Tensor<D> {
     const dims = checkShape(shape as number[]);
     if (shapeSize(dims) !== this.size)
       throw new LoraShapeError(`reshape: [${this.shape.join(', ')}] (${this.size}) cannot become [${dims.join(', ')}]`);
@@ -232,7 +248,7 @@ export const Tensor: typeof api.Tensor = class Tensor {
     return new Tensor(this.data, dims, this.dtype, false, null, this.writable);
   }
 
-  to(dtype: DType): Tensor {
+  to<E extends DType>(dtype: E): Tensor<E> {
     assertDType(dtype, 'Tensor.to');
     this.live('Tensor.to');
     const out = Tensor.zeros(this.shape, dtype, this.device);
@@ -240,25 +256,25 @@ export const Tensor: typeof api.Tensor = class Tensor {
     return out;
   }
 
-  toDevice(device: Device = 'cuda'): Tensor {
+  toDevice(device: Device = 'cuda'): Tensor<D> {
     this.live('toDevice');
     const out = Tensor.zeros(this.shape, this.dtype, device);
     native.copy(this, out);
     return out;
   }
 
-  toHost(): Tensor {
+  toHost(): Tensor<D> {
     return this.toDevice('cpu');
   }
 
-  async toDeviceAsync(device: Device = 'cuda'): Promise<Tensor> {
+  async toDeviceAsync(device: Device = 'cuda'): Promise<Tensor<D>> {
     this.live('toDeviceAsync');
     const out = Tensor.zeros(this.shape, this.dtype, device);
     await native.copy(this, out, true);
     return out;
   }
 
-  toHostAsync(): Promise<Tensor> {
+  toHostAsync(): Promise<Tensor<D>> {
     return this.toDeviceAsync('cpu');
   }
 
@@ -266,7 +282,7 @@ export const Tensor: typeof api.Tensor = class Tensor {
     if (this.disposed) throw new LoraDisposedError(`${what}: tensor [${this.shape.join(', ')}] ${this.dtype} was disposed`);
   }
 
-  clone(): Tensor {
+  clone(): Tensor<D> {
     return this.to(this.dtype);
   }
 

@@ -33,9 +33,10 @@ describe('Linear (trainable W and b)', () => {
     const x = randTensor([64, inF], 5).t, Wt = randTensor([out, inF], 6).v;
     const t = refMatmul(x.toFloat64(), 64, inF, Wt, out, inF, false, true).map((v) => v + 0.5);
     const opt = new AdamW(lin.parameters(), { lr: 0.05 });
-    const loss = () => { const y = lin.forward(x).toFloat64(); let l = 0; const d = new Float32Array(y.length); y.forEach((v, i) => { l += (v - t[i]) ** 2; d[i] = 2 * (v - t[i]) / y.length; }); return { l: l / y.length, d: Tensor.from(d, [64, out]) }; };
+    // Evaluations keep nothing for a backward ({ grad: false }): the training forward stays the only open one.
+    const loss = (grad = false) => { const y = lin.forward(x, { grad }).toFloat64(); let l = 0; const d = new Float32Array(y.length); y.forEach((v, i) => { l += (v - t[i]) ** 2; d[i] = 2 * (v - t[i]) / y.length; }); return { l: l / y.length, d: Tensor.from(d, [64, out]) }; };
     const l0 = loss().l;
-    for (let s = 0; s < 200; s++) { lin.backward(loss().d); opt.step(); }
+    for (let s = 0; s < 200; s++) { lin.backward(loss(true).d); opt.step(); }
     expect(loss().l).toBeLessThan(l0 * 1e-3);
   });
 

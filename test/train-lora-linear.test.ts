@@ -109,3 +109,56 @@ describe('merge / unmerge', () => {
     expect(() => setup().layer.backward(Tensor.zeros([T, out]))).toThrow(/forward/);
   });
 });
+
+describe('LoraLinear used several times before its backward: right gradients or a typed error', () => {
+  /** A.grad, B.grad and dX of one forward/backward of x with dL/dy = R, on a fresh layer (the reference). */
+  function single(x: Tensor, R: Tensor) {
+    const { layer } = setup();
+    layer.forward(x);
+    const dX = layer.backward(R);
+    return { dA: layer.A.grad!.toFloat64(), dB: layer.B.grad!.toFloat64(), dX: dX.toFloat64() };
+  }
+
+  test('two forwards, each backward named by { output }: the gradients of L = Σ y₁⊙R₁ + Σ y₂⊙R₂, in either order', () => {
+    const { layer, x, R } = setup();
+    const x2 = randTensor([T, inF], 21, 'f64').t, R2 = randTensor([T, out], 22, 'f64').t;
+    const g1 = single(x, R), g2 = single(x2, R2);
+    for (const order of [[0, 1], [1, 0]]) {
+      const y = [layer.forward(x), layer.forward(x2)], dYs = [R, R2], want = [g1, g2];
+      layer.zeroGrad();
+      for (const [k, i] of order.entries()) {
+        const dX = layer.backward(dYs[i], { output: y[i], accumulate: k > 0 });
+        expect(relErr(dX.toFloat64(), want[i].dX)).toBeLessThan(1e-14);  // each dX is its own forward's
+      }
+      expect(relErr(layer.A.grad!.toFloat64(), g1.dA.map((v, j) => v + g2.dA[j]))).toBeLessThan(1e-14);
+      expect(relErr(layer.B.grad!.toFloat64(), g1.dB.map((v, j) => v + g2.dB[j]))).toBeLessThan(1e-14);
+    }
+  });
+
+  test('two open forwards and a backward that does not say which: LoraValueError naming { output }', () => {
+    const { layer, x, R } = setup();
+    layer.forward(x);
+    layer.forward(randTensor([T, inF], 23, 'f64').t);
+    expect(() => layer.backward(R)).toThrow(LoraValueError);
+    expect(() => layer.backward(R)).toThrow(/2 forward passes are open.*\{ output: y \}/);
+    expect(() => layer.backward(R, { output: Tensor.zeros([T, out], 'f64') })).toThrow(/not the result of a forward of this layer/);
+  });
+
+  test('forward(x, { grad: false }) keeps nothing: the training forward stays the only open one', () => {
+    const { layer, x, R } = setup();
+    const g = single(x, R);
+    layer.forward(randTensor([T, inF], 24, 'f64').t, { grad: false });   // an evaluation
+    layer.forward(x);
+    layer.forward(randTensor([T, inF], 25, 'f64').t, { grad: false });
+    layer.backward(R);
+    expect(relErr(layer.A.grad!.toFloat64(), g.dA)).toBeLessThan(1e-14);
+    expect(() => layer.forward(x, { gard: false } as never)).toThrow(/unknown option gard/);
+  });
+
+  test('a step ends with its backward: the next forward is again the only open one', () => {
+    const { layer, x, R } = setup();
+    layer.forward(x); layer.backward(R);
+    layer.forward(x); layer.backward(R);                  // no ambiguity across steps
+    expect(relErr(layer.A.grad!.toFloat64(), single(x, R).dA)).toBeLessThan(1e-14);
+  });
+});

@@ -7,7 +7,7 @@
  * caller's array, a file's bytes, another tensor's memory through reshape()). Ops never write into borrowed memory
  * unless the caller opted in with Tensor.from(..., { writable: true }).
  */
-import type { DType, Storage } from './dtype';
+import type { DType, StorageOf } from './dtype';
 
 /** Where a tensor's memory lives: host memory, or the GPU. */
 export type Device = 'cpu' | 'cuda';
@@ -33,10 +33,14 @@ export interface FromOptions {
 /**
  * A dtype, a shape and row-major contiguous storage, on the host or on the GPU. Errors are LoraError subclasses:
  * using a disposed tensor throws LoraDisposedError, reading a device tensor's data LoraBackendError.
+ *
+ * `D` is the dtype when it is known where the tensor is made (Tensor.zeros(shape) is a Tensor<'f32'>,
+ * Tensor.from(float64Array, …) a Tensor<'f64'>), so `data` is that dtype's array with no cast; a plain `Tensor` is
+ * any dtype (`data` the union). `isF32()` narrows one.
  */
-export declare class Tensor {
+export declare class Tensor<D extends DType = DType> {
   /** Storage dtype. */
-  readonly dtype: DType;
+  readonly dtype: D;
   /** Dimensions, outermost first (frozen). */
   readonly shape: readonly number[];
   /** Where the memory lives. */
@@ -48,29 +52,33 @@ export declare class Tensor {
    * native `handle` makes a device ('cuda') tensor. `owned`: the library allocated the storage. `writable`
    * (default: `owned`): ops may write into it.
    */
-  constructor(data: Storage | null, shape: Shape, dtype: DType, owned?: boolean, handle?: unknown, writable?: boolean);
+  constructor(data: StorageOf<D> | null, shape: Shape, dtype: D, owned?: boolean, handle?: unknown, writable?: boolean);
   /**
    * Wraps `source` without copying when it is f32/f64 (or 16-bit) storage or bytes, read-only unless
    * `options.writable`; copies a plain array of numbers. SharedArrayBuffer memory is refused (LoraLayoutError).
    */
-  static from(source: TensorSource, shape: Shape, options?: FromOptions): Tensor;
-  /** A new tensor of `dtype` holding `values` (converted; bf16/f16 rounded to nearest even). */
-  static fromFloat64(values: Float64Array | Float32Array, shape: Shape, dtype?: DType): Tensor;
+  static from(source: Float32Array, shape: Shape, options?: FromOptions & { dtype?: 'f32' }): Tensor<'f32'>;
+  static from(source: Float64Array, shape: Shape, options?: FromOptions & { dtype?: 'f64' }): Tensor<'f64'>;
+  static from<E extends DType = 'f32'>(source: TensorSource, shape: Shape, options?: FromOptions & { dtype?: E }): Tensor<E>;
+  /** A new tensor of `dtype` (default f32) holding `values` (converted; bf16/f16 rounded to nearest even). */
+  static fromFloat64<E extends DType = 'f32'>(values: Float64Array | Float32Array, shape: Shape, dtype?: E): Tensor<E>;
   /**
    * A zero-filled tensor. On 'cuda' the memory is allocated on the GPU (LoraBackendError when no usable GPU, with
    * the reason; LoraOutOfMemoryError when the device is full).
    */
-  static zeros(shape: Shape, dtype?: DType, device?: Device): Tensor;
+  static zeros<E extends DType = 'f32'>(shape: Shape, dtype?: E, device?: Device): Tensor<E>;
   /**
    * Standard normal values from the library's counter-based generator: element i depends only on (seed, i), so
    * the CPU and the GPU (and the benchmark's PyTorch port, scripts/gpu/bench_gpu_torch.py) draw the same matrix.
    */
-  static randn(shape: Shape, dtype?: DType, device?: Device, seed?: number): Tensor;
+  static randn<E extends DType = 'f32'>(shape: Shape, dtype?: E, device?: Device, seed?: number): Tensor<E>;
   /**
    * The host storage (the array itself, zero-copy). The array stays valid for as long as anything holds it, also
    * after the tensor's dispose(). Throws LoraDisposedError after dispose(), LoraBackendError on a device tensor.
    */
-  get data(): Storage;
+  get data(): StorageOf<D>;
+  /** True when the dtype is f32 (then `data` is a Float32Array): narrows a `Tensor` without a cast. */
+  isF32(): this is Tensor<'f32'>;
   /** True when the memory is not the library's own: a caller's array, a file's bytes, or a reshape() view. */
   get borrowed(): boolean;
   /** True when ops may write into this tensor (owned memory, or borrowed with { writable: true }). */
@@ -82,22 +90,22 @@ export declare class Tensor {
   /** Number of dimensions. */
   get rank(): number;
   /** Same storage, new shape (zero-copy): a borrowed view, writable when this tensor is. */
-  reshape(shape: Shape): Tensor;
+  reshape(shape: Shape): Tensor<D>;
   /** A copy in `dtype` (rounded to nearest even when narrowing to bf16/f16), on the same device. */
-  to(dtype: DType): Tensor;
+  to<E extends DType>(dtype: E): Tensor<E>;
   /**
    * A copy on `device` (same dtype). Always copies, also when already there. Host → GPU uploads the bytes and
    * converts nothing; 'cpu' is the same as toHost(). LoraBackendError when no usable GPU (the reason is in it).
    */
-  toDevice(device?: Device): Tensor;
+  toDevice(device?: Device): Tensor<D>;
   /** A host copy (a copy also when already on the host). */
-  toHost(): Tensor;
+  toHost(): Tensor<D>;
   /** toDevice off the main thread: the Promise resolves when the copy (the GPU stream) is done. */
-  toDeviceAsync(device?: Device): Promise<Tensor>;
+  toDeviceAsync(device?: Device): Promise<Tensor<D>>;
   /** toHost off the main thread. */
-  toHostAsync(): Promise<Tensor>;
+  toHostAsync(): Promise<Tensor<D>>;
   /** A copy (same dtype, same device). */
-  clone(): Tensor;
+  clone(): Tensor<D>;
   /** Values as a new Float32Array (converted from bf16/f16/f64). */
   toFloat32(): Float32Array;
   /** Values as a new Float64Array. */

@@ -49,6 +49,21 @@ export interface LoraBackwardOpts {
   needDx?: boolean;
   /** Add to existing A.grad/B.grad instead of overwriting (gradient accumulation over micro-batches). */
   accumulate?: boolean;
+  /**
+   * The output of the forward pass this dY belongs to (what forward() returned). Needed when several forwards are
+   * open (the layer used twice before its backward); without it backward uses the only open forward, and refuses
+   * (LoraValueError) when there are several rather than guess.
+   */
+  output?: Tensor;
+}
+
+/** Options of LoraLinear.forward and Linear.forward (unknown names are errors). */
+export interface ForwardOptions {
+  /**
+   * Keep what backward needs (default true). false for forwards that get no backward (evaluation, inference): they
+   * keep nothing, so they neither hold memory nor make a later backward ambiguous.
+   */
+  grad?: boolean;
 }
 
 /** Scale s of a LoRA layer: α/r, or α/√r with rsLoRA. */
@@ -105,9 +120,18 @@ export declare class LoraLinear {
   seedDropout(seed: number, draws?: number): void;
   /** The dropout sequence's seed and masks drawn so far (what a checkpoint saves; seedDropout restores it). */
   get dropoutState(): { seed: number; draws: number };
-  /** y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ for x [..., in]. Keeps x (not copied: do not modify it before backward). */
-  forward(x: Tensor): Tensor;
-  /** Gradients of the last forward: returns dX (null when needDx is false); sets A.grad, B.grad (and bias.grad). */
+  /**
+   * y = x·Wᵀ + s·(drop(x)·Aᵀ)·Bᵀ for x [..., in]. Keeps x (not copied: do not modify it before backward) and h, one
+   * record per forward until the step's backward ran, unless `{ grad: false }`.
+   */
+  forward(x: Tensor, options?: ForwardOptions): Tensor;
+  /**
+   * Gradients of a forward (the only open one, or `options.output`'s): returns dX (null when needDx is false); sets
+   * A.grad, B.grad (and bias.grad). Several open forwards and no `output`: LoraValueError, never another forward's
+   * gradients.
+   */
+  backward(dY: Tensor, options?: LoraBackwardOpts & { needDx?: true }): Tensor;
+  backward(dY: Tensor, options: LoraBackwardOpts & { needDx: false }): null;
   backward(dY: Tensor, options?: LoraBackwardOpts): Tensor | null;
   /** A.grad = B.grad = bias.grad = null. */
   zeroGrad(): void;
@@ -142,9 +166,14 @@ export declare class Linear {
   constructor(W: Tensor, options?: LinearOptions);
   /** [weight] or [weight, bias]. */
   parameters(): Param[];
-  /** y = x·Wᵀ + b for x [..., in]. Keeps x (not copied: do not modify it before backward). */
-  forward(x: Tensor): Tensor;
-  /** Gradients of the last forward: returns dX (null when needDx is false); sets weight.grad and bias.grad. */
+  /** y = x·Wᵀ + b for x [..., in]. Keeps x (not copied: do not modify it before backward) unless `{ grad: false }`. */
+  forward(x: Tensor, options?: ForwardOptions): Tensor;
+  /**
+   * Gradients of a forward (the only open one, or `options.output`'s): returns dX (null when needDx is false); sets
+   * weight.grad and bias.grad. Several open forwards and no `output`: LoraValueError.
+   */
+  backward(dY: Tensor, options?: LoraBackwardOpts & { needDx?: true }): Tensor;
+  backward(dY: Tensor, options: LoraBackwardOpts & { needDx: false }): null;
   backward(dY: Tensor, options?: LoraBackwardOpts): Tensor | null;
   /** Every grad = null. */
   zeroGrad(): void;

@@ -1,7 +1,7 @@
 /** Argument checks shared by the op wrappers: every problem becomes a typed error naming the offending shapes. */
 import type { DType } from '../../types/dtype';
 import { LoraDTypeError, LoraDisposedError, LoraShapeError, LoraValueError } from '../errors';
-import { Tensor } from '../tensor';
+import { Tensor, tfTensorHint } from '../tensor';
 
 export function fmt(t: Tensor): string {
   return `[${t.shape.join(', ')}] ${t.dtype}`;
@@ -9,7 +9,7 @@ export function fmt(t: Tensor): string {
 
 /** `t` is a live Tensor (not disposed) of one of `dtypes`. */
 export function live(t: unknown, what: string, dtypes?: readonly DType[]): Tensor {
-  if (!(t instanceof Tensor)) throw new LoraShapeError(`${what}: expected a Tensor, got ${t === null ? 'null' : typeof t}`);
+  if (!(t instanceof Tensor)) throw new LoraShapeError(`${what}: expected a Tensor, got ${t === null ? 'null' : typeof t}${tfTensorHint(t)}`);
   if (t.disposed) throw new LoraDisposedError(`${what}: tensor ${fmt(t)} was disposed`);
   if (dtypes && !dtypes.includes(t.dtype))
     throw new LoraDTypeError(`${what}: dtype ${t.dtype} not accepted here (expected ${dtypes.join(' or ')})`);

@@ -4,13 +4,14 @@
  *   y = x·Wᵀ (+ 1·bᵀ),   dX = dY·W,   dW = dYᵀ·x,   db = 1ᵀ·dY
  */
 import type * as api from '../../types/train';
-import type { LinearOptions, LoraBackwardOpts, Param } from '../../types/train';
+import type { ForwardOptions, LinearOptions, LoraBackwardOpts, Param } from '../../types/train';
 import { Tensor } from '../tensor';
-import { LoraShapeError, LoraValueError } from '../errors';
+import { LoraShapeError } from '../errors';
 import { dims2, fmt, knownKeys, live, matrix } from '../ops/check';
 import { matmul } from '../ops/matmul';
 import { param } from './param';
 import { addBias, biasGrad } from './host';
+import { ForwardContexts } from './contexts';
 
 /** A bias vector [out] for a layer of `out` outputs, in a trainable dtype when it is to be trained. */
 export function checkBias(b: unknown, out: number, trainable: boolean, what: string): Tensor {
@@ -24,7 +25,7 @@ export const Linear: typeof api.Linear = class Linear {
   readonly name: string;
   readonly weight: Param;
   readonly bias: Param | null;
-  private _x: Tensor | null = null;
+  private readonly _saved = new ForwardContexts<Tensor>('Linear');
 
   constructor(W: Tensor, options: LinearOptions = {}) {
     knownKeys(options, ['bias', 'name'], 'Linear');
@@ -38,20 +39,24 @@ export const Linear: typeof api.Linear = class Linear {
     return this.bias ? [this.weight, this.bias] : [this.weight];
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options: ForwardOptions = {}): Tensor {
+    knownKeys(options, ['grad'], 'Linear.forward');
     live(x, 'Linear.forward x');
     const W = this.weight.value, [T, inF] = dims2(x);
     if (x.shape[x.rank - 1] !== W.shape[1]) throw new LoraShapeError(`Linear.forward: x ${fmt(x)} must be [..., ${W.shape[1]}] for W ${fmt(W)}`);
     const y = matmul(x.reshape([T, inF]), W, { transB: true });
     if (this.bias) addBias(y, this.bias.value);
-    this._x = x;
-    return y.reshape([...x.shape.slice(0, -1), W.shape[0]]);
+    const yOut = y.reshape([...x.shape.slice(0, -1), W.shape[0]]);
+    if (options.grad !== false) this._saved.push(yOut, x);
+    return yOut;
   }
 
+  backward(dY: Tensor, options?: LoraBackwardOpts & { needDx?: true }): Tensor;
+  backward(dY: Tensor, options: LoraBackwardOpts & { needDx: false }): null;
+  backward(dY: Tensor, options?: LoraBackwardOpts): Tensor | null;
   backward(dY: Tensor, options: LoraBackwardOpts = {}): Tensor | null {
-    knownKeys(options, ['needDx', 'accumulate'], 'Linear.backward');
-    const x = this._x;
-    if (!x) throw new LoraValueError('Linear.backward: call forward() first');
+    knownKeys(options, ['needDx', 'accumulate', 'output'], 'Linear.backward');
+    const x = this._saved.take(options.output);
     live(dY, 'Linear.backward dY');
     const W = this.weight.value, [out, inF] = W.shape, T = x.size / inF;
     if (dY.size !== T * out || dY.shape[dY.rank - 1] !== out) throw new LoraShapeError(`Linear.backward: dY ${fmt(dY)} does not match y = [${T}, ${out}] for x ${fmt(x)}`);

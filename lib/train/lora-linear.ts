@@ -4,7 +4,7 @@
  * mask) and the passes are GEMMs. merge()/unmerge() add/subtract s·B·A in W in place.
  */
 import type * as api from '../../types/train';
-import type { LoraBackwardOpts, LoraLinearOptions, Param } from '../../types/train';
+import type { ForwardOptions, LoraBackwardOpts, LoraLinearOptions, Param } from '../../types/train';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
 import { dims2, finiteNumber, fmt, knownKeys, matrix } from '../ops/check';
@@ -14,6 +14,7 @@ import { param } from './param';
 import { addBias, addMasked, addScaled, applyMask, biasGrad, dropoutMask } from './host';
 import { checkBias } from './linear';
 import { transpose2d } from '../init/layout';
+import { ForwardContexts } from './contexts';
 
 const OPTIONS = ['alpha', 'rsLora', 'scale', 'dropout', 'seed', 'name', 'bias', 'trainBias'];
 
@@ -39,7 +40,7 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
   initial: { A: Tensor; B: Tensor } | null = null;
   training = true;
   private _merged = false;
-  private _saved: Saved | null = null;
+  private readonly _saved = new ForwardContexts<Saved>('LoraLinear');
   private _draws = 0;
 
   constructor(W: Tensor, A: Tensor, B: Tensor, options: LoraLinearOptions = {}) {
@@ -97,19 +98,20 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     return { seed: this._seed, draws: this._draws };
   }
 
-  forward(x: Tensor): Tensor {
+  forward(x: Tensor, options: ForwardOptions = {}): Tensor {
+    knownKeys(options, ['grad'], 'LoraLinear.forward');
+    const grad = options.grad !== false;
     if (this._merged) {  // s·B·A already lives in W: plain Linear (inference)
       const [T, inF] = dims2(x);
       const y = matmul(x.reshape([T, inF]), this.W, { transB: true });
       if (this.bias) addBias(y, this.bias.value);
-      this._saved = null;
       return y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
     }
     const A = this.A.value, B = this.B.value;
     if (!(this.training && this.dropout > 0)) {
-      const { y, h } = loraForward(x, this.W, A, B, this.scale);
+      const { y, h } = loraForward(x, this.W, A, B, this.scale, { saveH: grad });
       if (this.bias) addBias(y, this.bias.value);
-      this._saved = { x, xd: null, h: h as Tensor, mask: null };
+      if (grad) this._saved.push(y, { x, xd: null, h: h as Tensor, mask: null });
       return y;
     }
     if (x.device !== 'cpu') throw new LoraBackendError('LoraLinear: dropout is implemented for host tensors only');
@@ -121,15 +123,18 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     const h = matmul(xd, A, { transB: true });                  // drop(x)·Aᵀ   [T, r]
     matmul(h, B, { transB: true, alpha: this.scale, beta: 1, out: y });
     if (this.bias) addBias(y, this.bias.value);
-    this._saved = { x, xd, h, mask };
-    return y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
+    const yOut = y.reshape([...x.shape.slice(0, -1), this.W.shape[0]]);
+    if (grad) this._saved.push(yOut, { x, xd, h, mask });
+    return yOut;
   }
 
+  backward(dY: Tensor, options?: LoraBackwardOpts & { needDx?: true }): Tensor;
+  backward(dY: Tensor, options: LoraBackwardOpts & { needDx: false }): null;
+  backward(dY: Tensor, options?: LoraBackwardOpts): Tensor | null;
   backward(dY: Tensor, options: LoraBackwardOpts = {}): Tensor | null {
-    knownKeys(options, ['needDx', 'accumulate'], 'LoraLinear.backward');
+    knownKeys(options, ['needDx', 'accumulate', 'output'], 'LoraLinear.backward');
     if (this._merged) throw new LoraValueError('LoraLinear.backward: the layer is merged; unmerge() before training');
-    const sv = this._saved;
-    if (!sv) throw new LoraValueError('LoraLinear.backward: call forward() first');
+    const sv = this._saved.take(options.output);
     const A = this.A.value, B = this.B.value, s = this.scale;
     const needDx = options.needDx !== false;
     const acc = !!options.accumulate && this.A.grad !== null && this.B.grad !== null;
@@ -173,6 +178,7 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
 
   merge(): void {
     if (this._merged) return;
+    this._saved.clear();  // W changes under the open forwards' gradients
     matmul(this.B.value, this.A.value, { alpha: this.scale, beta: 1, out: this.W });
     this._merged = true;
   }

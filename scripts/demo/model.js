@@ -99,16 +99,19 @@ function batchIndices(steps, n, seed, batch = BATCH) {
 // ---------------------------------------------------------------------------------------------------------------
 // The network: layers are plain weights (pre-training, the one-step gradient), Linear (full fine-tuning) or
 // LoraLinear. Every product is a library op on the layers' device; tanh and the loss are loops over host copies.
-function linearForward(layer, x) {
-  return isLayer(layer) ? layer.forward(x) : matmul(x, layer, { transB: true });
+function linearForward(layer, x, grad) {
+  return isLayer(layer) ? layer.forward(x, { grad }) : matmul(x, layer, { transB: true });
 }
 
-/** dev[l] is the input of layer l on the layers' device, host[l] the same values on the host; [L] is the output. */
-function forward(layers, x) {
+/**
+ * dev[l] is the input of layer l on the layers' device, host[l] the same values on the host; [L] is the output.
+ * `grad: false` for evaluation: the layers keep nothing for a backward.
+ */
+function forward(layers, x, { grad = true } = {}) {
   const device = deviceOf(layers[0]);
   const f = { dev: [toDev(x, device)], host: [host(x)] };
   for (let l = 0; l < layers.length; l++) {
-    const z = host(linearForward(layers[l], f.dev[l]));
+    const z = host(linearForward(layers[l], f.dev[l], grad));
     if (l < layers.length - 1) {
       const d = z.data;
       for (let i = 0; i < d.length; i++) d[i] = Math.tanh(d[i]);
@@ -166,7 +169,7 @@ function backward(layers, f, dy, grads, accumulate = 0) {
 }
 
 function evalLoss(layers, batch) {
-  return crossEntropy(output(forward(layers, batch.x)), batch.y).loss;
+  return crossEntropy(output(forward(layers, batch.x, { grad: false })), batch.y).loss;
 }
 
 module.exports = {

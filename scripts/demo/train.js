@@ -92,7 +92,7 @@ function fineTune(method, lr, W0, G, data, order, { device, steps, warmup, evalE
   const t0 = process.hrtime.bigint();
   const { layers, opt } = buildRun(method, W0, G, lr, device);
   const schedule = new LrSchedule(opt, { kind: 'cosine', warmupSteps: warmup, totalSteps: steps });
-  const evalLoss = () => crossEntropy(output(forward(layers, data.eval.x)), data.eval.y).loss;
+  const evalLoss = () => crossEntropy(output(forward(layers, data.eval.x, { grad: false })), data.eval.y).loss;
   const curve = [[0, evalLoss()]];
   let diverged = false;
   for (let t = 1; t <= steps; t++) {

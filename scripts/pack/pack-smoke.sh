@@ -101,6 +101,14 @@ cp "$root/scripts/pack/smoke.js" "$work/app/smoke.js"
 sandbox node smoke.js
 sandbox node --input-type=module -e "import { Tensor, matmul } from 'loraga'; const t = Tensor.from([1,2,3,4],[2,2]); const c = matmul(t,t).toArray().join(';'); if (c !== '7,10;15,22') { console.error(c); process.exit(1); }" \
   || die "ESM import of the installed package"
+# loraga/tfjs resolves through the exports map (CJS and ESM, its declarations shipped); without @tensorflow/tfjs (an
+# optional peer, so npm installed none here) it is a LoraBackendError saying what to install.
+for f in dist/tfjs.js dist/tfjs.mjs types/tfjs.d.ts; do grep -q "^package/$f\$" "$work/contents.txt" || die "tarball lacks $f"; done
+sandbox node -e "try { require('loraga/tfjs'); process.exit(1); } catch (e) { if (e.name !== 'LoraBackendError' || !/npm install @tensorflow\/tfjs/.test(e.message)) { console.error(e); process.exit(1); } }" \
+  || die "require('loraga/tfjs') without @tensorflow/tfjs is not the LoraBackendError naming the install"
+sandbox node --input-type=module -e "import('loraga/tfjs').then(() => process.exit(1), (e) => process.exit(e.name === 'LoraBackendError' ? 0 : 1))" \
+  || die "import('loraga/tfjs') without @tensorflow/tfjs is not the LoraBackendError"
+say "loraga/tfjs resolves (CJS, ESM); without @tensorflow/tfjs: LoraBackendError naming the install"
 # A strict TypeScript consumer compiles against the shipped contract (types/), under both module resolutions users
 # have; the compiler comes from this checkout (the sandbox installs nothing but the tarball).
 cat > "$work/app/consumer.ts" <<'EOF'
