@@ -141,6 +141,15 @@ describeGpu('CUDA Tensor.randn', () => {
     expect(() => matmul(da, db)).toThrow(LoraDisposedError);
   });
 
+  test('a device tensor with a tampered shape or dtype is refused by the native side, as a host tensor is', () => {
+    const d = Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]).toDevice();
+    const fake = (shape: number[], dtype: string) => ({ handle: d._deviceHandle, shape, dtype, device: 'cuda' });
+    const out = Tensor.zeros([2, 2], 'f32', 'cuda');
+    for (const [shape, dtype] of [[[3, 3], 'f32'], [[2, 6], 'f32'], [[2, 3], 'f64'], [[2, 3], 'bf16']] as [number[], string][])
+      expect(() => native.matmul(fake(shape, dtype), fake(shape, dtype), out, false, true, 1, 0, false)).toThrow(/does not match shape/);
+    expect(Array.from(d.toHost().data)).toEqual([1, 2, 3, 4, 5, 6]);
+  });
+
   test('an argument getter that frees an earlier device argument cannot free it under the op (pinned)', () => {
     const p = Tensor.from([1, 2, 3, 4], [4]).toDevice();
     const g = Tensor.from([1, 1, 1, 1], [4]).toDevice();
