@@ -108,22 +108,24 @@ export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Pl
   return report;
 }
 
-/** max_i √(‖M·vᵢ − σᵢuᵢ‖² + ‖Mᵀuᵢ − σᵢvᵢ‖²) / σ₁ over the first `k` triplets. */
+/**
+ * max_i √(‖M·vᵢ − σᵢuᵢ‖² + ‖Mᵀuᵢ − σᵢvᵢ‖²) / σ₁ over the first `k` triplets of a randomized SVD. Its triplets come
+ * from the SVD of B = QᵀM (uᵢ = Q·bᵢ, Bᵀbᵢ = σᵢvᵢ), so Mᵀuᵢ − σᵢvᵢ = Bᵀbᵢ − σᵢvᵢ is zero to rounding by
+ * construction: only M·V is formed (one k-column product), not Mᵀ·U.
+ */
 function* tripletResidual(M: Tensor, res: SvdResult, k: number): Plan<number> {
   const Mf = M.dtype === res.U.dtype ? M : M.to(res.U.dtype);
   const MV = (yield step(() => matmul(Mf, res.Vt, { transB: true }), () => matmulAsync(Mf, res.Vt, { transB: true }))) as Tensor; // [m, kk]
-  const MtU = (yield step(() => matmul(Mf, res.U, { transA: true }), () => matmulAsync(Mf, res.U, { transA: true }))) as Tensor; // [n, kk]
   if (Mf !== M) Mf.dispose();
-  const [m, kk] = res.U.shape, n = res.Vt.shape[1];
-  const U = res.U.data, Vt = res.Vt.data, S = res.S.data, a = MV.data, b = MtU.data;
-  let worst = 0;
-  for (let j = 0; j < Math.min(k, kk); j++) {
-    let e = 0;
-    for (let i = 0; i < m; i++) e += (a[i * kk + j] - S[j] * U[i * kk + j]) ** 2;
-    for (let i = 0; i < n; i++) e += (b[i * kk + j] - S[j] * Vt[j * n + i]) ** 2;
-    worst = Math.max(worst, Math.sqrt(e));
+  const [m, kk] = res.U.shape;
+  const U = res.U.data, S = res.S.data, a = MV.data;
+  const kMax = Math.min(k, kk);
+  const e = new Float64Array(kMax);
+  for (let i = 0; i < m; i++) {
+    const row = i * kk;
+    for (let j = 0; j < kMax; j++) e[j] += (a[row + j] - S[j] * U[row + j]) ** 2;
   }
   MV.dispose();
-  MtU.dispose();
+  const worst = Math.sqrt(Math.max(0, ...e));
   return S[0] > 0 ? worst / S[0] : 0;
 }
