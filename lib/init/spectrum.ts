@@ -44,7 +44,7 @@ export function frobenius2(M: Tensor): number {
 }
 
 export interface ReportOptions {
-  method: 'exact' | 'randomized';
+  method: 'exact' | 'randomized' | 'sketch';
   /** Rank r of the adapter. */
   r: number;
   /** Directions the init draws from (2r for LoRA-GA, r for PiSSA). */
@@ -61,7 +61,32 @@ const relGap = (a: number, b: number) => (a > 0 ? (a - b) / a : 0);
 
 /** Builds the report from M and its truncated SVD; for randomized SVD also measures the triplet residuals. */
 export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Plan<SpectralReport> {
-  const S = Array.from(res.S.toFloat64());
+  const report = gapReport(Array.from(res.S.toFloat64()), frobenius2(M), o);
+  if (o.method === 'randomized') report.tripletResidual = (yield* tripletResidual(M, res, o.used)) as number;
+  residualWarnings(report, o);
+  return report;
+}
+
+/**
+ * The report of a sketched gradient (no G to measure): energy from the probes' ‖G‖_F estimate, and a warning where
+ * the estimated error ‖G − Ĝ‖_F (≥ ‖G − Ĝ‖₂, so Wedin's bound applies) is not below the gap that decides the split.
+ */
+export function sketchReport(f: { S: Tensor; errorEstimate: number; normEstimate: number; passes: number }, o: ReportOptions): SpectralReport {
+  const S = Array.from(f.S.toFloat64());
+  const report = gapReport(S, f.normEstimate ** 2, o);
+  report.energy = Math.min(1, report.energy); // an estimate: ‖G‖_F from the probes may fall below Σσᵢ²
+  report.errorEstimate = f.errorEstimate;
+  report.passes = f.passes;
+  const err = f.errorEstimate * f.normEstimate;
+  for (const i of [o.r, 2 * o.r]) {
+    const gap = i < S.length ? S[i - 1] - S[i] : Infinity;
+    if (i <= o.used && err >= gap)
+      report.warnings.push(`${o.name}: the sketch cannot resolve the split after direction ${i}: estimated error ${err.toExponential(2)} ≥ gap σ${i} − σ${i + 1} = ${gap.toExponential(2)}: use a larger sketch size or more passes`);
+  }
+  return report;
+}
+
+function gapReport(S: number[], total: number, o: ReportOptions): SpectralReport {
   const { r, used } = o;
   const sigma = S.slice(0, Math.min(S.length, 2 * r + 1));
   const at = (i: number) => (i < S.length ? S[i] : NaN); // 0-based
@@ -70,13 +95,9 @@ export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Pl
   let minGap = Infinity;
   for (let i = 0; i + 1 < Math.min(S.length, used + 1); i++) minGap = Math.min(minGap, relGap(S[i], S[i + 1]));
   if (!Number.isFinite(minGap)) minGap = NaN;
-  const total = frobenius2(M);
   let captured = 0;
   for (let i = 0; i < Math.min(used, S.length); i++) captured += S[i] * S[i];
   const report: SpectralReport = { method: o.method, sigma, gapR, gap2R, minGap, energy: total > 0 ? captured / total : NaN, warnings: [] };
-
-  if (o.method === 'randomized') report.tripletResidual = (yield* tripletResidual(M, res, used)) as number;
-
   const w = report.warnings;
   const tol = o.gapTolerance;
   const check = (label: string, g: number, i: number) => {
@@ -92,6 +113,11 @@ export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Pl
     }
   }
   if (S.length > 0 && S[0] === 0) w.push(`${o.name} is zero: every direction is arbitrary`);
+  return report;
+}
+
+function residualWarnings(report: SpectralReport, o: ReportOptions): void {
+  const { r, used } = o, S = report.sigma, w = report.warnings;
   const res2 = report.tripletResidual;
   if (res2 !== undefined && S.length > 0) {
     // Wedin: the computed singular subspaces on either side of the split after direction i are within
@@ -105,7 +131,6 @@ export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Pl
         w.push(`${o.name}: randomized SVD cannot resolve the split after direction ${i}: residual ${(res2 * S[0]).toExponential(2)} ≥ gap σ${i} − σ${i + 1} = ${absGap(i).toExponential(2)} (bound sin θ ≤ ${bound.toFixed(2)}): use svd 'exact' or more power iterations`);
     }
   }
-  return report;
 }
 
 /**
