@@ -48,8 +48,7 @@ int geam(int ta, int tb, int m, int n, const T* alpha, const T* A, int lda, cons
 // C (n×n, lower or upper triangle only) = alpha·op(A)·op(A)ᵀ + beta·C; the other triangle is left as it was.
 template <class T>
 int syrk(int uplo, int trans, int n, int k, const T* alpha, const T* A, int lda, const T* beta, T* C, int ldc) {
-  if (n < 0 || k < 0 || lda < (trans == 0 ? (n > 1 ? n : 1) : (k > 1 ? k : 1)) || ldc < (n > 1 ? n : 1))
-    return INVALID;
+  if (n < 0 || k < 0 || lda < (trans == 0 ? (n > 1 ? n : 1) : (k > 1 ? k : 1)) || ldc < (n > 1 ? n : 1)) return INVALID;
   for (int j = 0; j < n; ++j)
     for (int i = 0; i < n; ++i) {
       if (uplo == 0 ? i < j : i > j) continue;
@@ -84,7 +83,7 @@ int trsm(int side, int uplo, int trans, int diag, int m, int n, const T* alpha, 
       double v = x[i];
       for (int j = 0; j < na; ++j)
         if (low ? j < i : j > i) v -= (transposed ? a(j, i) : a(i, j)) * x[j];
-      x[i] = v / (transposed ? a(i, i) : a(i, i));
+      x[i] = v / a(i, i);
     }
   };
   double* x = new double[size_t(na > 0 ? na : 1)];

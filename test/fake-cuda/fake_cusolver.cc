@@ -72,7 +72,7 @@ int svdWork(int m, int n) { return 4 * std::max({1, 3 * std::min(m, n) + std::ma
     return OK;                                                                                                      \
   }                                                                                                                 \
   int cusolverDn##P##potrf(void*, int uplo, int n, T* A, int lda, T*, int lw, int* info) {                          \
-    if (lda < std::max(n, 1) || lw < std::max(n, 1) || (uplo != 0 && uplo != 1)) return INVALID;                   \
+    if (lda < std::max(n, 1) || lw < std::max(n, 1) || (uplo != 0 && uplo != 1)) return INVALID;                    \
     const char u = uplo == 0 ? 'L' : 'U';                                                                           \
     p##potrf_(&u, &n, A, &lda, info, 1);                                                                            \
     return OK;                                                                                                      \
