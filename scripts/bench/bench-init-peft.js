@@ -3,7 +3,7 @@
 // by loraga and by PEFT's math (PyTorch CPU, scripts/bench/peft_init.py) side by side in one run, with the same
 // thread count, at r = 8 and 32, on a flat (Gaussian) and a power-law (σᵢ ∝ 1/i) gradient spectrum. The modules are
 // written once (safetensors) and read by both sides. Each row has the captured rank-2r energy next to its time:
-// ‖U₂ᵣᵀ·G·V₂ᵣ‖²_F / Σᵢ≤₂ᵣ σᵢ² with σ from an exact float64 SVD. PEFT's side runs where python3 (LORAGA_PYTHON, else
+// ‖U₂ᵣᵀ·G·V₂ᵣ‖²_F / Σᵢ≤₂ᵣ σᵢ² with the exact σ (float64 SVD; the power law's are prescribed). PEFT's side runs where python3 (LORAGA_PYTHON, else
 // .venv-py, else python3) has torch + peft + safetensors; otherwise only ours is printed, and the table says so.
 //   node scripts/bench/bench-init-peft.js [--threads 2] [--rounds 3] [--ranks 8,32] [--quick]
 'use strict';
@@ -54,7 +54,9 @@ for (const kind of spectra) {
     for (let i = 0; i < w.length; i++) w[i] *= 0.02;
     const G = gradient(kind, out, inF, 2000 + 10 * m);
     tensors[`${name}.G`] = G;
-    const S = svd(G.to('f64'), { k: 2 * Math.max(...ranks) }).S.toFloat64();
+    // Power law: the prescribed σᵢ = 1/i (G holds them to f32 rounding); flat: an exact float64 SVD.
+    const kMax = 2 * Math.max(...ranks);
+    const S = kind === 'powerlaw' ? Float64Array.from({ length: kMax }, (_, i) => 1 / (i + 1)) : svd(G.to('f64'), { k: kMax }).S.toFloat64();
     sigma2[kind][name] = Array.from(S, (s) => s * s);
   });
   loraga.writeSafetensorsSync(path.join(work, `modules-${kind}.safetensors`), tensors);
@@ -62,21 +64,22 @@ for (const kind of spectra) {
 }
 fs.writeFileSync(path.join(work, 'spec.json'), JSON.stringify({ spectra, ranks, modules: shapes.map(([name, out, inF]) => ({ name, out, in: inF })), sigma2 }));
 
-// Ours: read back the same file (so both sides factor the same bytes), time initLoraGA over the 8 modules.
-function ours(kind, r, report) {
-  const t = loraga.readSafetensorsSync(path.join(work, `modules-${kind}.safetensors`));
+// Ours: read back the same file (so both sides factor the same bytes); one round times initLoraGA over the modules.
+const stores = Object.fromEntries(spectra.map((kind) => [kind, loraga.readSafetensorsSync(path.join(work, `modules-${kind}.safetensors`))]));
+function oursRound(kind, r, report) {
+  const t = stores[kind];
   const cfg = { rank: r, alpha: 2 * r, direction: 'ArB2r', scale: 'stable', gamma: 16, noReport: !report };
   for (const [name] of shapes.slice(0, 2)) initLoraGA(t[`${name}.W`], t[`${name}.G`], cfg); // warm-up
-  const times = [];
-  for (let k = 0; k < rounds; k++) {
-    const t0 = process.hrtime.bigint();
-    for (const [name] of shapes) {
-      const res = initLoraGA(t[`${name}.W`], t[`${name}.G`], cfg);
-      res.A.dispose(); res.B.dispose(); res.W.dispose();
-    }
-    times.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  const t0 = process.hrtime.bigint();
+  for (const [name] of shapes) {
+    const res = initLoraGA(t[`${name}.W`], t[`${name}.G`], cfg);
+    res.A.dispose(); res.B.dispose(); res.W.dispose();
   }
-  // The init's SVD (same options, same seed, so the same directions): captured rank-2r energy.
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+// The init's SVD (same options, same seed, so the same directions): captured rank-2r energy per module.
+function oursEnergy(kind, r) {
+  const t = stores[kind];
   const energies = shapes.map(([name]) => {
     const G = t[`${name}.G`];
     const { U, Vt } = svd(G, { k: 2 * r + 1, method: 'randomized', oversample: 2 * r, powerIters: 4, seed: 0 });
@@ -87,7 +90,7 @@ function ours(kind, r, report) {
     for (const x of P) e += x * x;
     return e / sigma2[kind][name].slice(0, 2 * r).reduce((a, b) => a + b, 0);
   });
-  return { seconds: Math.min(...times), all: times, energyMin: Math.min(...energies), energyMean: energies.reduce((a, b) => a + b, 0) / energies.length };
+  return { energyMin: Math.min(...energies), energyMean: energies.reduce((a, b) => a + b, 0) / energies.length };
 }
 
 function findPython() {
@@ -101,17 +104,32 @@ function findPython() {
 }
 
 const rows = [];
-for (const kind of spectra) for (const r of ranks) rows.push({ kind, r, ours: ours(kind, r, false), oursReport: ours(kind, r, true) });
+for (const kind of spectra) for (const r of ranks) rows.push({ kind, r, ours: { all: [], ...oursEnergy(kind, r) }, oursReport: { all: [] }, peft: null });
 const py = findPython();
-let peft = null;
-if (py) {
-  const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads) };
-  peft = JSON.parse(execFileSync(py, [path.join(__dirname, 'peft_init.py'), work, String(threads), String(rounds)], { env, maxBuffer: 1 << 24 }).toString());
-  for (const x of peft.runs) Object.assign(rows.find((y) => y.kind === x.spectrum && y.r === x.rank), { peft: x });
+// PyTorch's OpenMP threads spin-wait by default; on a machine shared with other jobs that makes its times erratic
+// (up to 10× on ours), so it runs with OMP_WAIT_POLICY=PASSIVE, its better setting here.
+const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
+let torchVersion = null;
+// Rounds alternate between the two sides so that both see the same load; each side's best round is reported.
+for (let k = 0; k < rounds; k++) {
+  for (const x of rows) {
+    x.ours.all.push(oursRound(x.kind, x.r, false));
+    x.oursReport.all.push(oursRound(x.kind, x.r, true));
+  }
+  if (!py) continue;
+  const p = JSON.parse(execFileSync(py, [path.join(__dirname, 'peft_init.py'), work, String(threads), '1', k === 0 ? '1' : '0'], { env, maxBuffer: 1 << 24 }).toString());
+  torchVersion = p.torch;
+  for (const x of p.runs) {
+    const row = rows.find((y) => y.kind === x.spectrum && y.r === x.rank);
+    if (!row.peft) row.peft = { all: [], energyMin: x.energyMin, energyMean: x.energyMean };
+    row.peft.all.push(x.seconds);
+  }
 }
+for (const x of rows) for (const side of [x.ours, x.oursReport, x.peft]) if (side) side.seconds = Math.min(...side.all);
+const peft = py ? { torch: torchVersion, threads } : null;
 
 const cpu = os.cpus()[0].model.trim();
-console.log(`\nLoRA-GA init, ${shapes.length} Llama-shaped modules (f32), ArB2r/stable, ${threads} threads each side, best of ${rounds}; CPU ${cpu}, load average ${os.loadavg()[0].toFixed(1)}`);
+console.log(`\nLoRA-GA init, ${shapes.length} Llama-shaped modules (f32), ArB2r/stable, ${threads} thread(s) each side, best of ${rounds} alternating rounds; CPU ${cpu}, load average ${os.loadavg()[0].toFixed(1)}`);
 console.log(peft ? `PEFT side: peft's lora_ga_init math on torch ${peft.torch} (${peft.threads} threads)` : 'PEFT side: not run (no python3 with torch + peft + safetensors: set LORAGA_PYTHON)');
 console.log('| spectrum | r  | loraga (s) | + report (s) | PEFT (s) | loraga / PEFT | energy loraga (min / mean) | energy PEFT (min / mean) |');
 console.log('|----------|---:|-----------:|-------------:|---------:|--------------:|---------------------------:|-------------------------:|');
@@ -121,5 +139,5 @@ for (const x of rows) {
   console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.ours.seconds).padStart(10)} | ${f(x.oursReport.seconds).padStart(12)} | ${p ? f(p.seconds).padStart(8) : '—'.padStart(8)} | ${p ? (x.ours.seconds / p.seconds).toFixed(2).padStart(13) : '—'.padStart(13)} | ${`${x.ours.energyMin.toFixed(5)} / ${x.ours.energyMean.toFixed(5)}`.padStart(26)} | ${p ? `${p.energyMin.toFixed(5)} / ${p.energyMean.toFixed(5)}`.padStart(24) : '—'.padStart(24)} |`);
 }
 fs.mkdirSync(path.join(root, '.bench'), { recursive: true });
-fs.writeFileSync(path.join(root, '.bench', 'init-peft.json'), JSON.stringify({ threads, rounds, cpu, loadavg: os.loadavg(), torch: peft?.torch ?? null, rows }, null, 2));
+fs.writeFileSync(path.join(root, '.bench', 'init-peft.json'), JSON.stringify({ threads, rounds, cpu, loadavg: os.loadavg(), torch: torchVersion, rows }, null, 2));
 fs.rmSync(work, { recursive: true, force: true });

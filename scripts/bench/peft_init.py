@@ -1,9 +1,10 @@
 """PEFT's LoRA-GA init math (peft 0.21, tuners/lora/layer.py lora_ga_init) on the module set that
 bench-init-peft.js wrote, timed per configuration, with the captured rank-2r energy of its svd_lowrank.
 
-    python3 peft_init.py <work dir> <threads> <rounds>
+    python3 peft_init.py <work dir> <threads> <rounds> <energies: 0|1>
 
-Reads spec.json and modules-<spectrum>.safetensors from the work dir; prints one JSON object on stdout."""
+Reads spec.json and modules-<spectrum>.safetensors from the work dir; prints one JSON object on stdout. The
+benchmark calls it once per round, alternating with its own rounds, so both sides see the same machine load."""
 import json
 import sys
 import time
@@ -28,7 +29,7 @@ def lora_ga_init(W, G, r, alpha, gamma=16.0):
 
 
 def main():
-    work, threads, rounds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+    work, threads, rounds, want_energy = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4] == "1"
     torch.set_num_threads(threads)
     spec = json.load(open(f"{work}/spec.json"))
     out = {"torch": torch.__version__, "threads": torch.get_num_threads(), "runs": []}
@@ -47,13 +48,14 @@ def main():
                 times.append(time.perf_counter() - t0)
             # Captured energy ‖U₂ᵣᵀ·G·V₂ᵣ‖²_F / Σᵢ≤₂ᵣ σᵢ² (σ exact, float64, from spec), per module.
             energies = []
-            for name, W, G in mods:
+            for name, W, G in (mods if want_energy else []):
                 _, _, _, (U, Vh) = lora_ga_init(W, G, r, 2 * r)
                 P = U.double().t() @ G.double() @ Vh.double().t()
                 exact = spec["sigma2"][spectrum][name][: 2 * r]
                 energies.append(float((P ** 2).sum()) / sum(exact))
             out["runs"].append({"spectrum": spectrum, "rank": r, "seconds": min(times), "all": times,
-                                "energyMin": min(energies), "energyMean": sum(energies) / len(energies)})
+                                "energyMin": min(energies) if energies else None,
+                                "energyMean": sum(energies) / len(energies) if energies else None})
     print(json.dumps(out))
 
 
