@@ -25,7 +25,7 @@ describeGpu("CUDA orthonormalize 'cholqr2'", () => {
   // κ up to 300: the Cholesky path; 1e5, 1e7: past the threshold, the cuSOLVER Householder fallback.
   const cases: [DType, number][] = [];
   for (const dt of ['f32', 'f64'] as DType[]) for (const kappa of [1, 300, 1e5, 1e7]) cases.push([dt, kappa]);
-  test.each(cases)('%s, condition %d: orthonormal and spans A, like the CPU', (dt, kappa) => {
+  test.each(cases)('%s, condition %d: orthonormal and spans A', (dt, kappa) => {
     const A = withSpectrum(m, n, Array.from({ length: n }, (_, j) => Math.pow(kappa, -j / (n - 1))), 5);
     const Q = orthonormalize(gpu(Tensor.fromFloat64(A, [m, n], dt)), { method: 'cholqr2' });
     expect(Q.device).toBe('cuda');
