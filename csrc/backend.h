@@ -97,6 +97,20 @@ class Backend {
   // Replace a (m×n, m ≥ n) by an orthonormal basis of its columns (thin QR's Q).
   virtual void orthonormalize(const View& a) = 0;
 
+  // ---- cholesky_qr (composite/cholesky_qr.cc; primitives: cpu/cholesky_qr.cc, cuda/cholesky_qr.cc) -------------
+  // g (n×n) = aᵀ·a for a (m×n); only g's upper triangle (row-major) is written and read later (SYRK's half).
+  virtual void gram(const View& a, const View& g) = 0;
+  // Upper Cholesky factor in place: g = Rᵀ·R with R in g's upper triangle. Returns false when g is not (numerically)
+  // positive definite or, for maxCond > 0, when max rᵢᵢ / min rᵢᵢ exceeds maxCond (then g is unspecified). maxCond
+  // < 0 asks for no answer: a GPU then neither waits for nor reads the result (true), the CPU still checks.
+  virtual bool cholesky(const View& g, double maxCond) = 0;
+  // a ← a·R⁻¹ for R upper triangular (n×n, read from r's upper triangle), a m×n: the triangular solve of CholeskyQR.
+  virtual void triangularSolveRight(const View& r, const View& a) = 0;
+  // A basis of a's columns (m×n, m ≥ n, f32/f64) made of GEMM-shaped work: CholeskyQR (passes = 1: span only, the
+  // columns are orthonormal to about κ(a)²·ε) or CholeskyQR2 (passes = 2: orthonormal to ε), falling back to the
+  // Householder orthonormalize when the Gram matrix is too ill-conditioned. Returns false when it fell back.
+  virtual bool orthonormalizeCholQr(const View& a, int passes);
+
   // ---- solve (cpu/solve.cc, cuda/solve.cc) --------------------------------------------------------------------
   // b ← a⁻¹·b for square a by LU with partial pivoting. a is read only; b is written only on success (a singular a
   // fails with ErrorCode::Value and leaves b as it was).

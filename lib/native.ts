@@ -10,7 +10,7 @@ export interface Native {
   gradAccumulate(g: unknown, dy: unknown, x: unknown, scale: number, async: boolean): any;
   svd(m: unknown, u: unknown, s: unknown, vt: unknown, randomized: boolean, oversample: number, powerIters: number,
       seed: number, async: boolean): any;
-  orthonormalize(a: unknown, async: boolean): any;
+  orthonormalize(a: unknown, cholQr: boolean, async: boolean): any;
   loraForward(x: unknown, w: unknown, a: unknown, b: unknown, s: number, y: unknown, h: unknown, async: boolean): any;
   loraBackward(dy: unknown, x: unknown, w: unknown, a: unknown, b: unknown, s: number, h: unknown, dx: unknown,
                da: unknown, db: unknown, async: boolean): any;

@@ -17,7 +17,21 @@ export declare class GradientEstimator {
    * Registers a target module with its sizes out and in. The accumulator is allocated on first use. With
    * `fanInFanOut` (a Conv1D-style W stored [in, out]) setGradient takes and gradient returns G in that layout.
    */
-  register(name: string, out: number, inF: number, options?: { fanInFanOut?: boolean }): this;
+  register(name: string, out: number, inF: number, options?: { fanInFanOut?: boolean; sketch?: SketchOptions }): this;
+  /**
+   * Ends the current pass of every sketched module that has not done all its passes; the caller then replays the
+   * same batches (in any order) for the next one. Returns the pass number now begun (or the last one, when done).
+   */
+  nextPass(): number;
+  /** The pass a sketched module is in (passes + 1 once all are done); 0 for a module without a sketch. */
+  pass(name: string): number;
+  /** Bytes a module's estimate holds now: its accumulator or its sketches and their test matrices. */
+  bytes(name: string): number;
+  /**
+   * A sketched module's low-rank factors of the mean gradient (`size` triplets, in [out, in] orientation whatever
+   * the layout), once all its passes are done, with the error estimate of the first `used` of them (default all).
+   */
+  sketch(name: string, used?: number): SketchFactors;
   /** The registered module names, in registration order. */
   get modules(): string[];
   /** The sizes [out, in] registered for `name` (whatever the layout). */
@@ -32,10 +46,54 @@ export declare class GradientEstimator {
   accumulateAsync(name: string, X: Tensor, dY: Tensor): Promise<this>;
   /** Supplies a ready gradient G [out, in] ([in, out] with fanInFanOut) instead of batches, e.g. from autograd. */
   setGradient(name: string, G: Tensor): this;
-  /** The estimate G = (1/n)·Σ dYᵀ·X as a new tensor, in the module's layout (or the ready gradient as given). */
+  /**
+   * The estimate G = (1/n)·Σ dYᵀ·X as a new tensor, in the module's layout (or the ready gradient as given). A
+   * sketched module has no G: a LoraValueError (use sketch()).
+   */
   gradient(name: string): Tensor;
   /** Frees a module's accumulator (after its adapter is initialised) to bound memory. */
   release(name: string): void;
+}
+
+/**
+ * Streaming sketch of a module's gradient (register's `sketch` option; initAdapters' svd 'sketch'): G is never
+ * formed, only randomized sketches updated from each batch's (X, dY) — Tropp, Yurtsever, Udell & Cevher's single-pass
+ * low-rank approximation (range, co-range and core sketches) — so a module holds O((in + out)·size) numbers instead of
+ * out·in. With `passes` ≥ 2 the caller replays the batches (nextPass() between passes): pass 2 forms Gᵀ·Q exactly
+ * (the randomized SVD without power iterations), each further pass one more half power iteration.
+ */
+export interface SketchOptions {
+  /** Range sketch width k: at least 2r + 1 for LoRA-GA of rank r (more is more accurate); ≤ min(out, in). */
+  size: number;
+  /** Core sketch size s (single pass only), > size; default 2·size + 1. */
+  coreSize?: number;
+  /** Gaussian probe columns for the error estimate; default 10 (relative spread of the estimate ≈ √(2/probes)). */
+  probes?: number;
+  /** Passes over the batches: 1 (streaming, default) or more when they can be replayed. */
+  passes?: number;
+  /** Seed of the test matrices (counter-based generator); default 0. */
+  seed?: number;
+}
+
+/** What a sketch gives: G ≈ U·diag(S)·Vt, and how good that is, estimated from probes that never saw the rest. */
+export interface SketchFactors {
+  /** [out, size] */
+  U: Tensor;
+  /** [size], descending */
+  S: Tensor;
+  /** [size, in] */
+  Vt: Tensor;
+  /** 'single-pass' (passes = 1) or 'multi-pass'. */
+  mode: 'single-pass' | 'multi-pass';
+  passes: number;
+  /** Estimated ‖G − Ĝ‖_F / ‖G‖_F for Ĝ the first `used` triplets (Gaussian probes; unbiased in the square). */
+  errorEstimate: number;
+  /** Estimated Σᵢ≤used σᵢ² / ‖G‖²_F (the report's energy, with ‖G‖_F from the probes). */
+  energyEstimate: number;
+  /** Estimated ‖G‖_F. */
+  normEstimate: number;
+  /** Bytes the sketch held. */
+  bytes: number;
 }
 
 /** Weights by module name: a plain record, or a loader called once per module (e.g. over a SafetensorsFile). */
@@ -61,7 +119,14 @@ export interface InitProgress {
  * Config of initAdapters: LoRA-GA's fields (rank and alpha also for the other methods; gamma, rsLora and the SVD
  * options also for 'lora-one', with its own defaults) and the run's options.
  */
-export interface InitAdaptersConfig extends LoraGAConfig {
+export interface InitAdaptersConfig extends Omit<LoraGAConfig, 'svd'> {
+  /**
+   * How G is factorised: 'exact', 'randomized' (LoRA-GA's default) or, for 'loraga' only, 'sketch': `estimate` must
+   * be a GradientEstimator whose targets were registered with a `sketch` (size ≥ 2r + 1) and have done all their
+   * passes; G is never formed, the reports say method 'sketch' with an error estimate. W's own SVD (scales
+   * 'weight_svd' / 'weightS') is then randomized.
+   */
+  svd?: 'exact' | 'randomized' | 'sketch';
   /**
    * 'loraga' (default, initLoraGA), 'lora-one' (initLoraOne, from G), 'pissa' (initPiSSA, from W alone) or 'lora'
    * (initLora: kaiming A, zero B).

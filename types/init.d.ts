@@ -38,8 +38,11 @@ export interface ResolvedSvdOptions {
 
 /** Spectrum of the matrix an init factorised (G for LoRA-GA, W for PiSSA), to judge whether the init is stable. */
 export interface SpectralReport {
-  /** 'exact' (LAPACK gesdd) or 'randomized' (range finder, q columns, power iterations). */
-  method: 'exact' | 'randomized';
+  /**
+   * 'exact' (LAPACK gesdd), 'randomized' (range finder, q columns, power iterations) or 'sketch' (initAdapters'
+   * streaming sketch of G: G itself was never formed).
+   */
+  method: 'exact' | 'randomized' | 'sketch';
   /** Leading singular values σ₁ ≥ σ₂ ≥ … (σ₁…σ₂ᵣ₊₁ for LoRA-GA, where the matrix has that many). */
   sigma: number[];
   /** Relative gap (σᵣ − σᵣ₊₁)/σᵣ: how well the split after the r-th direction is determined. */
@@ -52,6 +55,13 @@ export interface SpectralReport {
   energy: number;
   /** Randomized SVD only: max over the k triplets of √(‖M·vᵢ − σᵢuᵢ‖² + ‖Mᵀuᵢ − σᵢvᵢ‖²)/σ₁, a posteriori error. */
   tripletResidual?: number;
+  /**
+   * Sketch only: estimated ‖G − Ĝ‖_F/‖G‖_F of the rank-k approximation the init draws from (k = 2r for LoRA-GA), from
+   * Gaussian probes that never entered the approximation; `energy` is then an estimate too.
+   */
+  errorEstimate?: number;
+  /** Sketch only: passes over the batches (1: streaming). */
+  passes?: number;
   /** Human-readable warnings (small gaps, poor randomized accuracy). Empty when all is well. */
   warnings: string[];
 }

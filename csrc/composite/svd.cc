@@ -23,7 +23,8 @@ void Backend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt)
 }
 
 // Halko, Martinsson & Tropp (2011), Alg. 4.4 + 5.1: range finder with re-orthonormalised power iterations,
-// then an exact SVD of the small l×n projection. Same scheme as torch.svd_lowrank, so q = k + oversample.
+// then an exact SVD of the small l×n projection. Same scheme (and so the same subspaces) as torch.svd_lowrank, with
+// q = k + oversample; only the re-orthonormalisation differs (CholeskyQR, composite/cholesky_qr.cc).
 void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
   const int64_t rows = m.rows, cols = m.cols, k = opt.k;
   const int64_t l = std::min<int64_t>(std::min(rows, cols), k + std::max<int64_t>(opt.oversample, 0));
@@ -45,12 +46,16 @@ void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u,
                                " (M's entries are too large): scale M down, convert it to f64, or use the exact SVD");
   };
   if (!allFinite(y->view)) overflowed();
-  orthonormalize(y->view);
+  // Re-orthonormalisation by CholeskyQR (GEMM-shaped work, Householder only when a block is ill-conditioned). The
+  // power iterations need only a well-conditioned basis of each block's span, so one pass; the final Q, which B and
+  // U are formed from, gets the second pass that makes it orthonormal to ε.
+  const int last = opt.powerIters;
+  orthonormalizeCholQr(y->view, last == 0 ? 2 : 1);
   for (int i = 0; i < opt.powerIters; ++i) {
     matmul(true, false, 1.0, mv, y->view, 0.0, z->view);  // Z = Mᵀ·Q
-    orthonormalize(z->view);
+    orthonormalizeCholQr(z->view, 1);
     matmul(false, false, 1.0, mv, z->view, 0.0, y->view);  // Y = M·Z
-    orthonormalize(y->view);
+    orthonormalizeCholQr(y->view, i + 1 == last ? 2 : 1);
   }
   BufferPtr bsmall = alloc(ct, l, cols);
   matmul(true, false, 1.0, y->view, mv, 0.0, bsmall->view);  // B = Qᵀ·M  (l×n)

@@ -18,6 +18,9 @@ class CpuBackend final : public Backend {
   void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc
   void orthonormalize(const View& a) override;                                          // orthonormalize.cc
   void solve(const View& a, const View& b) override;                                    // solve.cc
+  void gram(const View& a, const View& g) override;                                     // cholesky_qr.cc
+  bool cholesky(const View& g, double maxCond) override;                                // cholesky_qr.cc
+  void triangularSolveRight(const View& r, const View& a) override;                     // cholesky_qr.cc
   void adamwStep(const View& p, const View& g, const View& m, const View& v,
                  const AdamWParams& hp) override;                                             // optim.cc
   void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;  // optim.cc

@@ -24,6 +24,8 @@ void sorglq_(const int* m, const int* n, const int* k, float* a, const int* lda,
              const int* lwork, int* info);
 void dorglq_(const int* m, const int* n, const int* k, double* a, const int* lda, const double* tau, double* work,
              const int* lwork, int* info);
+void spotrf_(const char* uplo, const int* n, float* a, const int* lda, int* info, size_t uplo_len);
+void dpotrf_(const char* uplo, const int* n, double* a, const int* lda, int* info, size_t uplo_len);
 void sgesv_(const int* n, const int* nrhs, float* a, const int* lda, int* ipiv, float* b, const int* ldb, int* info);
 void dgesv_(const int* n, const int* nrhs, double* a, const int* lda, int* ipiv, double* b, const int* ldb, int* info);
 }
@@ -67,5 +69,11 @@ inline void gesv(const int* n, const int* nrhs, float* a, const int* lda, int* i
 inline void gesv(const int* n, const int* nrhs, double* a, const int* lda, int* ipiv, double* b, const int* ldb,
                  int* info) {
   dgesv_(n, nrhs, a, lda, ipiv, b, ldb, info);
+}
+inline void potrf(const char* uplo, const int* n, float* a, const int* lda, int* info) {
+  spotrf_(uplo, n, a, lda, info, 1);
+}
+inline void potrf(const char* uplo, const int* n, double* a, const int* lda, int* info) {
+  dpotrf_(uplo, n, a, lda, info, 1);
 }
 }  // namespace loraga::lapack

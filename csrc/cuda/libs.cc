@@ -54,6 +54,10 @@ bool loadLibs(Libs* L, std::string* why) {
   sym(blas, "cublasGemmEx", &b.gemmEx, &missing);
   sym(blas, "cublasSgeam", &b.sgeam, &missing);
   sym(blas, "cublasDgeam", &b.dgeam, &missing);
+  sym(blas, "cublasSsyrk_v2", &b.ssyrk, &missing);
+  sym(blas, "cublasDsyrk_v2", &b.dsyrk, &missing);
+  sym(blas, "cublasStrsm_v2", &b.strsm, &missing);
+  sym(blas, "cublasDtrsm_v2", &b.dtrsm, &missing);
   if (!missing.empty()) {
     *why = L->blasSoname + " lacks " + missing;
     return false;
@@ -78,7 +82,9 @@ bool loadLibs(Libs* L, std::string* why) {
   sym(sol, "cusolverDn" #P "orgqr", &F.orgqr, &missing);                      \
   sym(sol, "cusolverDn" #P "getrf_bufferSize", &F.getrfBufferSize, &missing); \
   sym(sol, "cusolverDn" #P "getrf", &F.getrf, &missing);                      \
-  sym(sol, "cusolverDn" #P "getrs", &F.getrs, &missing);
+  sym(sol, "cusolverDn" #P "getrs", &F.getrs, &missing);                      \
+  sym(sol, "cusolverDn" #P "potrf_bufferSize", &F.potrfBufferSize, &missing); \
+  sym(sol, "cusolverDn" #P "potrf", &F.potrf, &missing);
   LORAGA_SOLVER(S, s.s)
   LORAGA_SOLVER(D, s.d)
 #undef LORAGA_SOLVER

@@ -15,6 +15,9 @@ typedef struct cusolverDnContext* cusolverDnHandle_t;
 // Statuses are reported by number (cublas_api.h, cusolver_common.h list them); only these two decide anything here.
 enum cublasStatus_t : int { CUBLAS_STATUS_SUCCESS = 0, CUBLAS_STATUS_ALLOC_FAILED = 3 };
 enum cublasOperation_t : int { CUBLAS_OP_N = 0, CUBLAS_OP_T = 1 };
+enum cublasFillMode_t : int { CUBLAS_FILL_MODE_LOWER = 0, CUBLAS_FILL_MODE_UPPER = 1 };
+enum cublasSideMode_t : int { CUBLAS_SIDE_LEFT = 0, CUBLAS_SIDE_RIGHT = 1 };
+enum cublasDiagType_t : int { CUBLAS_DIAG_NON_UNIT = 0, CUBLAS_DIAG_UNIT = 1 };
 enum cublasComputeType_t : int {
   CUBLAS_COMPUTE_32F = 68,
   CUBLAS_COMPUTE_32F_FAST_TF32 = 77,
@@ -37,6 +40,14 @@ struct Cublas {
                           int, const float*, const float*, int, float*, int);  // cublasSgeam
   cublasStatus_t (*dgeam)(cublasHandle_t, cublasOperation_t, cublasOperation_t, int, int, const double*, const double*,
                           int, const double*, const double*, int, double*, int);  // cublasDgeam
+  cublasStatus_t (*ssyrk)(cublasHandle_t, cublasFillMode_t, cublasOperation_t, int, int, const float*, const float*,
+                          int, const float*, float*, int);  // cublasSsyrk_v2
+  cublasStatus_t (*dsyrk)(cublasHandle_t, cublasFillMode_t, cublasOperation_t, int, int, const double*, const double*,
+                          int, const double*, double*, int);  // cublasDsyrk_v2
+  cublasStatus_t (*strsm)(cublasHandle_t, cublasSideMode_t, cublasFillMode_t, cublasOperation_t, cublasDiagType_t, int,
+                          int, const float*, const float*, int, float*, int);  // cublasStrsm_v2
+  cublasStatus_t (*dtrsm)(cublasHandle_t, cublasSideMode_t, cublasFillMode_t, cublasOperation_t, cublasDiagType_t, int,
+                          int, const double*, const double*, int, double*, int);  // cublasDtrsm_v2
 };
 
 template <class T>
@@ -51,6 +62,8 @@ struct SolverFns {
   cusolverStatus_t (*getrfBufferSize)(cusolverDnHandle_t, int, int, T*, int, int*);
   cusolverStatus_t (*getrf)(cusolverDnHandle_t, int, int, T*, int, T*, int*, int*);
   cusolverStatus_t (*getrs)(cusolverDnHandle_t, cublasOperation_t, int, int, const T*, int, const int*, T*, int, int*);
+  cusolverStatus_t (*potrfBufferSize)(cusolverDnHandle_t, cublasFillMode_t, int, T*, int, int*);
+  cusolverStatus_t (*potrf)(cusolverDnHandle_t, cublasFillMode_t, int, T*, int, T*, int, int*);
 };
 
 struct Cusolver {

@@ -29,7 +29,7 @@ import { Command, Flags } from './args';
 
 const help = `usage: loraga init --weights BASE.safetensors (--grads GRADS.safetensors | --batches BATCHES.safetensors)
                    --rank R --alpha A [--direction D] [--scale S] [--gamma G] [--convention peft|official]
-                   [--svd exact|randomized] [--seed N] [--targets a,b,c | all-linear] [--fan-in-fan-out[=false]]
+                   [--svd exact|randomized|sketch] [--seed N] [--targets a,b,c | all-linear] [--fan-in-fan-out[=false]]
                    [--task-type T] [--base-model NAME] [--offset-model=false] --out DIR
 
   --weights     base weights, keys <module>.weight [out, in] ([in, out] with --fan-in-fan-out) (a .safetensors
@@ -42,7 +42,10 @@ const help = `usage: loraga init --weights BASE.safetensors (--grads GRADS.safet
   --scale       peft: ${LORAGA_SCALES_BY_CONVENTION.peft.join(' | ')}; official: ${LORAGA_SCALES_BY_CONVENTION.official.join(' | ')}
                 (default stable)
   --gamma       stable_gamma (default 16)        --convention peft | official (default peft)
-  --svd         exact | randomized (default randomized: q = 4r, 4 power iterations, as PEFT)
+  --svd         exact | randomized (default randomized: q = 4r, 4 power iterations, as PEFT) | sketch (with
+                --batches: G is never formed, each module keeps randomized sketches of it, O((in + out)·k))
+  --sketch-size   sketch width k (default 4r + 1, at least 2r + 1)
+  --sketch-passes passes over the batches file (default 1; 2 or more replay it for a sharper sketch)
   --seed        seed of the run (default 0); module m uses moduleSeed(seed, m) for its randomized SVD and
                 'random' direction
   --targets     comma-separated, as PEFT's target_modules: full module names or dotted suffixes (q_proj,v_proj),
@@ -111,6 +114,32 @@ function checkBatchLayout(targets: string[], w: TensorStore, b: TensorStore, idx
   }
 }
 
+/**
+ * --svd sketch: every target's batches streamed through one GradientEstimator that keeps only sketches (one batch
+ * resident at a time), the batches file replayed once per pass.
+ */
+async function sketchBatches(targets: string[], wStore: TensorStore, bs: TensorStore, bi: Map<string, number[]>, cfg: LoraGAConfig, f: Flags): Promise<GradientEstimator> {
+  const size = f['sketch-size'] === undefined ? 4 * cfg.rank + 1 : (f['sketch-size'] as number);
+  const passes = f['sketch-passes'] === undefined ? 1 : (f['sketch-passes'] as number);
+  const ffo = !!cfg.fanInFanOut;
+  const est = new GradientEstimator();
+  for (const m of targets) {
+    const [d0, d1] = wStore.entry(`${m}.weight`).shape;
+    const [o, i] = ffo ? [d1, d0] : [d0, d1];
+    est.register(m, o, i, { fanInFanOut: ffo, sketch: { size: Math.min(size, o, i), passes, seed: cfg.seed ?? 0 } });
+  }
+  for (let p = 0; p < passes; p++) {
+    for (const m of targets)
+      for (const b of bi.get(m)!) {
+        const x = bs.get(`${m}.x.${b}`), dy = bs.get(`${m}.dy.${b}`);
+        await est.accumulateAsync(m, x, dy);
+        x.dispose(); dy.dispose();
+      }
+    est.nextPass();
+  }
+  return est;
+}
+
 async function run(f: Flags): Promise<number> {
   const weights = str(f, 'weights')!, out = str(f, 'out')!;
   const grads = str(f, 'grads'), batches = str(f, 'batches');
@@ -118,11 +147,13 @@ async function run(f: Flags): Promise<number> {
   const fromG = method === 'loraga' || method === 'lora-one';
   const keepsW = method === 'lora' || method === 'lora-one';  // no offset base: the adapter goes on the original W
   if (fromG && !!grads === !!batches) throw new LoraValueError('give exactly one of --grads or --batches');
+  const sketch = str(f, 'svd') === 'sketch';
+  if (sketch && (method !== 'loraga' || !batches)) throw new LoraValueError('--svd sketch needs --batches (G is never formed from them) and --method loraga');
   const cfg: LoraGAConfig = {
     rank: f.rank as number, alpha: f.alpha as number,
     direction: str(f, 'direction') as LoraGAConfig['direction'], scale: str(f, 'scale') as LoraGAConfig['scale'],
     gamma: f.gamma as number | undefined, convention: str(f, 'convention') as LoraGAConfig['convention'],
-    svd: str(f, 'svd') as LoraGAConfig['svd'], seed: f.seed as number | undefined, rsLora: !!f.rslora,
+    svd: sketch ? undefined : str(f, 'svd') as LoraGAConfig['svd'], seed: f.seed as number | undefined, rsLora: !!f.rslora,
     oversample: f.oversample as number | undefined, powerIters: f['power-iters'] as number | undefined,
   };
   if (f['fan-in-fan-out'] !== undefined) cfg.fanInFanOut = f['fan-in-fan-out'] as boolean;
@@ -135,7 +166,7 @@ async function run(f: Flags): Promise<number> {
   try {
     const weightMods = wStore.names.filter((k) => k.endsWith('.weight')).map((k) => k.slice(0, -'.weight'.length));
     let available = weightMods;
-    let gradients: { load(m: string): Tensor | Promise<Tensor> } | null = null;
+    let gradients: { load(m: string): Tensor | Promise<Tensor> } | GradientEstimator | null = null;
     if (fromG && grads) {
       const gStore = openSafetensors(grads);
       stores.push(gStore);
@@ -191,6 +222,7 @@ async function run(f: Flags): Promise<number> {
     if (resolved) resolved = resolveLoraGAConfig(cfg);
     if (layout.detected && layout.fanInFanOut) process.stderr.write(`${modelCfg!.path}: GPT-2 Conv1D layers, W stored [in, out] (fan_in_fan_out: true)\n`);
     if (bIndex) checkBatchLayout(targets, wStore, bStore!, bIndex, layout.fanInFanOut);
+    if (sketch) gradients = await sketchBatches(targets, wStore, bStore!, bIndex!, cfg, f);
     const taskType = str(f, 'task-type') !== undefined ? checkTaskType(str(f, 'task-type'), '--task-type') : inferTaskType(modelCfg);
     const offsetModel = !keepsW && modelCfg !== null && f['offset-model'] !== false;
     const baseModel = str(f, 'base-model') ?? (offsetModel ? path.resolve(out, 'base_model') : keepsW && modelCfg ? path.resolve(path.dirname(weights)) : null);
@@ -233,7 +265,7 @@ async function run(f: Flags): Promise<number> {
     let res;
     try {
       res = await initAdapters({ names: targets, load: (m) => wStore.get(`${m}.weight`) }, gradients, {
-        ...cfg, method, targets, signal: ac.signal, keepResults: false,
+        ...cfg, ...(sketch ? { svd: 'sketch' as const } : {}), method, targets, signal: ac.signal, keepResults: false,
         onProgress: (e) => {
           if (e.phase === 'start') process.stderr.write(`[${e.index}/${e.total}] ${e.module} …`);
           else process.stderr.write(` done (${e.seconds.toFixed(2)} s)\n`);
@@ -272,7 +304,7 @@ async function run(f: Flags): Promise<number> {
         task_type: taskType, fan_in_fan_out: layout.fanInFanOut,
       };
       const report = {
-        method, config: method === 'loraga' ? resolved : method === 'lora-one'
+        method, config: method === 'loraga' ? (sketch ? { ...resolved, svd: 'sketch' } : resolved) : method === 'lora-one'
           ? { rank: cfg.rank, alpha: cfg.alpha, gamma: cfg.gamma ?? 128, rsLora: cfg.rsLora, svd: cfg.svd ?? 'randomized', seed: cfg.seed ?? 0 }
           : { rank: cfg.rank, alpha: cfg.alpha, svd: cfg.svd ?? 'exact' },
         inputs: { weights, grads: grads ?? null, batches: batches ?? null, model_config: modelCfg?.path ?? null },
@@ -298,7 +330,7 @@ async function run(f: Flags): Promise<number> {
       process.removeListener('SIGINT', onSig);
       process.removeListener('SIGTERM', onSig);
     }
-    console.log(`loraga init: ${targets.length} module(s), r = ${cfg.rank}, ${method}${resolved ? ` ${resolved.direction}/${resolved.scale}/${resolved.convention}, ${resolved.svd} SVD` : ''}, ${res.seconds.toFixed(2)} s${warnings ? `, ${warnings} warning(s)` : ''}`);
+    console.log(`loraga init: ${targets.length} module(s), r = ${cfg.rank}, ${method}${resolved ? ` ${resolved.direction}/${resolved.scale}/${resolved.convention}, ${sketch ? 'sketched G' : `${resolved.svd} SVD`}` : ''}, ${res.seconds.toFixed(2)} s${warnings ? `, ${warnings} warning(s)` : ''}`);
     console.log(`wrote ${path.join(out, 'adapter_model.safetensors')}, adapter_config.json, ${baseWriter ? 'base_offset.safetensors, ' : ''}${offsetModel ? 'base_model/, ' : ''}report.json`);
     if (baseWriter && !offsetModel)
       console.log(`the adapter needs the offset base W': load base_offset.safetensors into the model first (README, "Loading the adapter in PEFT")`);
@@ -329,6 +361,8 @@ export const command: Command = {
     prefix: { kind: 'boolean', default: true },
     oversample: { kind: 'number' },
     'power-iters': { kind: 'number' },
+    'sketch-size': { kind: 'number' },
+    'sketch-passes': { kind: 'number' },
     'base-model': { kind: 'string' },
     'fan-in-fan-out': { kind: 'boolean' },
     'task-type': { kind: 'string' },

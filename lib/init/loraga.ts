@@ -16,6 +16,8 @@
 import type {
   LoraGAConfig, LoraGAConvention, LoraGADirection, LoraGAScale, LoraInitResult, ResolvedLoraGAConfig, SpectralReport,
 } from '../../types/init';
+import type { SketchFactors } from '../../types/init-model';
+import type { SvdResult } from '../../types/ops/svd';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt } from '../ops/check';
 import { Tensor } from '../tensor';
@@ -26,7 +28,7 @@ import {
 import { fanInFanOutOption, transpose2d } from './layout';
 import { permutation } from './rng';
 import { Plan, runAsync, runSync } from './runner';
-import { spectralReport, truncatedSvd } from './spectrum';
+import { sketchReport, spectralReport, truncatedSvd } from './spectrum';
 
 export const LORAGA_DIRECTIONS: readonly LoraGADirection[] = ['ArBr', 'A2rBr', 'ArB2r', 'random'];
 /** The scales of each convention, by the names its code uses. */
@@ -79,31 +81,43 @@ export function loraGAIndices(direction: LoraGADirection, r: number, convention:
   }
 }
 
-function* plan(W0: Tensor, G0: Tensor, config: LoraGAConfig): Plan<LoraInitResult> {
+/** G itself, or (initAdapters' svd 'sketch') the low-rank factors of a sketched G that was never formed. */
+type GradientInput = { G: Tensor } | { sketch: SketchFactors };
+
+function* plan(W0: Tensor, input: GradientInput, config: LoraGAConfig): Plan<LoraInitResult> {
   finiteMatrix(W0, 'initLoraGA W');
-  finiteMatrix(G0, 'initLoraGA G');
+  const G0 = 'G' in input ? finiteMatrix(input.G, 'initLoraGA G') : null;
   const c = resolveLoraGAConfig(config);
   const layout = c.fanInFanOut ? '[in, out] (fanInFanOut)' : '[out, in]';
-  if (W0.shape[0] !== G0.shape[0] || W0.shape[1] !== G0.shape[1])
+  if (G0 && (W0.shape[0] !== G0.shape[0] || W0.shape[1] !== G0.shape[1]))
     throw new LoraShapeError(`initLoraGA: W ${fmt(W0)} and G ${fmt(G0)} must have the same ${layout} shape`);
   // Work in [out, in]; a fan-in-fan-out W and its gradient are transposed here and W' back at the end.
-  const W = c.fanInFanOut ? transpose2d(W0) : W0, G = c.fanInFanOut ? transpose2d(G0) : G0;
+  const W = c.fanInFanOut ? transpose2d(W0) : W0, G = G0 && c.fanInFanOut ? transpose2d(G0) : G0;
   // A and B stay in f32 (f64 for an f64 W) unless asked, as the official code keeps them: a bf16 W then needs no
   // rounded adapter, and the offset is formed from the unrounded A and B.
   const dtype = outDType(config.dtype, W.dtype === 'f64' ? 'f64' : 'f32', 'initLoraGA dtype');
   const [out, inF] = W.shape, r = c.rank;
   checkRank(r, out, inF, 2, 'initLoraGA');
   const s = loraScaling(c.alpha, r, c.rsLora);
+  const gaps: ('r' | '2r' | 'all')[] = c.direction === 'ArB2r' || c.direction === 'A2rBr' ? ['r', '2r'] : ['all', '2r'];
+  const reportOpts = { r, used: 2 * r, gaps, gapTolerance: c.gapTolerance, name: 'G' };
 
   // One SVD of G: 2r directions, plus σ₂ᵣ₊₁ for the gap at 2r. Randomized keeps q = 2r + oversample (4r by default).
   const svdOpts = { method: c.svd, k: 2 * r + 1, q: 2 * r + c.oversample, powerIters: c.powerIters, seed: c.seed, precision: c.precision };
-  const res = yield* truncatedSvd(G, svdOpts);
+  let res: SvdResult;
+  let report: SpectralReport | undefined;
+  if (G) {
+    res = yield* truncatedSvd(G, svdOpts);
+  } else {
+    const f = (input as { sketch: SketchFactors }).sketch;
+    if (f.U.shape[0] !== out || f.Vt.shape[1] !== inF)
+      throw new LoraShapeError(`initLoraGA: the sketch is of a [${f.U.shape[0]}, ${f.Vt.shape[1]}] gradient, W is [${out}, ${inF}] as [out, in]`);
+    if (f.S.size < 2 * r + 1) throw new LoraValueError(`initLoraGA: rank ${r} needs a sketch of size ≥ 2r + 1 = ${2 * r + 1}, got ${f.S.size}`);
+    res = { U: f.U, S: f.S, Vt: f.Vt };
+    if (!config.noReport) report = sketchReport(f, { method: 'sketch', ...reportOpts });
+  }
   try {
-    let report: SpectralReport | undefined;
-    if (!config.noReport) {
-      const gaps: ('r' | '2r' | 'all')[] = c.direction === 'ArB2r' || c.direction === 'A2rBr' ? ['r', '2r'] : ['all', '2r'];
-      report = yield* spectralReport(G, res, { method: c.svd, r, used: 2 * r, gaps, gapTolerance: c.gapTolerance, name: 'G' });
-    }
+    if (G && !config.noReport) report = yield* spectralReport(G, res, { method: c.svd, ...reportOpts });
     const S = res.S.toFloat64();
     const idx = loraGAIndices(c.direction, r, c.convention, c.seed);
     const peft = c.convention === 'peft';
@@ -141,7 +155,7 @@ function* plan(W0: Tensor, G0: Tensor, config: LoraGAConfig): Plan<LoraInitResul
     const Wp = yield* offsetBase(W, A, B, s);
     if (!c.fanInFanOut) return { A, B, W: Wp, scaling: s, report };
     const WpT = transpose2d(Wp);
-    Wp.dispose(); W.dispose(); G.dispose();
+    Wp.dispose(); W.dispose(); G?.dispose();
     return { A, B, W: WpT, scaling: s, report, fanInFanOut: true };
   } finally {
     res.U.dispose(); res.S.dispose(); res.Vt.dispose();
@@ -149,9 +163,14 @@ function* plan(W0: Tensor, G0: Tensor, config: LoraGAConfig): Plan<LoraInitResul
 }
 
 export function initLoraGA(W: Tensor, G: Tensor, config: LoraGAConfig): LoraInitResult {
-  return runSync(plan(W, G, config));
+  return runSync(plan(W, { G }, config));
 }
 
 export function initLoraGAAsync(W: Tensor, G: Tensor, config: LoraGAConfig, options: { signal?: AbortSignal } = {}): Promise<LoraInitResult> {
-  return runAsync(plan(W, G, config), options.signal, () => new LoraAbortError('initLoraGA: aborted'));
+  return runAsync(plan(W, { G }, config), options.signal, () => new LoraAbortError('initLoraGA: aborted'));
+}
+
+/** LoRA-GA from a sketched gradient's factors ([out, in] orientation), for initAdapters' svd 'sketch'. */
+export function initLoraGAFromSketchAsync(W: Tensor, sketch: SketchFactors, config: LoraGAConfig, options: { signal?: AbortSignal } = {}): Promise<LoraInitResult> {
+  return runAsync(plan(W, { sketch }, config), options.signal, () => new LoraAbortError('initLoraGA: aborted'));
 }

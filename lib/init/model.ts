@@ -9,8 +9,8 @@ import type { GradientSource, InitAdaptersConfig, InitAdaptersResult, ModelWeigh
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
 import { nonNegInt } from './common';
 import { Tensor } from '../tensor';
-import { GradientEstimator } from './estimator';
-import { LORAGA_KEYS, initLoraGAAsync, resolveLoraGAConfig } from './loraga';
+import { GradientEstimator, sketchOf } from './estimator';
+import { LORAGA_KEYS, initLoraGAAsync, initLoraGAFromSketchAsync, resolveLoraGAConfig } from './loraga';
 import { configObject, pick } from './common';
 import { fanInFanOutOption, transpose2d } from './layout';
 import { matchTargets } from '../peft/targets';
@@ -33,7 +33,11 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   configObject(config, 'initAdapters', INIT_ADAPTERS_KEYS);
   const method = config.method ?? 'loraga';
   if (!['loraga', 'lora-one', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
-  if (method === 'loraga') resolveLoraGAConfig(pick(config, LORAGA_KEYS) as LoraGAConfig); // fail fast on a bad config, before any work
+  const sketch = config.svd === 'sketch';
+  if (sketch && method !== 'loraga') throw new LoraValueError(`initAdapters: svd 'sketch' is for method 'loraga' (got '${method}')`);
+  // The sketch replaces G's SVD; W's own (scales 'weight_svd' / 'weightS') stays randomized.
+  const gaConfig = { ...pick(config, LORAGA_KEYS), ...(sketch ? { svd: 'randomized' } : {}) } as LoraGAConfig;
+  if (method === 'loraga') resolveLoraGAConfig(gaConfig); // fail fast on a bad config, before any work
   const seed = nonNegInt(config.seed, 'initAdapters seed', 0);
   const fromG = method === 'loraga' || method === 'lora-one';
   const names = isLoader(model) ? (model as { names: string[] }).names : Object.keys(model);
@@ -48,6 +52,16 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
       // The estimator gives G in the layout its module was registered with; it must be W's.
       const other = targets.filter((t) => estimate.fanInFanOut(t) !== ffo);
       if (other.length) throw new LoraValueError(`initAdapters: fanInFanOut is ${ffo} but the estimator registered ${other.join(', ')} with fanInFanOut ${!ffo}`);
+      if (sketch) {
+        const unsketched = targets.filter((t) => !sketchOf(estimate, t));
+        if (unsketched.length) throw new LoraValueError(`initAdapters: svd 'sketch' needs every target registered with a sketch; not: ${unsketched.join(', ')}`);
+        const open = targets.filter((t) => !sketchOf(estimate, t)!.done);
+        if (open.length) throw new LoraValueError(`initAdapters: the sketches of ${open.join(', ')} have passes left (call estimator.nextPass() after each pass over the batches)`);
+        const small = targets.filter((t) => sketchOf(estimate, t)!.o.size < 2 * (config.rank as number) + 1);
+        if (small.length) throw new LoraValueError(`initAdapters: rank ${config.rank} needs sketches of size ≥ 2r + 1 = ${2 * (config.rank as number) + 1}; smaller: ${small.join(', ')}`);
+      }
+    } else if (sketch) {
+      throw new LoraValueError("initAdapters: svd 'sketch' needs a GradientEstimator whose targets were registered with a sketch");
     } else if (!isLoader(estimate)) {
       const nog = targets.filter((t) => !(t in (estimate as Record<string, Tensor>)));
       if (nog.length) throw new LoraValueError(`initAdapters: no gradient for ${nog.join(', ')}`);
@@ -66,7 +80,7 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
     const W = isLoader(model) ? await model.load(name) : (model as Record<string, Tensor>)[name];
     if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D ${ffo ? '[in, out]' : '[out, in]'} tensor`);
-    let result: LoraInitResult;
+    let result!: LoraInitResult;
     const mseed = moduleSeed(seed, name);
     if (method === 'lora') {
       const [o, i] = ffo ? [W.shape[1], W.shape[0]] : [W.shape[0], W.shape[1]];
@@ -74,9 +88,20 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     } else if (method === 'pissa') {
       result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), seed: mseed, svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
     } else {
-      let G: Tensor;
+      let G: Tensor | null = null;
       let ownG = false;
-      if (estimate instanceof GradientEstimator) {
+      if (sketch) {
+        // G was never formed: LoRA-GA from the sketch's factors (2r directions for the error estimate).
+        try {
+          const f = (estimate as GradientEstimator).sketch(name, 2 * (config.rank as number));
+          result = await initLoraGAFromSketchAsync(W, f, { ...gaConfig, seed: mseed }, { signal });
+        } catch (e) {
+          if (e instanceof LoraAbortError) throw abort();
+          throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
+        } finally {
+          if (config.releaseGradients) (estimate as GradientEstimator).release(name);
+        }
+      } else if (estimate instanceof GradientEstimator) {
         G = estimate.gradient(name);
         ownG = estimate.batches(name) > 0; // a fresh mean tensor (not a caller's ready G)
       } else if (isLoader(estimate)) {
@@ -85,9 +110,9 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
       } else {
         G = (estimate as Record<string, Tensor>)[name];
       }
-      try {
+      if (G) try {
         if (method === 'loraga') {
-          result = await initLoraGAAsync(W, G, { ...pick(config, LORAGA_KEYS), seed: mseed } as LoraGAConfig, { signal });
+          result = await initLoraGAAsync(W, G, { ...gaConfig, seed: mseed }, { signal });
         } else {
           // LoRA-One reads G alone, as [out, in]: a fan-in-fan-out G (W's layout, [in, out]) is turned first.
           const Gt = ffo ? transpose2d(G) : G;

@@ -44,7 +44,7 @@ export function frobenius2(M: Tensor): number {
 }
 
 export interface ReportOptions {
-  method: 'exact' | 'randomized';
+  method: 'exact' | 'randomized' | 'sketch';
   /** Rank r of the adapter. */
   r: number;
   /** Directions the init draws from (2r for LoRA-GA, r for PiSSA). */
@@ -61,7 +61,32 @@ const relGap = (a: number, b: number) => (a > 0 ? (a - b) / a : 0);
 
 /** Builds the report from M and its truncated SVD; for randomized SVD also measures the triplet residuals. */
 export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Plan<SpectralReport> {
-  const S = Array.from(res.S.toFloat64());
+  const report = gapReport(Array.from(res.S.toFloat64()), frobenius2(M), o);
+  if (o.method === 'randomized') report.tripletResidual = (yield* tripletResidual(M, res, o.used)) as number;
+  residualWarnings(report, o);
+  return report;
+}
+
+/**
+ * The report of a sketched gradient (no G to measure): energy from the probes' ‖G‖_F estimate, and a warning where
+ * the estimated error ‖G − Ĝ‖_F (≥ ‖G − Ĝ‖₂, so Wedin's bound applies) is not below the gap that decides the split.
+ */
+export function sketchReport(f: { S: Tensor; errorEstimate: number; normEstimate: number; passes: number }, o: ReportOptions): SpectralReport {
+  const S = Array.from(f.S.toFloat64());
+  const report = gapReport(S, f.normEstimate ** 2, o);
+  report.energy = Math.min(1, report.energy); // an estimate: ‖G‖_F from the probes may fall below Σσᵢ²
+  report.errorEstimate = f.errorEstimate;
+  report.passes = f.passes;
+  const err = f.errorEstimate * f.normEstimate;
+  for (const i of [o.r, 2 * o.r]) {
+    const gap = i < S.length ? S[i - 1] - S[i] : Infinity;
+    if (i <= o.used && err >= gap)
+      report.warnings.push(`${o.name}: the sketch cannot resolve the split after direction ${i}: estimated error ${err.toExponential(2)} ≥ gap σ${i} − σ${i + 1} = ${gap.toExponential(2)}: use a larger sketch size or more passes`);
+  }
+  return report;
+}
+
+function gapReport(S: number[], total: number, o: ReportOptions): SpectralReport {
   const { r, used } = o;
   const sigma = S.slice(0, Math.min(S.length, 2 * r + 1));
   const at = (i: number) => (i < S.length ? S[i] : NaN); // 0-based
@@ -70,13 +95,9 @@ export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Pl
   let minGap = Infinity;
   for (let i = 0; i + 1 < Math.min(S.length, used + 1); i++) minGap = Math.min(minGap, relGap(S[i], S[i + 1]));
   if (!Number.isFinite(minGap)) minGap = NaN;
-  const total = frobenius2(M);
   let captured = 0;
   for (let i = 0; i < Math.min(used, S.length); i++) captured += S[i] * S[i];
   const report: SpectralReport = { method: o.method, sigma, gapR, gap2R, minGap, energy: total > 0 ? captured / total : NaN, warnings: [] };
-
-  if (o.method === 'randomized') report.tripletResidual = (yield* tripletResidual(M, res, used)) as number;
-
   const w = report.warnings;
   const tol = o.gapTolerance;
   const check = (label: string, g: number, i: number) => {
@@ -92,6 +113,11 @@ export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Pl
     }
   }
   if (S.length > 0 && S[0] === 0) w.push(`${o.name} is zero: every direction is arbitrary`);
+  return report;
+}
+
+function residualWarnings(report: SpectralReport, o: ReportOptions): void {
+  const { r, used } = o, S = report.sigma, w = report.warnings;
   const res2 = report.tripletResidual;
   if (res2 !== undefined && S.length > 0) {
     // Wedin: the computed singular subspaces on either side of the split after direction i are within
@@ -105,25 +131,26 @@ export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Pl
         w.push(`${o.name}: randomized SVD cannot resolve the split after direction ${i}: residual ${(res2 * S[0]).toExponential(2)} ≥ gap σ${i} − σ${i + 1} = ${absGap(i).toExponential(2)} (bound sin θ ≤ ${bound.toFixed(2)}): use svd 'exact' or more power iterations`);
     }
   }
-  return report;
 }
 
-/** max_i √(‖M·vᵢ − σᵢuᵢ‖² + ‖Mᵀuᵢ − σᵢvᵢ‖²) / σ₁ over the first `k` triplets. */
+/**
+ * max_i √(‖M·vᵢ − σᵢuᵢ‖² + ‖Mᵀuᵢ − σᵢvᵢ‖²) / σ₁ over the first `k` triplets of a randomized SVD. Its triplets come
+ * from the SVD of B = QᵀM (uᵢ = Q·bᵢ, Bᵀbᵢ = σᵢvᵢ), so Mᵀuᵢ − σᵢvᵢ = Bᵀbᵢ − σᵢvᵢ is zero to rounding by
+ * construction: only M·V is formed (one k-column product), not Mᵀ·U.
+ */
 function* tripletResidual(M: Tensor, res: SvdResult, k: number): Plan<number> {
   const Mf = M.dtype === res.U.dtype ? M : M.to(res.U.dtype);
   const MV = (yield step(() => matmul(Mf, res.Vt, { transB: true }), () => matmulAsync(Mf, res.Vt, { transB: true }))) as Tensor; // [m, kk]
-  const MtU = (yield step(() => matmul(Mf, res.U, { transA: true }), () => matmulAsync(Mf, res.U, { transA: true }))) as Tensor; // [n, kk]
   if (Mf !== M) Mf.dispose();
-  const [m, kk] = res.U.shape, n = res.Vt.shape[1];
-  const U = res.U.data, Vt = res.Vt.data, S = res.S.data, a = MV.data, b = MtU.data;
-  let worst = 0;
-  for (let j = 0; j < Math.min(k, kk); j++) {
-    let e = 0;
-    for (let i = 0; i < m; i++) e += (a[i * kk + j] - S[j] * U[i * kk + j]) ** 2;
-    for (let i = 0; i < n; i++) e += (b[i * kk + j] - S[j] * Vt[j * n + i]) ** 2;
-    worst = Math.max(worst, Math.sqrt(e));
+  const [m, kk] = res.U.shape;
+  const U = res.U.data, S = res.S.data, a = MV.data;
+  const kMax = Math.min(k, kk);
+  const e = new Float64Array(kMax);
+  for (let i = 0; i < m; i++) {
+    const row = i * kk;
+    for (let j = 0; j < kMax; j++) e[j] += (a[row + j] - S[j] * U[row + j]) ** 2;
   }
   MV.dispose();
-  MtU.dispose();
+  const worst = Math.sqrt(Math.max(0, ...e));
   return S[0] > 0 ? worst / S[0] : 0;
 }

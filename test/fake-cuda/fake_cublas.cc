@@ -45,6 +45,58 @@ int geam(int ta, int tb, int m, int n, const T* alpha, const T* A, int lda, cons
     }
   return OK;
 }
+// C (n×n, lower or upper triangle only) = alpha·op(A)·op(A)ᵀ + beta·C; the other triangle is left as it was.
+template <class T>
+int syrk(int uplo, int trans, int n, int k, const T* alpha, const T* A, int lda, const T* beta, T* C, int ldc) {
+  if (n < 0 || k < 0 || lda < (trans == 0 ? (n > 1 ? n : 1) : (k > 1 ? k : 1)) || ldc < (n > 1 ? n : 1)) return INVALID;
+  for (int j = 0; j < n; ++j)
+    for (int i = 0; i < n; ++i) {
+      if (uplo == 0 ? i < j : i > j) continue;
+      double acc = 0;
+      for (int p = 0; p < k; ++p)
+        acc += double(trans == 0 ? A[i + int64_t(p) * lda] : A[p + int64_t(i) * lda]) *
+               double(trans == 0 ? A[j + int64_t(p) * lda] : A[p + int64_t(j) * lda]);
+      T& c = C[i + int64_t(j) * ldc];
+      c = T(double(*alpha) * acc + (*beta == T(0) ? 0.0 : double(*beta) * double(c)));
+    }
+  return OK;
+}
+
+// op(A)·X = alpha·B (side 0) or X·op(A) = alpha·B (side 1), A triangular (only its `uplo` triangle is read), X → B.
+template <class T>
+int trsm(int side, int uplo, int trans, int diag, int m, int n, const T* alpha, const T* A, int lda, T* B, int ldb) {
+  const int na = side == 0 ? m : n;
+  if (m < 0 || n < 0 || lda < (na > 1 ? na : 1) || ldb < (m > 1 ? m : 1)) return INVALID;
+  // t(i, j) = op(A)(i, j), reading only the stored triangle.
+  auto a = [&](int i, int j) -> double {
+    const int r = trans == 0 ? i : j, c = trans == 0 ? j : i;
+    if (r == c) return diag == 1 ? 1.0 : double(A[r + int64_t(c) * lda]);
+    if (uplo == 0 ? r < c : r > c) return 0.0;
+    return double(A[r + int64_t(c) * lda]);
+  };
+  const bool lower = (uplo == 0) == (trans == 0);  // op(A) is lower triangular
+  // Solve t·x = rhs for a vector (side 0) or x·t = rhs ⇔ tᵀ·xᵀ = rhsᵀ (side 1), by substitution.
+  auto solve = [&](double* x, bool transposed) {
+    const bool low = transposed ? !lower : lower;
+    for (int s = 0; s < na; ++s) {
+      const int i = low ? s : na - 1 - s;
+      double v = x[i];
+      for (int j = 0; j < na; ++j)
+        if (low ? j < i : j > i) v -= (transposed ? a(j, i) : a(i, j)) * x[j];
+      x[i] = v / a(i, i);
+    }
+  };
+  double* x = new double[size_t(na > 0 ? na : 1)];
+  const int count = side == 0 ? n : m;
+  for (int c = 0; c < count; ++c) {
+    for (int i = 0; i < na; ++i)
+      x[i] = double(*alpha) * double(side == 0 ? B[i + int64_t(c) * ldb] : B[c + int64_t(i) * ldb]);
+    solve(x, side == 1);
+    for (int i = 0; i < na; ++i) (side == 0 ? B[i + int64_t(c) * ldb] : B[c + int64_t(i) * ldb]) = T(x[i]);
+  }
+  delete[] x;
+  return OK;
+}
 }  // namespace
 
 extern "C" {
@@ -96,5 +148,21 @@ int cublasSgeam(void*, int ta, int tb, int m, int n, const float* al, const floa
 int cublasDgeam(void*, int ta, int tb, int m, int n, const double* al, const double* A, int lda, const double* be,
                 const double* B, int ldb, double* C, int ldc) {
   return geam(ta, tb, m, n, al, A, lda, be, B, ldb, C, ldc);
+}
+int cublasSsyrk_v2(void*, int uplo, int trans, int n, int k, const float* al, const float* A, int lda, const float* be,
+                   float* C, int ldc) {
+  return syrk(uplo, trans, n, k, al, A, lda, be, C, ldc);
+}
+int cublasDsyrk_v2(void*, int uplo, int trans, int n, int k, const double* al, const double* A, int lda,
+                   const double* be, double* C, int ldc) {
+  return syrk(uplo, trans, n, k, al, A, lda, be, C, ldc);
+}
+int cublasStrsm_v2(void*, int side, int uplo, int trans, int diag, int m, int n, const float* al, const float* A,
+                   int lda, float* B, int ldb) {
+  return trsm(side, uplo, trans, diag, m, n, al, A, lda, B, ldb);
+}
+int cublasDtrsm_v2(void*, int side, int uplo, int trans, int diag, int m, int n, const double* al, const double* A,
+                   int lda, double* B, int ldb) {
+  return trsm(side, uplo, trans, diag, m, n, al, A, lda, B, ldb);
 }
 }

@@ -11,6 +11,8 @@ void sgeqrf_(const int*, const int*, float*, const int*, float*, float*, const i
 void dgeqrf_(const int*, const int*, double*, const int*, double*, double*, const int*, int*);
 void sorgqr_(const int*, const int*, const int*, float*, const int*, const float*, float*, const int*, int*);
 void dorgqr_(const int*, const int*, const int*, double*, const int*, const double*, double*, const int*, int*);
+void spotrf_(const char*, const int*, float*, const int*, int*, size_t);
+void dpotrf_(const char*, const int*, double*, const int*, int*, size_t);
 void sgetrf_(const int*, const int*, float*, const int*, int*, int*);
 void dgetrf_(const int*, const int*, double*, const int*, int*, int*);
 void sgetrs_(const char*, const int*, const int*, const float*, const int*, const int*, float*, const int*, int*,
@@ -62,6 +64,17 @@ int svdWork(int m, int n) { return 4 * std::max({1, 3 * std::min(m, n) + std::ma
   int cusolverDn##P##getrf(void*, int m, int n, T* A, int lda, T*, int* ipiv, int* info) {                          \
     if (lda < m) return INVALID;                                                                                    \
     p##getrf_(&m, &n, A, &lda, ipiv, info);                                                                         \
+    return OK;                                                                                                      \
+  }                                                                                                                 \
+  int cusolverDn##P##potrf_bufferSize(void*, int, int n, T*, int lda, int* lw) {                                    \
+    if (lda < std::max(n, 1)) return INVALID;                                                                       \
+    *lw = std::max(n, 1);                                                                                           \
+    return OK;                                                                                                      \
+  }                                                                                                                 \
+  int cusolverDn##P##potrf(void*, int uplo, int n, T* A, int lda, T*, int lw, int* info) {                          \
+    if (lda < std::max(n, 1) || lw < std::max(n, 1) || (uplo != 0 && uplo != 1)) return INVALID;                    \
+    const char u = uplo == 0 ? 'L' : 'U';                                                                           \
+    p##potrf_(&u, &n, A, &lda, info, 1);                                                                            \
     return OK;                                                                                                      \
   }                                                                                                                 \
   int cusolverDn##P##getrs(void*, int trans, int n, int nrhs, const T* A, int lda, const int* ipiv, T* B, int ldb,  \

@@ -6,7 +6,7 @@
 import {
   AdamW, GradientEstimator, Linear, LoraLinear, LoraOneAdamW, LoraProAdamW, LoraShapeError, LrSchedule, Optimizer, Rng, SGD,
   SafetensorsFile, Tensor, adamwStep, backends, exportPeftAdapter, gradAccumulate, initAdapters, initLoraGA,
-  loadCheckpoint, loraPlus, matmul, matmulAsync, param, resolveBackend, saveCheckpoint, svd, writePeftAdapter,
+  loadCheckpoint, loraPlus, matmul, matmulAsync, orthonormalize, param, resolveBackend, saveCheckpoint, svd, writePeftAdapter,
 } from '../../types';
 import type { LoraInitResult, Param, SafetensorsHeader } from '../../types';
 
@@ -49,6 +49,15 @@ export async function misuse(W: Tensor, G: Tensor, init: LoraInitResult, header:
   initLoraGA(W, G, { rank: 4, alpha: 8, scale: 'huge' });
   // @ts-expect-error 'dora' is not an initAdapters method
   await initAdapters({ q: W }, null, { rank: 4, alpha: 8, method: 'dora' });
+  // @ts-expect-error svd 'sketch' needs a sketched estimator: initAdapters only, not the per-module init
+  initLoraGA(W, G, { rank: 4, alpha: 8, svd: 'sketch' });
+  await initAdapters({ q: W }, null, { rank: 4, alpha: 8, svd: 'sketch' });
+  // @ts-expect-error a sketch needs its size
+  new GradientEstimator().register('q', 4, 4, { sketch: { passes: 2 } });
+  const sk: 'single-pass' | 'multi-pass' = new GradientEstimator().register('q', 4, 4, { sketch: { size: 3 } }).sketch('q').mode;
+  void sk;
+  // @ts-expect-error 'gram-schmidt' is not an orthonormalize method
+  orthonormalize(t, { method: 'gram-schmidt' });
   const est = new GradientEstimator().register('q', 4, 4);
   // @ts-expect-error accumulate takes the layer's input X and its output gradient dY
   est.accumulate('q', t);

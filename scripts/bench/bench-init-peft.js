@@ -1,0 +1,143 @@
+#!/usr/bin/env node
+// `npm run bench:init-peft`: LoRA-GA init of 8 Llama-shaped modules (4 × 1024², 2 × 2816×1024, 1024×2816, 1024²)
+// by loraga and by PEFT's math (PyTorch CPU, scripts/bench/peft_init.py) side by side in one run, with the same
+// thread count, at r = 8 and 32, on a flat (Gaussian) and a power-law (σᵢ ∝ 1/i) gradient spectrum. The modules are
+// written once (safetensors) and read by both sides. Each row has the captured rank-2r energy next to its time:
+// ‖U₂ᵣᵀ·G·V₂ᵣ‖²_F / Σᵢ≤₂ᵣ σᵢ² with the exact σ (float64 SVD; the power law's are prescribed). PEFT's side runs where python3 (LORAGA_PYTHON, else
+// .venv-py, else python3) has torch + peft + safetensors; otherwise only ours is printed, and the table says so.
+//   node scripts/bench/bench-init-peft.js [--threads 2] [--rounds 3] [--ranks 8,32] [--quick]
+'use strict';
+const { execFileSync, spawnSync } = require('child_process');
+const fs = require('fs');
+const os = require('os');
+const path = require('path');
+
+const argv = process.argv.slice(2);
+const arg = (k, d) => { const i = argv.indexOf(`--${k}`); return i >= 0 ? argv[i + 1] : d; };
+const threads = Number(arg('threads', process.env.OPENBLAS_NUM_THREADS || os.cpus().length));
+process.env.OPENBLAS_NUM_THREADS = String(threads); // read when the addon (OpenBLAS) loads, below
+const rounds = Number(arg('rounds', 3));
+const quick = argv.includes('--quick');
+const ranks = String(arg('ranks', quick ? '8' : '8,32')).split(',').map(Number);
+const loraga = require('../..');
+const { Tensor, matmul, orthonormalize, svd, initLoraGA } = loraga;
+
+const root = path.join(__dirname, '..', '..');
+const work = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-bench-peft-'));
+const shapes = quick
+  ? [['l0.q_proj', 1024, 1024], ['l0.up_proj', 2816, 1024]]
+  : [['l0.q_proj', 1024, 1024], ['l0.k_proj', 1024, 1024], ['l0.v_proj', 1024, 1024], ['l0.o_proj', 1024, 1024],
+    ['l0.gate_proj', 2816, 1024], ['l0.up_proj', 2816, 1024], ['l0.down_proj', 1024, 2816], ['l1.q_proj', 1024, 1024]];
+const spectra = ['flat', 'powerlaw'];
+
+// G with a prescribed spectrum: flat = Gaussian entries (Marchenko–Pastur, no gap anywhere); powerlaw =
+// U·diag(1/i)·Vᵀ with random orthonormal U, V (then the exact σ are known up to f32 rounding, still measured).
+function gradient(kind, out, inF, seed) {
+  if (kind === 'flat') return Tensor.randn([out, inF], 'f32', 'cpu', seed);
+  const p = Math.min(out, inF);
+  const U = orthonormalize(Tensor.randn([out, p], 'f64', 'cpu', seed));
+  const V = orthonormalize(Tensor.randn([inF, p], 'f64', 'cpu', seed + 1));
+  const u = U.data;
+  for (let i = 0; i < out; i++) for (let j = 0; j < p; j++) u[i * p + j] /= j + 1;
+  return matmul(U, V, { transB: true }).to('f32');
+}
+
+console.error(`writing ${shapes.length} modules × ${spectra.length} spectra to ${work}; exact float64 SVDs for the energies …`);
+const sigma2 = {};
+const data = {};
+for (const kind of spectra) {
+  const tensors = {};
+  sigma2[kind] = {};
+  shapes.forEach(([name, out, inF], m) => {
+    tensors[`${name}.W`] = Tensor.randn([out, inF], 'f32', 'cpu', 1000 + m).to('f32');
+    const w = tensors[`${name}.W`].data;
+    for (let i = 0; i < w.length; i++) w[i] *= 0.02;
+    const G = gradient(kind, out, inF, 2000 + 10 * m);
+    tensors[`${name}.G`] = G;
+    // Power law: the prescribed σᵢ = 1/i (G holds them to f32 rounding); flat: an exact float64 SVD.
+    const kMax = 2 * Math.max(...ranks);
+    const S = kind === 'powerlaw' ? Float64Array.from({ length: kMax }, (_, i) => 1 / (i + 1)) : svd(G.to('f64'), { k: kMax }).S.toFloat64();
+    sigma2[kind][name] = Array.from(S, (s) => s * s);
+  });
+  loraga.writeSafetensorsSync(path.join(work, `modules-${kind}.safetensors`), tensors);
+  data[kind] = tensors;
+}
+fs.writeFileSync(path.join(work, 'spec.json'), JSON.stringify({ spectra, ranks, modules: shapes.map(([name, out, inF]) => ({ name, out, in: inF })), sigma2 }));
+
+// Ours: read back the same file (so both sides factor the same bytes); one round times initLoraGA over the modules.
+const stores = Object.fromEntries(spectra.map((kind) => [kind, loraga.readSafetensorsSync(path.join(work, `modules-${kind}.safetensors`))]));
+function oursRound(kind, r, report) {
+  const t = stores[kind];
+  const cfg = { rank: r, alpha: 2 * r, direction: 'ArB2r', scale: 'stable', gamma: 16, noReport: !report };
+  for (const [name] of shapes.slice(0, 2)) initLoraGA(t[`${name}.W`], t[`${name}.G`], cfg); // warm-up
+  const t0 = process.hrtime.bigint();
+  for (const [name] of shapes) {
+    const res = initLoraGA(t[`${name}.W`], t[`${name}.G`], cfg);
+    res.A.dispose(); res.B.dispose(); res.W.dispose();
+  }
+  return Number(process.hrtime.bigint() - t0) / 1e9;
+}
+// The init's SVD (same options, same seed, so the same directions): captured rank-2r energy per module.
+function oursEnergy(kind, r) {
+  const t = stores[kind];
+  const energies = shapes.map(([name]) => {
+    const G = t[`${name}.G`];
+    const { U, Vt } = svd(G, { k: 2 * r + 1, method: 'randomized', oversample: 2 * r, powerIters: 4, seed: 0 });
+    const u = Tensor.fromFloat64(U.toFloat64().filter((_, i) => i % (2 * r + 1) < 2 * r), [G.shape[0], 2 * r], 'f64');
+    const vt = Tensor.fromFloat64(Vt.toFloat64().slice(0, 2 * r * G.shape[1]), [2 * r, G.shape[1]], 'f64');
+    const P = matmul(matmul(u, G.to('f64'), { transA: true }), vt, { transB: true }).toFloat64();
+    let e = 0;
+    for (const x of P) e += x * x;
+    return e / sigma2[kind][name].slice(0, 2 * r).reduce((a, b) => a + b, 0);
+  });
+  return { energyMin: Math.min(...energies), energyMean: energies.reduce((a, b) => a + b, 0) / energies.length };
+}
+
+function findPython() {
+  const cands = [process.env.LORAGA_PYTHON, path.join(root, '.venv-py', 'bin', 'python3'), 'python3'].filter(Boolean);
+  for (const py of cands) {
+    if (py === 'none') return null;
+    const r = spawnSync(py, ['-c', 'import torch, peft, safetensors'], { stdio: 'ignore' });
+    if (r.status === 0) return py;
+  }
+  return null;
+}
+
+const rows = [];
+for (const kind of spectra) for (const r of ranks) rows.push({ kind, r, ours: { all: [], ...oursEnergy(kind, r) }, oursReport: { all: [] }, peft: null });
+const py = findPython();
+// PyTorch's OpenMP threads spin-wait by default; on a machine shared with other jobs that makes its times erratic
+// (up to 10× on ours), so it runs with OMP_WAIT_POLICY=PASSIVE, its better setting here.
+const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
+let torchVersion = null;
+// Rounds alternate between the two sides so that both see the same load; each side's best round is reported.
+for (let k = 0; k < rounds; k++) {
+  for (const x of rows) {
+    x.ours.all.push(oursRound(x.kind, x.r, false));
+    x.oursReport.all.push(oursRound(x.kind, x.r, true));
+  }
+  if (!py) continue;
+  const p = JSON.parse(execFileSync(py, [path.join(__dirname, 'peft_init.py'), work, String(threads), '1', k === 0 ? '1' : '0'], { env, maxBuffer: 1 << 24 }).toString());
+  torchVersion = p.torch;
+  for (const x of p.runs) {
+    const row = rows.find((y) => y.kind === x.spectrum && y.r === x.rank);
+    if (!row.peft) row.peft = { all: [], energyMin: x.energyMin, energyMean: x.energyMean };
+    row.peft.all.push(x.seconds);
+  }
+}
+for (const x of rows) for (const side of [x.ours, x.oursReport, x.peft]) if (side) side.seconds = Math.min(...side.all);
+const peft = py ? { torch: torchVersion, threads } : null;
+
+const cpu = os.cpus()[0].model.trim();
+console.log(`\nLoRA-GA init, ${shapes.length} Llama-shaped modules (f32), ArB2r/stable, ${threads} thread(s) each side, best of ${rounds} alternating rounds; CPU ${cpu}, load average ${os.loadavg()[0].toFixed(1)}`);
+console.log(peft ? `PEFT side: peft's lora_ga_init math on torch ${peft.torch} (${peft.threads} threads)` : 'PEFT side: not run (no python3 with torch + peft + safetensors: set LORAGA_PYTHON)');
+console.log('| spectrum | r  | loraga (s) | + report (s) | PEFT (s) | loraga / PEFT | energy loraga (min / mean) | energy PEFT (min / mean) |');
+console.log('|----------|---:|-----------:|-------------:|---------:|--------------:|---------------------------:|-------------------------:|');
+const f = (x) => x.toFixed(3);
+for (const x of rows) {
+  const p = x.peft;
+  console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.ours.seconds).padStart(10)} | ${f(x.oursReport.seconds).padStart(12)} | ${p ? f(p.seconds).padStart(8) : '—'.padStart(8)} | ${p ? (x.ours.seconds / p.seconds).toFixed(2).padStart(13) : '—'.padStart(13)} | ${`${x.ours.energyMin.toFixed(5)} / ${x.ours.energyMean.toFixed(5)}`.padStart(26)} | ${p ? `${p.energyMin.toFixed(5)} / ${p.energyMean.toFixed(5)}`.padStart(24) : '—'.padStart(24)} |`);
+}
+fs.mkdirSync(path.join(root, '.bench'), { recursive: true });
+fs.writeFileSync(path.join(root, '.bench', 'init-peft.json'), JSON.stringify({ threads, rounds, cpu, loadavg: os.loadavg(), torch: torchVersion, rows }, null, 2));
+fs.rmSync(work, { recursive: true, force: true });
