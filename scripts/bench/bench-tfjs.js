@@ -19,6 +19,7 @@ const T_ = require('../../dist/tfjs');
 
 const argv = process.argv.slice(2);
 const QUICK = argv.includes('--quick');   // smaller sizes: a smoke run of the script itself
+const ONLY = (argv[argv.indexOf('--only') + 1] ?? '');   // --only step | estimate: one part
 const root = path.join(__dirname, '..', '..');
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -88,6 +89,14 @@ function stepBench(T, width, r, reps, tfReps) {
     optD.applyGradients(grads);
     return value;
   });
+  // (b') the same with dL/dy = G handed to tf.grads directly (no loss op): the glue alone. The layer reads the
+  // variables it is differentiated for (the args are those variables' tensors).
+  const vars = [layer.loraA.read(), layer.loraB.read()];
+  const denseDy = () => tf.tidy(() => {
+    const g = tf.grads(() => layer.apply(xt))(vars, Gt);
+    optD.applyGradients({ [vars[0].name]: g[0], [vars[1].name]: g[1] });
+    return null;
+  });
   // The loss's own cost (Σ y⊙G and its gradient on a [T, out] tensor), part of (b) and (c) but not of (a).
   const yFixed = tf.variable(tf.zeros([T, out]));
   const lossOnly = () => tf.tidy(() => tf.variableGrads(() => tf.sum(tf.mul(yFixed, Gt)), [yFixed]).value);
@@ -95,10 +104,10 @@ function stepBench(T, width, r, reps, tfReps) {
   const Wt = tf.tensor2d(WA, [out, inF]), Av = tf.variable(tf.tensor2d(AA, [r, inF])), Bv = tf.variable(tf.tensor2d(BA, [out, r]));
   const optT = tf.train.adam(1e-4);
   const tfjs = () => tf.tidy(() => {
-    const f = () => tf.sum(tf.mul(tf.add(tf.matMul(xt, Wt, false, true), tf.mul(s, tf.matMul(tf.matMul(xt, Av, false, true), Bv, false, true))), Gt));
-    const { value, grads } = tf.variableGrads(f, [Av, Bv]);
-    optT.applyGradients(grads);
-    return value;
+    const f = () => tf.add(tf.matMul(xt, Wt, false, true), tf.mul(s, tf.matMul(tf.matMul(xt, Av, false, true), Bv, false, true)));
+    const g = tf.grads(f)([Av, Bv], Gt);   // dL/dy = G, as (b')
+    optT.applyGradients({ [Av.name]: g[0], [Bv.name]: g[1] });
+    return null;
   });
   const time = (fn) => {
     const t0 = now();
@@ -106,21 +115,22 @@ function stepBench(T, width, r, reps, tfReps) {
     if (v && v.dispose) v.dispose();
     return now() - t0;
   };
-  for (const f of [bare, dense, lossOnly, tfjs]) time(f);   // warm-up (tfjs: its kernels' first-use setup)
-  const res = { bare: [], dense: [], loss: [], tfjs: [] };
+  for (const f of [bare, dense, denseDy, lossOnly, tfjs]) time(f);   // warm-up (tfjs: its kernels' first-use setup)
+  const res = { bare: [], dense: [], denseDy: [], loss: [], tfjs: [] };
   copied.fromTf = copied.toTf = copied.calls = 0;
   for (let i = 0; i < reps; i++) {   // interleaved so drift hits every side alike
     res.bare.push(time(bare));
     res.dense.push(time(dense));
+    res.denseDy.push(time(denseDy));
     res.loss.push(time(lossOnly));
     if (i < tfReps) res.tfjs.push(time(tfjs));
   }
-  const perStep = { bytes: (copied.fromTf + copied.toTf) / reps, calls: copied.calls / reps, fromTfBytes: copied.fromTf / reps, toTfBytes: copied.toTf / reps };
-  // The warm-up and lossOnly make no fromTf / toTf calls, so the counts are LoraDense's own.
+  const perStep = { bytes: (copied.fromTf + copied.toTf) / (2 * reps), calls: copied.calls / (2 * reps), fromTfBytes: copied.fromTf / (2 * reps), toTfBytes: copied.toTf / (2 * reps) };
+  // Counted over dense and denseDy (2 LoraDense steps per rep); lossOnly and tfjs make no fromTf / toTf calls.
   tf.dispose([xt, Gt, Wt, Av, Bv, yFixed]);
   layer.dispose();
   const m = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, median(v)]));
-  return { T, width, rank: r, reps, tfReps, seconds: m, glueRatio: m.dense / m.bare, glueRatioLessLoss: (m.dense - m.loss) / m.bare,
+  return { T, width, rank: r, reps, tfReps, seconds: m, glueRatio: m.denseDy / m.bare, withLossRatio: m.dense / m.bare, withLossLessLoss: (m.dense - m.loss) / m.bare,
     tfjsRatio: m.tfjs / m.bare, copiedPerStep: perStep };
 }
 
@@ -197,28 +207,33 @@ async function main() {
     }
   })();
   const width = QUICK ? 256 : 1024;
-  const steps = (QUICK ? [64] : [256, 2048]).map((T) => stepBench(T, width, 16, QUICK ? 3 : T >= 2048 ? 3 : 7, T >= 2048 ? 1 : 3));
-  const estim = await estimateBench(QUICK ? 64 : 256, QUICK ? 128 : 512, 3, 4, QUICK ? 2 : 5);
+  const steps = ONLY === 'estimate' ? [] : (QUICK ? [64] : [256, 2048]).map((T) => stepBench(T, width, 16, QUICK ? 3 : T >= 2048 ? 3 : 7, T >= 2048 ? 1 : 3));
+  const estim = ONLY === 'step' ? null : await estimateBench(QUICK ? 64 : 256, QUICK ? 128 : 512, 3, 4, QUICK ? 2 : 5);
 
   const ms = (x) => `${(x * 1e3).toFixed(1)} ms`;
   console.log(`loraga/tfjs bench: TF.js ${tf.version.tfjs}, backend ${tf.getBackend()} (pure JS), ${require('os').cpus().length} cores, ${L.backends()[0].details}; wasm: ${wasm}`);
-  console.log('\n1. LoRA training step (forward + backward + Adam on A, B), loss Σ y⊙G; medians, interleaved');
-  const hdr = ['T × width, r', 'bare native', 'LoraDense', 'glue ratio (goal ≤ 1.15)', 'less the loss op', 'TF.js variables', 'TF.js / bare', 'bytes copied / step'];
-  const rows = steps.map((b) => [`${b.T} × ${b.width}, ${b.rank}`, ms(b.seconds.bare), ms(b.seconds.dense), `${b.glueRatio.toFixed(3)}×`,
-    `${b.glueRatioLessLoss.toFixed(3)}×`, ms(b.seconds.tfjs), `${b.tfjsRatio.toFixed(2)}×`, `${b.copiedPerStep.bytes} (${b.copiedPerStep.calls} fromTf/toTf calls)`]);
-  const table = [hdr, ...rows], widths = hdr.map((_, j) => Math.max(...table.map((r) => r[j].length)));
-  const line = (r) => '| ' + r.map((c, j) => c.padEnd(widths[j])).join(' | ') + ' |';
-  console.log(line(hdr));
-  console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
-  for (const r of rows) console.log(line(r));
-  console.log(`   (the loss op Σ y⊙G and its gradient: ${steps.map((b) => `${ms(b.seconds.loss)} at T = ${b.T}`).join(', ')}; part of both TF.js columns, not of the bare one)`);
-  const e = estim.seconds;
-  console.log(`\n2. One-step gradient of a ${estim.layers}-layer Dense MLP (${estim.width} wide, ${estim.batches} batches of ${estim.T}); medians of ${estim.rounds} rounds`);
-  console.log(`   estimateGradients                         ${ms(e.est)}`);
-  console.log(`   TF.js forward/backward to dL/dz (probes)  ${ms(e.tfOwn)}`);
-  console.log(`   native gradAccumulate on the same (X, dY) ${ms(e.native)}`);
-  console.log(`   ratio est / (TF.js + native)              ${estim.ratio.toFixed(3)}× (goal ≤ 1.2)`);
-  console.log(`   for reference, tf.variableGrads of every kernel in TF.js: ${ms(e.tfKernels)} (estimateGradients ${estim.vsTfKernels.toFixed(2)}× of it)`);
+  if (steps.length) console.log('\n1. LoRA training step (forward + backward + Adam on A, B) with dL/dy = G; medians, interleaved');
+  if (steps.length) {
+    const hdr = ['T × width, r', 'bare native', 'LoraDense (dy given)', 'glue ratio (goal ≤ 1.15)', 'LoraDense + loss op', 'ratio', 'less the loss op', 'TF.js variables (dy given)', 'TF.js / bare', 'bytes copied / step'];
+    const rows = steps.map((b) => [`${b.T} × ${b.width}, ${b.rank}`, ms(b.seconds.bare), ms(b.seconds.denseDy), `${b.glueRatio.toFixed(3)}×`,
+      ms(b.seconds.dense), `${b.withLossRatio.toFixed(3)}×`, `${b.withLossLessLoss.toFixed(3)}×`, ms(b.seconds.tfjs), `${b.tfjsRatio.toFixed(2)}×`,
+      `${b.copiedPerStep.bytes} (${b.copiedPerStep.calls} fromTf/toTf calls)`]);
+    const table = [hdr, ...rows], widths = hdr.map((_, j) => Math.max(...table.map((r) => r[j].length)));
+    const line = (r) => '| ' + r.map((c, j) => c.padEnd(widths[j])).join(' | ') + ' |';
+    console.log(line(hdr));
+    console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
+    for (const r of rows) console.log(line(r));
+    console.log(`   (dy given: tf.grads(f)(vars, G); + loss op: tf.variableGrads of Σ y⊙G, as model.fit differentiates a loss. The loss op and its gradient alone: ${steps.map((b) => `${ms(b.seconds.loss)} at T = ${b.T}`).join(', ')})`);
+  }
+  if (estim) {
+    const e = estim.seconds;
+    console.log(`\n2. One-step gradient of a ${estim.layers}-layer Dense MLP (${estim.width} wide, ${estim.batches} batches of ${estim.T}); medians of ${estim.rounds} rounds`);
+    console.log(`   estimateGradients                         ${ms(e.est)}`);
+    console.log(`   TF.js forward/backward to dL/dz (probes)  ${ms(e.tfOwn)}`);
+    console.log(`   native gradAccumulate on the same (X, dY) ${ms(e.native)}`);
+    console.log(`   ratio est / (TF.js + native)              ${estim.ratio.toFixed(3)}× (goal ≤ 1.2)`);
+    console.log(`   for reference, tf.variableGrads of every kernel in TF.js: ${ms(e.tfKernels)} (estimateGradients ${estim.vsTfKernels.toFixed(2)}× of it)`);
+  }
   const outDir = path.join(root, '.bench');
   fs.mkdirSync(outDir, { recursive: true });
   fs.writeFileSync(path.join(outDir, 'tfjs.json'), JSON.stringify({ quick: QUICK, backend: tf.getBackend(), wasm, steps, estimate: estim, date: new Date().toISOString() }, null, 2) + '\n');
