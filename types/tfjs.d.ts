@@ -197,3 +197,18 @@ export declare function loraLayers(model: tf.LayersModel, options?: LoraLayersOp
  * transposed.
  */
 export declare function exportPeft(dir: string, model: tf.LayersModel, options?: ExportOptions & LoraLayersOptions): Promise<ExportedAdapter>;
+
+/** Options of importPeft (unknown names are LoraValueError). */
+export interface ImportPeftOptions {
+  /** Module name per layer name, as exportPeft's `names` (default: the layer names). */
+  names?: Record<string, string>;
+}
+
+/**
+ * The inverse of exportPeft: a new model in which each Dense layer named by a module of the PEFT adapter in `dir` is a
+ * LoraDense with W = its kernel transposed, lora_A / lora_B from the file (converted to float32) and PEFT's scale
+ * (lora_alpha / r, or / √r with use_rslora; rank_pattern / alpha_pattern by exact module name). Every other layer is
+ * copied and frozen. Give the ORIGINAL model (the adapter applies to it): a LoraDense target, a module that is no
+ * Dense layer, A/B shapes that do not fit the kernel, or an adapter that trains biases is a typed error.
+ */
+export declare function importPeft(dir: string, model: tf.LayersModel, options?: ImportPeftOptions): Promise<tf.LayersModel>;

@@ -20,7 +20,7 @@ import { tf } from './tf';
 
 const OWN = ['targets', 'data', 'gradients', 'loss', 'training', 'onBatch'];
 
-type Json = { [k: string]: unknown };
+export type Json = { [k: string]: unknown };
 
 /** Every layer entry of a model's JSON topology (Sequential: config.layers; functional: config.layers too). */
 function layerEntries(topology: Json): { class_name: string; config: Json }[] {
@@ -31,7 +31,7 @@ function layerEntries(topology: Json): { class_name: string; config: Json }[] {
 }
 
 /** A copy of the model whose layers named in `swap` have another class and config; weights copied by `fill`. */
-async function rebuild(model: TF.LayersModel, swap: Map<string, (c: Json) => { class_name: string; config: Json }>,
+export async function rebuild(model: TF.LayersModel, swap: Map<string, (c: Json) => { class_name: string; config: Json }>,
                        fill: (from: TF.layers.Layer, to: TF.layers.Layer) => void): Promise<TF.LayersModel> {
   const topology = model.toJSON(null, false) as Json;
   for (const e of layerEntries(topology)) {
@@ -47,7 +47,7 @@ async function rebuild(model: TF.LayersModel, swap: Map<string, (c: Json) => { c
 }
 
 /** The JSON entry of a LoraDense standing in for a Dense layer's entry (keys pythonic: modelFromJSON converts them). */
-function loraEntry(dense: Json, rank: number, scale: number, offset: boolean) {
+export function loraEntry(dense: Json, rank: number, scale: number, offset: boolean) {
   const keep = ['name', 'trainable', 'batch_input_shape', 'dtype', 'units', 'activation', 'use_bias'];
   const config: Json = {};
   for (const k of keep) if (dense[k] !== undefined) config[k] = dense[k];

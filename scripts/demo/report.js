@@ -51,8 +51,11 @@ function printTable({ rows, target, ceiling, loraSteps }, steps) {
   console.log(`\nPaper's claim (LoRA-GA reaches plain LoRA's final loss 2-4x sooner): measured ${ga.speedupVsLora ? ga.speedupVsLora.toFixed(2) + 'x' : 'not reached within ' + steps + ' steps'} here (${loraSteps} vs ${ga.stepsToTarget ?? '>' + steps} steps).`);
 }
 
-/** Eval loss (log scale) vs step, best lr of each method; plain LoRA's and full fine-tuning's final losses dashed. */
-function svgPlot(series, target, ceiling, file, steps) {
+/**
+ * Eval loss (log scale) vs step, best lr of each method; plain LoRA's and full fine-tuning's final losses dashed.
+ * `title` defaults to the demo's (the TF.js example passes its own).
+ */
+function svgPlot(series, target, ceiling, file, steps, title = `Words → names: held-out cross-entropy (log scale) vs step, rank ${RANK}, best lr per method`) {
   const Wd = 840, Ht = 440, m = { l: 70, r: 250, t: 40, b: 50 }; // right margin holds the legend
   const all = series.flatMap((s) => s.curve.map((p) => p[1])).filter((v) => v > 0 && Number.isFinite(v));
   const lo = Math.log10(Math.min(...all, target, ceiling) * 0.97), hi = Math.log10(Math.max(...all) * 1.03);
@@ -61,7 +64,7 @@ function svgPlot(series, target, ceiling, file, steps) {
   const colors = ['#444444', '#1f77b4', '#d62728', '#2ca02c', '#17becf', '#9467bd', '#ff7f0e'];
   const out = [`<svg xmlns="http://www.w3.org/2000/svg" width="${Wd}" height="${Ht}" font-family="sans-serif" font-size="12">`,
     `<rect width="${Wd}" height="${Ht}" fill="white"/>`,
-    `<text x="${m.l}" y="22" font-size="14">Words → names: held-out cross-entropy (log scale) vs step, rank ${RANK}, best lr per method</text>`];
+    `<text x="${m.l}" y="22" font-size="14">${title}</text>`];
   // Grid lines at round values: the losses span well under a decade.
   const stepV = (10 ** hi - 10 ** lo) > 1 ? 0.2 : 0.05;
   for (let v = Math.ceil(10 ** lo / stepV) * stepV; v <= 10 ** hi; v += stepV) {

@@ -48,5 +48,8 @@ export async function use(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, t
   // @ts-expect-error units is required
   new impl.LoraDense({ rank: 2, scale: 2 });
   await impl.exportPeft('/tmp/x', lora, { names: { fc1: 'model.fc1' }, taskType: 'CAUSAL_LM' });
-  void [f, back, u, modules, merged, asLayer];
+  const imported: tf.LayersModel = await impl.importPeft('/tmp/x', model, { names: { fc1: 'model.fc1' } });
+  // @ts-expect-error importPeft takes names only
+  await impl.importPeft('/tmp/x', model, { rank: 2 });
+  void [f, back, u, modules, merged, asLayer, imported];
 }
