@@ -91,7 +91,7 @@ describe('LoraDense layer', () => {
   test('tf.train optimizers step it through optimizer.minimize (a custom loop)', () => {
     const layer = new LoraDense({ units: out, rank: r, scale: s, inputShape: [inF] });
     const model = tf.sequential({ layers: [layer] });
-    layer.setNamed({ weight: mk([out, inF], 15, 0.3) });
+    layer.setNamed({ weight: mk([out, inF], 15, 0.3), lora_A: mk([r, inF], 14, 0.3) });  // seeded: the default A init is TF.js's unseeded random
     const { x, t } = data();
     const opt = tf.train.sgd(0.1);
     const lossOf = () => tf.losses.meanSquaredError(t, model.apply(x) as tf.Tensor) as tf.Scalar;
