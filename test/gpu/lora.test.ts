@@ -69,7 +69,7 @@ describeGpu('CUDA loraForward', () => {
 });
 
 describeGpu('CUDA loraBackward', () => {
-  test.each([[4, 'bf16'], [100, 'f32'], [100, 'bf16']] as [number, DType][])('T=%i, %s: dX, dA, dB match the CPU', (T, dt) => {
+  test.each([[4, 'bf16'], [100, 'f32'], [100, 'bf16']] as [number, DType][])('T=%i, %s: dX, dA, dB match the CPU and float64 from the stored values', (T, dt) => {
     const L = layer(T, dt, 400 + T);
     const dY = randTensor([T, out], 9, dt);
     const g = loraBackward(gpu(dY.t), gpu(L.x.t), gpu(L.W.t), gpu(L.A.t), gpu(L.B.t), s);
@@ -77,5 +77,15 @@ describeGpu('CUDA loraBackward', () => {
     expect(relErr(g.dX!.toFloat64(), c.dX!.toFloat64())).toBeLessThan(3e-6); // both fp32 accumulation
     expect(relErr(g.dA.toFloat64(), c.dA.toFloat64())).toBeLessThan(3e-6);
     expect(relErr(g.dB.toFloat64(), c.dB.toFloat64())).toBeLessThan(3e-6);
+    // …and float64 from the stored values (CPU and GPU share composite/lora.cc: only this catches a bug there)
+    const dYB = refMatmul(dY.v, T, out, L.B.v, out, r);                                     // dY·B   [T, r]
+    const h = refMatmul(L.x.v, T, inF, L.A.v, r, inF, false, true);                         // x·Aᵀ   [T, r]
+    const dA = refMatmul(dYB, T, r, L.x.v, T, inF, true).map((v) => s * v);
+    const dB = refMatmul(dY.v, T, out, h, T, r, true).map((v) => s * v);
+    const dyba = refMatmul(dYB, T, r, L.A.v, r, inF);
+    const dX = refMatmul(dY.v, T, out, L.W.v, out, inF).map((v, i) => v + s * dyba[i]);
+    expect(relErr(g.dX!.toFloat64(), dX)).toBeLessThan(3e-6);
+    expect(relErr(g.dA.toFloat64(), dA)).toBeLessThan(3e-6);
+    expect(relErr(g.dB.toFloat64(), dB)).toBeLessThan(3e-6);
   });
 });

@@ -1,4 +1,4 @@
-// AdamW / SGD steps and the LU solve on the CUDA backend against the CPU backend (same inputs, same formulas).
+// AdamW / SGD steps and the LU solve on the CUDA backend against the CPU backend and float64 statements of the rules.
 import { DType, LoraValueError, Tensor, adamwStep, sgdStep, solve, solveAsync } from '../../lib';
 import { randTensor, refMatmul, relErr } from '../helpers/ref';
 import { describeGpu } from './cuda';
@@ -6,7 +6,7 @@ import { describeGpu } from './cuda';
 const gpu = (t: Tensor) => t.toDevice('cuda');
 
 describeGpu('CUDA adamwStep / sgdStep', () => {
-  test.each(['f32', 'bf16'] as DType[])('AdamW, three steps, %s gradients: p, m, v match the CPU', (gd) => {
+  test.each(['f32', 'bf16'] as DType[])('AdamW, three steps, %s gradients: p, m, v match the CPU and a float64 statement of the rule', (gd) => {
     const n = [64, 33];
     const p = randTensor(n, 1).t, m = Tensor.zeros(n), v = Tensor.zeros(n);
     const P = gpu(p), M = gpu(m), V = gpu(v);
@@ -18,11 +18,26 @@ describeGpu('CUDA adamwStep / sgdStep', () => {
     }
     // the GPU kernel computes in f64 and rounds once; f32 state: agreement to a few f32 ulps
     expect(relErr(P.toFloat64(), p.toFloat64())).toBeLessThan(1e-6);
+    // …and both equal a float64 statement of AdamW (the CPU and GPU share core/optim_rules.h, so the CPU alone
+    // could not catch a bug there): m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m̂/(√v̂+ε) + wd·p)
+    const rp = Float64Array.from(randTensor(n, 1).v), rm = new Float64Array(rp.length), rv = new Float64Array(rp.length);
+    for (let step = 1; step <= 3; step++) {
+      const g = randTensor(n, 10 + step, gd).v;
+      for (let i = 0; i < rp.length; i++) {
+        rm[i] = 0.9 * rm[i] + 0.1 * g[i];
+        rv[i] = 0.999 * rv[i] + 0.001 * g[i] * g[i];
+        const mh = rm[i] / (1 - 0.9 ** step), vh = rv[i] / (1 - 0.999 ** step);
+        rp[i] -= 1e-2 * (mh / (Math.sqrt(vh) + 1e-8) + 0.1 * rp[i]);
+      }
+    }
+    expect(relErr(P.toFloat64(), rp)).toBeLessThan(1e-5);
+    expect(relErr(M.toFloat64(), rm)).toBeLessThan(1e-5);
+    expect(relErr(V.toFloat64(), rv)).toBeLessThan(1e-5);
     expect(relErr(M.toFloat64(), m.toFloat64())).toBeLessThan(1e-6);
     expect(relErr(V.toFloat64(), v.toFloat64())).toBeLessThan(1e-6);
   });
 
-  test.each([0, 0.9])('SGD (momentum %s) with weight decay matches the CPU', (mu) => {
+  test.each([0, 0.9])('SGD (momentum %s) with weight decay matches the CPU and a float64 statement of the rule', (mu) => {
     const n = [40, 25];
     const p = randTensor(n, 2).t, buf = mu ? Tensor.zeros(n) : null;
     const P = gpu(p), BUF = buf ? gpu(buf) : null;
@@ -33,6 +48,17 @@ describeGpu('CUDA adamwStep / sgdStep', () => {
     }
     expect(relErr(P.toFloat64(), p.toFloat64())).toBeLessThan(1e-6);
     if (buf) expect(relErr(BUF!.toFloat64(), buf.toFloat64())).toBeLessThan(1e-6);
+    // float64 statement: b ← μ·b + (g + wd·p), p ← p − lr·b (no momentum: p ← p − lr·(g + wd·p))
+    const rp = Float64Array.from(randTensor(n, 2).v), rb = new Float64Array(rp.length);
+    for (let step = 0; step < 3; step++) {
+      const g = randTensor(n, 20 + step).v;
+      for (let i = 0; i < rp.length; i++) {
+        const d = g[i] + 0.01 * rp[i];
+        rb[i] = mu ? mu * rb[i] + d : d;
+        rp[i] -= 0.05 * rb[i];
+      }
+    }
+    expect(relErr(P.toFloat64(), rp)).toBeLessThan(1e-5);
   });
 });
 
