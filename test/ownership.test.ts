@@ -334,7 +334,7 @@ describe('every error is a typed LoraError', () => {
 
   test('initAdapters refuses an unknown or misspelt option before any work', async () => {
     const W = { m: Tensor.randn([6, 5], 'f32', 'cpu', 1) }, G = { m: Tensor.randn([6, 5], 'f32', 'cpu', 2) };
-    await expect(initAdapters(W, G, { rank: 1, alpha: 2, powerIter: 2 } as never)).rejects.toThrow(/initAdapters: unknown option 'powerIter'/);
+    await expect(initAdapters(W, G, { rank: 1, alpha: 2, powerIter: 2 } as never)).rejects.toThrow(/initAdapters: unknown option powerIter/);
     await expect(initAdapters(W, G, null as never)).rejects.toThrow(LoraValueError);
   });
 

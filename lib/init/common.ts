@@ -4,7 +4,7 @@ import type { InitSvdOptions, ResolvedSvdOptions } from '../../types/init';
 import { isDType } from '../dtype';
 import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
 import { matmul, matmulAsync } from '../ops/matmul';
-import { fmt, matrix } from '../ops/check';
+import { fmt, knownKeys, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
 
@@ -17,11 +17,7 @@ export const SVD_KEYS = ['svd', 'seed', 'oversample', 'powerIters', 'dtype', 'pr
  */
 export function configObject(config: unknown, what: string, keys: readonly string[]): void {
   if (config === null || typeof config !== 'object' || Array.isArray(config)) throw new LoraValueError(`${what}: config must be an object`);
-  for (const k of Object.keys(config))
-    if (!keys.includes(k)) {
-      const hint = k === 'fan_in_fan_out' ? ' (did you mean fanInFanOut?)' : '';
-      throw new LoraValueError(`${what}: unknown option '${k}'${hint} (expected one of ${keys.join(', ')})`);
-    }
+  knownKeys(config, keys, what);
 }
 
 /** The entries of `config` named in `keys` (what an init among others, e.g. in initAdapters, should see). */

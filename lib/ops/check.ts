@@ -21,12 +21,7 @@ export function live(t: unknown, what: string, dtypes?: readonly DType[]): Tenso
  * (a misspelt option silently ignored would run with a default the caller did not ask for).
  */
 export function options<T extends object>(o: unknown, what: string, keys: readonly (keyof T & string)[]): Partial<T> {
-  if (o === undefined) return {};
-  if (o === null || typeof o !== 'object' || Array.isArray(o))
-    throw new LoraValueError(`${what}: options must be an object, got ${o === null ? 'null' : Array.isArray(o) ? 'an array' : typeof o}`);
-  for (const k of Object.keys(o))
-    if (!(keys as readonly string[]).includes(k)) throw new LoraValueError(`${what}: unknown option '${k}' (expected one of ${keys.join(', ')})`);
-  return o as Partial<T>;
+  return (knownKeys(o, keys, what) ?? {}) as Partial<T>;
 }
 
 /** [rows, cols] as the kernels see it: N-D flattens leading dimensions, 1-D is a column. */
@@ -92,6 +87,13 @@ export function knownKeys<T>(o: T, allowed: readonly string[], what: string): T 
   if (o === undefined) return o;
   if (o === null || typeof o !== 'object' || Array.isArray(o)) throw new LoraValueError(`${what}: options must be an object`);
   const bad = Object.keys(o).filter((k) => !allowed.includes(k));
-  if (bad.length) throw new LoraValueError(`${what}: unknown option${bad.length > 1 ? 's' : ''} ${bad.join(', ')} (known: ${allowed.join(', ')})`);
+  if (bad.length) {
+    // PEFT's and PyTorch's snake_case names (fan_in_fan_out, weight_decay) are the likeliest slips: name ours.
+    const named = bad.map((k) => {
+      const camel = k.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase());
+      return camel !== k && allowed.includes(camel) ? `${k} (did you mean ${camel}?)` : k;
+    });
+    throw new LoraValueError(`${what}: unknown option${bad.length > 1 ? 's' : ''} ${named.join(', ')} (known: ${allowed.join(', ')})`);
+  }
   return o;
 }
