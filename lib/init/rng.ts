@@ -2,16 +2,30 @@
 
 /** Returns a generator of uniform floats in [0, 1), deterministic for a given integer seed. */
 export function uniformRng(seed: number): () => number {
-  // Mix the (possibly large) seed into 32 bits so that nearby seeds give unrelated streams.
-  let s = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32) ^ 0x9e3779b9) >>> 0;
+  let s = seedState(seed);
   return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    z = (z ^ (z >>> 16)) >>> 0;
-    return z / 4294967296;
+    s = nextState(s);
+    return uniformOf(s);
   };
+}
+
+/** The generator's 32-bit state for a (possibly large) seed: nearby seeds give unrelated streams. */
+export function seedState(seed: number): number {
+  return (Math.floor(seed) ^ Math.floor(seed / 2 ** 32) ^ 0x9e3779b9) >>> 0;
+}
+
+/** splitmix32: the state after one draw. */
+export function nextState(s: number): number {
+  return (s + 0x9e3779b9) >>> 0;
+}
+
+/** splitmix32: the uniform float in [0, 1) a state gives. */
+export function uniformOf(s: number): number {
+  let z = s;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  z = (z ^ (z >>> 16)) >>> 0;
+  return z / 4294967296;
 }
 
 /** A uniformly random permutation of 0..n-1 (Fisher–Yates). */

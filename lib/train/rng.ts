@@ -4,6 +4,7 @@
  */
 import type * as api from '../../types/train';
 import { LoraValueError } from '../errors';
+import { nextState, seedState, uniformOf } from '../init/rng';
 
 export type Rng = api.Rng;
 export const Rng: typeof api.Rng = class Rng {
@@ -11,8 +12,7 @@ export const Rng: typeof api.Rng = class Rng {
 
   constructor(seed: number) {
     if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Rng: seed must be a non-negative integer, got ${String(seed)}`);
-    // The same mixing of a (possibly large) seed into 32 bits as uniformRng.
-    this._s = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32) ^ 0x9e3779b9) >>> 0;
+    this._s = seedState(seed);
   }
 
   get state(): number {
@@ -25,12 +25,8 @@ export const Rng: typeof api.Rng = class Rng {
   }
 
   next(): number {
-    this._s = (this._s + 0x9e3779b9) >>> 0;
-    let z = this._s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    z = (z ^ (z >>> 16)) >>> 0;
-    return z / 4294967296;
+    this._s = nextState(this._s);
+    return uniformOf(this._s);
   }
 
   int(n: number): number {
