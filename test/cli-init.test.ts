@@ -8,7 +8,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readSafetensorsSync, writeSafetensorsSync } from '../lib';
-import { main } from '../lib/cli';
+import { runCli as cli } from './helpers/cli';
 import { maxColErr, minRowCos, offsetInvariant } from './helpers/compare';
 
 const REF = path.join(__dirname, '..', '..', 'shared', 'reference', 'peft-small');
@@ -16,19 +16,6 @@ const d = fs.existsSync(path.join(REF, 'case.json')) ? describe : describe.skip;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** Runs main() in-process, capturing stdout/stderr. */
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += s; return true; });
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err += s; return true; });
-  const lo = jest.spyOn(console, 'log').mockImplementation((...a) => { out += a.join(' ') + '\n'; });
-  const le = jest.spyOn(console, 'error').mockImplementation((...a) => { err += a.join(' ') + '\n'; });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    so.mockRestore(); se.mockRestore(); lo.mockRestore(); le.mockRestore();
-  }
-}
 
 d('loraga init on the reference case', () => {
   const cfg = JSON.parse(fs.readFileSync(path.join(REF, 'case.json'), 'utf8'));

@@ -11,24 +11,12 @@ import {
   GradientEstimator, LoraLinear, LoraValueError, Tensor, exportPeftAdapter, initAdapters, initLoraGA, initPiSSA, readPeftAdapter,
   readSafetensorsSync, writePeftAdapter, writeSafetensorsSync,
 } from '../lib';
-import { main } from '../lib/cli';
+import { runCli as cli } from './helpers/cli';
 import { offsetInvariant, spectralFactors } from './helpers/compare';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-parity-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
-  let out = '', err = '';
-  const so = jest.spyOn(process.stdout, 'write').mockImplementation((s) => { out += s; return true; });
-  const se = jest.spyOn(process.stderr, 'write').mockImplementation((s) => { err += s; return true; });
-  const lo = jest.spyOn(console, 'log').mockImplementation((...a) => { out += a.join(' ') + '\n'; });
-  const le = jest.spyOn(console, 'error').mockImplementation((...a) => { err += a.join(' ') + '\n'; });
-  try {
-    return { code: await main(args), out, err };
-  } finally {
-    so.mockRestore(); se.mockRestore(); lo.mockRestore(); le.mockRestore();
-  }
-}
 
 /** Row-major float64 transpose. */
 function tr(a: ArrayLike<number>, m: number, n: number): Float64Array {

@@ -5,7 +5,8 @@
  */
 import { Tensor, loraBackward, loraGAIndices, loraProAdjust, matmul } from '../lib';
 import { dropoutMask } from '../lib/train/host';
-import { randTensor, refMatmul, relErr } from './helpers/ref';
+import { randTensor, refMatmul, relErr, transpose } from './helpers/ref';
+import { add, eye, refSolve } from './helpers/linalg';
 
 /** IEEE binary16 decoded in JS (independent of the native conversion). */
 function f16(h: number): number {
@@ -115,44 +116,29 @@ describe('dropout masks', () => {
   });
 });
 
-/** Small dense float64 helpers (row-major), independent of the library. */
+/** Small dense float64 helpers (row-major), independent of the library: test/helpers. */
 const mm = (a: Float64Array, ar: number, ac: number, b: Float64Array, bc: number) => refMatmul(a, ar, ac, b, ac, bc);
-const tr = (a: Float64Array, r: number, c: number) => Float64Array.from({ length: r * c }, (_, i) => a[(i % r) * c + Math.floor(i / r)]);
-function inv(a: Float64Array, n: number): Float64Array {  // Gauss–Jordan with partial pivoting
-  const m = Float64Array.from(a), o = Float64Array.from({ length: n * n }, (_, i) => (i % (n + 1) === 0 ? 1 : 0));
-  for (let c = 0; c < n; c++) {
-    let p = c;
-    for (let i = c + 1; i < n; i++) if (Math.abs(m[i * n + c]) > Math.abs(m[p * n + c])) p = i;
-    for (let j = 0; j < n; j++) { [m[c * n + j], m[p * n + j]] = [m[p * n + j], m[c * n + j]]; [o[c * n + j], o[p * n + j]] = [o[p * n + j], o[c * n + j]]; }
-    const d = m[c * n + c];
-    for (let j = 0; j < n; j++) { m[c * n + j] /= d; o[c * n + j] /= d; }
-    for (let i = 0; i < n; i++) if (i !== c) {
-      const f = m[i * n + c];
-      for (let j = 0; j < n; j++) { m[i * n + j] -= f * m[c * n + j]; o[i * n + j] -= f * o[c * n + j]; }
-    }
-  }
-  return o;
-}
-const addEye = (a: Float64Array, n: number, d: number) => a.map((v, i) => (i % (n + 1) === 0 ? v + d : v));
+const inv = (a: Float64Array, n: number) => refSolve(a, eye(n), n, n);
+const addEye = (a: Float64Array, n: number, d: number) => add(a, eye(n, d));
 
 describe('loraProAdjust: X for each choice equals its closed form (not only the equivalent gradient, which any X gives)', () => {
   const r = 3, inF = 7, out = 6, s = 2, delta = 1e-8;
   const A = randTensor([r, inF], 31, 'f64'), B = randTensor([out, r], 32, 'f64');
   const gA = randTensor([r, inF], 33, 'f64'), gB = randTensor([out, r], 34, 'f64');
-  const P = addEye(mm(tr(B.v, out, r), r, out, B.v, r), r, delta);       // BᵀB + δI
-  const Q = addEye(mm(A.v, r, inF, tr(A.v, r, inF), r), r, delta);       // AAᵀ + δI
+  const P = addEye(mm(transpose(B.v, out, r), r, out, B.v, r), r, delta);       // BᵀB + δI
+  const Q = addEye(mm(A.v, r, inF, transpose(A.v, r, inF), r), r, delta);       // AAᵀ + δI
   const X = (x: 'zero' | 'symmetry' | 'sylvester') => loraProAdjust(A.t, B.t, gA.t, gB.t, s, { x, delta }).X.toFloat64();
   test('zero: X = 0', () => {
     expect(Array.from(X('zero'))).toEqual(Array(r * r).fill(0));
   });
   test('symmetry: X = −½·(1/s²)·(BᵀB)⁻¹·Bᵀ·gB·AAᵀ', () => {
-    const want = mm(mm(mm(inv(P, r), r, r, tr(B.v, out, r), out), r, out, gB.v, r), r, r, Q, r).map((v) => (-0.5 / (s * s)) * v);
+    const want = mm(mm(mm(inv(P, r), r, r, transpose(B.v, out, r), out), r, out, gB.v, r), r, r, Q, r).map((v) => (-0.5 / (s * s)) * v);
     expect(relErr(X('symmetry'), want)).toBeLessThan(1e-10);
   });
   test('sylvester: BᵀB·X + X·AAᵀ = −(1/s²)·(BᵀB)⁻¹·gA·Aᵀ', () => {
     const x = X('sylvester');
     const lhs = mm(P, r, r, x, r).map((v, i) => v + mm(x, r, r, Q, r)[i]);
-    const rhs = mm(mm(inv(P, r), r, r, gA.v, inF), r, inF, tr(A.v, r, inF), r).map((v) => -v / (s * s));
+    const rhs = mm(mm(inv(P, r), r, r, gA.v, inF), r, inF, transpose(A.v, r, inF), r).map((v) => -v / (s * s));
     expect(relErr(lhs, rhs)).toBeLessThan(1e-10);
     expect(relErr(x, X('symmetry'))).toBeGreaterThan(1e-3);  // the choices really differ
   });

@@ -1,6 +1,6 @@
 import { LoraProAdamW, LoraValueError, Tensor, loraProAdjust, param, solveSylvester } from '../lib';
 import { randTensor, refMatmul, relErr } from './helpers/ref';
-import { add, eye, frob, refSolve, scale } from './helpers/linalg';
+import { add, eye, frob, refSolve, refSylvester, scale } from './helpers/linalg';
 import { assign } from '../lib/train/host';
 
 // Random instance: full gradient g [m, n], A [r, n], B [m, r], scale s; LoRA's gradients gA = s·Bᵀg, gB = s·g·Aᵀ.
@@ -204,12 +204,3 @@ function transposeM(a: Float64Array, rows: number, cols: number): Float64Array {
   return t;
 }
 
-/** X with P·X + X·Q = C by the naive Kronecker system (the reference for loraProAdjust's X). */
-function refSylvester(P: Float64Array, Q: Float64Array, C: Float64Array, k: number): Float64Array {
-  const K = new Float64Array(k ** 4);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let l = 0; l < k; l++) {
-    K[(i * k + j) * k * k + l * k + j] += P[i * k + l];
-    K[(i * k + j) * k * k + i * k + l] += Q[l * k + j];
-  }
-  return refSolve(K, C, k * k, 1);
-}

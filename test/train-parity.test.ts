@@ -12,7 +12,7 @@
 import { LoraOneAdamW, LoraOneOptimizer, LoraProAdamW, Optimizer, Tensor, param } from '../lib';
 import type { Param } from '../types/train';
 import { randn, refMatmul, relErr } from './helpers/ref';
-import { add, eye, refSolve, scale } from './helpers/linalg';
+import { add, eye, refSolve, refSylvester, scale } from './helpers/linalg';
 
 const out = 12, inF = 10, r = 3, N = 40, s = 2, STEPS = 20;
 const X = randn(N * inF, 11), T = randn(N * out, 12);   // inputs and targets
@@ -31,15 +31,6 @@ function grads(A: M, B: M): { g: M; gA: M; gB: M } {
   return { g, gA: scale(mm(B, out, r, g, out, inF, true, false), s), gB: scale(mm(g, out, inF, A, r, inF, false, true), s) };
 }
 
-/** X with P·X + X·Q = C by the vectorised system (naive, any P, Q). */
-function refSylvester(P: M, Q: M, C: M, k: number): M {
-  const K = new Float64Array(k ** 4);
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let l = 0; l < k; l++) {
-    K[(i * k + j) * k * k + l * k + j] += P[i * k + l];
-    K[(i * k + j) * k * k + i * k + l] += Q[l * k + j];
-  }
-  return refSolve(K, C, k * k, 1);
-}
 
 /** torch.optim.AdamW's step on p (decay first), in place; returns nothing. `bc: false` drops the bias correction. */
 function adam(p: M, g: M, st: { m: M; v: M }, t: number, lr: number, wd: number, bc = true): void {

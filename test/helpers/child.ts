@@ -21,9 +21,14 @@ const N = require(${JSON.stringify(path.join(DIST, 'native.js'))}).native;
 const DIST = ${JSON.stringify(DIST)};
 `;
 
-export function runChild(body: string, timeoutMs = 60_000): ChildResult {
-  const r = spawnSync(process.execPath, ['-e', PRELUDE + body], { encoding: 'utf8', timeout: timeoutMs, env: process.env });
+/** `node -e script` in a fresh process. */
+function runNode(script: string, timeoutMs: number): ChildResult {
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: timeoutMs, env: process.env });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+export function runChild(body: string, timeoutMs = 60_000): ChildResult {
+  return runNode(PRELUDE + body, timeoutMs);
 }
 
 /** The same body run inside a worker thread of a fresh process (its stdout is the worker's). */
@@ -32,8 +37,7 @@ export function runInWorker(body: string, timeoutMs = 60_000): ChildResult {
 const w = new Worker(${JSON.stringify(PRELUDE + body)}, { eval: true });
 w.on('error', (e) => { console.error('worker error:', e); process.exitCode = 3; });
 w.on('exit', (c) => { if (c) process.exitCode = c; });`;
-  const r = spawnSync(process.execPath, ['-e', w], { encoding: 'utf8', timeout: timeoutMs, env: process.env });
-  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+  return runNode(w, timeoutMs);
 }
 
 /** A readable failure: the child's exit and its output. */

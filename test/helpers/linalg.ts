@@ -33,3 +33,13 @@ export function eye(n: number, lambda = 1): Float64Array {
 export const add = (a: Float64Array, b: Float64Array, beta = 1) => a.map((v, i) => v + beta * b[i]);
 export const scale = (a: Float64Array, f: number) => a.map((v) => v * f);
 export const frob = (a: ArrayLike<number>) => { let s = 0; for (let i = 0; i < a.length; i++) s += a[i] * a[i]; return Math.sqrt(s); };
+
+/** X with P·X + X·Q = C (k×k) by the naive vectorised (Kronecker) system: any P, Q. */
+export function refSylvester(P: Float64Array, Q: Float64Array, C: Float64Array, k: number): Float64Array {
+  const K = new Float64Array(k ** 4);
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) for (let l = 0; l < k; l++) {
+    K[(i * k + j) * k * k + l * k + j] += P[i * k + l];
+    K[(i * k + j) * k * k + i * k + l] += Q[l * k + j];
+  }
+  return refSolve(K, C, k * k, 1);
+}
