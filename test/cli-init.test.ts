@@ -8,11 +8,11 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { readSafetensorsSync, writeSafetensorsSync } from '../lib';
+import { REF, describeWithReference } from './helpers/reference';
 import { runCli as cli } from './helpers/cli';
 import { maxColErr, minRowCos, offsetInvariant } from './helpers/compare';
 
-const REF = path.join(__dirname, '..', '..', 'shared', 'reference', 'peft-small');
-const d = fs.existsSync(path.join(REF, 'case.json')) ? describe : describe.skip;
+const d = describeWithReference;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-cli-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 

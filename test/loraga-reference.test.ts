@@ -6,12 +6,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { GradientEstimator, Tensor, initLoraGA, readSafetensorsSync } from '../lib';
+import { REF, describeWithReference } from './helpers/reference';
 import { alignedBaseErr, maxColErr, minRowCos, offsetInvariant } from './helpers/compare';
 
-const REF = path.join(__dirname, '..', '..', 'shared', 'reference', 'peft-small');
-const have = fs.existsSync(path.join(REF, 'case.json'));
-if (!have) console.warn(`reference data not found at ${REF}`);
-const d = have ? describe : describe.skip;
+const d = describeWithReference;
 
 d('LoRA-GA matches the PEFT 0.21 reference (peft-small)', () => {
   const cfg = JSON.parse(fs.readFileSync(path.join(REF, 'case.json'), 'utf8'));

@@ -128,14 +128,15 @@ say "TypeScript consumer compiles against the packed types/ (node16, bundler)"
 
 ref="$root/../shared/reference/peft-small"
 sandbox npx --no-install loraga help > "$work/help.txt" || true
-if grep -q '^  init ' "$work/help.txt"; then
-  [ -d "$ref" ] || die "reference case missing at $ref"
+if ! grep -q '^  init ' "$work/help.txt"; then
+  die "the packed package has no 'init' command"
+elif [ ! -d "$ref" ]; then  # as the reference-case suites do: a clone not beside shared/ skips this, saying why
+  say "SKIPPED loraga init on the reference case: not found at $ref (clone beside shared/)"
+else
   out="$work/init-out"
   sandbox npx --no-install loraga init --weights "$ref/base.safetensors" --grads "$ref/grads.safetensors" \
     --rank 4 --alpha 8 --direction ArB2r --scale stable --gamma 16 --out "$out"
   cp "$root/scripts/pack/check-init.js" "$work/app/check-init.js"
   sandbox node check-init.js "$out" "$ref"
-else
-  die "the packed package has no 'init' command"
 fi
 say OK
