@@ -126,8 +126,10 @@ class Backend {
                             const View& h, const View& dx, const View& da, const View& db);
 
   // ---- optim (cpu/optim.cc, cuda/optim.cc + optim.cu; the rules in core/optim_rules.h) ------------------------
-  // p, m, v (and buf) are f32 or all f64, same element count; g any dtype (widened).
-  virtual void adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) = 0;
+  // p, m, v (and buf) are f32 or all f64, same element count; g any dtype (widened). adamwStep reads p and writes
+  // the new value to out, which is p itself (in place) or a tensor that does not overlap it.
+  virtual void adamwStep(const View& p, const View& g, const View& m, const View& v, const View& out,
+                         const AdamWParams& hp) = 0;
   // buf empty ⇒ no momentum.
   virtual void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) = 0;
 

@@ -15,7 +15,7 @@ export interface Native {
   loraBackward(dy: unknown, x: unknown, w: unknown, a: unknown, b: unknown, s: number, h: unknown, dx: unknown,
                da: unknown, db: unknown, async: boolean): any;
   adamwStep(p: unknown, g: unknown, m: unknown, v: unknown, lr: number, beta1: number, beta2: number, eps: number,
-            weightDecay: number, step: number, async: boolean): any;
+            weightDecay: number, step: number, out: unknown, async: boolean): any;
   sgdStep(p: unknown, g: unknown, buf: unknown, lr: number, momentum: number, weightDecay: number, async: boolean): any;
   solve(a: unknown, b: unknown, async: boolean): any;
   copy(src: unknown, dst: unknown, async?: boolean): any;

@@ -4,9 +4,9 @@ import * as os from 'os';
 import * as path from 'path';
 import { LoraShapeError, LoraValueError } from '../lib';
 import { LoraDense, exportPeft, importPeft, loraModel, mergeLora } from '../lib/tfjs';
-import { cpuBackend, rel, tf } from './helpers/tfjs';
+import { tfBackend, rel, tf } from './helpers/tfjs';
 
-beforeAll(cpuBackend);
+beforeAll(tfBackend);
 
 const IN = 12, H = 16, OUT = 8;
 function base(): tf.Sequential {

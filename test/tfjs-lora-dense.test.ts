@@ -4,10 +4,12 @@
  */
 import { LoraShapeError, LoraValueError } from '../lib';
 import { LoraDense, loraDenseOp } from '../lib/tfjs';
+import * as loraOps from '../lib/ops/lora';
+import { engineKernelFunc } from '../lib/tfjs/engine';
 import { randn, refMatmul } from './helpers/ref';
-import { cpuBackend, rel, tf } from './helpers/tfjs';
+import { tfBackend, rel, tf } from './helpers/tfjs';
 
-beforeAll(cpuBackend);
+beforeAll(tfBackend);
 
 const T = 12, inF = 10, out = 7, r = 3, s = 1.5;
 const mk = (shape: number[], seed: number, scale = 1) => tf.tensor(Float32Array.from(randn(shape.reduce((a, b) => a * b, 1), seed, scale)), shape, 'float32');
@@ -56,6 +58,51 @@ describe('loraDenseOp', () => {
     // What keeping only the last forward would give (2× the second use's gradient) is far from it.
     const last = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => tf.mul(2, tf.sum(tf.mul(plain(x2, W, aa, bb, b), R2))))([A, B]);
     expect(rel(last[0].dataSync(), theirs[0].dataSync())).toBeGreaterThan(0.1);
+  });
+
+  test('dX is computed only when TF.js needs it (x on the differentiated path); A and B get the same gradients either way', () => {
+    const spy = jest.spyOn(loraOps, 'loraBackward');
+    const needDx = () => spy.mock.calls.map((c) => c[6]?.needDx !== false);
+    try {
+      const L = (xx: tf.Tensor, aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(loraDenseOp(xx, W, aa, bb, s, b), R));
+      const [dA, dB] = tf.grads((aa: tf.Tensor, bb: tf.Tensor) => L(x, aa, bb))([A, B]);
+      expect(needDx()).toEqual([false]);   // a first layer: one backward, without dX
+      spy.mockClear();
+      const [dx, dA2, dB2] = tf.grads(L)([x, A, B]);
+      expect(needDx()).toEqual([true]);
+      expect(Array.from(dA2.dataSync())).toEqual(Array.from(dA.dataSync()));
+      expect(Array.from(dB2.dataSync())).toEqual(Array.from(dB.dataSync()));
+      // Two stacked layers, only the lower one's A differentiated: the upper one must pass dX down (and only dX).
+      spy.mockClear();
+      const A2 = mk([r, out], 21, 0.5), B2 = mk([out, r], 22, 0.5), W2 = mk([out, out], 23);
+      const stacked = (f: typeof plain, g: typeof plain) => (aa: tf.Tensor) => tf.sum(tf.mul(g(f(x, W, aa, B, b), W2, A2, B2, b), R));
+      const [ours] = tf.grads(stacked((...a) => loraDenseOp(a[0], a[1], a[2], a[3], s, a[4]), (...a) => loraDenseOp(a[0], a[1], a[2], a[3], s, a[4])))([A]);
+      const [theirs] = tf.grads(stacked(plain, plain))([A]);
+      expect(needDx().sort()).toEqual([false, true]);
+      expect(rel(ours.dataSync(), theirs.dataSync())).toBeLessThan(1e-5);
+      expect(dx.shape).toEqual(x.shape);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
+  test('without tfjs-core\'s runKernelFunc (a future TF.js) it falls back to tf.customGrad: the same gradients', () => {
+    const L = (xx: tf.Tensor, aa: tf.Tensor, bb: tf.Tensor) => tf.sum(tf.mul(loraDenseOp(xx, W, aa, bb, s, b), R));
+    expect(engineKernelFunc.get()).not.toBeNull();   // this TF.js has it: the lazy path is the one the other tests take
+    const lazy = tf.grads(L)([x, A, B]).map((g) => Array.from(g.dataSync()));
+    const missing = jest.spyOn(engineKernelFunc, 'get').mockReturnValue(null);
+    const custom = jest.spyOn(tf.engine(), 'customGrad');
+    try {
+      const eager = tf.grads(L)([x, A, B]).map((g) => Array.from(g.dataSync()));
+      expect(custom).toHaveBeenCalled();
+      expect(eager).toEqual(lazy);
+      // Only A differentiated: still right (dX computed and dropped).
+      const [dA] = tf.grads((aa: tf.Tensor) => L(x, aa, B))([A]);
+      expect(Array.from(dA.dataSync())).toEqual(lazy[1]);
+    } finally {
+      missing.mockRestore();
+      custom.mockRestore();
+    }
   });
 
   test('N-D input [batch, seq, in]: output [batch, seq, out], dX shaped like x', () => {

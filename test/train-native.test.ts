@@ -72,6 +72,37 @@ describe('adamwStep: fused AdamW against a float64 reference', () => {
     expect(relErr(v.toFloat64(), V)).toBeLessThan(tol);
   });
 
+  test('with out, the new parameter is written there and p is only read (p may be read-only)', () => {
+    const n = 57, src = randTensor([3, 19], 1), ro = Tensor.from(src.t.toFloat32(), [3, 19]);  // borrowed, read-only
+    expect(ro.writable).toBe(false);
+    const m = Tensor.zeros([3, 19]), v = Tensor.zeros([3, 19]);
+    const P = src.v.slice(), M = new Float64Array(n), V = new Float64Array(n);
+    let cur: Tensor = ro;
+    for (let t = 1; t <= 3; t++) {
+      const g = randTensor([3, 19], 10 + t), before = cur.toFloat64(), out = Tensor.zeros([3, 19]);
+      expect(adamwStep(cur, g.t, m, v, { lr: 0.01, weightDecay: 0.1, step: t, out })).toBe(out);
+      refAdamW(P, g.v, M, V, 0.01, 0.9, 0.999, 1e-8, 0.1, t);
+      expect(Array.from(cur.toFloat64())).toEqual(Array.from(before));
+      expect(relErr(out.toFloat64(), P)).toBeLessThan(1e-6);
+      cur = out;
+    }
+    expect(relErr(m.toFloat64(), M)).toBeLessThan(1e-6);
+    expect(relErr(v.toFloat64(), V)).toBeLessThan(1e-6);
+    // Without out, a read-only p is refused: the op would write it.
+    expect(() => adamwStep(ro, randTensor([3, 19], 9).t, m, v, { lr: 0.01, step: 4 })).toThrow(LoraValueError);
+  });
+
+  test('out of another size or dtype, read-only, or sharing memory with p, m, v or g: typed errors, nothing written', () => {
+    const p = randTensor([4, 4], 1), g = randTensor([4, 4], 2), m = Tensor.zeros([4, 4]), v = Tensor.zeros([4, 4]);
+    const snap = () => [p.t, g.t, m, v].map((t) => Array.from(t.toFloat64()));
+    const before = snap(), hp = { lr: 1, step: 1 };
+    expect(() => adamwStep(p.t, g.t, m, v, { ...hp, out: Tensor.zeros([4, 5]) })).toThrow(LoraShapeError);
+    expect(() => adamwStep(p.t, g.t, m, v, { ...hp, out: Tensor.zeros([4, 4], 'f64') })).toThrow(LoraDTypeError);
+    expect(() => adamwStep(p.t, g.t, m, v, { ...hp, out: Tensor.from(new Float32Array(16), [4, 4]) })).toThrow(LoraValueError);
+    for (const alias of [p.t, g.t, m, v]) expect(() => adamwStep(p.t, g.t, m, v, { ...hp, out: alias })).toThrow(LoraValueError);
+    expect(snap()).toEqual(before);
+  });
+
   test('bad inputs: typed errors, parameter untouched', () => {
     const p = randTensor([4, 4], 1), before = p.t.toFloat64();
     expect(() => adamwStep(p.t, Tensor.zeros([4, 5]), Tensor.zeros([4, 4]), Tensor.zeros([4, 4]), { lr: 1, step: 1 })).toThrow(LoraShapeError);

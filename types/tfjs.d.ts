@@ -107,6 +107,47 @@ export declare class LoraDense extends tf.layers.Layer {
   getConfig(): tf.serialization.ConfigDict;
 }
 
+/** A named tensor as tf.Optimizer's applyGradients / getWeights take it (tfjs-core does not export its own). */
+export interface NamedTensor {
+  name: string;
+  tensor: tf.Tensor;
+}
+
+/** Options of NativeAdamW / adamw (unknown names are LoraValueError); the core AdamW's names and defaults. */
+export interface NativeAdamWOptions {
+  lr: number;
+  /** Default [0.9, 0.999]. */
+  betas?: [number, number];
+  /** Default 1e-8 (added to √v̂, as PyTorch; TF.js's tf.train.adam defaults to 1e-7). */
+  eps?: number;
+  /** Decoupled weight decay (AdamW). Default 0: Adam. */
+  weightDecay?: number;
+}
+
+/**
+ * A tf.Optimizer (use it in model.compile or call applyGradients / minimize) whose step is loraga's fused adamwStep:
+ * on the pure-JS backend a step costs one native pass per variable instead of TF.js Adam's ~10 tensor ops. TF.js
+ * tensors are not written: each step writes the new value into fresh memory and assigns it to the variable (zero-copy
+ * on the pure-JS backend). Moments are kept per variable name; getWeights / setWeights carry them ('<name>/m',
+ * '<name>/v'). Registered as the serializable class 'NativeAdamW'. Only float32 variables (else LoraDTypeError).
+ */
+export declare class NativeAdamW extends tf.Optimizer {
+  static get className(): string;
+  /** The learning rate; may be changed between steps. */
+  lr: number;
+  readonly betas: [number, number];
+  readonly eps: number;
+  readonly weightDecay: number;
+  constructor(options: NativeAdamWOptions);
+  applyGradients(variableGradients: tf.NamedTensorMap | NamedTensor[]): void;
+  getWeights(): Promise<NamedTensor[]>;
+  setWeights(weightValues: NamedTensor[]): Promise<void>;
+  getConfig(): tf.serialization.ConfigDict;
+  dispose(): void;
+}
+/** `model.compile({ optimizer: adamw({ lr: 1e-3 }), loss })`. */
+export declare function adamw(options: NativeAdamWOptions): NativeAdamW;
+
 /** Batches { xs, ys } as model.fitDataset takes them: an array, an iterable, an async iterable or a tf.data.Dataset. */
 export type TfBatches =
   | Iterable<{ xs: tf.Tensor; ys: tf.Tensor }>

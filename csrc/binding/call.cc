@@ -60,7 +60,8 @@ View Call::layoutOf(const Napi::Value& v, const std::string& w) {
   for (uint32_t i = 0; i < nd; ++i) {
     Napi::Value d = shape.Get(i);
     const double x = d.IsNumber() ? d.As<Napi::Number>().DoubleValue() : -1;
-    if (!(x >= 0) || x != std::floor(x) || x > kMax) throwJs(env(), ErrorCode::Shape, w + ": bad dimension in shape");
+    // Each dimension a safe integer (< 2^53), as Number.isSafeInteger: [2^53, 0] has 0 elements but no exact size.
+    if (!(x >= 0) || x != std::floor(x) || x >= kMax) throwJs(env(), ErrorCode::Shape, w + ": bad dimension in shape");
     if (i + 1 < nd || nd == 1)
       lead *= x;
     else

@@ -1,4 +1,5 @@
-// adamwStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step, async) → Backend::adamwStep;
+// adamwStep(p, g, m, v, lr, beta1, beta2, eps, weightDecay, step, out|null, async) → Backend::adamwStep (out: the
+// new parameter written there, p only read; null: p updated in place);
 // sgdStep(p, g, buf|null, lr, momentum, weightDecay, async) → Backend::sgdStep. Update rules: core/optim_rules.h.
 #include "call.h"
 #include "ops.h"
@@ -23,14 +24,15 @@ void paramShapes(Call& call, const View& p, const View& g, std::initializer_list
 }  // namespace
 
 Napi::Value AdamwStep(const Napi::CallbackInfo& info) {
-  Call call(info, "adamwStep", 10);
-  const View p = call.tensor(0, "p", Access::ReadWrite), g = call.tensor(1, "g");
+  Call call(info, "adamwStep", 11);
+  const View out = call.optionalTensor(10, "out", Access::Write);
+  const View p = call.tensor(0, "p", out.empty() ? Access::ReadWrite : Access::Read), g = call.tensor(1, "g");
   const View m = call.tensor(2, "m", Access::ReadWrite), v = call.tensor(3, "v", Access::ReadWrite);
   const AdamWParams hp{call.number(4, "lr"),          call.number(5, "beta1"),
                        call.number(6, "beta2"),       call.number(7, "eps"),
                        call.number(8, "weightDecay"), call.integer(9, "step", 1, kMaxSafeInteger)};
-  paramShapes(call, p, g, {m, v});
-  return call.run([=](Backend& be) { be.adamwStep(p, g, m, v, hp); });
+  paramShapes(call, p, g, {m, v, out});
+  return call.run([=](Backend& be) { be.adamwStep(p, g, m, v, out.empty() ? p : out, hp); });
 }
 
 Napi::Value SgdStep(const Napi::CallbackInfo& info) {

@@ -21,7 +21,7 @@ class CpuBackend final : public Backend {
   void gram(const View& a, const View& g) override;                                     // cholesky_qr.cc
   bool cholesky(const View& g, double maxCond) override;                                // cholesky_qr.cc
   void triangularSolveRight(const View& r, const View& a) override;                     // cholesky_qr.cc
-  void adamwStep(const View& p, const View& g, const View& m, const View& v,
+  void adamwStep(const View& p, const View& g, const View& m, const View& v, const View& out,
                  const AdamWParams& hp) override;                                             // optim.cc
   void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;  // optim.cc
 };

@@ -34,14 +34,15 @@ void withGrad(const View& g, Fn fn) {
 }
 
 template <class T, class Load>
-void adamwTyped(const View& p, const View& m, const View& v, const AdamWCoeffs& c, Load grad) {
-  T* pp = p.as<T>();
+void adamwTyped(const View& p, const View& m, const View& v, const View& out, const AdamWCoeffs& c, Load grad) {
+  const T* pp = p.as<T>();
+  T* po = out.as<T>();
   T* mm = m.as<T>();
   T* vv = v.as<T>();
   for (int64_t i = 0, n = p.numel(); i < n; ++i) {
     double pi = pp[i], mi = mm[i], vi = vv[i];
     adamwUpdate(pi, grad(i), mi, vi, c);
-    pp[i] = T(pi);
+    po[i] = T(pi);
     mm[i] = T(mi);
     vv[i] = T(vi);
   }
@@ -60,13 +61,14 @@ void sgdTyped(const View& p, const View& buf, const SgdParams& hp, Load grad) {
 }
 }  // namespace
 
-void CpuBackend::adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) {
+void CpuBackend::adamwStep(const View& p, const View& g, const View& m, const View& v, const View& out,
+                           const AdamWParams& hp) {
   const AdamWCoeffs c = adamwCoeffs(hp);
   withGrad(g, [&](auto grad) {
     if (p.dtype == DType::F64)
-      adamwTyped<double>(p, m, v, c, grad);
+      adamwTyped<double>(p, m, v, out, c, grad);
     else
-      adamwTyped<float>(p, m, v, c, grad);
+      adamwTyped<float>(p, m, v, out, c, grad);
   });
 }
 

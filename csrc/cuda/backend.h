@@ -39,7 +39,7 @@ class CudaBackend final : public Backend {
   void triangularSolveRight(const View& r, const View& a) override;                     // cholesky_qr.cc
   void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
                    const View& h) override;  // lora.cc
-  void adamwStep(const View& p, const View& g, const View& m, const View& v,
+  void adamwStep(const View& p, const View& g, const View& m, const View& v, const View& out,
                  const AdamWParams& hp) override;                                             // optim.cc
   void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;  // optim.cc
 

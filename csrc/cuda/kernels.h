@@ -17,8 +17,9 @@ cudaError_t launchFillGaussian(void* dst, int dtype, int64_t n, uint64_t seed, c
 cudaError_t launchNonFinite(const void* src, int dtype, int64_t n, int* flag, cudaStream_t stream);
 
 // ---- optim.cu (rules: core/optim_rules.h) ------------------------------------------------------------------------
-cudaError_t launchAdamW(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
-                        const AdamWCoeffs& c, cudaStream_t stream);
+// Reads p and writes the new value to out (== p for an in-place step).
+cudaError_t launchAdamW(const void* p, void* out, int pd, const void* g, int gd, void* m, int md, void* v, int vd,
+                        int64_t n, const AdamWCoeffs& c, cudaStream_t stream);
 // buf may be null (no momentum).
 cudaError_t launchSgd(void* p, int pd, const void* g, int gd, void* buf, int bd, int64_t n, const SgdParams& c,
                       cudaStream_t stream);

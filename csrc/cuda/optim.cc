@@ -4,10 +4,11 @@
 
 namespace loraga::cuda {
 
-void CudaBackend::adamwStep(const View& p, const View& g, const View& m, const View& v, const AdamWParams& hp) {
+void CudaBackend::adamwStep(const View& p, const View& g, const View& m, const View& v, const View& out,
+                            const AdamWParams& hp) {
   enter();
-  check(launchAdamW(p.data, int(p.dtype), g.data, int(g.dtype), m.data, int(m.dtype), v.data, int(v.dtype), p.numel(),
-                    adamwCoeffs(hp), stream_),
+  check(launchAdamW(p.data, out.data, int(p.dtype), g.data, int(g.dtype), m.data, int(m.dtype), v.data, int(v.dtype),
+                    p.numel(), adamwCoeffs(hp), stream_),
         "adamw kernel");
 }
 

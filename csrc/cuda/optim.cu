@@ -7,14 +7,14 @@
 namespace loraga::cuda {
 
 namespace {
-__global__ void adamwKernel(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
-                            AdamWCoeffs c) {
+__global__ void adamwKernel(const void* p, void* out, int pd, const void* g, int gd, void* m, int md, void* v, int vd,
+                            int64_t n, AdamWCoeffs c) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x) {
     double pi = ld(p, pd, i), mi = ld(m, md, i), vi = ld(v, vd, i);
     adamwUpdate(pi, ld(g, gd, i), mi, vi, c);
     st(m, md, i, mi);
     st(v, vd, i, vi);
-    st(p, pd, i, pi);
+    st(out, pd, i, pi);
   }
 }
 
@@ -28,9 +28,9 @@ __global__ void sgdKernel(void* p, int pd, const void* g, int gd, void* buf, int
 }
 }  // namespace
 
-cudaError_t launchAdamW(void* p, int pd, const void* g, int gd, void* m, int md, void* v, int vd, int64_t n,
-                        const AdamWCoeffs& c, cudaStream_t stream) {
-  if (n > 0) LORAGA_LAUNCH(adamwKernel, gridFor(n, 256), 256, stream)(p, pd, g, gd, m, md, v, vd, n, c);
+cudaError_t launchAdamW(const void* p, void* out, int pd, const void* g, int gd, void* m, int md, void* v, int vd,
+                        int64_t n, const AdamWCoeffs& c, cudaStream_t stream) {
+  if (n > 0) LORAGA_LAUNCH(adamwKernel, gridFor(n, 256), 256, stream)(p, out, pd, g, gd, m, md, v, vd, n, c);
   return cudaGetLastError();
 }
 

@@ -1,5 +1,6 @@
 /**
- * Fused optimizer steps, in place on the parameter and its state (one native pass per tensor):
+ * Fused optimizer steps, in place on the parameter and its state (one native pass per tensor; adamwStep can write
+ * the new parameter to `out` instead, reading p only):
  *   adamwStep: m ← β₁m + (1−β₁)g, v ← β₂v + (1−β₂)g², p ← p − lr·(m̂/(√v̂ + ε) + wd·p), m̂ = m/(1−β₁ᵗ), v̂ = v/(1−β₂ᵗ)
  *   sgdStep:   buf ← μ·buf + (g + wd·p), p ← p − lr·buf   (no buf: p ← p − lr·(g + wd·p))
  * native.adamwStep / sgdStep → csrc/binding/optim.cc → Backend::adamwStep / sgdStep → csrc/cpu/optim.cc |
@@ -30,19 +31,22 @@ function unit(x: number, what: string): number {
 }
 
 export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, given: AdamWHyper): Tensor {
-  const hp = options<AdamWHyper>(given, 'adamwStep', ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step']);
+  const hp = options<AdamWHyper>(given, 'adamwStep', ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step', 'out']);
   param(p, 'adamwStep');
   sameSize(p, g, 'g', 'adamwStep', false);
   sameSize(p, m, 'm', 'adamwStep', true);
   sameSize(p, v, 'v', 'adamwStep', true);
-  noAlias([p, m, v], [g], 'adamwStep');
-  noAlias([p], [m, v], 'adamwStep');
+  const out = hp.out ?? null;
+  if (out) sameSize(p, out, 'out', 'adamwStep', true);
+  noAlias([p, m, v, out], [g], 'adamwStep');
+  noAlias([p, out], [m, v], 'adamwStep');
+  noAlias([out], [p], 'adamwStep');
   const lr = finiteNumber(hp.lr, 'adamwStep lr');
   const b1 = unit(hp.beta1 ?? 0.9, 'adamwStep beta1'), b2 = unit(hp.beta2 ?? 0.999, 'adamwStep beta2');
   const eps = finiteNumber(hp.eps ?? 1e-8, 'adamwStep eps'), wd = finiteNumber(hp.weightDecay ?? 0, 'adamwStep weightDecay');
   if (!Number.isSafeInteger(hp.step) || (hp.step as number) < 1) throw new LoraValueError(`adamwStep: step must be an integer >= 1, got ${String(hp.step)}`);
-  native.adamwStep(p, g, m, v, lr, b1, b2, eps, wd, hp.step as number, false);
-  return p;
+  native.adamwStep(p, g, m, v, lr, b1, b2, eps, wd, hp.step as number, out, false);
+  return out ?? p;
 }
 
 export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | null, given: SgdHyper): Tensor {

@@ -3,12 +3,13 @@
  * frozen and lora_A [r, in], lora_B [units, r] trainable tf variables, so model.fit, tf.train optimizers, clipping
  * and model.save see them as any layer's weights. W is stored [out, in] (nn.Linear's layout, what the fused ops
  * take; a Dense kernel is its transpose). Forward and backward are loraga's loraForward / loraBackward through
- * tf.customGrad, stateless: each call's gradient closes over that call's own inputs, so a layer used several times
- * in one graph gets every gradient right.
+ * tf.customGrad's machinery, stateless: each call's gradient closes over that call's own inputs, so a layer used
+ * several times in one graph gets every gradient right.
  */
 import type * as TF from '@tensorflow/tfjs';
 import type { LoraDenseArgs } from '../../types/tfjs';
 import type { Tensor } from '../../types/tensor';
+import type { LoraBackwardResult } from '../../types/ops/lora';
 import { LoraShapeError, LoraValueError } from '../errors';
 import { knownKeys } from '../ops/check';
 import { loraBackward, loraForward } from '../ops/lora';
@@ -16,6 +17,7 @@ import { matmul } from '../ops/matmul';
 import { addBias } from '../train/host';
 import { transpose2d } from '../init/layout';
 import { fromTf, toTf } from './convert';
+import { engineKernelFunc } from './engine';
 import { tf } from './tf';
 
 const ARGS = ['units', 'rank', 'scale', 'activation', 'useBias', 'offset', 'name', 'inputShape', 'batchInputShape', 'batchSize', 'trainable', 'dtype', 'inputDType', 'weights'];
@@ -25,23 +27,36 @@ const FROM_CONFIG = ['customObjects', 'fastWeightInit'];
 /** A fresh loraga result handed to TF.js without a copy: nobody else holds it, and nothing writes it again. */
 const hand = (t: Tensor) => toTf(t, { copy: false });
 
+
 /**
  * y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ (+ b) as one TF.js op whose gradient (for x, A and B; W and b are frozen) is loraBackward.
  * Every tf.Tensor is read in place where the backend allows (fromTf) and every result handed over without a copy.
+ * dX (a T×out×in product, as costly as the forward) is computed only when TF.js asks for it: not for a first layer,
+ * nor when what is below it is frozen.
  */
 export function loraDenseOp(x: TF.Tensor, W: TF.Tensor, A: TF.Tensor, B: TF.Tensor, scale: number, bias: TF.Tensor | null = null): TF.Tensor {
   const w = fromTf(W), b = bias ? fromTf(bias) : null;
-  const op = tf.customGrad(((xt: TF.Tensor, at: TF.Tensor, bt: TF.Tensor) => {
-    const xl = fromTf(xt), al = fromTf(at), bl = fromTf(bt);
-    const { y, h } = loraForward(xl, w, al, bl, scale);
-    if (b) addBias(y, b);
-    return {
-      value: hand(y),
-      gradFunc: (dy: TF.Tensor) => {
-        const g = loraBackward(fromTf(dy), xl, w, al, bl, scale, { h });
-        return [hand(g.dX as Tensor), hand(g.dA), hand(g.dB)];
-      },
-    };
+  const xl = fromTf(x), al = fromTf(A), bl = fromTf(B);
+  let h: Tensor | null = null;
+  const forward = () => {
+    const r = loraForward(xl, w, al, bl, scale);
+    if (b) addBias(r.y, b);
+    h = r.h;
+    return hand(r.y);
+  };
+  /** The backward for one dY, run at most once with dX and once without; each result handed to TF.js when asked for. */
+  const backward = (dy: TF.Tensor) => {
+    const dyl = fromTf(dy);
+    let withDx: LoraBackwardResult | null = null, withoutDx: LoraBackwardResult | null = null;
+    const get = (needDx: boolean) =>
+      needDx || withDx ? (withDx ??= loraBackward(dyl, xl, w, al, bl, scale, { h })) : (withoutDx ??= loraBackward(dyl, xl, w, al, bl, scale, { h, needDx: false }));
+    return { 0: () => hand(get(true).dX as Tensor), 1: () => hand(get(false).dA), 2: () => hand(get(false).dB) };
+  };
+  const run = engineKernelFunc.get();
+  if (run) return run({ forwardFunc: forward, backwardsFunc: backward, inputs: { 0: x, 1: A, 2: B } });
+  const op = tf.customGrad((() => {
+    const value = forward();
+    return { value, gradFunc: (dy: TF.Tensor) => Object.values(backward(dy)).map((f) => f()) };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, A, B);
 }

@@ -1,11 +1,12 @@
 #!/usr/bin/env node
 // `npm run bench:tfjs`: what loraga/tfjs's glue costs over the native kernels, measured side by side in one run on
-// TF.js's pure-JS 'cpu' backend (rounds interleaved, medians; this machine is shared and noisy, so only ratios
-// measured together mean anything). Goals from issue 20, reported, not asserted:
-//  1. A LoraDense training step (forward + backward + Adam on A and B; 1024-wide, r = 16, T = 256 and 2048) vs the
-//     bare loraForward + loraBackward + adamwStep calls on the same tensors: goal ≤ 1.15×. The same step with TF.js
-//     variables and TF.js ops alone is printed beside it (pure-JS; wasm when @tensorflow/tfjs-backend-wasm is
-//     installed). Bytes copied across the boundary per LoraDense step are counted by wrapping fromTf / toTf.
+// TF.js's pure-JS 'cpu' backend and, when @tensorflow/tfjs-backend-wasm is installed, its wasm backend (rounds
+// interleaved, medians; this machine is shared and noisy, so only ratios measured together mean anything). Goals
+// from issue 20, reported, not asserted:
+//  1. A LoraDense training step (forward + backward + AdamW on A and B through loraga/tfjs's adamw() optimizer;
+//     1024-wide, r = 16, T = 256 and 2048) vs the bare loraForward + loraBackward + adamwStep calls on the same
+//     tensors: goal ≤ 1.15×. Beside it: the same LoraDense step with tf.train.adam, and the step with TF.js variables
+//     and TF.js ops alone. Bytes copied across the boundary per LoraDense step are counted by wrapping fromTf / toTf.
 //  2. estimateGradients over a model's Dense layers vs the bare native gradAccumulate on the same (X, dY) plus TF.js's
 //     own forward/backward down to each layer's pre-activation: goal ≤ 1.2×, with the split.
 // Writes .bench/tfjs.json as well as printing.
@@ -65,7 +66,8 @@ function stepBench(T, width, r, reps, tfReps) {
   const s = 2, inF = width, out = width;
   const xA = randn(T * inF, 1), WA = randn(out * inF, 2, 1 / Math.sqrt(inF)), AA = randn(r * inF, 3, 1 / Math.sqrt(inF)),
     BA = randn(out * r, 4, 0.01), GA = randn(T * out, 5, 1 / (T * out));
-  // (a) bare native calls.
+  // (a) bare native calls. x is the input (nothing below it trains), so no dX: LoraDense skips it too (TF.js asks
+  // loraDenseOp for dX only when x is on the differentiated path).
   const x = L.Tensor.from(xA, [T, inF]), W = L.Tensor.from(WA, [out, inF]), G = L.Tensor.from(GA, [T, out]);
   const A = L.Tensor.from(AA.slice(), [r, inF], { writable: true }), B = L.Tensor.from(BA.slice(), [out, r], { writable: true });
   const st = [A, B].map((p) => ({ m: L.Tensor.zeros(p.shape), v: L.Tensor.zeros(p.shape) }));
@@ -73,17 +75,18 @@ function stepBench(T, width, r, reps, tfReps) {
   const bare = () => {
     tBare++;
     const { y, h } = L.loraForward(x, W, A, B, s);
-    const g = L.loraBackward(G, x, W, A, B, s, { h });
+    const g = L.loraBackward(G, x, W, A, B, s, { h, needDx: false });
     L.adamwStep(A, g.dA, st[0].m, st[0].v, { lr: 1e-4, step: tBare, weightDecay: 0 });
     L.adamwStep(B, g.dB, st[1].m, st[1].v, { lr: 1e-4, step: tBare, weightDecay: 0 });
     return y;
   };
-  // (b) LoraDense in TF.js: tf.variableGrads + tf.train.adam (what model.fit does per batch, without its callbacks).
+  // (b) LoraDense in TF.js: tf.variableGrads + loraga/tfjs's adamw() (what model.fit does per batch, without its
+  // callbacks).
   const layer = new T_.LoraDense({ units: out, rank: r, scale: s, useBias: false });
   const xt = tf.tensor2d(xA, [T, inF]), Gt = tf.tensor2d(GA, [T, out]);
   layer.apply(xt);   // builds
   layer.setNamed({ weight: tf.tensor2d(WA, [out, inF]), lora_A: tf.tensor2d(AA, [r, inF]), lora_B: tf.tensor2d(BA, [out, r]) });
-  const optD = tf.train.adam(1e-4);
+  const optD = T_.adamw({ lr: 1e-4 }), optTf = tf.train.adam(1e-4);
   const dense = () => tf.tidy(() => {
     const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(layer.apply(xt), Gt)), [layer.loraA.read(), layer.loraB.read()]);
     optD.applyGradients(grads);
@@ -92,11 +95,12 @@ function stepBench(T, width, r, reps, tfReps) {
   // (b') the same with dL/dy = G handed to tf.grads directly (no loss op): the glue alone. The layer reads the
   // variables it is differentiated for (the args are those variables' tensors).
   const vars = [layer.loraA.read(), layer.loraB.read()];
-  const denseDy = () => tf.tidy(() => {
+  const denseDyWith = (opt) => () => tf.tidy(() => {
     const g = tf.grads(() => layer.apply(xt))(vars, Gt);
-    optD.applyGradients({ [vars[0].name]: g[0], [vars[1].name]: g[1] });
+    opt.applyGradients({ [vars[0].name]: g[0], [vars[1].name]: g[1] });
     return null;
   });
+  const denseDy = denseDyWith(optD), denseDyTfAdam = denseDyWith(optTf);
   // The loss's own cost (Σ y⊙G and its gradient on a [T, out] tensor), part of (b) and (c) but not of (a).
   const yFixed = tf.variable(tf.zeros([T, out]));
   const lossOnly = () => tf.tidy(() => tf.variableGrads(() => tf.sum(tf.mul(yFixed, Gt)), [yFixed]).value);
@@ -115,23 +119,26 @@ function stepBench(T, width, r, reps, tfReps) {
     if (v && v.dispose) v.dispose();
     return now() - t0;
   };
-  for (const f of [bare, dense, denseDy, lossOnly, tfjs]) time(f);   // warm-up (tfjs: its kernels' first-use setup)
-  const res = { bare: [], dense: [], denseDy: [], loss: [], tfjs: [] };
-  copied.fromTf = copied.toTf = copied.calls = 0;
+  for (const f of [bare, dense, denseDy, denseDyTfAdam, lossOnly, tfjs]) time(f);   // warm-up (tfjs: first-use setup)
+  const res = { bare: [], dense: [], denseDy: [], denseDyTfAdam: [], loss: [], tfjs: [] };
+  const perStep = { bytes: 0, calls: 0, fromTfBytes: 0, toTfBytes: 0 };
   for (let i = 0; i < reps; i++) {   // interleaved so drift hits every side alike
     res.bare.push(time(bare));
     res.dense.push(time(dense));
-    res.denseDy.push(time(denseDy));
+    copied.fromTf = copied.toTf = copied.calls = 0;
+    res.denseDy.push(time(denseDy));   // the copies of one LoraDense step with adamw(), counted alone
+    Object.assign(perStep, { bytes: copied.fromTf + copied.toTf, calls: copied.calls, fromTfBytes: copied.fromTf, toTfBytes: copied.toTf });
+    res.denseDyTfAdam.push(time(denseDyTfAdam));
     res.loss.push(time(lossOnly));
     if (i < tfReps) res.tfjs.push(time(tfjs));
   }
-  const perStep = { bytes: (copied.fromTf + copied.toTf) / (2 * reps), calls: copied.calls / (2 * reps), fromTfBytes: copied.fromTf / (2 * reps), toTfBytes: copied.toTf / (2 * reps) };
-  // Counted over dense and denseDy (2 LoraDense steps per rep); lossOnly and tfjs make no fromTf / toTf calls.
   tf.dispose([xt, Gt, Wt, Av, Bv, yFixed]);
   layer.dispose();
+  optD.dispose();
+  optTf.dispose();
   const m = Object.fromEntries(Object.entries(res).map(([k, v]) => [k, median(v)]));
-  return { T, width, rank: r, reps, tfReps, seconds: m, glueRatio: m.denseDy / m.bare, withLossRatio: m.dense / m.bare, withLossLessLoss: (m.dense - m.loss) / m.bare,
-    tfjsRatio: m.tfjs / m.bare, copiedPerStep: perStep };
+  return { backend: tf.getBackend(), T, width, rank: r, reps, tfReps, seconds: m, glueRatio: m.denseDy / m.bare, tfAdamRatio: m.denseDyTfAdam / m.bare,
+    withLossRatio: m.dense / m.bare, withLossLessLoss: (m.dense - m.loss) / m.bare, tfjsRatio: m.tfjs / m.bare, copiedPerStep: perStep };
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -197,25 +204,32 @@ async function estimateBench(T, width, layers, batches, rounds) {
 }
 
 async function main() {
-  await tf.setBackend('cpu');
   const wasm = (() => {
     try {
-      require.resolve('@tensorflow/tfjs-backend-wasm');
-      return 'installed, not measured by this script yet';
+      require('@tensorflow/tfjs-backend-wasm');   // registers the 'wasm' backend
+      return 'installed';
     } catch {
       return 'not installed (npm i -D @tensorflow/tfjs-backend-wasm to add it)';
     }
   })();
   const width = QUICK ? 256 : 1024;
-  const steps = ONLY === 'estimate' ? [] : (QUICK ? [64] : [256, 2048]).map((T) => stepBench(T, width, 16, QUICK ? 3 : T >= 2048 ? 3 : 7, T >= 2048 ? 1 : 3));
+  const steps = [];
+  for (const backend of ONLY === 'estimate' ? [] : wasm === 'installed' ? ['cpu', 'wasm'] : ['cpu']) {
+    await tf.setBackend(backend);
+    await tf.ready();
+    for (const T of QUICK ? [64] : [256, 2048]) steps.push(stepBench(T, width, 16, QUICK ? 3 : T >= 2048 ? 3 : 7, T >= 2048 ? 1 : 3));
+  }
+  await tf.setBackend('cpu');
   const estim = ONLY === 'step' ? null : await estimateBench(QUICK ? 64 : 256, QUICK ? 128 : 512, 3, 4, QUICK ? 2 : 5);
 
   const ms = (x) => `${(x * 1e3).toFixed(1)} ms`;
-  console.log(`loraga/tfjs bench: TF.js ${tf.version.tfjs}, backend ${tf.getBackend()} (pure JS), ${require('os').cpus().length} cores, ${L.backends()[0].details}; wasm: ${wasm}`);
-  if (steps.length) console.log('\n1. LoRA training step (forward + backward + Adam on A, B) with dL/dy = G; medians, interleaved');
+  console.log(`loraga/tfjs bench: TF.js ${tf.version.tfjs}, ${require('os').cpus().length} cores, ${L.backends()[0].details}; wasm backend: ${wasm}`);
+  if (steps.length) console.log('\n1. LoRA training step (forward + backward + AdamW on A, B) with dL/dy = G; medians, interleaved');
   if (steps.length) {
-    const hdr = ['T × width, r', 'bare native', 'LoraDense (dy given)', 'glue ratio (goal ≤ 1.15)', 'LoraDense + loss op', 'ratio', 'less the loss op', 'TF.js variables (dy given)', 'TF.js / bare', 'bytes copied / step'];
-    const rows = steps.map((b) => [`${b.T} × ${b.width}, ${b.rank}`, ms(b.seconds.bare), ms(b.seconds.denseDy), `${b.glueRatio.toFixed(3)}×`,
+    const hdr = ['TF.js backend', 'T × width, r', 'bare native', 'LoraDense + adamw() (dy given)', 'glue ratio (goal ≤ 1.15)', 'with tf.train.adam', 'ratio',
+      'adamw() + loss op', 'ratio', 'less the loss op', 'TF.js variables + tf.train.adam', 'TF.js / bare', 'bytes copied / step'];
+    const rows = steps.map((b) => [b.backend, `${b.T} × ${b.width}, ${b.rank}`, ms(b.seconds.bare), ms(b.seconds.denseDy), `${b.glueRatio.toFixed(3)}×`,
+      ms(b.seconds.denseDyTfAdam), `${b.tfAdamRatio.toFixed(3)}×`,
       ms(b.seconds.dense), `${b.withLossRatio.toFixed(3)}×`, `${b.withLossLessLoss.toFixed(3)}×`, ms(b.seconds.tfjs), `${b.tfjsRatio.toFixed(2)}×`,
       `${b.copiedPerStep.bytes} (${b.copiedPerStep.calls} fromTf/toTf calls)`]);
     const table = [hdr, ...rows], widths = hdr.map((_, j) => Math.max(...table.map((r) => r[j].length)));
@@ -223,7 +237,8 @@ async function main() {
     console.log(line(hdr));
     console.log('|' + widths.map((w) => '-'.repeat(w + 2)).join('|') + '|');
     for (const r of rows) console.log(line(r));
-    console.log(`   (dy given: tf.grads(f)(vars, G); + loss op: tf.variableGrads of Σ y⊙G, as model.fit differentiates a loss. The loss op and its gradient alone: ${steps.map((b) => `${ms(b.seconds.loss)} at T = ${b.T}`).join(', ')})`);
+    console.log(`   (dy given: tf.grads(f)(vars, G); + loss op: tf.variableGrads of Σ y⊙G, as model.fit differentiates a loss. The loss op and its gradient alone: ${steps.map((b) => `${ms(b.seconds.loss)} (${b.backend}, T = ${b.T})`).join(', ')}.`);
+    console.log('    Bytes copied: on cpu fromTf/toTf share the backend\'s arrays; on wasm every crossing is a copy into or out of the wasm heap.)');
   }
   if (estim) {
     const e = estim.seconds;

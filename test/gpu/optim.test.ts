@@ -37,6 +37,22 @@ describeGpu('CUDA adamwStep / sgdStep', () => {
     expect(relErr(V.toFloat64(), v.toFloat64())).toBeLessThan(1e-6);
   });
 
+  test('AdamW with out: the kernel writes the new parameter to out and leaves p as it was (odd size: tails)', () => {
+    const n = [37, 29];
+    const p = randTensor(n, 3).t, m = Tensor.zeros(n), v = Tensor.zeros(n);
+    const P = gpu(p), M = gpu(m), V = gpu(v), OUT = gpu(Tensor.zeros(n)), before = P.toFloat64();
+    const g = randTensor(n, 4).t, hp = { lr: 1e-2, weightDecay: 0.1, step: 1 };
+    expect(adamwStep(P, gpu(g), M, V, { ...hp, out: OUT })).toBe(OUT);
+    adamwStep(p, g, m, v, hp);  // the CPU in place
+    expect(Array.from(P.toFloat64())).toEqual(Array.from(before));
+    expect(relErr(OUT.toFloat64(), p.toFloat64())).toBeLessThan(1e-6);
+    expect(relErr(M.toFloat64(), m.toFloat64())).toBeLessThan(1e-6);
+    // …and a float64 statement of step 1 (m̂ = g, v̂ = g²): p − lr·(g/(|g| + ε) + wd·p)
+    const p0 = randTensor(n, 3).v, g0 = randTensor(n, 4).v;
+    const ref = p0.map((x, i) => x - 1e-2 * (g0[i] / (Math.abs(g0[i]) + 1e-8) + 0.1 * x));
+    expect(relErr(OUT.toFloat64(), ref)).toBeLessThan(1e-5);
+  });
+
   test.each([0, 0.9])('SGD (momentum %s) with weight decay matches the CPU and a float64 statement of the rule', (mu) => {
     const n = [40, 25];
     const p = randTensor(n, 2).t, buf = mu ? Tensor.zeros(n) : null;

@@ -181,9 +181,11 @@ const SPECS = {
   },
   adamwStep(rng, a) {
     const n = small(rng), d = floatD(rng), shp = rng.chance(0.5) ? [n] : [1, n];
-    return [T('p', shp, d, 'rw'), T('g', [n], anyD(rng)), T('m', [n], d, 'rw'), T('v', [n], d, 'rw'), num(rng.pick([1e-3, 0.1, 1])),
+    // With out the new parameter goes there and p is only read; without it (null) p is updated in place.
+    const withOut = rng.chance(0.5);
+    return [T('p', shp, d, withOut ? 'r' : 'rw'), T('g', [n], anyD(rng)), T('m', [n], d, 'rw'), T('v', [n], d, 'rw'), num(rng.pick([1e-3, 0.1, 1])),
       num(rng.pick([0.9, 0, 0.5])), num(rng.pick([0.999, 0.9, 0])), num(rng.pick([1e-8, 1e-3])), num(rng.pick([0, 0.01])),
-      num(rng.int(1, 1000), 'int'), asyncArg(rng, a)];
+      num(rng.int(1, 1000), 'int'), withOut ? T('out', shp, d, 'w') : { t: 'raw', v: null }, asyncArg(rng, a)];
   },
   sgdStep(rng, a) {
     const n = small(rng), d = floatD(rng);
@@ -530,10 +532,13 @@ const CHECKS = {
     return e;
   },
   adamwStep(args, before) {
-    const [p, g, m, v] = args, [lr, b1, b2, eps, wd, step] = args.slice(4, 10).map((x) => x.v);
+    const [p, g, m, v] = args, [lr, b1, b2, eps, wd, step] = args.slice(4, 10).map((x) => x.v), out = args[10];
     const P = before.get(p), G = before.get(g), M = before.get(m), V = before.get(v);
     const bc1 = 1 - Math.pow(b1, step), bc2 = 1 - Math.pow(b2, step);
-    const got = [decode(p.arr, p.dtype), decode(m.arr, m.dtype), decode(v.arr, v.dtype)];
+    // With out, the new parameter goes there and p is only read.
+    const dst = out.obj ? out : p;
+    if (out.obj && decode(p.arr, p.dtype).some((x, i) => !Object.is(x, P[i]))) return 'p changed although out was given';
+    const got = [decode(dst.arr, dst.dtype), decode(m.arr, m.dtype), decode(v.arr, v.dtype)];
     for (let i = 0; i < P.length; i++) {
       const mi = b1 * M[i] + (1 - b1) * G[i], vi = b2 * V[i] + (1 - b2) * G[i] * G[i];
       const pi = P[i] - lr * ((mi / bc1) / (Math.sqrt(vi / bc2) + eps) + wd * P[i]);

@@ -16,6 +16,7 @@ type Assert<T extends true> = T;
 export const values: typeof api = impl;
 export type NoUndeclaredExports = Assert<Same<keyof typeof impl, keyof typeof api>>;
 export type LoraDenseMembers = Assert<Same<keyof impl.LoraDense, keyof api.LoraDense>>;
+export type NativeAdamWMembers = Assert<Same<keyof impl.NativeAdamW, keyof api.NativeAdamW>>;
 
 export async function use(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, t: Tensor): Promise<void> {
   // Conversions: fromTf gives an f32 tensor whose data is a Float32Array (no cast), toTf a tf.Tensor.
@@ -51,5 +52,12 @@ export async function use(model: tf.LayersModel, xs: tf.Tensor, ys: tf.Tensor, t
   const imported: tf.LayersModel = await impl.importPeft('/tmp/x', model, { names: { fc1: 'model.fc1' } });
   // @ts-expect-error importPeft takes names only
   await impl.importPeft('/tmp/x', model, { rank: 2 });
+  // The optimizer is a tf.Optimizer, for model.compile.
+  const opt: tf.Optimizer = impl.adamw({ lr: 1e-3, betas: [0.9, 0.99], weightDecay: 0.01 });
+  lora.compile({ optimizer: opt, loss: 'meanSquaredError' });
+  // @ts-expect-error the core AdamW's names: betas, not beta1
+  impl.adamw({ lr: 1e-3, beta1: 0.9 });
+  // @ts-expect-error lr is required
+  new impl.NativeAdamW({ eps: 1e-8 });
   void [f, back, u, modules, merged, asLayer, imported];
 }

@@ -19,6 +19,11 @@ export interface AdamWHyper {
   weightDecay?: number;
   /** 1-based step count used for bias correction. */
   step: number;
+  /**
+   * Where the new parameter goes: p is then only read (it may be read-only, e.g. a TF.js tensor's memory), m and v
+   * are still updated in place. Same dtype and size as p, not overlapping any operand. Default: p itself.
+   */
+  out?: Tensor;
 }
 
 /** Hyper-parameters of one sgdStep. */
@@ -30,7 +35,7 @@ export interface SgdHyper {
   weightDecay?: number;
 }
 
-/** One AdamW step on `p` (in place), updating its moments `m` and `v` (in place). Returns p. */
+/** One AdamW step on `p` (in place, or into `hp.out`), updating its moments `m` and `v` (in place). Returns p (or out). */
 export declare function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, hp: AdamWHyper): Tensor;
 /** One SGD step on `p` (in place); `buf` is the momentum buffer (null: plain SGD). Returns p. */
 export declare function sgdStep(p: Tensor, g: Tensor, buf: Tensor | null, hp: SgdHyper): Tensor;
