@@ -2,10 +2,34 @@
 import {
   DType, Tensor, gradAccumulate, gradAccumulateAsync, matmul, orthonormalize, setAllowTf32, svd, svdAsync, svdBatched,
 } from '../../lib';
-import { randTensor, refMatmul, relErr, withSpectrum } from '../helpers/ref';
+import { randTensor, refMatmul, relErr, transpose, withSpectrum } from '../helpers/ref';
 import { describeGpu } from './cuda';
 
 const gpu = (t: Tensor) => t.toDevice('cuda');
+
+/**
+ * Float64 statements of a (truncated) SVD of M, from M's stored values alone (so a bug the CPU and GPU share cannot
+ * hide behind agreeing with each other): the worst of ‖UᵀU − I‖, ‖VᵀV − I‖ and, per column j, ‖M·vⱼ − σⱼuⱼ‖ and
+ * ‖Mᵀ·uⱼ − σⱼvⱼ‖, all relative to σ₁; and the captured energy ‖UᵀMV‖²_F / Σⱼ σⱼ² of the exact σ given.
+ */
+function svdStatements(Mv: Float64Array, m: number, n: number, r: { U: Tensor; S: Tensor; Vt: Tensor }, exact: number[]) {
+  const k = r.S.size, U = r.U.toFloat64(), S = r.S.toFloat64(), V = transpose(r.Vt.toFloat64(), k, n);
+  const dev = (X: Float64Array, rows: number) => {
+    const g = refMatmul(X, rows, k, X, rows, k, true, false);
+    return Math.max(...Array.from(g, (x, i) => Math.abs(x - (Math.floor(i / k) === i % k ? 1 : 0))));
+  };
+  const MV = refMatmul(Mv, m, n, V, n, k), MtU = refMatmul(Mv, m, n, U, m, k, true, false);
+  let resid = 0;
+  for (let j = 0; j < k; j++) {
+    let a = 0, b = 0;
+    for (let i = 0; i < m; i++) a += (MV[i * k + j] - S[j] * U[i * k + j]) ** 2;
+    for (let i = 0; i < n; i++) b += (MtU[i * k + j] - S[j] * V[i * k + j]) ** 2;
+    resid = Math.max(resid, Math.sqrt(a), Math.sqrt(b));
+  }
+  const P = refMatmul(U, m, k, MV, m, k, true, false);
+  const energy = P.reduce((e, x) => e + x * x, 0) / exact.slice(0, k).reduce((e, x) => e + x * x, 0);
+  return { ortho: Math.max(dev(U, m), dev(V, n)) , resid: resid / exact[0], sErr: relErr(S, exact.slice(0, k)), energy };
+}
 
 describeGpu('CUDA matmul', () => {
   const cases: [DType, boolean, boolean][] = [];
@@ -68,6 +92,17 @@ describeGpu('CUDA SVD', () => {
     const cpu = svd(M, { k, method, seed: 3 });
     const g = svd(gpu(M), { k, method, seed: 3 });
     expect(g.U.device).toBe('cuda');
+    // Float64 statements first. Exact: residuals at the storage's rounding (bf16 M: its stored values are the M of the
+    // statement, so bf16 rounding does not enter); σ within that rounding of the prescribed spectrum, except bf16,
+    // whose stored M has other σ (2⁻⁸ relative entries). Randomized (k of a 1/i^1.5 spectrum, power iterations):
+    // residuals ≤ 1e-4, ≥ 0.9999 of the top-k energy and σ within 1e-4.
+    const st = svdStatements(M.toFloat64(), m, n, g, spectrum(p));
+    const eps = dt === 'f64' ? 1e-12 : 2e-5;
+    expect(st.ortho).toBeLessThan(method === 'exact' ? eps : 1e-5);
+    // Randomized: 4e-6 measured (the CPU, same algorithm); a sign or scale slip in U or V is O(1).
+    expect(st.resid).toBeLessThan(method === 'exact' ? eps : 1e-4);
+    expect(st.sErr).toBeLessThan(dt === 'bf16' ? 1e-2 : method === 'exact' ? eps : 1e-4);
+    expect(st.energy).toBeGreaterThan(dt === 'bf16' ? 0.99 : method === 'exact' ? 1 - eps : 0.9999);
     expect(relErr(g.S.toFloat64(), cpu.S.toFloat64())).toBeLessThan(tol);
     const gu = g.U.toFloat64(), cu = cpu.U.toFloat64(), gv = g.Vt.toFloat64(), cv = cpu.Vt.toFloat64();
     for (let j = 0; j < k; j++) {
@@ -80,7 +115,7 @@ describeGpu('CUDA SVD', () => {
   }
   test.each([
     [50, 20, 20, 'f32'], [20, 50, 20, 'f32'], [60, 25, 7, 'f32'], [25, 60, 7, 'f32'], [40, 30, 30, 'f64'], [30, 40, 5, 'f64'], [48, 32, 8, 'bf16'],
-  ] as [number, number, number, DType][])('exact %ix%i, k=%i, %s matches the CPU (LAPACK) result', (m, n, k, dt) => {
+  ] as [number, number, number, DType][])('exact %ix%i, k=%i, %s: float64 statements (residuals, orthonormality, σ, energy) and the CPU (LAPACK) result', (m, n, k, dt) => {
     checkSvd(m, n, k, dt, 'exact', dt === 'f64' ? 1e-12 : 1e-5);
   });
 
@@ -96,7 +131,7 @@ describeGpu('CUDA SVD', () => {
     expect(relErr(utu, eye)).toBeLessThan(2e-6);
   });
 
-  test.each([[200, 120, 8], [120, 200, 8]])('randomized %ix%i k=%i: same Gaussian draw as the CPU, same result', (m, n, k) => {
+  test.each([[200, 120, 8], [120, 200, 8]])('randomized %ix%i k=%i: residuals, captured energy and σ against the prescribed spectrum; same Gaussian draw as the CPU, same result', (m, n, k) => {
     checkSvd(m, n, k, 'f32', 'randomized', 1e-4);
   });
 
@@ -121,7 +156,7 @@ describeGpu('CUDA orthonormalize (thin QR)', () => {
 });
 
 describeGpu('CUDA svdBatched (several streams)', () => {
-  test.each(['exact', 'randomized'] as const)('%s: each result matches the CPU result for the same seed', (method) => {
+  test.each(['exact', 'randomized'] as const)('%s: each result satisfies the float64 statements and matches the CPU result for the same seed', (method) => {
     const specs: [number, number][] = [[90, 60], [60, 90], [120, 40], [40, 40], [80, 70], [70, 80]];
     const Ms = specs.map(([m, n], i) => Tensor.fromFloat64(withSpectrum(m, n, Array.from({ length: Math.min(m, n) }, (_, j) => 5 / (j + 1)), 70 + i), [m, n], 'f32'));
     const g = svdBatched(Ms.map((M) => M.toDevice()), { k: 5, method, seed: 4 });
@@ -129,6 +164,12 @@ describeGpu('CUDA svdBatched (several streams)', () => {
     g.forEach((r, i) => {
       expect(r.S.device).toBe('cuda');
       expect(relErr(r.S.toFloat64(), c[i].S.toFloat64())).toBeLessThan(1e-4); // f32, same Gaussian draw
+      // …and the float64 statements of each module's SVD (svdStatements above; a 5/j spectrum, k = 5).
+      const [m, n] = specs[i], st = svdStatements(Ms[i].toFloat64(), m, n, r, Array.from({ length: Math.min(m, n) }, (_, j) => 5 / (j + 1)));
+      expect(st.ortho).toBeLessThan(1e-5);
+      if (method === 'exact') expect(Math.max(st.resid, st.sErr)).toBeLessThan(2e-5);
+      else expect(st.resid).toBeLessThan(2e-3);   // a 1/j spectrum with k = 5: ≤ 3e-4 measured on the CPU
+      expect(st.energy).toBeGreaterThan(method === 'exact' ? 1 - 2e-5 : 0.999);
     });
   });
 });
