@@ -38,6 +38,7 @@ struct SvdOptions {
 // One matrix of a batched SVD: m (not modified) → u, s, vt with k = u.cols.
 struct SvdJob {
   View m, u, s, vt;
+  uint64_t seed = 0;  // this job's Gaussian draw (randomized)
 };
 
 struct BackendInfo {

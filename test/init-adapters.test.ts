@@ -156,3 +156,62 @@ test("method 'lora-one': each module is initLoraOne of its gradient with the mod
   }
   await expect(initAdapters(W, null, { ...cfg, method: 'lora-one' })).rejects.toThrow(/need gradients/);
 });
+
+describe('concurrency: modules in windows, their SVDs in one svdBatched call', () => {
+  // Bigger modules so the batched SVDs are real work; 7 modules in windows of 3 (3 + 3 + 1).
+  const big: Record<string, [number, number]> = { a: [96, 64], b: [64, 96], c: [128, 64], d: [96, 64], e: [64, 64], f: [80, 72], g: [72, 80] };
+  const Wb: Record<string, Tensor> = {}, Gb: Record<string, Tensor> = {};
+  Object.entries(big).forEach(([m, [o, i]], k) => { Wb[m] = randTensor([o, i], 300 + k).t; Gb[m] = randTensor([o, i], 400 + k).t; });
+  const rel = (a: Tensor, b: Tensor) => {
+    const x = a.toFloat64(), y = b.toFloat64();
+    let d = 0, n = 0;
+    for (let i = 0; i < x.length; i++) { d += (x[i] - y[i]) ** 2; n += y[i] ** 2; }
+    return Math.sqrt(d / n);
+  };
+
+  test.each([['randomized', false], ['exact', false], ['randomized', true]] as const)(
+    '%s SVD (fanInFanOut %s): the same adapters as concurrency 1, W\' + s·B·A = W, progress for every module', async (svd, ffo) => {
+      const tr = (t: Tensor) => Tensor.fromFloat64(((d, [r, c]) => Float64Array.from({ length: r * c }, (_, k) => d[(k % r) * c + Math.floor(k / r)]))(t.toFloat64(), t.shape), [t.shape[1], t.shape[0]], 'f32');
+      const Ws = ffo ? Object.fromEntries(Object.entries(Wb).map(([m, t]) => [m, tr(t)])) : Wb;
+      const Gs = ffo ? Object.fromEntries(Object.entries(Gb).map(([m, t]) => [m, tr(t)])) : Gb;
+      const c = { rank: 4, alpha: 8, svd, seed: 5, fanInFanOut: ffo };
+      const events: string[] = [];
+      const one = await initAdapters(Ws, Gs, c);
+      const three = await initAdapters(Ws, Gs, { ...c, concurrency: 3, onProgress: (e) => events.push(`${e.phase}${e.index}`) });
+      expect(Object.keys(three.modules)).toEqual(Object.keys(big));
+      for (const m of Object.keys(big)) {
+        // Equal up to rounding: the batch runs BLAS single-threaded (svd-batched.test.ts).
+        expect(rel(three.modules[m].A, one.modules[m].A)).toBeLessThan(1e-4);
+        expect(rel(three.modules[m].B, one.modules[m].B)).toBeLessThan(1e-4);
+        expect(rel(three.modules[m].W!, one.modules[m].W!)).toBeLessThan(1e-6);
+        if (!ffo) expect(offsetInvariant(three.modules[m].W!, three.modules[m].A, three.modules[m].B, 2, Wb[m])).toBeLessThan(1e-6);
+      }
+      // A window's modules all start, then each is done in order.
+      expect(events).toEqual(['start1', 'start2', 'start3', 'done1', 'done2', 'done3', 'start4', 'start5', 'start6', 'done4', 'done5', 'done6', 'start7', 'done7']);
+    });
+
+  test('a NaN in one G names that module; an abort between windows is LoraAbortError; loaders work with windows', async () => {
+    const bad = { ...Gb, e: Gb.e.clone() };
+    bad.e.data[3] = NaN;
+    await expect(initAdapters(Wb, bad, { rank: 4, alpha: 8, concurrency: 3 })).rejects.toThrow(/module 'e'.*NaN/);
+    const ac = new AbortController();
+    let done = 0;
+    const p = initAdapters(Wb, Gb, { rank: 4, alpha: 8, concurrency: 3, signal: ac.signal, onProgress: (e) => { if (e.phase === 'done' && ++done === 3) ac.abort(); } });
+    await expect(p).rejects.toThrow(LoraAbortError);
+    expect(done).toBe(3);
+    const loaded: string[] = [], got: string[] = [];
+    await initAdapters({ names: Object.keys(Wb), load: (m) => { loaded.push(m); return Wb[m].clone(); } }, { names: Object.keys(Gb), load: (m: string) => Gb[m].clone() } as never,
+      { rank: 4, alpha: 8, concurrency: 4, keepResults: false, onModule: (m) => { got.push(m); } });
+    expect(loaded).toEqual(Object.keys(big));
+    expect(got).toEqual(Object.keys(big));
+  });
+
+  test('concurrency is LoRA-GA from G only, and a positive integer', async () => {
+    for (const method of ['lora-one', 'pissa', 'lora'] as const)
+      await expect(initAdapters(Wb, Gb, { rank: 4, alpha: 8, method, concurrency: 2 })).rejects.toThrow(/concurrency > 1 is for LoRA-GA/);
+    for (const bad of [0, 1.5, -2, NaN])
+      await expect(initAdapters(Wb, Gb, { rank: 4, alpha: 8, concurrency: bad })).rejects.toThrow(LoraValueError);
+    // 1 is the default and allowed for every method
+    await expect(initAdapters(Wb, null, { rank: 4, alpha: 8, method: 'lora', concurrency: 1 })).resolves.toBeDefined();
+  });
+});

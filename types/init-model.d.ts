@@ -156,6 +156,14 @@ export interface InitAdaptersConfig extends Omit<LoraGAConfig, 'svd'> {
   keepResults?: boolean;
   /** Release each module's estimator accumulator once used (default false). */
   releaseGradients?: boolean;
+  /**
+   * Modules at once (default 1). With n > 1 (LoRA-GA from G), the modules go in windows of n: their gradients' SVDs
+   * run in one svdBatched call (on the CPU a thread per core, each with single-threaded BLAS; on the GPU several
+   * streams), then each module's init as usual, in order. Results are the same as with 1 (same per-module seeds);
+   * memory is n modules' working sets; cancellation is checked between windows and steps. LoRA-One, PiSSA, plain
+   * LoRA and svd 'sketch' take only 1 (else LoraValueError).
+   */
+  concurrency?: number;
 }
 
 /** The results by module (empty when keepResults is false) and the time taken. */
@@ -171,8 +179,8 @@ export interface InitAdaptersResult {
 export declare function moduleSeed(seed: number, name: string): number;
 
 /**
- * Initialises the adapters of every target module, one module at a time. Memory stays bounded: beyond the caller's
- * inputs, only one module's working set (its W, G, SVD and results) is alive at once when weights come from a
- * loader and results go to `onModule`. Errors name the module.
+ * Initialises the adapters of every target module, one module at a time (or `concurrency` at once). Memory stays
+ * bounded: beyond the caller's inputs, only one module's working set (its W, G, SVD and results; `concurrency`
+ * modules') is alive at once when weights come from a loader and results go to `onModule`. Errors name the module.
  */
 export declare function initAdapters(model: ModelWeights, estimate: GradientSource, config: InitAdaptersConfig): Promise<InitAdaptersResult>;

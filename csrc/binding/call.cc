@@ -210,7 +210,21 @@ double Call::numberOr(size_t i, double dflt) {
 
 int64_t Call::integerOr(size_t i, const char* name, int64_t lo, int64_t hi, int64_t dflt) {
   if (info_.Length() <= i || info_[i].IsUndefined()) return dflt;
-  const double x = info_[i].IsNumber() ? info_[i].As<Napi::Number>().DoubleValue() : NAN;
+  return integerOf(info_[i], name, lo, hi);
+}
+
+std::vector<int64_t> Call::integerList(size_t i, const char* name, int64_t lo, int64_t hi) {
+  if (info_.Length() <= i || !info_[i].IsArray())
+    fail(ErrorCode::Value, std::string(name) + ": expected an array of integers");
+  Napi::Array list = info_[i].As<Napi::Array>();
+  std::vector<int64_t> out;
+  for (uint32_t j = 0; j < list.Length(); ++j)
+    out.push_back(integerOf(list.Get(j), (std::string(name) + "[" + std::to_string(j) + "]").c_str(), lo, hi));
+  return out;
+}
+
+int64_t Call::integerOf(const Napi::Value& v, const char* name, int64_t lo, int64_t hi) {
+  const double x = v.IsNumber() ? v.As<Napi::Number>().DoubleValue() : NAN;
   // Compared as doubles before any conversion: a float→int conversion out of range is undefined behaviour.
   if (!(x >= double(lo) && x <= double(hi)) || x != std::floor(x))
     fail(ErrorCode::Value,

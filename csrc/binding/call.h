@@ -59,6 +59,8 @@ class Call {
   int64_t integerOr(size_t i, const char* name, int64_t lo, int64_t hi, int64_t dflt);
   // The same, required.
   int64_t integer(size_t i, const char* name, int64_t lo, int64_t hi);
+  // An array of such integers (svdBatched's per-job seeds).
+  std::vector<int64_t> integerList(size_t i, const char* name, int64_t lo, int64_t hi);
   bool flag(size_t i) const;
 
   // v has exactly rows×cols (empty optional views pass): "<op>: <name> is [r, c], expected [rows, cols]".
@@ -90,6 +92,7 @@ class Call {
   }
 
  private:
+  int64_t integerOf(const Napi::Value& v, const char* name, int64_t lo, int64_t hi);
   // One tensor argument as parsed: where its memory was, for the overlap and unchanged-buffer checks.
   struct Arg {
     std::string what;

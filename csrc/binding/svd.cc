@@ -1,5 +1,6 @@
 // svd(M, U, S, Vt, randomized, oversample, powerIters, seed, async) → Backend::svd;
-// svdBatched([M…], [U…], [S…], [Vt…], randomized, oversample, powerIters, seed, async) → Backend::svdBatched.
+// svdBatched([M…], [U…], [S…], [Vt…], randomized, oversample, powerIters, seed | [seed…], async) → Backend::svdBatched
+// (job i draws with seed + i, or with its own seed from the list).
 #include <algorithm>
 #include <climits>
 #include "call.h"
@@ -8,12 +9,12 @@
 namespace loraga::binding {
 
 namespace {
-SvdOptions svdOptions(Call& call, size_t first) {
+SvdOptions svdOptions(Call& call, size_t first, bool withSeed = true) {
   SvdOptions opt;
   opt.randomized = call.flag(first);
   opt.oversample = call.integerOr(first + 1, "oversample", 0, INT_MAX, 8);
   opt.powerIters = int(call.integerOr(first + 2, "powerIters", 0, 100, 4));
-  opt.seed = uint64_t(call.integerOr(first + 3, "seed", 0, kMaxSafeInteger, 0));
+  if (withSeed) opt.seed = uint64_t(call.integerOr(first + 3, "seed", 0, kMaxSafeInteger, 0));
   return opt;
 }
 
@@ -54,7 +55,15 @@ Napi::Value SvdBatched(const Napi::CallbackInfo& info) {
     jobs[i] = SvdJob{ms[i], us[i], ss[i], vts[i]};
     svdShapes(call, ms[i], us[i], ss[i], vts[i]);
   }
-  const SvdOptions opt = svdOptions(call, 4);
+  const bool perJob = info.Length() > 7 && info[7].IsArray();
+  const SvdOptions opt = svdOptions(call, 4, !perJob);
+  if (perJob) {
+    const std::vector<int64_t> seeds = call.integerList(7, "seeds", 0, kMaxSafeInteger);
+    if (seeds.size() != jobs.size()) call.fail(ErrorCode::Shape, "seeds and M lists differ in length");
+    for (size_t i = 0; i < jobs.size(); ++i) jobs[i].seed = uint64_t(seeds[i]);
+  } else {
+    for (size_t i = 0; i < jobs.size(); ++i) jobs[i].seed = opt.seed + i;
+  }
   return call.run([=](Backend& be) {
     for (size_t i = 0; i < jobs.size(); ++i)
       if (!be.allFinite(jobs[i].m)) fail(ErrorCode::Value, "svdBatched: M[" + std::to_string(i) + "] holds NaN or Inf");

@@ -17,7 +17,7 @@ void Backend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt)
   for (size_t i = 0; i < jobs.size(); ++i) {
     SvdOptions o = opt;
     o.k = jobs[i].u.cols;
-    o.seed = opt.seed + i;
+    o.seed = jobs[i].seed;
     svd(jobs[i].m, o, jobs[i].u, jobs[i].s, jobs[i].vt);
   }
 }

@@ -61,7 +61,7 @@ void CudaBackend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& 
       useLane(i % lanes);
       SvdOptions o = opt;
       o.k = jobs[i].u.cols;
-      o.seed = opt.seed + i;
+      o.seed = jobs[i].seed;
       svd(jobs[i].m, o, jobs[i].u, jobs[i].s, jobs[i].vt);
     }
   } catch (...) {

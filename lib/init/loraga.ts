@@ -28,7 +28,7 @@ import {
 import { fanInFanOutOption, transpose2d } from './layout';
 import { permutation } from './rng';
 import { Plan, runAsync, runSync } from './runner';
-import { sketchReport, spectralReport, truncatedSvd } from './spectrum';
+import { SvdPathOptions, sketchReport, spectralReport, truncatedSvd } from './spectrum';
 
 export const LORAGA_DIRECTIONS: readonly LoraGADirection[] = ['ArBr', 'A2rBr', 'ArB2r', 'random'];
 /** The scales of each convention, by the names its code uses. */
@@ -81,8 +81,18 @@ export function loraGAIndices(direction: LoraGADirection, r: number, convention:
   }
 }
 
-/** G itself, or (initAdapters' svd 'sketch') the low-rank factors of a sketched G that was never formed. */
-type GradientInput = { G: Tensor } | { sketch: SketchFactors };
+/**
+ * G itself; G with its SVD already computed (initAdapters' concurrency: many modules' SVDs in one svdBatched call,
+ * made with loraGASvdPath's options of G as [out, in]); or (initAdapters' svd 'sketch') the low-rank factors of a
+ * sketched G that was never formed.
+ */
+type GradientInput = { G: Tensor; svd?: SvdResult } | { sketch: SketchFactors };
+
+/** The SVD LoRA-GA takes of G: 2r directions plus σ₂ᵣ₊₁ for the gap at 2r; randomized keeps q = 2r + oversample. */
+export function loraGASvdPath(c: ResolvedLoraGAConfig): SvdPathOptions {
+  const r = c.rank;
+  return { method: c.svd, k: 2 * r + 1, q: 2 * r + c.oversample, powerIters: c.powerIters, seed: c.seed, precision: c.precision };
+}
 
 function* plan(W0: Tensor, input: GradientInput, config: LoraGAConfig): Plan<LoraInitResult> {
   finiteMatrix(W0, 'initLoraGA W');
@@ -103,10 +113,16 @@ function* plan(W0: Tensor, input: GradientInput, config: LoraGAConfig): Plan<Lor
   const reportOpts = { r, used: 2 * r, gaps, gapTolerance: c.gapTolerance, name: 'G' };
 
   // One SVD of G: 2r directions, plus σ₂ᵣ₊₁ for the gap at 2r. Randomized keeps q = 2r + oversample (4r by default).
-  const svdOpts = { method: c.svd, k: 2 * r + 1, q: 2 * r + c.oversample, powerIters: c.powerIters, seed: c.seed, precision: c.precision };
+  const svdOpts = loraGASvdPath(c);
   let res: SvdResult;
   let report: SpectralReport | undefined;
-  if (G) {
+  const given = 'G' in input ? input.svd : undefined;
+  if (G && given) {
+    const k = Math.min(svdOpts.k, Math.min(out, inF));
+    if (given.U.shape[0] !== out || given.U.shape[1] !== k || given.Vt.shape[1] !== inF)
+      throw new LoraShapeError(`initLoraGA: the SVD given is of a [${given.U.shape[0]}, ${given.Vt.shape[1]}] gradient with ${given.U.shape[1]} directions; expected [${out}, ${inF}] with ${k}`);
+    res = given;
+  } else if (G) {
     res = yield* truncatedSvd(G, svdOpts);
   } else {
     const f = (input as { sketch: SketchFactors }).sketch;
@@ -168,6 +184,11 @@ export function initLoraGA(W: Tensor, G: Tensor, config: LoraGAConfig): LoraInit
 
 export function initLoraGAAsync(W: Tensor, G: Tensor, config: LoraGAConfig, options: { signal?: AbortSignal } = {}): Promise<LoraInitResult> {
   return runAsync(plan(W, { G }, config), options.signal, () => new LoraAbortError('initLoraGA: aborted'));
+}
+
+/** LoRA-GA with G's SVD already computed (initAdapters' concurrency); the SVD is the caller's and is disposed. */
+export function initLoraGAWithSvdAsync(W: Tensor, G: Tensor, res: SvdResult, config: LoraGAConfig, options: { signal?: AbortSignal } = {}): Promise<LoraInitResult> {
+  return runAsync(plan(W, { G, svd: res }, config), options.signal, () => new LoraAbortError('initLoraGA: aborted'));
 }
 
 /** LoRA-GA from a sketched gradient's factors ([out, in] orientation), for initAdapters' svd 'sketch'. */

@@ -7,10 +7,14 @@
 import type { LoraGAConfig, LoraInitResult, LoraOneConfig, PiSSAConfig } from '../../types/init';
 import type { GradientSource, InitAdaptersConfig, InitAdaptersResult, ModelWeights } from '../../types/init-model';
 import { LoraAbortError, LoraShapeError, LoraValueError } from '../errors';
-import { nonNegInt } from './common';
+import { finiteMatrix, nonNegInt, posInt } from './common';
+import { fmt } from '../ops/check';
+import { svdBatchedAsync } from '../ops/svd';
+import { svdCall } from './spectrum';
+import type { SvdOptions, SvdResult } from '../../types/ops/svd';
 import { Tensor } from '../tensor';
 import { GradientEstimator, sketchOf } from './estimator';
-import { LORAGA_KEYS, initLoraGAAsync, initLoraGAFromSketchAsync, resolveLoraGAConfig } from './loraga';
+import { LORAGA_KEYS, initLoraGAAsync, initLoraGAFromSketchAsync, initLoraGAWithSvdAsync, loraGASvdPath, resolveLoraGAConfig } from './loraga';
 import { configObject, pick } from './common';
 import { fanInFanOutOption, transpose2d } from './layout';
 import { matchTargets } from '../peft/targets';
@@ -21,7 +25,7 @@ import { PISSA_KEYS, initPiSSAAsync } from './pissa';
 
 /** Every option initAdapters takes: the inits' own (LoRA-GA's are a superset, plus LoRA-One's normalize) and the run's. */
 const INIT_ADAPTERS_KEYS: readonly string[] = [
-  ...LORAGA_KEYS, 'normalize', 'method', 'targets', 'signal', 'onProgress', 'onModule', 'keepResults', 'releaseGradients',
+  ...LORAGA_KEYS, 'normalize', 'method', 'targets', 'signal', 'onProgress', 'onModule', 'keepResults', 'releaseGradients', 'concurrency',
 ];
 
 function isLoader(x: unknown): x is { load(name: string): Tensor | Promise<Tensor> } {
@@ -44,6 +48,9 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   // Targets as PEFT reads them: a full module name or a dotted suffix of one.
   const targets = config.targets ? matchTargets(config.targets, names, 'initAdapters targets') : names;
   const ffo = fanInFanOutOption(config.fanInFanOut, 'initAdapters');
+  const concurrency = config.concurrency === undefined ? 1 : posInt(config.concurrency, 'initAdapters concurrency');
+  if (concurrency > 1 && (method !== 'loraga' || sketch))
+    throw new LoraValueError(`initAdapters: concurrency > 1 is for LoRA-GA from G (got method '${method}'${sketch ? " with svd 'sketch'" : ''}); leave it at 1`);
   if (fromG) {
     if (!estimate) throw new LoraValueError('initAdapters: LoRA-GA and LoRA-One need gradients (a GradientEstimator or a record of G)');
     if (estimate instanceof GradientEstimator) {
@@ -74,12 +81,46 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   const out: Record<string, LoraInitResult> = {};
   const keep = config.keepResults !== false;
 
-  for (let i = 0; i < targets.length; i++) {
-    if (signal?.aborted) throw abort();
-    const name = targets[i];
-    config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
+  const loadW = async (name: string): Promise<Tensor> => {
     const W = isLoader(model) ? await model.load(name) : (model as Record<string, Tensor>)[name];
     if (!(W instanceof Tensor) || W.rank !== 2) throw new LoraShapeError(`initAdapters: weight of '${name}' must be a 2-D ${ffo ? '[in, out]' : '[out, in]'} tensor`);
+    return W;
+  };
+  /** G of a module, and whether it is ours to dispose (a fresh mean or a loaded tensor, not a caller's ready G). */
+  const loadG = async (name: string): Promise<{ G: Tensor; ownG: boolean }> => {
+    if (estimate instanceof GradientEstimator) return { G: estimate.gradient(name), ownG: estimate.batches(name) > 0 };
+    if (isLoader(estimate)) return { G: await estimate.load(name), ownG: true };
+    return { G: (estimate as Record<string, Tensor>)[name], ownG: false };
+  };
+  const named = (e: unknown, name: string) =>
+    e instanceof LoraAbortError ? abort() : new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
+
+  for (let w0 = 0; w0 < targets.length; w0 += concurrency) {
+    const window = targets.slice(w0, w0 + concurrency);
+    if (signal?.aborted) throw abort();
+    // concurrency > 1: every module of the window loaded and its G factored in one svdBatched call, up front.
+    const ready = new Map<string, Prepared>();
+    if (concurrency > 1) {
+      window.forEach((name, j) => config.onProgress?.({ phase: 'start', module: name, index: w0 + j + 1, total: targets.length, seconds: seconds() }));
+      try {
+        for (const name of window) ready.set(name, { W: await loadW(name), ...(await loadG(name)) });
+        await batchedSvds(window, ready, { ...gaConfig }, seed, ffo);
+      } catch (e) {
+        for (const p of ready.values()) disposePrepared(p, isLoader(model));
+        throw e instanceof LoraAbortError || (e as Error).message.startsWith('module ') ? e : named(e, window.join(', '));
+      }
+    }
+    for (let j = 0; j < window.length; j++) {
+    const i = w0 + j;
+    if (signal?.aborted) {
+      for (const p of ready.values()) disposePrepared(p, isLoader(model));
+      throw abort();
+    }
+    const name = targets[i];
+    const prep = ready.get(name);
+    ready.delete(name);
+    if (!prep) config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
+    const W = prep ? prep.W : await loadW(name);
     let result!: LoraInitResult;
     const mseed = moduleSeed(seed, name);
     if (method === 'lora') {
@@ -101,17 +142,15 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
         } finally {
           if (config.releaseGradients) (estimate as GradientEstimator).release(name);
         }
-      } else if (estimate instanceof GradientEstimator) {
-        G = estimate.gradient(name);
-        ownG = estimate.batches(name) > 0; // a fresh mean tensor (not a caller's ready G)
-      } else if (isLoader(estimate)) {
-        G = await estimate.load(name);
-        ownG = true;
       } else {
-        G = (estimate as Record<string, Tensor>)[name];
+        ({ G, ownG } = prep ?? (await loadG(name)));
       }
       if (G) try {
-        if (method === 'loraga') {
+        if (prep?.svd) {
+          const res = prep.svd;
+          prep.svd = undefined;
+          result = await initLoraGAWithSvdAsync(W, G, res, { ...gaConfig, seed: mseed }, { signal });
+        } else if (method === 'loraga') {
           result = await initLoraGAAsync(W, G, { ...gaConfig, seed: mseed }, { signal });
         } else {
           // LoRA-One reads G alone, as [out, in]: a fan-in-fan-out G (W's layout, [in, out]) is turned first.
@@ -123,8 +162,8 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
           }
         }
       } catch (e) {
-        if (e instanceof LoraAbortError) throw abort();
-        throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
+        for (const p of ready.values()) disposePrepared(p, isLoader(model));
+        throw named(e, name);
       } finally {
         if (ownG) G.dispose();
         if (config.releaseGradients && estimate instanceof GradientEstimator) estimate.release(name);
@@ -134,6 +173,56 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
     if (config.onModule) await config.onModule(name, result);
     if (keep) out[name] = result;
     config.onProgress?.({ phase: 'done', module: name, index: i + 1, total: targets.length, seconds: seconds(), result });
+    }
   }
   return { modules: out, seconds: seconds() };
+}
+
+/** A module of a window, loaded, with its G's SVD once the window's batch has run. */
+interface Prepared {
+  W: Tensor;
+  G: Tensor;
+  ownG: boolean;
+  svd?: SvdResult;
+}
+
+function disposePrepared(p: Prepared, ownW: boolean): void {
+  if (p.svd) for (const t of [p.svd.U, p.svd.S, p.svd.Vt]) t.dispose();
+  if (p.ownG) p.G.dispose();
+  if (ownW) p.W.dispose();
+}
+
+/**
+ * The SVDs of a window's gradients, as each module's initLoraGA would take them (loraGASvdPath with its own seed, G
+ * as [out, in], in the precision's dtype), in one svdBatched call per set of equal options (in practice one).
+ */
+async function batchedSvds(window: string[], ready: Map<string, Prepared>, gaConfig: LoraGAConfig, seed: number, ffo: boolean): Promise<void> {
+  const groups = new Map<string, { names: string[]; Ms: Tensor[]; seeds: number[]; opts: SvdOptions; temps: Tensor[] }>();
+  for (const name of window) {
+    const p = ready.get(name)!;
+    finiteMatrix(p.G, `module '${name}': initLoraGA G`);
+    if (p.W.shape[0] !== p.G.shape[0] || p.W.shape[1] !== p.G.shape[1])
+      throw new LoraShapeError(`module '${name}': initLoraGA: W ${fmt(p.W)} and G ${fmt(p.G)} must have the same shape`);
+    const c = resolveLoraGAConfig({ ...gaConfig, seed: moduleSeed(seed, name) });
+    const Gt = ffo ? transpose2d(p.G) : p.G;
+    const { opts, dtype } = svdCall(Gt, loraGASvdPath(c));
+    const M = Gt.dtype === dtype ? Gt : Gt.to(dtype);
+    const key = JSON.stringify([opts.k, opts.method, opts.oversample, opts.powerIters, dtype, M.device]);
+    const g = groups.get(key) ?? { names: [], Ms: [], seeds: [], opts, temps: [] };
+    groups.set(key, g);
+    g.names.push(name);
+    g.Ms.push(M);
+    g.seeds.push(opts.seed ?? 0);
+    for (const t of new Set([Gt, M])) if (t !== p.G) g.temps.push(t);
+  }
+  try {
+    for (const g of groups.values()) {
+      const common: SvdOptions = { ...g.opts };
+      delete common.seed;   // per module: seeds
+      const res = await svdBatchedAsync(g.Ms, g.opts.method === 'randomized' ? { ...common, seeds: g.seeds } : common);
+      g.names.forEach((name, i) => (ready.get(name)!.svd = res[i]));
+    }
+  } finally {
+    for (const g of groups.values()) for (const t of g.temps) t.dispose();
+  }
 }

@@ -4,7 +4,7 @@
  */
 import { matmul, matmulAsync } from '../ops/matmul';
 import type { SpectralReport } from '../../types/init';
-import type { SvdResult } from '../../types/ops/svd';
+import type { SvdOptions, SvdResult } from '../../types/ops/svd';
 import { svd, svdAsync } from '../ops/svd';
 import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
@@ -21,15 +21,20 @@ export interface SvdPathOptions {
   precision: 'f32' | 'f64';
 }
 
-/** Top-k SVD of M by the chosen method (yields the heavy op). */
-export function* truncatedSvd(M: Tensor, o: SvdPathOptions): Plan<SvdResult> {
+/** The svd() call truncatedSvd makes for M: its options and the dtype M is factored in (M converted first if need be). */
+export function svdCall(M: Tensor, o: SvdPathOptions): { opts: SvdOptions; dtype: 'f32' | 'f64' } {
   const p = Math.min(M.shape[0], M.shape[1]);
   const k = Math.min(o.k, p);
-  const want = o.precision === 'f64' ? 'f64' : 'f32';
-  const Mc = M.dtype === want ? M : M.to(want);
-  const opts = o.method === 'exact'
-    ? { k, method: 'exact' as const }
-    : { k, method: 'randomized' as const, oversample: Math.max(0, Math.min(o.q, p) - k), powerIters: o.powerIters, seed: o.seed };
+  const opts: SvdOptions = o.method === 'exact'
+    ? { k, method: 'exact' }
+    : { k, method: 'randomized', oversample: Math.max(0, Math.min(o.q, p) - k), powerIters: o.powerIters, seed: o.seed };
+  return { opts, dtype: o.precision === 'f64' ? 'f64' : 'f32' };
+}
+
+/** Top-k SVD of M by the chosen method (yields the heavy op). */
+export function* truncatedSvd(M: Tensor, o: SvdPathOptions): Plan<SvdResult> {
+  const { opts, dtype } = svdCall(M, o);
+  const Mc = M.dtype === dtype ? M : M.to(dtype);
   const res = (yield step(() => svd(Mc, opts), () => svdAsync(Mc, opts))) as SvdResult;
   if (Mc !== M) Mc.dispose();
   return res;

@@ -3,9 +3,10 @@
  * 'exact' → LAPACK gesdd (cuSOLVER on GPU); 'randomized' → Halko et al. range finder with power iterations
  * (the scheme of torch.svd_lowrank: q = k + oversample columns), deterministic for a given seed.
  * native.svd / svdBatched → csrc/binding/svd.cc → Backend::svd / svdBatched → csrc/composite/svd.cc (randomized),
- * csrc/cpu/svd.cc | csrc/cuda/svd.cc (exact), csrc/cuda/svd_batched.cc (several streams).
+ * csrc/cpu/svd.cc | csrc/cuda/svd.cc (exact), csrc/cpu/svd_batched.cc (a thread per core) | csrc/cuda/svd_batched.cc
+ * (several streams).
  */
-import type { SvdOptions, SvdResult } from '../../types/ops/svd';
+import type { SvdBatchedOptions, SvdOptions, SvdResult } from '../../types/ops/svd';
 import { computeDType } from '../dtype';
 import { native } from '../native';
 import { Tensor } from '../tensor';
@@ -43,22 +44,31 @@ export function svdAsync(M: Tensor, opts?: SvdOptions): Promise<SvdResult> {
   return pending(() => native.svd(M, U, S, Vt, p.randomized, p.oversample, p.powerIters, p.seed, true), p.res);
 }
 
-export function svdBatched(Ms: Tensor[], opts?: SvdOptions): SvdResult[] {
+export function svdBatched(Ms: Tensor[], opts?: SvdBatchedOptions): SvdResult[] {
   const b = prepareBatch(Ms, opts);
   native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, false);
   return b.res;
 }
 
-export function svdBatchedAsync(Ms: Tensor[], opts?: SvdOptions): Promise<SvdResult[]> {
+export function svdBatchedAsync(Ms: Tensor[], opts?: SvdBatchedOptions): Promise<SvdResult[]> {
   const b = prepareBatch(Ms, opts);
   return pending(() => native.svdBatched(Ms, b.U, b.S, b.Vt, b.randomized, b.oversample, b.powerIters, b.seed, true), b.res);
 }
 
-function prepareBatch(Ms: Tensor[], given: SvdOptions | undefined) {
-  const o = options<SvdOptions>(given, 'svdBatched', ['k', 'method', 'oversample', 'powerIters', 'seed']);
+function prepareBatch(Ms: Tensor[], given: SvdBatchedOptions | undefined) {
+  const o = options<SvdBatchedOptions>(given, 'svdBatched', ['k', 'method', 'oversample', 'powerIters', 'seed', 'seeds']);
   if (!Array.isArray(Ms) || Ms.length === 0) throw new LoraShapeError('svdBatched: expected a non-empty array of matrices');
-  const preps = Ms.map((M, i) => prepare(M, { ...o, seed: 0 }, `svdBatched M[${i}]`));
-  const seed = intInRange(o.seed ?? 0, 'svd seed', 0, Number.MAX_SAFE_INTEGER - Ms.length);
+  const { seeds: seedList, ...common } = o;
+  const preps = Ms.map((M, i) => prepare(M, { ...common, seed: 0 }, `svdBatched M[${i}]`));
+  let seed: number | number[];
+  if (seedList !== undefined) {
+    if (o.seed !== undefined) throw new LoraValueError('svdBatched: give seed (matrix i draws with seed + i) or seeds, not both');
+    if (!Array.isArray(seedList) || seedList.length !== Ms.length)
+      throw new LoraValueError(`svdBatched seeds: expected an array of ${Ms.length} seeds, one per matrix`);
+    seed = seedList.map((s, i) => intInRange(s, `svdBatched seeds[${i}]`, 0, Number.MAX_SAFE_INTEGER));
+  } else {
+    seed = intInRange(o.seed ?? 0, 'svd seed', 0, Number.MAX_SAFE_INTEGER - Ms.length);
+  }
   const dev = Ms[0].device;
   Ms.forEach((M, i) => {
     if (M.device !== dev) throw new LoraBackendError(`svdBatched: M[${i}] is on ${M.device}, M[0] on ${dev}`);

@@ -20,7 +20,7 @@ const rounds = Number(arg('rounds', 3));
 const quick = argv.includes('--quick');
 const ranks = String(arg('ranks', quick ? '8' : '8,32')).split(',').map(Number);
 const loraga = require('../..');
-const { Tensor, matmul, orthonormalize, svd, initLoraGA } = loraga;
+const { Tensor, matmul, orthonormalize, svd, initLoraGA, initAdapters } = loraga;
 
 const root = path.join(__dirname, '..', '..');
 const work = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-bench-peft-'));
@@ -77,6 +77,20 @@ function oursRound(kind, r, report) {
   }
   return Number(process.hrtime.bigint() - t0) / 1e9;
 }
+// The same modules through initAdapters with concurrency = threads: the SVDs of all modules in one svdBatched call
+// (a thread per core, single-threaded BLAS each), then each module's init. Per-module seeds (moduleSeed), so other
+// Gaussian draws than the row above, the same algorithm and options.
+async function batchedRound(kind, r) {
+  const t = stores[kind];
+  const Ws = Object.fromEntries(shapes.map(([name]) => [name, t[`${name}.W`]]));
+  const Gs = Object.fromEntries(shapes.map(([name]) => [name, t[`${name}.G`]]));
+  const cfg = { rank: r, alpha: 2 * r, direction: 'ArB2r', scale: 'stable', gamma: 16, noReport: true, concurrency: threads };
+  const t0 = process.hrtime.bigint();
+  const res = await initAdapters(Ws, Gs, cfg);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  for (const m of Object.values(res.modules)) { m.A.dispose(); m.B.dispose(); m.W.dispose(); }
+  return s;
+}
 // The init's SVD (same options, same seed, so the same directions): captured rank-2r energy per module.
 function oursEnergy(kind, r) {
   const t = stores[kind];
@@ -104,17 +118,19 @@ function findPython() {
 }
 
 const rows = [];
-for (const kind of spectra) for (const r of ranks) rows.push({ kind, r, ours: { all: [], ...oursEnergy(kind, r) }, oursReport: { all: [] }, peft: null });
+for (const kind of spectra) for (const r of ranks) rows.push({ kind, r, ours: { all: [], ...oursEnergy(kind, r) }, oursReport: { all: [] }, batched: { all: [] }, peft: null });
 const py = findPython();
 // PyTorch's OpenMP threads spin-wait by default; on a machine shared with other jobs that makes its times erratic
 // (up to 10× on ours), so it runs with OMP_WAIT_POLICY=PASSIVE, its better setting here.
 const env = { ...process.env, OMP_NUM_THREADS: String(threads), MKL_NUM_THREADS: String(threads), OMP_WAIT_POLICY: 'PASSIVE' };
 let torchVersion = null;
 // Rounds alternate between the two sides so that both see the same load; each side's best round is reported.
+(async () => {
 for (let k = 0; k < rounds; k++) {
   for (const x of rows) {
     x.ours.all.push(oursRound(x.kind, x.r, false));
     x.oursReport.all.push(oursRound(x.kind, x.r, true));
+    x.batched.all.push(await batchedRound(x.kind, x.r));
   }
   if (!py) continue;
   const p = JSON.parse(execFileSync(py, [path.join(__dirname, 'peft_init.py'), work, String(threads), '1', k === 0 ? '1' : '0'], { env, maxBuffer: 1 << 24 }).toString());
@@ -125,19 +141,20 @@ for (let k = 0; k < rounds; k++) {
     row.peft.all.push(x.seconds);
   }
 }
-for (const x of rows) for (const side of [x.ours, x.oursReport, x.peft]) if (side) side.seconds = Math.min(...side.all);
+for (const x of rows) for (const side of [x.ours, x.oursReport, x.batched, x.peft]) if (side) side.seconds = Math.min(...side.all);
 const peft = py ? { torch: torchVersion, threads } : null;
 
 const cpu = os.cpus()[0].model.trim();
 console.log(`\nLoRA-GA init, ${shapes.length} Llama-shaped modules (f32), ArB2r/stable, ${threads} thread(s) each side, best of ${rounds} alternating rounds; CPU ${cpu}, load average ${os.loadavg()[0].toFixed(1)}`);
 console.log(peft ? `PEFT side: peft's lora_ga_init math on torch ${peft.torch} (${peft.threads} threads)` : 'PEFT side: not run (no python3 with torch + peft + safetensors: set LORAGA_PYTHON)');
-console.log('| spectrum | r  | loraga (s) | + report (s) | PEFT (s) | loraga / PEFT | energy loraga (min / mean) | energy PEFT (min / mean) |');
-console.log('|----------|---:|-----------:|-------------:|---------:|--------------:|---------------------------:|-------------------------:|');
+console.log(`| spectrum | r  | loraga (s) | + report (s) | modules at once (s) | PEFT (s) | loraga / PEFT | at once / PEFT | energy loraga (min / mean) | energy PEFT (min / mean) |`);
+console.log('|----------|---:|-----------:|-------------:|--------------------:|---------:|--------------:|---------------:|---------------------------:|-------------------------:|');
 const f = (x) => x.toFixed(3);
 for (const x of rows) {
   const p = x.peft;
-  console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.ours.seconds).padStart(10)} | ${f(x.oursReport.seconds).padStart(12)} | ${p ? f(p.seconds).padStart(8) : '—'.padStart(8)} | ${p ? (x.ours.seconds / p.seconds).toFixed(2).padStart(13) : '—'.padStart(13)} | ${`${x.ours.energyMin.toFixed(5)} / ${x.ours.energyMean.toFixed(5)}`.padStart(26)} | ${p ? `${p.energyMin.toFixed(5)} / ${p.energyMean.toFixed(5)}`.padStart(24) : '—'.padStart(24)} |`);
+  console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.ours.seconds).padStart(10)} | ${f(x.oursReport.seconds).padStart(12)} | ${f(x.batched.seconds).padStart(19)} | ${p ? f(p.seconds).padStart(8) : '—'.padStart(8)} | ${p ? (x.ours.seconds / p.seconds).toFixed(2).padStart(13) : '—'.padStart(13)} | ${p ? (x.batched.seconds / p.seconds).toFixed(2).padStart(14) : '—'.padStart(14)} | ${`${x.ours.energyMin.toFixed(5)} / ${x.ours.energyMean.toFixed(5)}`.padStart(26)} | ${p ? `${p.energyMin.toFixed(5)} / ${p.energyMean.toFixed(5)}`.padStart(24) : '—'.padStart(24)} |`);
 }
 fs.mkdirSync(path.join(root, '.bench'), { recursive: true });
 fs.writeFileSync(path.join(root, '.bench', 'init-peft.json'), JSON.stringify({ threads, rounds, cpu, loadavg: os.loadavg(), torch: torchVersion, rows }, null, 2));
 fs.rmSync(work, { recursive: true, force: true });
+})();

@@ -22,6 +22,12 @@ export interface SvdOptions {
   seed?: number;
 }
 
+/** Options of svdBatched: svd's, and a seed per matrix. */
+export interface SvdBatchedOptions extends SvdOptions {
+  /** Randomized: matrix i draws with seeds[i] (one per matrix) instead of seed + i. Not together with seed. */
+  seeds?: number[];
+}
+
 /** The k leading singular triplets: U [m, k], S [k] (descending), Vt [k, n]; f32, or f64 for an f64 M. */
 export interface SvdResult {
   U: Tensor;
@@ -36,8 +42,9 @@ export declare function svdAsync(M: Tensor, options?: SvdOptions): Promise<SvdRe
 /**
  * The SVDs of many matrices in one call (an init touches hundreds of modules): the same options for all (give k:
  * when omitted, each matrix's k is its min(m, n) but the default oversample is M[0]'s k), matrix i
- * using seed `seed + i`. On the GPU the jobs overlap on several streams; on the CPU they run one after another.
+ * using seed `seed + i` (or `seeds[i]`). On the GPU the jobs overlap on several streams; on the CPU they run side by
+ * side, a thread per core, each with single-threaded BLAS. Each result equals svd(Ms[i]) with that seed.
  */
-export declare function svdBatched(Ms: Tensor[], options?: SvdOptions): SvdResult[];
+export declare function svdBatched(Ms: Tensor[], options?: SvdBatchedOptions): SvdResult[];
 /** svdBatched off the main thread. */
-export declare function svdBatchedAsync(Ms: Tensor[], options?: SvdOptions): Promise<SvdResult[]>;
+export declare function svdBatchedAsync(Ms: Tensor[], options?: SvdBatchedOptions): Promise<SvdResult[]>;
