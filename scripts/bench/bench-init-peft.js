@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // `npm run bench:init-peft`: LoRA-GA init of 8 Llama-shaped modules (4 × 1024², 2 × 2816×1024, 1024×2816, 1024²)
 // by loraga and by PEFT's math (PyTorch CPU, scripts/bench/peft_init.py) side by side in one run, with the same
-// thread count, at r = 8 and 32, on a flat (Gaussian) and a power-law (σᵢ ∝ 1/i) gradient spectrum. The modules are
+// thread count, at r = 8 and 32, on a flat (Gaussian) and a power-law (σᵢ ∝ 1/i) gradient spectrum, and the same
+// modules through initAdapters' concurrency (their SVDs in one svdBatched call). Then the exact SVD path against
+// LAPACK's sgesdd called directly from C on the same matrices (scripts/bench/lapack_gesdd.c). The modules are
 // written once (safetensors) and read by both sides. Each row has the captured rank-2r energy next to its time:
 // ‖U₂ᵣᵀ·G·V₂ᵣ‖²_F / Σᵢ≤₂ᵣ σᵢ² with the exact σ (float64 SVD; the power law's are prescribed). PEFT's side runs where python3 (LORAGA_PYTHON, else
 // .venv-py, else python3) has torch + peft + safetensors; otherwise only ours is printed, and the table says so.
@@ -154,7 +156,35 @@ for (const x of rows) {
   const p = x.peft;
   console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.ours.seconds).padStart(10)} | ${f(x.oursReport.seconds).padStart(12)} | ${f(x.batched.seconds).padStart(19)} | ${p ? f(p.seconds).padStart(8) : '—'.padStart(8)} | ${p ? (x.ours.seconds / p.seconds).toFixed(2).padStart(13) : '—'.padStart(13)} | ${p ? (x.batched.seconds / p.seconds).toFixed(2).padStart(14) : '—'.padStart(14)} | ${`${x.ours.energyMin.toFixed(5)} / ${x.ours.energyMean.toFixed(5)}`.padStart(26)} | ${p ? `${p.energyMin.toFixed(5)} / ${p.energyMean.toFixed(5)}`.padStart(24) : '—'.padStart(24)} |`);
 }
+
+// The exact SVD path vs LAPACK's sgesdd called directly from C (scripts/bench/lapack_gesdd.c, built here against the
+// same OpenBLAS) on the same matrices: each module shape's G from the flat set, thin SVD ("S"), same threads. Ours
+// includes what the op adds around gesdd (the copy of M it destroys, the workspace query, truncation to k); C's time
+// is the gesdd call alone. Interleaved reps, best of each.
+const exe = path.join(work, 'lapack_gesdd');
+const inc = ['/usr/include/x86_64-linux-gnu/openblas-pthread', '/usr/include/openblas'].filter(fs.existsSync).map((d) => `-I${d}`);
+execFileSync('cc', ['-O2', ...inc, path.join(__dirname, 'lapack_gesdd.c'), '-o', exe, '-lopenblas'], { stdio: 'inherit' });
+const exact = [];
+for (const [name, out, inF] of [...new Map(shapes.map((s) => [`${s[1]}x${s[2]}`, s])).values()]) {
+  const G = stores.flat[`${name}.G`], file = path.join(work, `${name}.f32`);
+  fs.writeFileSync(file, Buffer.from(G.data.buffer, G.data.byteOffset, G.data.byteLength));
+  const k = 2 * Math.max(...ranks) + 1;
+  svd(G, { k, method: 'exact' });   // warm-up
+  const ours = [], c = [];
+  for (let i = 0; i < Math.max(3, rounds); i++) {
+    c.push(Number(execFileSync(exe, [file, String(out), String(inF), '1'], { env: process.env }).toString().trim()));
+    const t0 = process.hrtime.bigint();
+    const r = svd(G, { k, method: 'exact' });
+    ours.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    r.U.dispose(); r.S.dispose(); r.Vt.dispose();
+  }
+  exact.push({ shape: [out, inF], k, ours: Math.min(...ours), gesdd: Math.min(...c) });
+}
+console.log(`\nExact SVD (svd(G, { method: 'exact', k })) vs LAPACK sgesdd from C on the same G, ${threads} thread(s), best of ${Math.max(3, rounds)} interleaved (goal ≤ 1.1×)`);
+console.log('| G | k | loraga (s) | sgesdd from C (s) | ratio |');
+console.log('|---|--:|-----------:|------------------:|------:|');
+for (const e of exact) console.log(`| ${e.shape.join('×')} | ${e.k} | ${f(e.ours)} | ${f(e.gesdd)} | ${(e.ours / e.gesdd).toFixed(3)} |`);
 fs.mkdirSync(path.join(root, '.bench'), { recursive: true });
-fs.writeFileSync(path.join(root, '.bench', 'init-peft.json'), JSON.stringify({ threads, rounds, cpu, loadavg: os.loadavg(), torch: torchVersion, rows }, null, 2));
+fs.writeFileSync(path.join(root, '.bench', 'init-peft.json'), JSON.stringify({ threads, rounds, cpu, loadavg: os.loadavg(), torch: torchVersion, rows, exact }, null, 2));
 fs.rmSync(work, { recursive: true, force: true });
 })();
