@@ -156,6 +156,19 @@ describeGpu('CUDA orthonormalize (thin QR)', () => {
 });
 
 describeGpu('CUDA svdBatched (several streams)', () => {
+  test('seeds: matrix i draws with seeds[i] on its lane, as the CPU svd with that seed', () => {
+    const specs: [number, number][] = [[90, 60], [60, 90], [120, 40], [80, 70], [70, 80]];
+    const seeds = [11, 5, 2 ** 33, 0, 7];
+    const Ms = specs.map(([m, n], i) => Tensor.fromFloat64(withSpectrum(m, n, Array.from({ length: Math.min(m, n) }, (_, j) => 5 / (j + 1)), 90 + i), [m, n], 'f32'));
+    // No power iterations and no oversampling: σ then depends on the draw (another seed moves it by far more than 1e-4).
+    const o = { k: 5, method: 'randomized' as const, powerIters: 0, oversample: 0 };
+    const g = svdBatched(Ms.map((M) => M.toDevice()), { ...o, seeds });
+    g.forEach((r, i) => {
+      expect(relErr(r.S.toFloat64(), svd(Ms[i], { ...o, seed: seeds[i] }).S.toFloat64())).toBeLessThan(1e-4);
+      expect(relErr(r.S.toFloat64(), svd(Ms[i], { ...o, seed: seeds[i] + 1 }).S.toFloat64())).toBeGreaterThan(1e-3);
+    });
+  });
+
   test.each(['exact', 'randomized'] as const)('%s: each result satisfies the float64 statements and matches the CPU result for the same seed', (method) => {
     const specs: [number, number][] = [[90, 60], [60, 90], [120, 40], [40, 40], [80, 70], [70, 80]];
     const Ms = specs.map(([m, n], i) => Tensor.fromFloat64(withSpectrum(m, n, Array.from({ length: Math.min(m, n) }, (_, j) => 5 / (j + 1)), 70 + i), [m, n], 'f32'));
