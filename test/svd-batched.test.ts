@@ -1,7 +1,8 @@
 // svdBatched: many SVDs in one call must give what one svd per matrix gives (seed + i, or seeds[i], for matrix i),
 // up to rounding: on the CPU the batch runs a thread per core with single-threaded BLAS, and LAPACK's blocked steps
 // sum in another order than with the default thread count (measured: σ 4e-7, vectors 3e-5 relative on 300×200).
-import { LoraShapeError, LoraValueError, Tensor, backends, svd, svdBatched, svdBatchedAsync } from '../lib';
+import { LoraShapeError, LoraValueError, Tensor, svd, svdBatched, svdBatchedAsync } from '../lib';
+import { runChild } from './helpers/child';
 import { randTensor, relErr } from './helpers/ref';
 
 /** Same triplets up to f32 rounding; each singular pair may flip sign together (columns of U with rows of Vt). */
@@ -52,14 +53,26 @@ describe('svdBatched', () => {
     expect(() => svdBatched([...Ms.slice(0, 5), nan, ...Ms.slice(6)], { k: 4, method: 'randomized' })).toThrow(/M\[5\] holds NaN/);
   });
 
-  test('a failure inside one worker thread (a randomized product overflowing f32) is that LoraValueError; BLAS threads are restored', () => {
-    const threads = () => /threads (\d+)/.exec(backends()[0].details)![1];
-    const before = threads();
+  test('the batch (single-threaded BLAS per worker) restores BLAS\'s thread count after, also when a job fails (a fresh process)', () => {
+    const r = runChild(`
+      const threads = () => /threads (\\d+)/.exec(L.backends()[0].details)[1];
+      const Ms = [0, 1, 2].map((i) => L.Tensor.randn([60, 40], 'f32', 'cpu', i));
+      const out = [threads()];
+      L.svdBatched(Ms, { k: 3, method: 'randomized' });
+      out.push(threads());
+      const huge = Ms[1].clone(); huge.data.fill(3e37);
+      try { L.svdBatched([Ms[0], huge, Ms[2]], { k: 3, method: 'randomized' }); } catch (e) { out.push(e.name); }
+      out.push(threads());
+      console.log(out.join(','));`);
+    const [before, ...after] = r.stdout.trim().split(',');
+    expect(after).toEqual([before, 'LoraValueError', before]);
+  });
+
+  test('a failure inside one worker thread (a randomized product overflowing f32) is that LoraValueError; the next batch runs', () => {
     const Ms = big.map(([m, n], i) => randTensor([m, n], 90 + i).t);
     const huge = Ms[4].clone();
     huge.data.fill(3e37);
     expect(() => svdBatched([...Ms.slice(0, 4), huge, ...Ms.slice(5)], { k: 4, method: 'randomized' })).toThrow(/overflowed/);
-    expect(threads()).toBe(before);
     // and the next batch runs normally
     svdBatched(Ms, { k: 4, method: 'randomized' }).forEach((r, i) => expectSameSvd(r, svd(Ms[i], { k: 4, method: 'randomized', seed: i })));
   });

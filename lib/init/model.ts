@@ -1,6 +1,7 @@
 /**
- * Whole-model init: LoRA-GA (or LoRA-One / PiSSA / plain LoRA) over many target modules, one module at a time,
- * async, with progress events and cancellation. Each module's random draws (plain LoRA's A, a randomized SVD,
+ * Whole-model init: LoRA-GA (or LoRA-One / PiSSA / plain LoRA) over many target modules, one module at a time
+ * (LoRA-GA: `concurrency` at a time, their gradients' SVDs in one svdBatched call that uses every core or several GPU
+ * streams), async, with progress events and cancellation. Each module's random draws (plain LoRA's A, a randomized SVD,
  * LoRA-GA's 'random' direction) use its own seed, moduleSeed(config.seed, name). Memory stays bounded: beyond the caller's inputs, only one module's working set
  * (its W, G, SVD and results) is alive at once when weights come from a loader and results go to `onModule`.
  */
@@ -111,68 +112,68 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
       }
     }
     for (let j = 0; j < window.length; j++) {
-    const i = w0 + j;
-    if (signal?.aborted) {
-      for (const p of ready.values()) disposePrepared(p, isLoader(model));
-      throw abort();
-    }
-    const name = targets[i];
-    const prep = ready.get(name);
-    ready.delete(name);
-    if (!prep) config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
-    const W = prep ? prep.W : await loadW(name);
-    let result!: LoraInitResult;
-    const mseed = moduleSeed(seed, name);
-    if (method === 'lora') {
-      const [o, i] = ffo ? [W.shape[1], W.shape[0]] : [W.shape[0], W.shape[1]];
-      result = initLora(o, i, { rank: config.rank, alpha: config.alpha, seed: mseed, rsLora: config.rsLora, dtype: config.dtype ?? (W.dtype === 'f64' ? 'f64' : 'f32') });
-    } else if (method === 'pissa') {
-      result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), seed: mseed, svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
-    } else {
-      let G: Tensor | null = null;
-      let ownG = false;
-      if (sketch) {
-        // G was never formed: LoRA-GA from the sketch's factors (2r directions for the error estimate).
-        try {
-          const f = (estimate as GradientEstimator).sketch(name, 2 * (config.rank as number));
-          result = await initLoraGAFromSketchAsync(W, f, { ...gaConfig, seed: mseed }, { signal });
-        } catch (e) {
-          if (e instanceof LoraAbortError) throw abort();
-          throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
-        } finally {
-          if (config.releaseGradients) (estimate as GradientEstimator).release(name);
-        }
-      } else {
-        ({ G, ownG } = prep ?? (await loadG(name)));
-      }
-      if (G) try {
-        if (prep?.svd) {
-          const res = prep.svd;
-          prep.svd = undefined;
-          result = await initLoraGAWithSvdAsync(W, G, res, { ...gaConfig, seed: mseed }, { signal });
-        } else if (method === 'loraga') {
-          result = await initLoraGAAsync(W, G, { ...gaConfig, seed: mseed }, { signal });
-        } else {
-          // LoRA-One reads G alone, as [out, in]: a fan-in-fan-out G (W's layout, [in, out]) is turned first.
-          const Gt = ffo ? transpose2d(G) : G;
-          try {
-            result = await initLoraOneAsync(Gt, { ...pick(config, LORA_ONE_KEYS), seed: mseed } as LoraOneConfig, { signal });
-          } finally {
-            if (Gt !== G) Gt.dispose();
-          }
-        }
-      } catch (e) {
+      const i = w0 + j;
+      if (signal?.aborted) {
         for (const p of ready.values()) disposePrepared(p, isLoader(model));
-        throw named(e, name);
-      } finally {
-        if (ownG) G.dispose();
-        if (config.releaseGradients && estimate instanceof GradientEstimator) estimate.release(name);
+        throw abort();
       }
-    }
-    if (isLoader(model) && result.W !== W) W.dispose();
-    if (config.onModule) await config.onModule(name, result);
-    if (keep) out[name] = result;
-    config.onProgress?.({ phase: 'done', module: name, index: i + 1, total: targets.length, seconds: seconds(), result });
+      const name = targets[i];
+      const prep = ready.get(name);
+      ready.delete(name);
+      if (!prep) config.onProgress?.({ phase: 'start', module: name, index: i + 1, total: targets.length, seconds: seconds() });
+      const W = prep ? prep.W : await loadW(name);
+      let result!: LoraInitResult;
+      const mseed = moduleSeed(seed, name);
+      if (method === 'lora') {
+        const [o, i] = ffo ? [W.shape[1], W.shape[0]] : [W.shape[0], W.shape[1]];
+        result = initLora(o, i, { rank: config.rank, alpha: config.alpha, seed: mseed, rsLora: config.rsLora, dtype: config.dtype ?? (W.dtype === 'f64' ? 'f64' : 'f32') });
+      } else if (method === 'pissa') {
+        result = await initPiSSAAsync(W, { ...pick(config, PISSA_KEYS), seed: mseed, svd: config.svd ?? 'exact' } as PiSSAConfig, { signal });
+      } else {
+        let G: Tensor | null = null;
+        let ownG = false;
+        if (sketch) {
+          // G was never formed: LoRA-GA from the sketch's factors (2r directions for the error estimate).
+          try {
+            const f = (estimate as GradientEstimator).sketch(name, 2 * (config.rank as number));
+            result = await initLoraGAFromSketchAsync(W, f, { ...gaConfig, seed: mseed }, { signal });
+          } catch (e) {
+            if (e instanceof LoraAbortError) throw abort();
+            throw new (e as { constructor: new (m: string) => Error }).constructor(`module '${name}': ${(e as Error).message}`);
+          } finally {
+            if (config.releaseGradients) (estimate as GradientEstimator).release(name);
+          }
+        } else {
+          ({ G, ownG } = prep ?? (await loadG(name)));
+        }
+        if (G) try {
+          if (prep?.svd) {
+            const res = prep.svd;
+            prep.svd = undefined;
+            result = await initLoraGAWithSvdAsync(W, G, res, { ...gaConfig, seed: mseed }, { signal });
+          } else if (method === 'loraga') {
+            result = await initLoraGAAsync(W, G, { ...gaConfig, seed: mseed }, { signal });
+          } else {
+            // LoRA-One reads G alone, as [out, in]: a fan-in-fan-out G (W's layout, [in, out]) is turned first.
+            const Gt = ffo ? transpose2d(G) : G;
+            try {
+              result = await initLoraOneAsync(Gt, { ...pick(config, LORA_ONE_KEYS), seed: mseed } as LoraOneConfig, { signal });
+            } finally {
+              if (Gt !== G) Gt.dispose();
+            }
+          }
+        } catch (e) {
+          for (const p of ready.values()) disposePrepared(p, isLoader(model));
+          throw named(e, name);
+        } finally {
+          if (ownG) G.dispose();
+          if (config.releaseGradients && estimate instanceof GradientEstimator) estimate.release(name);
+        }
+      }
+      if (isLoader(model) && result.W !== W) W.dispose();
+      if (config.onModule) await config.onModule(name, result);
+      if (keep) out[name] = result;
+      config.onProgress?.({ phase: 'done', module: name, index: i + 1, total: targets.length, seconds: seconds(), result });
     }
   }
   return { modules: out, seconds: seconds() };
