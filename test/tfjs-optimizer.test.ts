@@ -132,6 +132,7 @@ describe('NativeAdamW', () => {
     const opt = adamw({ lr: 0.1 });
     expect(() => opt.applyGradients({ [u.name]: tf.tensor1d([1, 1]), [w.name]: tf.tensor1d([1, 1]) })).toThrow(/sizes do not match/);
     expect(() => opt.applyGradients([{ name: u.name, tensor: tf.tensor1d([1, 1]) }, { name: 'no_such_variable_xyz', tensor: tf.tensor1d([1]) }])).toThrow(LoraValueError);
+    expect(() => opt.applyGradients({ [u.name]: tf.tensor1d([1, 1]), [w.name]: tf.tensor1d([1, 1, 1], 'int32') })).toThrow(LoraDTypeError);
     expect([Array.from(w.dataSync()), Array.from(u.dataSync()), opt.iterations]).toEqual([[1, 2, 3], [4, 5], 0]);
   });
 });

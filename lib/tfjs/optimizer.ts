@@ -60,6 +60,7 @@ export class NativeAdamW extends tf.Optimizer {
       const variable = registered[name];
       if (!variable) throw new LoraValueError(`NativeAdamW: no tf.Variable named '${name}' (gradients are keyed by variable name)`);
       if (variable.dtype !== 'float32') throw new LoraDTypeError(`NativeAdamW: variable '${name}' is ${variable.dtype}; only float32 variables can be trained`);
+      if (grad.dtype !== 'float32') throw new LoraDTypeError(`NativeAdamW: the gradient of '${name}' is ${grad.dtype}, expected float32`);
       if (grad.size !== variable.size) throw new LoraValueError(`NativeAdamW: the gradient of '${name}' is [${grad.shape.join(', ')}], the variable [${variable.shape.join(', ')}] (their sizes do not match)`);
       const st = this.moments.get(name);
       if (st && st.m.size !== variable.size) throw new LoraValueError(`NativeAdamW: variable '${name}' is [${variable.shape.join(', ')}] but its moments (from earlier steps or setWeights) are [${st.m.shape.join(', ')}]`);
