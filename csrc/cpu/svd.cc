@@ -4,6 +4,7 @@
 // land already in our layout: the column-major VT' buffer (p×m) *is* row-major V' = U_M (m×p), and the
 // column-major U' buffer (n×p) *is* row-major U'ᵀ = Vᵀ_M (p×n). No transposing copies.
 #include <algorithm>
+#include <memory>
 #include <vector>
 #include "backend.h"
 #include "lapack.h"
@@ -29,8 +30,10 @@ void svdTyped(CpuBackend& be, const View& m, const View& u, const View& s, const
   lapack::gesdd("S", &M, &N, a, &lda, sv.data(), U, &ldu, VT, &ldvt, &wq, &lwork, iwork.data(), &info);
   if (info == 0) {
     lwork = int(wq) + 1;
-    std::vector<T> w(static_cast<size_t>(lwork));
-    lapack::gesdd("S", &M, &N, a, &lda, sv.data(), U, &ldu, VT, &ldvt, w.data(), &lwork, iwork.data(), &info);
+    // Uninitialised (new T[], not std::vector): gesdd's workspace can be tens of MB, and zero-filling it first
+    // costs a pass over memory that LAPACK then writes anyway.
+    std::unique_ptr<T[]> w(new T[static_cast<size_t>(lwork)]);
+    lapack::gesdd("S", &M, &N, a, &lda, sv.data(), U, &ldu, VT, &ldvt, w.get(), &lwork, iwork.data(), &info);
   }
   if (info > 0) {  // gesdd did not converge: gesvd is slower but more robust
     be.copy(m, work->view);
