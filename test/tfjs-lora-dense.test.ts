@@ -2,12 +2,13 @@
  * LoraDense and its op against plain TF.js autodiff and a float64 reference: gradients of x, A and B, several uses
  * in one tf.grad, training through model.fit and tf.train optimizers, save/load, and the typed errors.
  */
-import { LoraShapeError, LoraValueError } from '../lib';
+import { LoraDisposedError, LoraShapeError, LoraValueError } from '../lib';
 import { LoraDense, loraDenseOp } from '../lib/tfjs';
 import * as loraOps from '../lib/ops/lora';
 import { engineKernelFunc } from '../lib/tfjs/engine';
 import { randn, refMatmul } from './helpers/ref';
-import { tfBackend, rel, tf } from './helpers/tfjs';
+import * as convert from '../lib/tfjs/convert';
+import { BACKEND, tfBackend, rel, tf } from './helpers/tfjs';
 
 beforeAll(tfBackend);
 
@@ -102,6 +103,20 @@ describe('loraDenseOp', () => {
     } finally {
       missing.mockRestore();
       custom.mockRestore();
+    }
+  });
+
+  test('the frozen W crosses once: later calls reuse its download (wasm) or read it in place (cpu); disposed, it is refused', () => {
+    const spy = jest.spyOn(convert, 'fromTf');
+    try {
+      const W2 = mk([out, inF], 31);
+      const y1 = loraDenseOp(x, W2, A, B, s).dataSync(), y2 = loraDenseOp(x, W2, A, B, s).dataSync();
+      expect(Array.from(y2)).toEqual(Array.from(y1));
+      expect(spy.mock.calls.filter((c) => c[0] === W2).length).toBe(BACKEND === 'cpu' ? 2 : 1);
+      W2.dispose();
+      expect(() => loraDenseOp(x, W2, A, B, s)).toThrow(LoraDisposedError);
+    } finally {
+      spy.mockRestore();
     }
   });
 

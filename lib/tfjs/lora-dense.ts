@@ -16,7 +16,7 @@ import { loraBackward, loraForward } from '../ops/lora';
 import { matmul } from '../ops/matmul';
 import { addBias } from '../train/host';
 import { transpose2d } from '../init/layout';
-import { fromTf, toTf } from './convert';
+import { fromTf, toTf, zeroCopyBackend } from './convert';
 import { engineKernelFunc } from './engine';
 import { tf } from './tf';
 
@@ -27,6 +27,20 @@ const FROM_CONFIG = ['customObjects', 'fastWeightInit'];
 /** A fresh loraga result handed to TF.js without a copy: nobody else holds it, and nothing writes it again. */
 const hand = (t: Tensor) => toTf(t, { copy: false });
 
+/**
+ * The frozen W and bias as loraga tensors. On the pure-JS backend fromTf is free; elsewhere (wasm, WebGL) it is a
+ * download, so each download is kept per TF.js data id: a data id's values never change (TF.js tensors are
+ * immutable; a variable's assign moves it to a new id), so every step after the first reads W without a copy.
+ */
+const downloads = new WeakMap<object, Tensor>();
+function frozen(t: TF.Tensor): Tensor {
+  if (zeroCopyBackend() || t.isDisposed) return fromTf(t);  // (a disposed t: fromTf's LoraDisposedError)
+  const id = t.dataId as object;
+  let l = downloads.get(id);
+  if (!l || l.disposed) downloads.set(id, (l = fromTf(t)));
+  return l;
+}
+
 
 /**
  * y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ (+ b) as one TF.js op whose gradient (for x, A and B; W and b are frozen) is loraBackward.
@@ -35,7 +49,7 @@ const hand = (t: Tensor) => toTf(t, { copy: false });
  * nor when what is below it is frozen.
  */
 export function loraDenseOp(x: TF.Tensor, W: TF.Tensor, A: TF.Tensor, B: TF.Tensor, scale: number, bias: TF.Tensor | null = null): TF.Tensor {
-  const w = fromTf(W), b = bias ? fromTf(bias) : null;
+  const w = frozen(W), b = bias ? frozen(bias) : null;
   const xl = fromTf(x), al = fromTf(A), bl = fromTf(B);
   let h: Tensor | null = null;
   const forward = () => {

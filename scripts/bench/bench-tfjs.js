@@ -217,7 +217,7 @@ async function main() {
   for (const backend of ONLY === 'estimate' ? [] : wasm === 'installed' ? ['cpu', 'wasm'] : ['cpu']) {
     await tf.setBackend(backend);
     await tf.ready();
-    for (const T of QUICK ? [64] : [256, 2048]) steps.push(stepBench(T, width, 16, QUICK ? 3 : T >= 2048 ? 3 : 7, T >= 2048 ? 1 : 3));
+    for (const T of QUICK ? [64] : [256, 2048]) steps.push(stepBench(T, width, 16, QUICK ? 3 : 9, T >= 2048 ? 1 : 3));
   }
   await tf.setBackend('cpu');
   const estim = ONLY === 'step' ? null : await estimateBench(QUICK ? 64 : 256, QUICK ? 128 : 512, 3, 4, QUICK ? 2 : 5);
