@@ -1,0 +1,46 @@
+// Mutation testing of lib/ (`npm run test:mutation [-- lib/<folder>]`, scripts/test/mutation.sh): Stryker mutates
+// lib/*.ts and runs the jest suites of test/mutation/jest.config.js (which suites are left out, and why, is said
+// there) against each mutant; scripts/test/mutation-scores.js prints the score per folder from the JSON report.
+//
+// Choices, for a 2-core machine:
+// - Jest runner, coverageAnalysis 'perTest': each mutant runs only the tests that executed its code in the
+//   initial run (a static mutant, in code run at module load, reruns every suite of the run). No
+//   --findRelatedTests (enableFindRelatedTests: false): every suite imports lib/index.ts, so it narrows nothing;
+//   instead the jest config's runner (test/mutation/runner.js) loads only the suites that hold a covering test.
+// - The TypeScript checker (tsconfig.json: lib/ only) rejects mutants that do not compile (CompileError, not in the
+//   score) before any test runs; ts-jest itself only transpiles (isolatedModules), so without the checker a mutant
+//   that breaks only the types would run and "survive" with no behaviour to test. prioritizePerformanceOverAccuracy
+//   checks mutants in groups, which keeps the checker to seconds per file.
+// - concurrency 1 (one test runner, one checker); run it under `nice` (the wrapper does).
+// - incremental: results are kept per folder under reports/mutation/<folder>/, and a rerun tests only mutants whose
+//   code or covering tests changed.
+// LORAGA_MUTATE=lib/<folder> (the wrapper sets it) mutates that folder only; without it, all of lib/.
+import * as path from 'path';
+import process from 'process';
+
+const folder = (process.env.LORAGA_MUTATE || '').replace(/\/+$/, '');
+const tag = folder ? folder.replace(/[^A-Za-z0-9]+/g, '-') : 'lib';
+const out = path.join('reports', 'mutation', tag);
+
+export default {
+  testRunner: 'jest',
+  jest: { projectType: 'custom', configFile: 'test/mutation/jest.config.js', enableFindRelatedTests: false },
+  coverageAnalysis: 'perTest',
+  checkers: ['typescript'],
+  tsconfigFile: 'tsconfig.json',
+  typescriptChecker: { prioritizePerformanceOverAccuracy: true },
+  concurrency: 1,
+  mutate: folder ? [`${folder}/**/*.ts`] : ['lib/**/*.ts'],
+  // Not copied into Stryker's sandbox: build outputs and caches the suites of the run never read.
+  ignorePatterns: ['build*/', 'prebuilds/', 'docs/', '.carry/', '.bench/', '.venv-py/', 'coverage/', 'demo-out/', 'example-tfjs-out/', 'reports/', '*.tgz', '.mutation-test-names.json'],
+  reporters: ['json', 'html', 'clear-text', 'progress'],
+  jsonReporter: { fileName: path.join(out, 'mutation.json') },
+  htmlReporter: { fileName: path.join(out, 'mutation.html') },
+  clearTextReporter: { allowColor: false, logTests: false, reportScoreTable: true },
+  incremental: true,
+  incrementalFile: path.join(out, 'stryker-incremental.json'),
+  timeoutMS: 15000, // generous: the machine is shared, and a slow run is not an infinite loop
+  dryRunTimeoutMinutes: 15,
+  thresholds: { high: 90, low: 80, break: null },
+  cleanTempDir: 'always',
+};

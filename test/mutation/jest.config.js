@@ -1,0 +1,45 @@
+/**
+ * Jest as Stryker runs it (stryker.config.mjs, `npm run test:mutation`): the CPU suite against lib/*.ts through
+ * ts-jest, as jest.config.js, less the suites that cannot kill a mutant of lib/ or make every run impractically slow
+ * on 2 cores. (ts-jest compiles each file on its own, `isolatedModules` in tsconfig.json: no type-check in the runner;
+ * the TypeScript checker of stryker.config.mjs rejects mutants that do not compile before any test runs.)
+ *
+ * Left out, and why:
+ * - test/gpu/: the GPU suite (`npm run test:gpu`); without a GPU it only skips.
+ * - pack (≈ 100 s), entrypoints, demo, example-tfjs, readme-tfjs, readme-training: they run the built package (dist/,
+ *   packed tarballs, scripts) in child processes; Stryker mutates lib/*.ts in memory, which those never load.
+ * - leaks: RSS bounds over thousands of iterations in child processes of dist/ (slow, and never loads lib/).
+ * - tfjs-model (≈ 25 s): TF.js training of whole models; it exercises lib/tfjs, not the folders held to a score.
+ * - peft-python, safetensors-reference: python-reference suites (LORAGA_PYTHON=none skips them anyway).
+ *
+ * LORAGA_MUTATE=lib/<folder> (set by scripts/test/mutation.sh) narrows the run to the suites that test that folder
+ * (FOLDER_TESTS below): every suite imports lib/index, so jest's --findRelatedTests cannot narrow it, and a static
+ * mutant (one in code run when a module loads) reruns every suite Stryker knows of.
+ */
+const base = require('../../jest.config.js');
+
+const EXCLUDED = ['test/gpu/', 'pack', 'entrypoints', 'demo', 'example-tfjs', 'readme-tfjs', 'readme-training', 'leaks', 'tfjs-model', 'peft-python', 'safetensors-reference'];
+
+/**
+ * The suites that test each folder: those that import and call its code in-process (lib/init's rng also through
+ * lib/train's dropout; lib/io through every adapter, checkpoint and CLI write). A suite left out here can still
+ * cover the folder; it is left out because a static mutant reruns the whole list, and the list keeps that to ~10 s.
+ */
+const FOLDER_TESTS = {
+  'lib/peft': ['peft-adapter', 'adapter-writes', 'peft-parity', 'cli-init', 'cli', 'init-adapters', 'train-export', 'loraga-reference'],
+  'lib/io': ['safetensors', 'safetensors-conformance', 'safetensors-fuzz', 'adapter-writes', 'peft-adapter', 'init-adapters', 'cli-init', 'peft-parity', 'train-checkpoint', 'train-export', 'ownership', 'loraga-reference'],
+  'lib/init': ['init', 'init-adapters', 'gradient-sketch', 'loraga-reference', 'numerical-edges', 'peft-parity', 'pinned-properties', 'cli-init', 'train-lora-one', 'train-parity', 'randomized-svd-accuracy'],
+  'lib/train': ['train-checkpoint', 'train-export', 'train-linear', 'train-lora-linear', 'train-lora-one', 'train-lora-pro', 'train-native', 'train-optim', 'train-parity', 'train-schedule', 'pinned-properties', 'peft-parity'],
+};
+
+const folder = (process.env.LORAGA_MUTATE || '').replace(/\/+$/, '');
+const only = FOLDER_TESTS[folder] || null; // other folders, or all of lib/: every suite not excluded
+
+module.exports = {
+  ...base,
+  rootDir: '../..',
+  testMatch: only ? only.map((t) => `<rootDir>/test/${t}.test.ts`) : base.testMatch,
+  // Runs only the suites that hold the tests a mutant run asks for (runner.js).
+  runner: '<rootDir>/test/mutation/runner.js',
+  testPathIgnorePatterns: ['/node_modules/', ...EXCLUDED.map((t) => (t.endsWith('/') ? `/${t}` : `/test/${t}\\.test\\.ts$`))],
+};
