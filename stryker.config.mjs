@@ -14,7 +14,8 @@
 // - concurrency 1 (one test runner, one checker); run it under `nice` (the wrapper does).
 // - incremental: results are kept per folder under reports/mutation/<folder>/, and a rerun tests only mutants whose
 //   code or covering tests changed.
-// LORAGA_MUTATE=lib/<folder> (the wrapper sets it) mutates that folder only; without it, all of lib/.
+// LORAGA_MUTATE=lib/<folder> (the wrapper sets it) mutates that folder only, LORAGA_MUTATE=lib/<folder>/<file>.ts that
+// file (reports/mutation/<file>/; the score script merges the reports file by file); without it, all of lib/.
 import * as path from 'path';
 import process from 'process';
 
@@ -30,7 +31,7 @@ export default {
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   concurrency: 1,
-  mutate: folder ? [`${folder}/**/*.ts`] : ['lib/**/*.ts'],
+  mutate: folder.endsWith('.ts') ? [folder] : folder ? [`${folder}/**/*.ts`] : ['lib/**/*.ts'],
   // Not copied into Stryker's sandbox: build outputs and caches the suites of the run never read.
   ignorePatterns: ['build*/', 'prebuilds/', 'docs/', '.carry/', '.bench/', '.venv-py/', 'coverage/', 'demo-out/', 'example-tfjs-out/', 'reports/', '*.tgz', '.mutation-test-names.json'],
   reporters: ['json', 'html', 'clear-text', 'progress'],

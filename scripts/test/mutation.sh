@@ -3,6 +3,7 @@
 # (scripts/test/mutation-scores.js, non-zero when lib/init, lib/train, lib/io or lib/peft is under 90 %).
 #   bash scripts/test/mutation.sh              all of lib/ (hours on 2 cores; per folder is the usual way)
 #   bash scripts/test/mutation.sh lib/io       one folder, with the suites that test it (test/mutation/jest.config.js)
+#   bash scripts/test/mutation.sh lib/init/rng.ts   one file (with its folder's suites): a long folder in parts
 #   bash scripts/test/mutation.sh lib/io --force   further arguments go to `stryker run` (--force: ignore the
 #                                                  incremental results and test every mutant again)
 # `npm run test:mutation -- lib/io` is the same. Results: reports/mutation/<folder>/ (JSON, HTML, incremental file).
@@ -10,7 +11,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 folder=""
 if [ $# -gt 0 ] && [[ "$1" != -* ]]; then folder="${1%/}"; shift; fi
-if [ -n "$folder" ] && [ ! -d "$folder" ]; then echo "mutation: no folder $folder" >&2; exit 2; fi
+if [ -n "$folder" ] && [ ! -e "$folder" ]; then echo "mutation: no $folder" >&2; exit 2; fi
 # The python-reference suites are slow and need python packages: off.
 export LORAGA_PYTHON=none
 # Stryker's sandbox has no build/ or prebuilds/: name the addon the suites should load by its absolute path.
@@ -25,4 +26,7 @@ if [ -d ../shared ]; then ln -sfn "$(cd ../shared && pwd)" .stryker-tmp/shared; 
 start=$(date +%s)
 LORAGA_MUTATE="$folder" nice -n 10 npx stryker run "$@"
 echo "mutation: stryker took $(( $(date +%s) - start )) s"
-node scripts/test/mutation-scores.js ${folder:+--only "$folder"}
+case "$folder" in
+  *.ts) node scripts/test/mutation-scores.js --only "$(dirname "$folder" | sed -E 's#^(lib/[^/]+).*#\1#')" ;;
+  *) node scripts/test/mutation-scores.js ${folder:+--only "$folder"} ;;
+esac

@@ -26,19 +26,22 @@ const EXCLUDED = ['test/gpu/', 'pack', 'entrypoints', 'demo', 'example-tfjs', 'r
  * cover the folder; it is left out because a static mutant reruns the whole list, and the list keeps that to ~10 s.
  */
 const FOLDER_TESTS = {
-  'lib/peft': ['peft-adapter', 'adapter-writes', 'peft-parity', 'cli-init', 'cli', 'init-adapters', 'train-export', 'loraga-reference'],
-  'lib/io': ['safetensors', 'safetensors-conformance', 'safetensors-fuzz', 'adapter-writes', 'peft-adapter', 'init-adapters', 'cli-init', 'peft-parity', 'train-checkpoint', 'train-export', 'ownership', 'loraga-reference'],
+  'lib/peft': ['peft-adapter', 'peft-targets', 'adapter-writes', 'peft-parity', 'cli-init', 'cli', 'init-adapters', 'train-export', 'loraga-reference'],
+  'lib/io': ['safetensors', 'safetensors-conformance', 'safetensors-fuzz', 'adapter-writes', 'peft-adapter', 'init-adapters', 'cli-init', 'train-export'],
   'lib/init': ['init', 'init-adapters', 'gradient-sketch', 'loraga-reference', 'numerical-edges', 'peft-parity', 'pinned-properties', 'cli-init', 'train-lora-one', 'train-parity', 'randomized-svd-accuracy'],
   'lib/train': ['train-checkpoint', 'train-export', 'train-linear', 'train-lora-linear', 'train-lora-one', 'train-lora-pro', 'train-native', 'train-optim', 'train-parity', 'train-schedule', 'pinned-properties', 'peft-parity'],
 };
 
-const folder = (process.env.LORAGA_MUTATE || '').replace(/\/+$/, '');
+// lib/<folder>, or a file in it (lib/init/rng.ts → lib/init's suites).
+const folder = (process.env.LORAGA_MUTATE || '').replace(/\/+$/, '').replace(/^(lib\/[^/]+)\/.*\.ts$/, '$1');
 const only = FOLDER_TESTS[folder] || null; // other folders, or all of lib/: every suite not excluded
 
 module.exports = {
   ...base,
   rootDir: '../..',
   testMatch: only ? only.map((t) => `<rootDir>/test/${t}.test.ts`) : base.testMatch,
+  // Setup outside tests counts for every test of its file, not for every suite (environment.js).
+  testEnvironment: require.resolve('./environment.js'), // absolute: Stryker loads it itself, without <rootDir>
   // Runs only the suites that hold the tests a mutant run asks for (runner.js).
   runner: '<rootDir>/test/mutation/runner.js',
   testPathIgnorePatterns: ['/node_modules/', ...EXCLUDED.map((t) => (t.endsWith('/') ? `/${t}` : `/test/${t}\\.test\\.ts$`))],
