@@ -14,14 +14,36 @@
 // - concurrency 1 (one test runner, one checker); run it under `nice` (the wrapper does).
 // - incremental: results are kept per folder under reports/mutation/<folder>/, and a rerun tests only mutants whose
 //   code or covering tests changed.
-// LORAGA_MUTATE=lib/<folder> (the wrapper sets it) mutates that folder only, LORAGA_MUTATE=lib/<folder>/<file>.ts that
-// file (reports/mutation/<file>/; the score script merges the reports file by file); without it, all of lib/.
+// LORAGA_MUTATE (the wrapper sets it): lib/<folder> or lib/<folder>/<file>.ts, several separated by commas; without
+// it, all of lib/. Reports go to reports/mutation/<what>/ (the score script merges them file by file).
+// LORAGA_MUTATE_SAMPLE=K mutates only every K-th block of 10 lines of each file (from a block that depends on the
+// file's name, so that not every file's sample is its header comment and imports), a stratified sample of the mutants for an estimate of the score when a full run does not fit the time there is
+// (reports/mutation/<what>-sample<K>/).
+import * as fs from 'fs';
 import * as path from 'path';
 import process from 'process';
 
-const folder = (process.env.LORAGA_MUTATE || '').replace(/\/+$/, '');
-const tag = folder ? folder.replace(/[^A-Za-z0-9]+/g, '-') : 'lib';
+const targets = (process.env.LORAGA_MUTATE || '').split(',').map((t) => t.trim().replace(/\/+$/, '')).filter(Boolean);
+const sample = Number(process.env.LORAGA_MUTATE_SAMPLE || 0);
+const tag = (targets.length ? targets.join('+').replace(/[^A-Za-z0-9+]+/g, '-') : 'lib') + (sample > 1 ? `-sample${sample}` : '');
 const out = path.join('reports', 'mutation', tag);
+
+function tsFiles(p) {
+  if (p.endsWith('.ts')) return [p];
+  return fs.readdirSync(p, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? tsFiles(path.join(p, d.name)) : d.name.endsWith('.ts') ? [path.join(p, d.name)] : []));
+}
+
+function mutate() {
+  const roots = targets.length ? targets : ['lib'];
+  if (!(sample > 1)) return roots.map((t) => (t.endsWith('.ts') ? t : `${t}/**/*.ts`));
+  return roots.flatMap(tsFiles).flatMap((f) => {
+    const lines = fs.readFileSync(f, 'utf8').split('\n').length;
+    const ranges = [];
+    const first = [...f].reduce((a, c) => a + c.charCodeAt(0), 0) % sample;
+    for (let b = first; b * 10 < lines; b += sample) ranges.push(`${f}:${b * 10 + 1}-${Math.min(b * 10 + 10, lines)}`);
+    return ranges;
+  });
+}
 
 export default {
   testRunner: 'jest',
@@ -31,7 +53,7 @@ export default {
   tsconfigFile: 'tsconfig.json',
   typescriptChecker: { prioritizePerformanceOverAccuracy: true },
   concurrency: 1,
-  mutate: folder.endsWith('.ts') ? [folder] : folder ? [`${folder}/**/*.ts`] : ['lib/**/*.ts'],
+  mutate: mutate(),
   // Not copied into Stryker's sandbox: build outputs and caches the suites of the run never read.
   ignorePatterns: ['build*/', 'prebuilds/', 'docs/', '.carry/', '.bench/', '.venv-py/', 'coverage/', 'demo-out/', 'example-tfjs-out/', 'reports/', '*.tgz', '.mutation-test-names.json'],
   reporters: ['json', 'html', 'clear-text', 'progress'],

@@ -20,9 +20,9 @@ const CHECKED = ['lib/init', 'lib/train', 'lib/io', 'lib/peft'];
 const MIN = 90;
 
 function parseArgs(argv) {
-  const a = { only: null, survivors: false, reports: [] };
+  const a = { only: [], survivors: false, reports: [] };
   for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === '--only') a.only = argv[++i].replace(/\/+$/, '');
+    if (argv[i] === '--only') a.only.push(argv[++i].replace(/\/+$/, ''));
     else if (argv[i] === '--survivors') a.survivors = true;
     else a.reports.push(argv[i]);
   }
@@ -93,7 +93,7 @@ function main() {
   for (const t of table) console.log(t.map((c, i) => (i === 0 ? String(c).padEnd(width[i]) : String(c).padStart(width[i]))).join('  '));
   if (args.survivors && survivors.length) console.log(`\n${survivors.join('\n')}`);
 
-  const checked = args.only ? [args.only] : CHECKED;
+  const checked = args.only.length ? [...new Set(args.only)] : CHECKED;
   const bad = [];
   for (const k of checked.filter((c) => CHECKED.includes(c))) {
     if (!rows.has(k)) bad.push(`${k}: no report`);

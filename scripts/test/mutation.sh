@@ -4,14 +4,21 @@
 #   bash scripts/test/mutation.sh              all of lib/ (hours on 2 cores; per folder is the usual way)
 #   bash scripts/test/mutation.sh lib/io       one folder, with the suites that test it (test/mutation/jest.config.js)
 #   bash scripts/test/mutation.sh lib/init/rng.ts   one file (with its folder's suites): a long folder in parts
+#   bash scripts/test/mutation.sh --sample 8 lib/io lib/init lib/train   several at once, and only every 8th block of
+#                                                  10 lines of each file: an estimate when a full run is too long
 #   bash scripts/test/mutation.sh lib/io --force   further arguments go to `stryker run` (--force: ignore the
 #                                                  incremental results and test every mutant again)
 # `npm run test:mutation -- lib/io` is the same. Results: reports/mutation/<folder>/ (JSON, HTML, incremental file).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-folder=""
-if [ $# -gt 0 ] && [[ "$1" != -* ]]; then folder="${1%/}"; shift; fi
-if [ -n "$folder" ] && [ ! -e "$folder" ]; then echo "mutation: no $folder" >&2; exit 2; fi
+sample=""
+if [ "${1:-}" = "--sample" ]; then sample="$2"; shift 2; fi
+paths=()
+while [ $# -gt 0 ] && [[ "$1" != -* ]]; do
+  [ -e "$1" ] || { echo "mutation: no $1" >&2; exit 2; }
+  paths+=("${1%/}"); shift
+done
+folder="$(IFS=,; echo "${paths[*]:-}")"
 # The python-reference suites are slow and need python packages: off.
 export LORAGA_PYTHON=none
 # Stryker's sandbox has no build/ or prebuilds/: name the addon the suites should load by its absolute path.
@@ -24,9 +31,9 @@ export LORAGA_BINARY="$(cd "$(dirname "$LORAGA_BINARY")" && pwd)/$(basename "$LO
 mkdir -p .stryker-tmp
 if [ -d ../shared ]; then ln -sfn "$(cd ../shared && pwd)" .stryker-tmp/shared; fi
 start=$(date +%s)
-LORAGA_MUTATE="$folder" nice -n 10 npx stryker run "$@"
+LORAGA_MUTATE="$folder" LORAGA_MUTATE_SAMPLE="$sample" nice -n 10 npx stryker run "$@"
 echo "mutation: stryker took $(( $(date +%s) - start )) s"
-case "$folder" in
-  *.ts) node scripts/test/mutation-scores.js --only "$(dirname "$folder" | sed -E 's#^(lib/[^/]+).*#\1#')" ;;
-  *) node scripts/test/mutation-scores.js ${folder:+--only "$folder"} ;;
-esac
+# The bar is checked for the folders of this run.
+only=()
+for p in "${paths[@]:-}"; do [ -n "$p" ] && only+=(--only "$(echo "$p" | sed -E 's#^(lib/[^/]+).*#\1#')"); done
+node scripts/test/mutation-scores.js "${only[@]}"

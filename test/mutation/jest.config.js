@@ -32,9 +32,10 @@ const FOLDER_TESTS = {
   'lib/train': ['train-checkpoint', 'train-export', 'train-linear', 'train-lora-linear', 'train-lora-one', 'train-lora-pro', 'train-native', 'train-optim', 'train-parity', 'train-schedule', 'pinned-properties', 'peft-parity'],
 };
 
-// lib/<folder>, or a file in it (lib/init/rng.ts → lib/init's suites).
-const folder = (process.env.LORAGA_MUTATE || '').replace(/\/+$/, '').replace(/^(lib\/[^/]+)\/.*\.ts$/, '$1');
-const only = FOLDER_TESTS[folder] || null; // other folders, or all of lib/: every suite not excluded
+// LORAGA_MUTATE: lib/<folder>s or files in them (lib/init/rng.ts → lib/init's suites), separated by commas.
+const folders = (process.env.LORAGA_MUTATE || '').split(',').map((t) => t.trim().replace(/\/+$/, '').replace(/^(lib\/[^/]+)\/.*\.ts$/, '$1')).filter(Boolean);
+// Every folder's list when each has one; else every suite not excluded.
+const only = folders.length && folders.every((f) => FOLDER_TESTS[f]) ? [...new Set(folders.flatMap((f) => FOLDER_TESTS[f]))] : null;
 
 module.exports = {
   ...base,
