@@ -217,3 +217,17 @@ describe('LoraLinear options and misuse', () => {
     expect(relErr(l.W.toFloat64(), w.toFloat64())).toBeLessThan(1e-15);
   });
 });
+
+describe('LoraLinear.backward without dropout', () => {
+  test('needDx: false returns null and the same dA, dB as with dX', () => {
+    const mk = () => new LoraLinear(randTensor([6, 4], 85).t, randTensor([2, 4], 86).t, randTensor([6, 2], 87).t, { alpha: 2 });
+    const x = randTensor([3, 4], 88).t, dY = randTensor([3, 6], 89).t;
+    const a = mk(), b = mk();
+    a.forward(x); b.forward(x);
+    const dX = a.backward(dY);
+    expect(dX!.shape).toEqual([3, 4]);
+    expect(b.backward(dY, { needDx: false })).toBeNull();
+    expect(Array.from(b.A.grad!.data)).toEqual(Array.from(a.A.grad!.data));
+    expect(Array.from(b.B.grad!.data)).toEqual(Array.from(a.B.grad!.data));
+  });
+});

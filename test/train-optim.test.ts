@@ -234,3 +234,19 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
     expect(Array.from(dst.stateDict().state['0.m'].data)).toEqual(Array.from(sd.state['0.m'].data));
   });
 });
+
+test('SGD: a state saved with another momentum is refused; the state holds the momentum buffer only when there is momentum', () => {
+  const q = () => param(Tensor.zeros([2], 'f64'));
+  const a = new SGD([q()], { lr: 0.1, momentum: 0.9 });
+  a.params[0].grad = Tensor.from(new Float64Array([1, 2]), [2]);
+  a.step();
+  expect(Object.keys(a.stateDict().state)).toEqual(['0.buf']);
+  expect(a.stateDict().hyper).toEqual({ momentum: 0.9 });
+  expect(() => new SGD([q()], { lr: 0.1, momentum: 0.5 }).loadStateDict(a.stateDict())).toThrow(new LoraValueError('SGD.loadStateDict: momentum is 0.9 in the state but 0.5 here'));
+  expect(() => new SGD([q()], { lr: 0.1, momentum: NaN })).toThrow(/^SGD momentum: /);
+  expect(() => new SGD([q()], { lr: 0.1, nesterov: true } as never)).toThrow(/^SGD: unknown option nesterov/);
+  const plain = new SGD([q()], { lr: 0.1 });
+  plain.params[0].grad = Tensor.from(new Float64Array([1, 2]), [2]);
+  plain.step();
+  expect(plain.stateDict().state).toEqual({});
+});
