@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   GradientEstimator, InitProgress, LoraAbortError, LoraShapeError, LoraValueError, SafetensorsWriter, Tensor, initAdapters, initLora, initLoraGA,
-  initLoraOne, initPiSSA, moduleSeed, readSafetensorsSync,
+  initLoraOne, initPiSSA, initPiSSAAsync, moduleSeed, readSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 import { offsetInvariant } from './helpers/compare';
@@ -292,5 +292,33 @@ describe('GradientEstimator refuses misuse with typed errors that say what is wr
     X.dispose();
     await expect(e.accumulateAsync('m', X, Tensor.zeros([1, 3]))).rejects.toThrow();
     expect(e.batches('m')).toBe(0);
+  });
+});
+
+describe('progress times and estimator memory', () => {
+  test('seconds are wall-clock seconds since the start: growing, and never more than the run took', async () => {
+    const seen: number[] = [];
+    const t0 = Date.now();
+    const res = await initAdapters(W, G, { ...cfg, onProgress: (p) => { seen.push(p.seconds); } });
+    const wall = (Date.now() - t0) / 1000;
+    expect(seen.length).toBe(8);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    expect(seen[0]).toBeGreaterThanOrEqual(0);
+    expect(res.seconds).toBeGreaterThanOrEqual(seen[seen.length - 1]);
+    expect(res.seconds).toBeLessThanOrEqual(wall + 0.01);
+  });
+
+  test('bytes(): what the accumulator or the ready gradient holds, at its element size', () => {
+    const e = new GradientEstimator({ dtype: 'f64' }).register('acc', 3, 2).register('half', 3, 2);
+    e.accumulate('acc', Tensor.zeros([1, 2], 'f64'), Tensor.zeros([1, 3], 'f64'));
+    expect(e.bytes('acc')).toBe(6 * 8);
+    e.setGradient('half', Tensor.zeros([3, 2], 'bf16'));
+    expect(e.bytes('half')).toBe(6 * 2);
+  });
+
+  test('initPiSSAAsync aborted: LoraAbortError naming initPiSSA', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(initPiSSAAsync(W['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initPiSSA: aborted'));
   });
 });
