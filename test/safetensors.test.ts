@@ -265,3 +265,20 @@ describe('file handles, streamed writers and shard indexes: misuse is a typed er
     expect(() => st.get('a')).toThrow(/file is closed/);
   });
 });
+
+describe('writer and parser messages name the caller and the offending entry', () => {
+  const t = Tensor.zeros([2]);
+  test('metadata: every value a string, keys and values Unicode text', () => {
+    const p = path.join(tmp, 'meta.safetensors');
+    expect(() => writeSafetensorsSync(p, { t }, { n: 3 as never })).toThrow(new LoraValueError('writeSafetensors: metadata "n" must be a string, got number'));
+    expect(() => writeSafetensorsSync(p, { t }, { ['k\ud800']: 'v' })).toThrow(new LoraValueError('writeSafetensors: metadata key "k\\ud800" holds a lone surrogate (not Unicode text; safetensors readers refuse it)'));
+    expect(() => writeSafetensorsSync(p, { t }, { k: 'v\udc00' })).toThrow(new LoraValueError('writeSafetensors: metadata value of "k" "v\\udc00" holds a lone surrogate (not Unicode text; safetensors readers refuse it)'));
+    expect(() => writeSafetensorsSync(p, { t }, 'x' as never)).toThrow(new LoraValueError('writeSafetensors: metadata must be an object of strings, got string'));
+    expect(() => writeSafetensorsSync(p, { ['a\ud800']: t })).toThrow(/^writeSafetensors: tensor name "a\\ud800" holds a lone surrogate/);
+  });
+
+  test("parseSafetensors' errors start with 'safetensors:'", () => {
+    expect(() => parseSafetensors(new Uint8Array(4))).toThrow(/^safetensors: file is 4 bytes, too short for the 8-byte header length/);
+    expect(() => parseSafetensors(new Uint8Array(16))).toThrow(/^safetensors: /);
+  });
+});
