@@ -231,3 +231,13 @@ describe('loraProAdjust and loraOnePrecondition: arguments and the dtype of what
     expect(() => loraProAdjust(A(), B(), gA(), gB(), 1, { x: 'half' as never })).toThrow(new LoraValueError("loraProAdjust: x must be 'sylvester', 'zero' or 'symmetry', got half"));
   });
 });
+
+test('solveSylvester (symmetric P, Q): λᵢ + μⱼ within 1e-14·max|eig|·r of 0 is singular; just outside it is solved', () => {
+  const d = (a: number, b: number) => Tensor.from(new Float64Array([a, 0, 0, b]), [2, 2]);
+  const C = Tensor.from(new Float64Array([1, 2, 3, 4]), [2, 2]);
+  // scale = 1e6, r = 2: the threshold is 2e-8.
+  expect(() => solveSylvester(d(1e6, 1), d(-1e6 + 1e-8, 5), C)).toThrow(/^solveSylvester: P and −Q share the eigenvalue/);
+  const X = solveSylvester(d(1e6, 1), d(-1e6 + 1e-7, 5), C).toFloat64();
+  expect(X[0]).toBeCloseTo(1 / 1e-7, -3);
+  expect(X[3]).toBeCloseTo(4 / 6, 12);
+});
