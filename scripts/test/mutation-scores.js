@@ -2,10 +2,11 @@
 /**
  * The mutation score per folder of lib/ from Stryker's JSON reports (reports/mutation/<run>/mutation.json, written
  * by `npm run test:mutation`). Runs of single folders are merged: for each source file the newest report that holds
- * it counts. Exits 1 when a checked folder (lib/init, lib/train, lib/io, lib/peft; `--only <folder>` checks just
- * that one) scores under 90 %, or has no report at all.
+ * it counts. Exits 1 when a checked folder (lib/init, lib/train, lib/io, lib/peft; `--only <folder>`, repeatable,
+ * checks just those) scores under 90 %, or has no report at all. A folder whose numbers come (partly) from a sampled
+ * run (`--sample K`, reports/mutation/…-sample<K>/) is marked `~`: its score is an estimate from that sample.
  *
- *   node scripts/test/mutation-scores.js [--only lib/io] [--survivors] [report.json …]
+ *   node scripts/test/mutation-scores.js [--only lib/io …] [--survivors] [report.json …]
  *
  * Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it; mutants that do
  * not compile (CompileError), crash the runner (RuntimeError) or are disabled by a `// Stryker disable` comment
@@ -41,9 +42,10 @@ function mergedFiles(reports) {
   const files = new Map();
   for (const { p } of byAge) {
     const r = JSON.parse(fs.readFileSync(p, 'utf8'));
+    const sampled = /-sample\d+$/.test(path.basename(path.dirname(p)));
     for (const [f, v] of Object.entries(r.files)) {
       const rel = path.relative(root, path.resolve(root, f)).split(path.sep).join('/');
-      files.set(rel, v.mutants);
+      files.set(rel, { mutants: v.mutants, sampled });
     }
   }
   return files;
@@ -72,8 +74,10 @@ function main() {
   const files = mergedFiles(reports);
   const rows = new Map();
   const survivors = [];
-  for (const [file, mutants] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+  const sampledFolders = new Set();
+  for (const [file, { mutants, sampled }] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
     const key = folderOf(file);
+    if (sampled) sampledFolders.add(key);
     if (!rows.has(key)) rows.set(key, emptyRow());
     const row = rows.get(key);
     for (const m of mutants) {
@@ -87,10 +91,12 @@ function main() {
   const total = emptyRow();
   for (const k of order) for (const c of Object.keys(total)) total[c] += rows.get(k)[c];
   const cols = ['folder', 'mutants', 'killed', 'survived', 'timeout', 'no cov', 'invalid', 'ignored', 'score'];
-  const line = (k, r) => [k, r.mutants, r.Killed, r.Survived, r.Timeout, r.NoCoverage, r.CompileError + r.RuntimeError, r.Ignored, `${score(r).toFixed(2)} %`];
+  const line = (k, r) => [sampledFolders.has(k) ? `${k} ~` : k, r.mutants, r.Killed, r.Survived, r.Timeout, r.NoCoverage, r.CompileError + r.RuntimeError, r.Ignored, `${score(r).toFixed(2)} %`];
+  if (sampledFolders.size) sampledFolders.add('all');
   const table = [cols, ...order.map((k) => line(k, rows.get(k))), line('all', total)];
   const width = cols.map((_, i) => Math.max(...table.map((t) => String(t[i]).length)));
   for (const t of table) console.log(t.map((c, i) => (i === 0 ? String(c).padEnd(width[i]) : String(c).padStart(width[i]))).join('  '));
+  if (sampledFolders.size) console.log('~ estimated from a sampled run (--sample): only the sampled lines\' mutants are counted');
   if (args.survivors && survivors.length) console.log(`\n${survivors.join('\n')}`);
 
   const checked = args.only.length ? [...new Set(args.only)] : CHECKED;
