@@ -123,7 +123,7 @@ describe('shapes: A [r, in], B [out, r], bias [out], base W′ [out, in]', () =>
     await expect(write(m)).rejects.toThrow(msg);
   });
 
-  test.each([[[32 * 16]], [[31, 16]], [[32, 15]]])('a base W′ of shape %j is a LoraShapeError', async (shape) => {
+  test.each([[[32 * 16]], [[31, 16]], [[32, 15]], [[32, 16, 1]]])('a base W′ of shape %j is a LoraShapeError', async (shape) => {
     await expect(write({}, { 'l.proj': Tensor.zeros(shape) })).rejects.toThrow(new LoraShapeError(`writePeftAdapter 'l.proj': base [${shape.join(', ')}] f32 must be [32, 16]`));
   });
 

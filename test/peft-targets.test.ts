@@ -27,8 +27,8 @@ describe('target_modules as PEFT matches them', () => {
   });
 
   test('a target that matches nothing is a LoraValueError naming it and the modules there are (or none)', () => {
-    expect(() => matchTargets(['q_proj', 'v_proj'], names, 'loraga init --targets')).toThrow(
-      new LoraValueError(`loraga init --targets: v_proj matched no module (a target is a full module name or a dotted suffix of one, as in PEFT); available: ${names.join(', ')}`));
+    expect(() => matchTargets(['q_proj', 'v_proj', 'o_proj'], names, 'loraga init --targets')).toThrow(
+      new LoraValueError(`loraga init --targets: v_proj, o_proj matched no module (a target is a full module name or a dotted suffix of one, as in PEFT); available: ${names.join(', ')}`));
     expect(() => matchTargets(['q_proj'], [], 'init')).toThrow(/matched no module .*; available: none$/);
   });
 });
@@ -97,8 +97,8 @@ describe("GPT-2's Conv1D layout (PEFT's fan_in_fan_out)", () => {
       new LoraValueError('--fan-in-fan-out=false, but /ckpt/config.json is GPT-2, whose Conv1D layers store W as [in, out] (h.0.attn.c_attn)'));
     expect(() => resolveFanInFanOut(['lm_head'], gpt2, true)).toThrow(
       new LoraValueError('--fan-in-fan-out=true, but /ckpt/config.json is GPT-2, whose Linear layers store W as [out, in] (lm_head)'));
-    expect(() => resolveFanInFanOut(['h.0.attn.c_attn', 'lm_head'], gpt2, undefined)).toThrow(
-      /^GPT-2 targets mix Conv1D layers \[in, out\] \(h\.0\.attn\.c_attn…\) and Linear layers \[out, in\] \(lm_head\)/);
+    expect(() => resolveFanInFanOut(['h.0.attn.c_attn', 'h.0.mlp.c_fc', 'h.1.attn.c_attn', 'h.1.mlp.c_fc', 'lm_head', 'score'], gpt2, undefined)).toThrow(
+      new LoraValueError('GPT-2 targets mix Conv1D layers [in, out] (h.0.attn.c_attn, h.0.mlp.c_fc, h.1.attn.c_attn…) and Linear layers [out, in] (lm_head, score): one adapter has one fan_in_fan_out; initialise them in two runs'));
   });
 
   test('without a GPT-2 config: the explicit layout, else [out, in]; Conv1D names without one are ambiguous', () => {
