@@ -201,10 +201,11 @@ describe('initAdapters refuses a run it cannot do, before any work, saying why',
     await expect(initAdapters({ m: W['l0.q'] }, { m: G['l0.up'] }, cfg)).rejects.toThrow(/^module 'm': /);
   });
 
-  test('an abort before the first module: LoraAbortError saying when', async () => {
+  test('an abort before the first module: LoraAbortError saying when, for every method', async () => {
     const ac = new AbortController();
     ac.abort();
     await expect(initAdapters(W, G, { ...cfg, signal: ac.signal })).rejects.toThrow(/^initAdapters: aborted after \d+\.\d\d s$/);
+    await expect(initAdapters(W, null, { ...cfg, method: 'lora', signal: ac.signal })).rejects.toThrow(LoraAbortError);
   });
 
   test('method lora of a fan-in-fan-out W: A [r, in], B [out, r] from W [in, out]; the dtype follows an f64 W', async () => {
@@ -243,6 +244,11 @@ describe('GradientEstimator refuses misuse with typed errors that say what is wr
     expect(() => e.gradient('m')).toThrow(new LoraValueError("GradientEstimator: no batches accumulated for 'm'"));
     expect(() => e.setGradient('m', Tensor.zeros([2, 3]))).toThrow(new LoraShapeError("GradientEstimator.setGradient 'm': G [2, 3] f32 must be [3, 2]"));
     expect(() => e.setGradient('m', Tensor.zeros([3, 2, 1]))).toThrow(LoraShapeError);
+    expect(() => e.setGradient('m', Tensor.zeros([3, 3]))).toThrow(LoraShapeError);
+    expect(() => e.setGradient('m', Tensor.zeros([2, 2]))).toThrow(LoraShapeError);
+    const gone = Tensor.zeros([3, 2]);
+    gone.dispose();
+    expect(() => e.setGradient('m', gone)).toThrow(/setGradient 'm' G/);
     expect(() => e.setGradient('t', Tensor.zeros([3, 2]))).toThrow(new LoraShapeError("GradientEstimator.setGradient 't': G [3, 2] f32 must be [2, 3] (fanInFanOut: [in, out], as its W)"));
     const Gt = Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]);
     e.setGradient('t', Gt);

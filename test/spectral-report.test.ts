@@ -86,3 +86,8 @@ describe('LoRA-One (r directions used, the gap at r)', () => {
     }
   });
 });
+
+test('a G with a single singular value has no gap to measure: minGap is NaN', () => {
+  const rep = initLoraOne(diag(1, 3, [2]), { rank: 1, alpha: 1, svd: 'exact', precision: 'f64' }).report!;
+  expect({ sigma: rep.sigma, gapR: rep.gapR, minGap: rep.minGap }).toEqual({ sigma: [2], gapR: NaN, minGap: NaN });
+});

@@ -196,6 +196,7 @@ describe('LoraLinear options and misuse', () => {
       expect(() => new LoraLinear(W(), A(), B(), { dropout: p })).toThrow(new LoraValueError(`LoraLinear dropout: expected a probability in [0, 1), got ${String(p)}`));
     expect(new LoraLinear(W(), A(), B(), { dropout: 0 }).dropout).toBe(0);
     expect(() => new LoraLinear(W(), A(), B(), { trainBias: true })).toThrow(new LoraValueError('LoraLinear: trainBias needs a bias'));
+    expect(() => new LoraLinear(W(), A(), B(), { bias: Tensor.zeros([5]) })).toThrow(new LoraShapeError('LoraLinear: bias [5] f32 must be [6]'));
   });
 
   test('a merged layer computes x·(W + s·B·A)ᵀ, refuses backward, and unmerges to W exactly as it was', () => {
