@@ -158,6 +158,7 @@ describe("initAdapters svd 'sketch'", () => {
     const got = res.modules.m;
     expect(got.report!.method).toBe('sketch');
     expect(got.report!.passes).toBe(1);
+    expect(got.report!.sigma.length).toBe(2 * r + 1); // σ₁…σ₂ᵣ₊₁, not every value of the sketch
     expect(got.report!.errorEstimate).toBeGreaterThan(0);
     expect(got.report!.errorEstimate).toBeLessThan(0.5);
     const ref = initLoraGA(W.m, exactG(bs).to('f32'), { ...cfg, svd: 'exact' });
