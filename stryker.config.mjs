@@ -13,7 +13,8 @@
 //   checks mutants in groups, which keeps the checker to seconds per file.
 // - concurrency 1 (one test runner, one checker); run it under `nice` (the wrapper does).
 // - incremental: results are kept per folder under reports/mutation/<folder>/, and a rerun tests only mutants whose
-//   code or covering tests changed.
+//   code or covering tests changed. Stryker can keep a Survived result when only an assertion inside an existing
+//   test changed (seen here: a message check made exact); pass --force after such edits to test every mutant again.
 // LORAGA_MUTATE (the wrapper sets it): lib/<folder> or lib/<folder>/<file>.ts, several separated by commas; without
 // it, all of lib/. Reports go to reports/mutation/<what>/ (the score script merges them file by file).
 // LORAGA_MUTATE_SAMPLE=K mutates only every K-th block of 10 lines of each file (from a block that depends on the
