@@ -6,7 +6,7 @@ import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default defineConfig(
-  { ignores: ['dist/', 'build/', 'build-*/', 'prebuilds/', 'node_modules/', 'coverage/', 'docs/api/', 'demo-out/', '.carry/', '.bench/', '.venv-py/'] },
+  { ignores: ['dist/', 'build/', 'build-*/', 'prebuilds/', 'node_modules/', 'coverage/', 'docs/api/', 'demo-out/', '.carry/', '.bench/', '.venv-py/', 'reports/', '.stryker-tmp/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],

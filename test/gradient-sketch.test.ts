@@ -1,6 +1,7 @@
 // Streaming sketch of G (GradientEstimator register's `sketch`, initAdapters' svd 'sketch'): G is never formed, so
 // these tests compare what the sketch gives with the exact G accumulated the ordinary way from the same batches.
 import { GradientEstimator, LoraValueError, Tensor, initAdapters, initLoraGA, matmul, svd } from '../lib';
+import { randTensor } from './helpers/ref';
 
 const out = 240, inF = 160, T = 48, nBatches = 12, latent = 10;
 
@@ -157,6 +158,7 @@ describe("initAdapters svd 'sketch'", () => {
     const got = res.modules.m;
     expect(got.report!.method).toBe('sketch');
     expect(got.report!.passes).toBe(1);
+    expect(got.report!.sigma.length).toBe(2 * r + 1); // σ₁…σ₂ᵣ₊₁, not every value of the sketch
     expect(got.report!.errorEstimate).toBeGreaterThan(0);
     expect(got.report!.errorEstimate).toBeLessThan(0.5);
     const ref = initLoraGA(W.m, exactG(bs).to('f32'), { ...cfg, svd: 'exact' });
@@ -177,5 +179,26 @@ describe("initAdapters svd 'sketch'", () => {
     await expect(initAdapters(W, sketched(bs, 6, 1), cfg)).rejects.toThrow(/size ≥ 2r \+ 1 = 9/);
     await expect(initAdapters(W, sketched(bs, 9, 1), { ...cfg, method: 'pissa' })).rejects.toThrow(LoraValueError);
     await expect(initAdapters(W, { m: Tensor.zeros([out, inF]) }, cfg)).rejects.toThrow(/GradientEstimator/);
+  });
+});
+
+describe('GradientEstimator sketch: seeds and memory by dtype', () => {
+  const X = randTensor([16, 12], 300).t, dY = randTensor([16, 10], 301).t;
+  const factors = (seed: number, dtype: 'f32' | 'f64' = 'f32') => {
+    const e = new GradientEstimator({ dtype }).register('m', 10, 12, { sketch: { size: 5, passes: 1, seed } });
+    e.accumulate('m', dtype === 'f64' ? X.to('f64') : X, dtype === 'f64' ? dY.to('f64') : dY);
+    const bytes = e.bytes('m');
+    e.nextPass();
+    return { S: Array.from(e.sketch('m').S.toFloat64()), bytes };
+  };
+
+  test('the same seed draws the same sketch; each seed its own', () => {
+    expect(factors(1).S).toEqual(factors(1).S);
+    const seen = new Set([0, 1, 2, 3].map((s) => JSON.stringify(factors(s).S)));
+    expect(seen.size).toBe(4);
+  });
+
+  test('an f64 sketch holds twice the bytes of an f32 one', () => {
+    expect(factors(0, 'f64').bytes).toBe(2 * factors(0).bytes);
   });
 });

@@ -3,8 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  GradientEstimator, InitProgress, LoraAbortError, LoraValueError, SafetensorsWriter, Tensor, initAdapters, initLora, initLoraGA,
-  initLoraOne, initPiSSA, moduleSeed, readSafetensorsSync,
+  GradientEstimator, InitProgress, LoraAbortError, LoraShapeError, LoraValueError, SafetensorsWriter, Tensor, initAdapters, initLora, initLoraGA,
+  initLoraOne, initPiSSA, initPiSSAAsync, moduleSeed, readSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 import { offsetInvariant } from './helpers/compare';
@@ -213,5 +213,177 @@ describe('concurrency: modules in windows, their SVDs in one svdBatched call', (
       await expect(initAdapters(Wb, Gb, { rank: 4, alpha: 8, concurrency: bad })).rejects.toThrow(LoraValueError);
     // 1 is the default and allowed for every method
     await expect(initAdapters(Wb, null, { rank: 4, alpha: 8, method: 'lora', concurrency: 1 })).resolves.toBeDefined();
+  });
+});
+
+describe('initAdapters refuses a run it cannot do, before any work, saying why', () => {
+  const est = () => {
+    const e = new GradientEstimator();
+    for (const [m, [o, i]] of Object.entries(shapes)) e.register(m, o, i).setGradient(m, G[m]);
+    return e;
+  };
+
+  test.each([
+    ['no model', () => initAdapters(null as never, G, cfg), /^initAdapters: model must be a record of weights or a loader$/],
+    ['an unknown method', () => initAdapters(W, G, { ...cfg, method: 'dora' as never }), /^initAdapters: unknown method "dora"$/],
+    ["svd 'sketch' with PiSSA", () => initAdapters(W, null, { ...cfg, method: 'pissa', svd: 'sketch' as never }), /^initAdapters: svd 'sketch' is for method 'loraga' \(got 'pissa'\)$/],
+    ['LoRA-One without gradients', () => initAdapters(W, null, { ...cfg, method: 'lora-one' }), /^initAdapters: LoRA-GA and LoRA-One need gradients \(a GradientEstimator or a record of G\)$/],
+    ['an estimator without some targets', () => initAdapters(W, new GradientEstimator().register('l0.q', 24, 16).setGradient('l0.q', G['l0.q']), cfg),
+      /^initAdapters: the estimator has no gradient for l0\.up, l0\.down, l1\.q$/],
+    ['an estimator of the other layout', () => initAdapters(W, est(), { ...cfg, fanInFanOut: true }), /^initAdapters: fanInFanOut is true but the estimator registered l0\.q, l0\.up, l0\.down, l1\.q with fanInFanOut false$/],
+    ["svd 'sketch' with an estimator without sketches", () => initAdapters(W, est(), { ...cfg, svd: 'sketch' }), /^initAdapters: svd 'sketch' needs every target registered with a sketch; not: l0\.q, l0\.up, l0\.down, l1\.q$/],
+    ["svd 'sketch' with a record of G", () => initAdapters(W, G, { ...cfg, svd: 'sketch' }), /^initAdapters: svd 'sketch' needs a GradientEstimator whose targets were registered with a sketch$/],
+    ['a bad LoRA-GA option', () => initAdapters(W, G, { ...cfg, direction: 'sideways' as never }), /direction/],
+    ['a bad seed', () => initAdapters(W, null, { ...cfg, method: 'lora', seed: -1 }), /^initAdapters seed: expected a non-negative integer, got -1$/],
+  ])('%s', async (_, run, msg) => {
+    await expect(run()).rejects.toThrow(LoraValueError);
+    await expect(run()).rejects.toThrow(msg);
+  });
+
+  test("svd 'sketch': sketches with passes left, or smaller than 2r + 1, are refused", async () => {
+    const w = { m: W['l0.q'] };
+    const X = randTensor([8, 16], 40).t, dY = randTensor([8, 24], 41).t;
+    const open = new GradientEstimator().register('m', 24, 16, { sketch: { size: 8, passes: 2 } }).accumulate('m', X, dY);
+    await expect(initAdapters(w, open, { ...cfg, svd: 'sketch' })).rejects.toThrow(
+      /^initAdapters: the sketches of m have passes left \(call estimator\.nextPass\(\) after each pass over the batches\)$/);
+    const small = new GradientEstimator().register('m', 24, 16, { sketch: { size: 4, passes: 1 } }).accumulate('m', X, dY);
+    small.nextPass();
+    await expect(initAdapters(w, small, { ...cfg, svd: 'sketch' })).rejects.toThrow(/^initAdapters: rank 2 needs sketches of size ≥ 2r \+ 1 = 5; smaller: m$/);
+  });
+
+  test('a weight that is not a 2-D tensor is a LoraShapeError naming the module and its layout', async () => {
+    await expect(initAdapters({ m: Tensor.zeros([24]) }, null, { ...cfg, method: 'lora' })).rejects.toThrow(/^initAdapters: weight of 'm' must be a 2-D \[out, in\] tensor$/);
+    await expect(initAdapters({ m: [1, 2] as never }, null, { ...cfg, method: 'lora', fanInFanOut: true })).rejects.toThrow(/^initAdapters: weight of 'm' must be a 2-D \[in, out\] tensor$/);
+  });
+
+  test('an error inside one module is re-thrown with its type, naming the module', async () => {
+    await expect(initAdapters({ m: W['l0.q'] }, { m: G['l0.up'] }, cfg)).rejects.toThrow(/^module 'm': /);
+  });
+
+  test('an abort before the first module: LoraAbortError saying when, for every method', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(initAdapters(W, G, { ...cfg, signal: ac.signal })).rejects.toThrow(/^initAdapters: aborted after \d+\.\d\d s$/);
+    await expect(initAdapters(W, null, { ...cfg, method: 'lora', signal: ac.signal })).rejects.toThrow(LoraAbortError);
+  });
+
+  test('method lora of a fan-in-fan-out W: A [r, in], B [out, r] from W [in, out]; the dtype follows an f64 W', async () => {
+    const r = await initAdapters({ m: Tensor.zeros([16, 24], 'f64') }, null, { ...cfg, method: 'lora', fanInFanOut: true });
+    expect({ A: r.modules.m.A.shape, B: r.modules.m.B.shape, dtype: r.modules.m.A.dtype }).toEqual({ A: [2, 16], B: [24, 2], dtype: 'f64' });
+  });
+
+  test('releaseGradients frees each module\'s accumulated gradient once its init is done', async () => {
+    const e = new GradientEstimator();
+    e.register('m', 24, 16).accumulate('m', randTensor([8, 16], 42).t, randTensor([8, 24], 43).t);
+    expect(e.bytes('m')).toBe(24 * 16 * 4);
+    await initAdapters({ m: W['l0.q'] }, e, { ...cfg, releaseGradients: true });
+    expect(e.bytes('m')).toBe(0);
+  });
+});
+
+describe('GradientEstimator refuses misuse with typed errors that say what is wrong', () => {
+  test('construction and registration', () => {
+    expect(() => new GradientEstimator({ dtype: 'bf16' as never })).toThrow(new LoraValueError('GradientEstimator: dtype must be f32 or f64, got bf16'));
+    expect(new GradientEstimator({ dtype: 'f64' }).register('m', 2, 2).accumulate('m', Tensor.zeros([1, 2], 'f64'), Tensor.zeros([1, 2], 'f64')).gradient('m').dtype).toBe('f64');
+    const e = new GradientEstimator().register('m', 3, 2);
+    expect(() => e.register('', 3, 2)).toThrow(new LoraValueError('GradientEstimator.register: name must be a non-empty string'));
+    expect(() => e.register(7 as never, 3, 2)).toThrow(/name must be a non-empty string/);
+    expect(() => e.register('m', 3, 2)).toThrow(new LoraValueError("GradientEstimator.register: 'm' is already registered"));
+    expect(() => e.register('n', 3, 2, { fanInFanOut: 1 as never })).toThrow(new LoraValueError("GradientEstimator.register 'n': fanInFanOut must be a boolean"));
+    expect(() => e.register('n', 3, 2, { fan_in_fan_out: true } as never)).toThrow(new LoraValueError(`GradientEstimator.register 'n': unknown option "fan_in_fan_out"`));
+    expect(() => e.register('n', 0, 2)).toThrow(/register 'n' out/);
+    expect(() => e.register('n', 3, 1.5)).toThrow(/register 'n' in/);
+    expect({ modules: e.modules, shape: e.shape('m'), batches: e.batches('m'), pass: e.pass('m'), bytes: e.bytes('m') }).toEqual({ modules: ['m'], shape: [3, 2], batches: 0, pass: 0, bytes: 0 });
+    expect(() => new GradientEstimator().gradient('x')).toThrow(new LoraValueError("GradientEstimator: unknown module 'x' (registered: none)"));
+    expect(() => e.gradient('x')).toThrow(new LoraValueError("GradientEstimator: unknown module 'x' (registered: m)"));
+  });
+
+  test('gradients: none before a batch; a ready G of the right shape only, and not after batches; fanInFanOut takes [in, out]', () => {
+    const e = new GradientEstimator().register('m', 3, 2).register('t', 3, 2, { fanInFanOut: true });
+    expect(() => e.gradient('m')).toThrow(new LoraValueError("GradientEstimator: no batches accumulated for 'm'"));
+    expect(() => e.setGradient('m', Tensor.zeros([2, 3]))).toThrow(new LoraShapeError("GradientEstimator.setGradient 'm': G [2, 3] f32 must be [3, 2]"));
+    expect(() => e.setGradient('m', Tensor.zeros([3, 2, 1]))).toThrow(LoraShapeError);
+    expect(() => e.setGradient('m', Tensor.zeros([3, 3]))).toThrow(LoraShapeError);
+    expect(() => e.setGradient('m', Tensor.zeros([2, 2]))).toThrow(LoraShapeError);
+    const gone = Tensor.zeros([3, 2]);
+    gone.dispose();
+    expect(() => e.setGradient('m', gone)).toThrow(/setGradient 'm' G/);
+    expect(() => e.setGradient('t', Tensor.zeros([3, 2]))).toThrow(new LoraShapeError("GradientEstimator.setGradient 't': G [3, 2] f32 must be [2, 3] (fanInFanOut: [in, out], as its W)"));
+    const Gt = Tensor.from([1, 2, 3, 4, 5, 6], [2, 3]);
+    e.setGradient('t', Gt);
+    expect(e.gradient('t')).toBe(Gt);
+    expect(e.bytes('t')).toBe(24);
+    e.accumulate('m', Tensor.from([1, 0], [1, 2]), Tensor.from([1, 2, 3], [1, 3]));
+    expect(() => e.setGradient('m', Tensor.zeros([3, 2]))).toThrow(new LoraValueError("GradientEstimator.setGradient 'm': batches were already accumulated"));
+    e.release('m');
+    expect(e.bytes('m')).toBe(0);
+  });
+
+  test('accumulated fan-in-fan-out gradients come out [in, out]: the transpose of the same mean', () => {
+    const e = new GradientEstimator().register('m', 3, 2).register('t', 3, 2, { fanInFanOut: true });
+    const X = Tensor.from([1, 2, 3, 4], [2, 2]), dY = Tensor.from([1, 0, 2, 0, 1, 1], [2, 3]);
+    e.accumulate('m', X, dY).accumulate('t', X, dY);
+    const g = Array.from(e.gradient('m').data), gt = e.gradient('t');
+    expect(gt.shape).toEqual([2, 3]);
+    expect(Array.from(gt.data)).toEqual([g[0], g[2], g[4], g[1], g[3], g[5]]);
+  });
+
+  test('dY and X must agree with the registered shape and with each other in tokens; tokens may have more dimensions', () => {
+    const e = new GradientEstimator().register('m', 3, 2);
+    expect(() => e.accumulate('m', Tensor.zeros([4, 2]), Tensor.zeros([5, 3]))).toThrow(
+      new LoraShapeError("GradientEstimator 'm' (W [3, 2]): X [4, 2] f32 must be [tokens, 2] and dY [5, 3] f32 [tokens, 3] with the same tokens"));
+    expect(() => e.accumulate('m', Tensor.zeros([4, 2]), Tensor.zeros([4, 4]))).toThrow(LoraShapeError);
+    expect(() => e.accumulate('m', Tensor.zeros([2]), Tensor.zeros([3]))).toThrow(LoraShapeError);
+    e.accumulate('m', Tensor.from([1, 0, 0, 1], [2, 1, 2]), Tensor.from([1, 0, 0, 0, 1, 0], [2, 1, 3]));
+    expect(Array.from(e.gradient('m').data)).toEqual([1, 0, 0, 1, 0, 0]);
+  });
+
+  test('sketched modules: no G, no ready G; sketch() only of a sketched module; nextPass() only while a pass is left', () => {
+    const e = new GradientEstimator().register('s', 6, 5, { sketch: { size: 3, passes: 1 } }).register('m', 6, 5);
+    expect(() => e.gradient('s')).toThrow(new LoraValueError("GradientEstimator.gradient: 's' is sketched, G is never formed: use sketch('s') or initAdapters with svd 'sketch'"));
+    expect(() => e.setGradient('s', Tensor.zeros([6, 5]))).toThrow(new LoraValueError("GradientEstimator.setGradient 's': registered with a sketch (G is never formed)"));
+    expect(() => e.sketch('m')).toThrow(new LoraValueError("GradientEstimator.sketch: 'm' was registered without a sketch"));
+    e.accumulate('s', randTensor([4, 5], 44).t, randTensor([4, 6], 45).t);
+    expect(e.pass('s')).toBe(1);
+    expect(e.bytes('s')).toBeGreaterThan(0);
+    expect(e.nextPass()).toBe(2);
+    expect(() => e.sketch('s', 0)).toThrow(/GradientEstimator\.sketch 's' used/);
+    expect(() => e.nextPass()).toThrow(new LoraValueError('GradientEstimator.nextPass: no sketched module has a pass left'));
+  });
+
+  test('a failed async accumulation is not counted', async () => {
+    const e = new GradientEstimator().register('m', 3, 2);
+    const X = Tensor.zeros([1, 2]);
+    X.dispose();
+    await expect(e.accumulateAsync('m', X, Tensor.zeros([1, 3]))).rejects.toThrow();
+    expect(e.batches('m')).toBe(0);
+  });
+});
+
+describe('progress times and estimator memory', () => {
+  test('seconds are wall-clock seconds since the start: growing, and never more than the run took', async () => {
+    const seen: number[] = [];
+    const t0 = Date.now();
+    const res = await initAdapters(W, G, { ...cfg, onProgress: (p) => { seen.push(p.seconds); } });
+    const wall = (Date.now() - t0) / 1000;
+    expect(seen.length).toBe(8);
+    for (let i = 1; i < seen.length; i++) expect(seen[i]).toBeGreaterThanOrEqual(seen[i - 1]);
+    expect(seen[0]).toBeGreaterThanOrEqual(0);
+    expect(res.seconds).toBeGreaterThanOrEqual(seen[seen.length - 1]);
+    expect(res.seconds).toBeLessThanOrEqual(wall + 0.01);
+  });
+
+  test('bytes(): what the accumulator or the ready gradient holds, at its element size', () => {
+    const e = new GradientEstimator({ dtype: 'f64' }).register('acc', 3, 2).register('half', 3, 2);
+    e.accumulate('acc', Tensor.zeros([1, 2], 'f64'), Tensor.zeros([1, 3], 'f64'));
+    expect(e.bytes('acc')).toBe(6 * 8);
+    e.setGradient('half', Tensor.zeros([3, 2], 'bf16'));
+    expect(e.bytes('half')).toBe(6 * 2);
+  });
+
+  test('initPiSSAAsync aborted: LoraAbortError naming initPiSSA', async () => {
+    const ac = new AbortController();
+    ac.abort();
+    await expect(initPiSSAAsync(W['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initPiSSA: aborted'));
   });
 });

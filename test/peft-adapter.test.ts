@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LoraFormatError, LoraShapeError, SafetensorsFile, Tensor, readPeftAdapter, writePeftAdapter } from '../lib';
+import { LoraFormatError, LoraIOError, LoraShapeError, LoraValueError, SafetensorsFile, Tensor, readPeftAdapter, writePeftAdapter, writeSafetensorsSync } from '../lib';
 import { randTensor } from './helpers/ref';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-peft-'));
@@ -58,4 +58,160 @@ test('bad adapters are rejected with typed errors', async () => {
   fs.mkdirSync(dir);
   fs.writeFileSync(path.join(dir, 'adapter_config.json'), '{"r": 4');
   await expect(readPeftAdapter(dir)).rejects.toThrow(LoraFormatError);
+});
+
+describe('adapter_config.json is a complete LoraConfig with PEFT\'s defaults', () => {
+  test('every field PEFT reads, exactly: defaults where the config is silent, the caller\'s values and extra fields where given', async () => {
+    const dir = path.join(tmp, 'cfg-defaults');
+    await writePeftAdapter(dir, { modules: { 'z.proj': mods['model.layers.0.mlp.up_proj'], 'a.proj': mods['model.layers.0.self_attn.q_proj'] }, config: { r: 4, lora_alpha: 16 } });
+    const text = fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8');
+    expect(JSON.parse(text)).toEqual({
+      alpha_pattern: {}, auto_mapping: null, base_model_name_or_path: null, bias: 'none', exclude_modules: null,
+      fan_in_fan_out: false, inference_mode: true, init_lora_weights: true, layer_replication: null, layers_pattern: null,
+      layers_to_transform: null, loftq_config: {}, lora_alpha: 16, lora_bias: false, lora_dropout: 0, megatron_config: null,
+      megatron_core: 'megatron.core', modules_to_save: null, peft_type: 'LORA', r: 4, rank_pattern: {}, revision: null,
+      target_modules: ['a.proj', 'z.proj'], task_type: null, use_dora: false, use_rslora: false,
+    });
+    const dir2 = path.join(tmp, 'cfg-given');
+    await writePeftAdapter(dir2, {
+      modules: { m: mods['model.layers.0.self_attn.q_proj'] },
+      config: { r: 4, lora_alpha: 8, inference_mode: false, rank_pattern: { other: 8 }, task_type: 'CAUSAL_LM', fan_in_fan_out: true, extra: { layers_pattern: 'layers', peft_version: '0.13.0' } },
+    });
+    expect(JSON.parse(fs.readFileSync(path.join(dir2, 'adapter_config.json'), 'utf8'))).toMatchObject({
+      inference_mode: false, rank_pattern: { other: 8 }, task_type: 'CAUSAL_LM', fan_in_fan_out: true, layers_pattern: 'layers', peft_version: '0.13.0',
+    });
+  });
+
+  test.each([
+    ['no config', { config: undefined }, /^writePeftAdapter: config is required$/],
+    ['a number as config', { config: 5 }, /^writePeftAdapter: config is required$/],
+    ['r = 2.5', { config: { r: 2.5, lora_alpha: 8 } }, /^writePeftAdapter: config\.r must be a positive integer, got 2\.5$/],
+    ['r = 0', { config: { r: 0, lora_alpha: 8 } }, /^writePeftAdapter: config\.r must be a positive integer, got 0$/],
+    ['lora_alpha \'8\'', { config: { r: 4, lora_alpha: '8' } }, /^writePeftAdapter: config\.lora_alpha must be a finite number, got 8$/],
+    ['lora_alpha Infinity', { config: { r: 4, lora_alpha: Infinity } }, /^writePeftAdapter: config\.lora_alpha must be a finite number, got Infinity$/],
+    ['no modules', { config: { r: 4, lora_alpha: 8 }, modules: {} }, /^writePeftAdapter: no modules$/],
+    ['task_type \'CAUSAL\'', { config: { r: 4, lora_alpha: 8, task_type: 'CAUSAL' } }, /^writePeftAdapter config\.task_type: task type must be one of /],
+    ['fan_in_fan_out \'yes\'', { config: { r: 4, lora_alpha: 8, fan_in_fan_out: 'yes' } }, /^writePeftAdapter: config\.fan_in_fan_out must be a boolean, got "yes"$/],
+  ])('a bad config (%s) is a LoraValueError that names the field', async (_, bad, msg) => {
+    const adapter = { modules: { m: mods['model.layers.0.self_attn.q_proj'] }, ...bad } as unknown as Parameters<typeof writePeftAdapter>[1];
+    const dir = path.join(tmp, 'bad-config');
+    await expect(writePeftAdapter(dir, adapter)).rejects.toThrow(LoraValueError);
+    await expect(writePeftAdapter(dir, adapter)).rejects.toThrow(msg);
+    expect(fs.existsSync(path.join(dir, 'adapter_config.json'))).toBe(false);
+  });
+
+  test('rank 1 is a rank', async () => {
+    const dir = path.join(tmp, 'r1');
+    await writePeftAdapter(dir, { modules: { m: { A: Tensor.zeros([1, 8]), B: Tensor.zeros([8, 1]) } }, config: { r: 1, lora_alpha: 1 } });
+    expect((await readPeftAdapter(dir)).config.r).toBe(1);
+  });
+});
+
+describe('shapes: A [r, in], B [out, r], bias [out], base W′ [out, in]', () => {
+  const A = Tensor.zeros([4, 16]), B = Tensor.zeros([32, 4]);
+  const write = (m: Record<string, unknown>, base?: Record<string, Tensor>) =>
+    writePeftAdapter(path.join(tmp, 'bad-shape'), { modules: { 'l.proj': { A, B, ...m } } as never, config: { r: 4, lora_alpha: 8 }, base });
+
+  test.each([
+    ['A of rank 3', { A: Tensor.zeros([4, 16, 1]) }, /^writePeftAdapter 'l\.proj' A/],
+    ['B of rank 1', { B: Tensor.zeros([32]) }, /^writePeftAdapter 'l\.proj' B/],
+    ['B of another r', { B: Tensor.zeros([32, 3]) }, /^writePeftAdapter 'l\.proj': A \[4, 16\] f32 must be \[r, in\] and B \[32, 3\] f32 \[out, r\] with the same r$/],
+    ['bias [31]', { bias: Tensor.zeros([31]) }, /^writePeftAdapter 'l\.proj': bias \[31\] f32 must be \[32\]$/],
+    ['bias [32, 1]', { bias: Tensor.zeros([32, 1]) }, /^writePeftAdapter 'l\.proj': bias \[32, 1\] f32 must be \[32\]$/],
+  ])('a module of bad shapes (%s) is a LoraShapeError naming the module', async (_, m, msg) => {
+    await expect(write(m)).rejects.toThrow(LoraShapeError);
+    await expect(write(m)).rejects.toThrow(msg);
+  });
+
+  test.each([[[32 * 16]], [[31, 16]], [[32, 15]], [[32, 16, 1]]])('a base W′ of shape %j is a LoraShapeError', async (shape) => {
+    await expect(write({}, { 'l.proj': Tensor.zeros(shape) })).rejects.toThrow(new LoraShapeError(`writePeftAdapter 'l.proj': base [${shape.join(', ')}] f32 must be [32, 16]`));
+  });
+
+  test('a disposed bias is refused before anything is written', async () => {
+    const bias = Tensor.zeros([32]);
+    bias.dispose();
+    await expect(write({ bias })).rejects.toThrow(/bias/);
+  });
+});
+
+describe('biases and base weights round-trip under the keys PEFT uses', () => {
+  test('bias as <module>.base_layer.bias, W′ in base_offset.safetensors (format pt) as <module>.weight; names read back exactly', async () => {
+    const dir = path.join(tmp, 'bias');
+    const m = 'model.layers.0.weight_proj';
+    const bias = randTensor([32], 8).t, W = randTensor([32, 16], 9).t;
+    await writePeftAdapter(dir, { modules: { [m]: { ...mods['model.layers.0.mlp.up_proj'], bias } }, config: { r: 4, lora_alpha: 8 }, base: { [m]: W } });
+    const f = SafetensorsFile.open(path.join(dir, 'adapter_model.safetensors'));
+    expect(f.names).toContain(`base_model.model.${m}.base_layer.bias`);
+    f.close();
+    const b = SafetensorsFile.open(path.join(dir, 'base_offset.safetensors'));
+    expect({ names: b.names, metadata: b.metadata }).toEqual({ names: [`${m}.weight`], metadata: { format: 'pt' } });
+    b.close();
+    expect(fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8').endsWith('}\n')).toBe(true);
+    const back = await readPeftAdapter(dir);
+    expect(Object.keys(back.modules)).toEqual([m]);
+    expect(Array.from(back.modules[m].bias!.data)).toEqual(Array.from(bias.data));
+    expect(Object.keys(back.base!)).toEqual([m]);
+    expect(Array.from(back.base![m].data)).toEqual(Array.from(W.data));
+    // Unprefixed keys read back the same way.
+    const dir2 = path.join(tmp, 'bias-bare');
+    await writePeftAdapter(dir2, { modules: { [m]: { ...mods['model.layers.0.mlp.up_proj'], bias } }, config: { r: 4, lora_alpha: 8 }, prefix: false });
+    const back2 = await readPeftAdapter(dir2);
+    expect({ prefix: back2.prefix, modules: Object.keys(back2.modules), bias: back2.modules[m].bias!.shape, base: back2.base }).toEqual({ prefix: false, modules: [m], bias: [32], base: undefined });
+  });
+});
+
+describe('readPeftAdapter refuses what it cannot read as a LoRA adapter, naming the file', () => {
+  const A = randTensor([2, 4], 10).t, B = randTensor([4, 2], 11).t;
+  const adapterDir = (name: string, config: string, tensors: Record<string, Tensor> = {}) => {
+    const dir = path.join(tmp, name);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'adapter_config.json'), config);
+    writeSafetensorsSync(path.join(dir, 'adapter_model.safetensors'), tensors);
+    return dir;
+  };
+  const ok = '{"r": 2, "lora_alpha": 4}';
+
+  test('no adapter_config.json is a LoraIOError; bad JSON or a config without numeric r and lora_alpha a LoraFormatError', async () => {
+    const missing = path.join(tmp, 'nothing-here');
+    await expect(readPeftAdapter(missing)).rejects.toThrow(new LoraIOError(`cannot read ${path.join(missing, 'adapter_config.json')}: no such file or directory (ENOENT)`, '', 'ENOENT'));
+    const bad = adapterDir('r-bad-json', '{"r": 2,');
+    await expect(readPeftAdapter(bad)).rejects.toThrow(new RegExp(`^${path.join(bad, 'adapter_config.json')}: not valid JSON \\(`));
+    for (const [i, cfg] of ['null', '5', '{"r": "2", "lora_alpha": 4}', '{"r": 2}'].entries()) {
+      const dir = adapterDir(`r-bad-cfg-${i}`, cfg);
+      await expect(readPeftAdapter(dir)).rejects.toThrow(new LoraFormatError(`${path.join(dir, 'adapter_config.json')}: needs numeric "r" and "lora_alpha"`));
+    }
+  });
+
+  test('peft_type other than LORA is refused; LORA or none is read', async () => {
+    const t = { 'm.lora_A.weight': A, 'm.lora_B.weight': B };
+    const prefix = adapterDir('r-prefix-tuning', '{"r": 2, "lora_alpha": 4, "peft_type": "PREFIX_TUNING"}', t);
+    await expect(readPeftAdapter(prefix)).rejects.toThrow(/: peft_type PREFIX_TUNING is not LORA$/);
+    await expect(readPeftAdapter(adapterDir('r-lora', '{"r": 2, "lora_alpha": 4, "peft_type": "LORA"}', t))).resolves.toMatchObject({ prefix: false });
+    await expect(readPeftAdapter(adapterDir('r-untyped', ok, t))).resolves.toMatchObject({ prefix: false });
+  });
+
+  test('keys with an adapter name (…lora_A.default.weight, as PEFT holds them in memory) are read as the module', async () => {
+    const dir = adapterDir('r-named', ok, { 'base_model.model.blk.q.lora_A.default.weight': A, 'base_model.model.blk.q.lora_B.default.weight': B });
+    const back = await readPeftAdapter(dir);
+    expect({ modules: Object.keys(back.modules), prefix: back.prefix }).toEqual({ modules: ['blk.q'], prefix: true });
+  });
+
+  test.each([
+    ['m.lora_A.weight_orig', /: unexpected key 'm\.lora_A\.weight_orig' \(expected <module>\.lora_A\.weight \/ lora_B\.weight\)$/],
+    ['m.lora_A..weight', /unexpected key/],
+    ['m.base_layer.bias.lora_A.weight.x', /unexpected key/],
+    ['m.weight', /unexpected key 'm\.weight'/],
+  ])('an unexpected key %s is a LoraFormatError', async (key, msg) => {
+    const dir = adapterDir(`r-key-${key}`, ok, { [key]: A });
+    await expect(readPeftAdapter(dir)).rejects.toThrow(LoraFormatError);
+    await expect(readPeftAdapter(dir)).rejects.toThrow(msg);
+  });
+
+  test('a module missing lora_A or lora_B, or with only a bias, is a LoraFormatError naming what is missing', async () => {
+    const f = (name: string, t: Record<string, Tensor>) => readPeftAdapter(adapterDir(name, ok, t));
+    await expect(f('r-no-b', { 'blk.q.lora_A.weight': A })).rejects.toThrow(/: module 'blk\.q' has lora_A but not lora_B$/);
+    await expect(f('r-no-a', { 'blk.q.lora_B.weight': B })).rejects.toThrow(/: module 'blk\.q' has lora_B but not lora_A$/);
+    await expect(f('r-bias-only', { 'blk.q.lora_A.weight': A, 'blk.q.lora_B.weight': B, 'blk.k.base_layer.bias': randTensor([4], 12).t }))
+      .rejects.toThrow(/: module 'blk\.k' has a base_layer\.bias but no lora_A \/ lora_B$/);
+  });
 });

@@ -174,6 +174,37 @@ describe('5. element counts are checked in u64 arithmetic, left to right, as the
   });
 });
 
+describe('5b. sizes and offsets beyond 2^53 are compared exactly (as u64), and the error says the exact numbers', () => {
+  const msg = (b: Uint8Array) => { try { parseSafetensorsHeader(b); } catch (e) { return (e as Error).message; } return 'read'; };
+  test('a shape of 2^56 elements needs exactly 2^56 bytes (U8), 2^58 (F32): the error names the exact sizes', () => {
+    expect(msg(file('{"a":{"dtype":"U8","shape":[72057594037927936],"data_offsets":[0,4]}}', bytes(4))))
+      .toBe('safetensors: entry "a" [0, 4]: shape [72057594037927936] of U8 needs 72057594037927936 bytes, data_offsets give 4');
+    expect(msg(file('{"a":{"dtype":"F32","shape":[268435456,268435456],"data_offsets":[0,4]}}', bytes(4))))
+      .toBe('safetensors: entry "a" [0, 4]: shape [268435456, 268435456] of F32 needs 288230376151711744 bytes, data_offsets give 4');
+  });
+  test('offsets beyond 2^53 that match their shapes: the layout is consistent, only the file is too short', () => {
+    const big = 2n ** 57n;
+    expect(msg(file(`{"a":{"dtype":"U8","shape":[${big}],"data_offsets":[0,${big}]},"b":{"dtype":"U8","shape":[${big}],"data_offsets":[${big},${2n * big}]}}`)))
+      .toBe(`safetensors: the tensors need ${2n * big} bytes of data, the file has 0 (file truncated?)`);
+    expect(msg(file(`{"a":{"dtype":"U8","shape":[${big}],"data_offsets":[0,${big}]},"b":{"dtype":"U8","shape":[4],"data_offsets":[${big},${big + 4n}]}}`)))
+      .toBe(`safetensors: the tensors need ${big + 4n} bytes of data, the file has 0 (file truncated?)`);
+  });
+});
+
+describe('5c. JSON whitespace is whitespace; raw control characters in strings are refused', () => {
+  test('spaces, tabs, CR and LF between tokens (a pretty-printed header) are read', async () => {
+    const h = '{\n\t"a" :\r\n {"dtype": "F32",\t"shape": [1], "data_offsets": [0, 4]}\n}';
+    await expectRead(file(h, bytes(4)), { a: { shape: [1], data: bytes(4) } });
+  });
+  test('a raw tab or other control character inside a name is refused (JSON requires them escaped)', async () => {
+    await expectRefused(file('{"a\tb":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', bytes(4)), /control character in a string/);
+    await expectRefused(file('{"a\u0001":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', bytes(4)), /control character/);
+  });
+  test('a name with an escape is decoded (\\u0041 is A, \\" a quote)', async () => {
+    await expectRead(file('{"x\\u0041\\"":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}', bytes(4)), { 'xA"': { shape: [1], data: bytes(4) } });
+  });
+});
+
 describe('6. the header is strict UTF-8', () => {
   test('invalid UTF-8 is refused, not decoded lossily (two names would collapse into one)', async () => {
     const h = Buffer.concat([Buffer.from('{"a'), Buffer.from([0xff]), Buffer.from(`":${F32([0, 4])},"a`), Buffer.from([0xfe]), Buffer.from(`":${F32([4, 8])}}`)]);

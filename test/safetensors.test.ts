@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  DType, LoraDTypeError, LoraFormatError, SafetensorsFile, Tensor, parseSafetensors, parseSafetensorsHeader,
-  readSafetensors, readSafetensorsSharded, readSafetensorsSync, writeSafetensors, writeSafetensorsSync,
+  DType, LoraDTypeError, LoraFormatError, LoraIOError, LoraShapeError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor,
+  openSafetensors, parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSharded, readSafetensorsShardedSync,
+  readSafetensorsSync, readShardIndex, writeSafetensors, writeSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 
@@ -143,5 +144,141 @@ describe('safetensors: corrupt or truncated files give LoraFormatError (never a 
     const h = parseSafetensorsHeader(craft(good, data16));
     expect(h.entries[0]).toMatchObject({ name: 't', dtype: 'f32', shape: [2, 2], begin: 0, end: 16 });
     expect(h.dataStart).toBe(8 + JSON.stringify(good).length);
+  });
+});
+
+describe('file handles, streamed writers and shard indexes: misuse is a typed error naming the file', () => {
+  const a = randTensor([2, 3], 21).t, b = randTensor([4], 22, 'bf16').t;
+
+  test('SafetensorsFile: has/entry/get by name; an unknown name is a LoraFormatError; after close() get is refused', () => {
+    const p = path.join(tmp, 'handle.safetensors');
+    writeSafetensorsSync(p, { a, b }, { note: 'x' });
+    const f = SafetensorsFile.open(p);
+    expect({ names: f.names.sort(), metadata: f.metadata, hasA: f.has('a'), hasZ: f.has('z') }).toEqual({ names: ['a', 'b'], metadata: { note: 'x' }, hasA: true, hasZ: false });
+    expect(f.entry('b')).toMatchObject({ name: 'b', dtype: 'bf16', shape: [4] });
+    expect(sameBits(f.get('a'), a)).toBe(true);
+    expect(() => f.entry('z')).toThrow(new LoraFormatError(`${p}: no tensor named "z"`));
+    f.close();
+    expect(() => f.get('a')).toThrow(new LoraValueError(`${p}: file is closed`));
+    f.close(); // twice is fine
+  });
+
+  test('a file truncated while open: get() is a LoraFormatError (short read), never zeros', () => {
+    const p = path.join(tmp, 'truncated-open.safetensors');
+    writeSafetensorsSync(p, { a: randTensor([64, 64], 23).t });
+    const f = SafetensorsFile.open(p);
+    fs.truncateSync(p, fs.statSync(p).size - 100);
+    expect(() => f.get('a')).toThrow(new LoraFormatError(`${p}: short read of 'a' (file truncated while open?)`));
+    f.close();
+  });
+
+  test('opening a missing file or a directory is a LoraIOError naming it', () => {
+    const missing = path.join(tmp, 'missing.safetensors');
+    expect(() => SafetensorsFile.open(missing)).toThrow(new LoraIOError(`cannot open ${missing}: no such file or directory (ENOENT)`, '', ''));
+    expect(() => SafetensorsFile.open(tmp)).toThrow(new LoraIOError(`cannot read ${tmp}: is a directory (EISDIR)`, '', ''));
+    expect(() => readSafetensorsSync(missing)).toThrow(LoraIOError);
+    return expect(readSafetensors(missing)).rejects.toThrow(new LoraIOError(`cannot read ${missing}: no such file or directory (ENOENT)`, '', ''));
+  });
+
+  test('writeSafetensors refuses a value that is not a Tensor and a bad name, writing nothing', async () => {
+    const p = path.join(tmp, 'refused.safetensors');
+    expect(() => writeSafetensorsSync(p, { a, x: [1, 2] as unknown as Tensor })).toThrow(new LoraShapeError("writeSafetensors: 'x' is not a Tensor"));
+    await expect(writeSafetensors(p, { '': a })).rejects.toThrow(new LoraValueError('writeSafetensors: invalid tensor name ""'));
+    await expect(writeSafetensors(p, { __metadata__: a })).rejects.toThrow(LoraValueError);
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('refused'))).toEqual([]);
+  });
+
+  test('SafetensorsWriter: each declared tensor once, of its declared dtype and shape; close() renames into place', () => {
+    const p = path.join(tmp, 'streamed.safetensors');
+    const w = new SafetensorsWriter(p, [{ name: 'a', dtype: 'f32', shape: [2, 3] }, { name: 'b', dtype: 'bf16', shape: [4] }], { k: 'v' });
+    expect(() => w.write('c', a)).toThrow(new LoraValueError(`SafetensorsWriter ${p}: 'c' is not in the declared layout`));
+    expect(() => w.write('a', b)).toThrow(new LoraShapeError(`SafetensorsWriter ${p}: 'a' was declared [2, 3] f32, got [4] bf16`));
+    expect(() => w.write('a', randTensor([3, 2], 24).t)).toThrow(new LoraShapeError(`SafetensorsWriter ${p}: 'a' was declared [2, 3] f32, got [3, 2] f32`));
+    expect(() => w.write('a', a.to('f64'))).toThrow(LoraShapeError);
+    w.write('b', b);
+    w.write('a', a);
+    expect(fs.existsSync(p)).toBe(false);
+    w.close();
+    w.close(); // twice is fine
+    expect(() => w.write('a', a)).toThrow(new LoraValueError(`SafetensorsWriter ${p}: already closed`));
+    const back = readSafetensorsSync(p);
+    expect(sameBits(back.a, a) && sameBits(back.b, b)).toBe(true);
+    expect(fs.readFileSync(p).equals(fs.readFileSync((writeSafetensorsSync(path.join(tmp, 'whole.safetensors'), { a, b }, { k: 'v' }), path.join(tmp, 'whole.safetensors'))))).toBe(true);
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  test('SafetensorsWriter: a duplicate declared name is refused; abort() leaves no file; an empty layout is an empty file', () => {
+    const p = path.join(tmp, 'streamed-abort.safetensors');
+    expect(() => new SafetensorsWriter(p, [{ name: 'a', dtype: 'f32', shape: [1] }, { name: 'a', dtype: 'f32', shape: [2] }]))
+      .toThrow(new LoraValueError(`SafetensorsWriter ${p}: duplicate name "a"`));
+    const w = new SafetensorsWriter(p, [{ name: 'a', dtype: 'f32', shape: [2, 3] }]);
+    w.write('a', a);
+    w.abort();
+    expect(() => w.write('a', a)).toThrow(/already closed/);
+    w.close(); // after abort: nothing to do
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('streamed-abort'))).toEqual([]);
+    const e = path.join(tmp, 'streamed-empty.safetensors');
+    const we = new SafetensorsWriter(e, []);
+    we.close();
+    expect(readSafetensorsSync(e)).toEqual({});
+    expect(fs.statSync(e).size).toBe(8 + 8);
+  });
+
+  test('a shard index: its weight_map as a map; not JSON, no weight_map, or a shard outside the folder is a LoraFormatError', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'idx-'));
+    writeSafetensorsSync(path.join(dir, 's1.safetensors'), { a });
+    writeSafetensorsSync(path.join(dir, 's2.safetensors'), { b });
+    const idx = path.join(dir, 'model.safetensors.index.json');
+    fs.writeFileSync(idx, JSON.stringify({ weight_map: { a: 's1.safetensors', b: 's2.safetensors' } }));
+    expect(readShardIndex(idx)).toEqual({ a: 's1.safetensors', b: 's2.safetensors' });
+    expect(Object.keys(readSafetensorsShardedSync(idx, { names: ['b'] }))).toEqual(['b']);
+    expect(() => readSafetensorsShardedSync(idx, { names: ['z'] })).toThrow(new LoraFormatError(`${idx}: no tensor named "z" in weight_map`));
+    const st = openSafetensors(idx);
+    expect({ names: st.names, has: st.has('b'), hasZ: st.has('z'), entry: st.entry('b').dtype }).toEqual({ names: ['a', 'b'], has: true, hasZ: false, entry: 'bf16' });
+    expect(sameBits(st.get('a'), a) && sameBits(st.get('b'), b) && sameBits(st.get('a'), a)).toBe(true);
+    expect(() => st.get('z')).toThrow(new LoraFormatError(`${idx}: no tensor named "z" in weight_map`));
+    st.close();
+    st.close();
+    for (const [text, msg] of [
+      ['{"weight_map": ', `${idx}: not valid JSON (`],
+      ['{"metadata": {}}', `${idx}: missing "weight_map" object`],
+      ['{"weight_map": null}', `${idx}: missing "weight_map" object`],
+      ['{"weight_map": ["a"]}', `${idx}: missing "weight_map" object`],
+      ['{"weight_map": {"a": 7}}', `${idx}: weight_map["a"] must be a shard file name, got 7`],
+      ['{"weight_map": {"a": "/etc/passwd"}}', `${idx}: weight_map["a"] must be a shard file name, got "/etc/passwd"`],
+      ['{"weight_map": {"a": "../s1.safetensors"}}', `${idx}: weight_map["a"] must be a shard file name, got "../s1.safetensors"`],
+    ]) {
+      fs.writeFileSync(idx, text);
+      expect(() => readShardIndex(idx)).toThrow(LoraFormatError);
+      expect(() => readShardIndex(idx)).toThrow(msg);
+    }
+    expect(() => readShardIndex(path.join(dir, 'none.index.json'))).toThrow(LoraIOError);
+  });
+
+  test('a single-file store reads on demand and closes its file', () => {
+    const p = path.join(tmp, 'store.safetensors');
+    writeSafetensorsSync(p, { a, b });
+    const st = openSafetensors(p);
+    expect({ names: st.names.sort(), has: st.has('a'), hasZ: st.has('z'), entry: st.entry('a').shape }).toEqual({ names: ['a', 'b'], has: true, hasZ: false, entry: [2, 3] });
+    expect(sameBits(st.get('b'), b)).toBe(true);
+    st.close();
+    expect(() => st.get('a')).toThrow(/file is closed/);
+  });
+});
+
+describe('writer and parser messages name the caller and the offending entry', () => {
+  const t = Tensor.zeros([2]);
+  test('metadata: every value a string, keys and values Unicode text', () => {
+    const p = path.join(tmp, 'meta.safetensors');
+    expect(() => writeSafetensorsSync(p, { t }, { n: 3 as never })).toThrow(new LoraValueError('writeSafetensors: metadata "n" must be a string, got number'));
+    expect(() => writeSafetensorsSync(p, { t }, { ['k\ud800']: 'v' })).toThrow(new LoraValueError('writeSafetensors: metadata key "k\\ud800" holds a lone surrogate (not Unicode text; safetensors readers refuse it)'));
+    expect(() => writeSafetensorsSync(p, { t }, { k: 'v\udc00' })).toThrow(new LoraValueError('writeSafetensors: metadata value of "k" "v\\udc00" holds a lone surrogate (not Unicode text; safetensors readers refuse it)'));
+    expect(() => writeSafetensorsSync(p, { t }, 'x' as never)).toThrow(new LoraValueError('writeSafetensors: metadata must be an object of strings, got string'));
+    expect(() => writeSafetensorsSync(p, { ['a\ud800']: t })).toThrow(/^writeSafetensors: tensor name "a\\ud800" holds a lone surrogate/);
+  });
+
+  test("parseSafetensors' errors start with 'safetensors:'", () => {
+    expect(() => parseSafetensors(new Uint8Array(4))).toThrow(/^safetensors: file is 4 bytes, too short for the 8-byte header length/);
+    expect(() => parseSafetensors(new Uint8Array(16))).toThrow(/^safetensors: /);
   });
 });

@@ -3,7 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  LoraFormatError, LoraLinear, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, saveCheckpoint,
+  AdamW, LoraFormatError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, param,
+  saveCheckpoint,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 
@@ -135,5 +136,98 @@ describe('checkpoint and resume', () => {
     await expect(loadCheckpoint(ck, { optimizer: two, layers: [fresh.layer], rngs: { data: fresh.rng } })).rejects.toThrow(LoraValueError);
     expect(fresh.opt.stepCount).toBe(0);
     await expect(saveCheckpoint(ck, { ...state(run), optimiser: run.opt } as never)).rejects.toThrow(/unknown option optimiser/);
+  });
+});
+
+describe('a checkpoint loads only into the run it was saved from: each mismatch refused, saying what differs', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-ckpt-refuse-'));
+  afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+  const mk = (names: (string | undefined)[] = ['w', 'b'], shapes: number[][] = [[3, 2], [3]]) => {
+    const params = names.map((n, i) => param(Tensor.fromFloat64(randTensor(shapes[i], 60 + i).v, shapes[i]), n));
+    const opt = new AdamW(params, { lr: 0.1 });
+    return { params, opt };
+  };
+
+  test('the state must hold an Optimizer, an LrSchedule of that optimizer, and layers of distinct names; the dir a path', async () => {
+    const { opt } = mk();
+    const other = mk().opt;
+    await expect(saveCheckpoint(path.join(dir, 'x'), { optimizer: {} as never })).rejects.toThrow(new LoraValueError('saveCheckpoint: state.optimizer must be an Optimizer'));
+    await expect(loadCheckpoint(path.join(dir, 'x'), null as never)).rejects.toThrow(LoraValueError);
+    await expect(saveCheckpoint(path.join(dir, 'x'), { optimizer: opt, schedule: {} as never })).rejects.toThrow(new LoraValueError('saveCheckpoint: state.schedule must be an LrSchedule'));
+    await expect(saveCheckpoint(path.join(dir, 'x'), { optimizer: opt, schedule: new LrSchedule(other, { kind: 'constant' }) })).rejects.toThrow(new LoraValueError('saveCheckpoint: the schedule drives another optimizer'));
+    const l = setup().layer;
+    await expect(saveCheckpoint(path.join(dir, 'x'), { optimizer: opt, layers: [l, l] })).rejects.toThrow(new LoraValueError("saveCheckpoint: two layers are named 'fc'"));
+    await expect(saveCheckpoint('', { optimizer: opt })).rejects.toThrow(new LoraValueError('saveCheckpoint: dir must be a non-empty path'));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test('saving over a checkpoint replaces it whole and leaves no temporary or old directory; extra comes back (null when none)', async () => {
+    const ck = path.join(dir, 'over');
+    const a = mk();
+    await saveCheckpoint(ck, { optimizer: a.opt, extra: { epoch: 3 } });
+    await saveCheckpoint(ck, { optimizer: a.opt });
+    expect(fs.readdirSync(dir).filter((f) => f.startsWith('over'))).toEqual(['over']);
+    expect(fs.readdirSync(ck).sort()).toEqual(['training_state.json', 'training_state.safetensors']);
+    const json = JSON.parse(fs.readFileSync(path.join(ck, 'training_state.json'), 'utf8'));
+    expect({ format: json.format, version: json.version, params: json.params, extra: json.extra, schedule: json.schedule })
+      .toEqual({ format: 'loraga-training-state', version: 1, params: [{ name: 'w', shape: [3, 2], dtype: 'f32' }, { name: 'b', shape: [3], dtype: 'f32' }], extra: null, schedule: null });
+    expect(await loadCheckpoint(ck, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });
+  });
+
+  test('not a checkpoint: missing, not JSON, another format or version', async () => {
+    const { opt } = mk();
+    await expect(loadCheckpoint(path.join(dir, 'none'), { optimizer: opt })).rejects.toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    const ck = path.join(dir, 'fmt');
+    await saveCheckpoint(ck, { optimizer: opt });
+    const jf = path.join(ck, 'training_state.json'), good = fs.readFileSync(jf, 'utf8');
+    fs.writeFileSync(jf, '{"format": ');
+    await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(new RegExp(`^loadCheckpoint: ${jf}: not valid JSON \\(`));
+    for (const edit of [{ format: 'other' }, { version: 2 }]) {
+      fs.writeFileSync(jf, JSON.stringify({ ...JSON.parse(good), ...edit }));
+      await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(new LoraFormatError(`loadCheckpoint: ${jf}: not a loraga-training-state v1 file`));
+    }
+  });
+
+  test('params: their number, shapes and names must be those saved', async () => {
+    const ck = path.join(dir, 'params');
+    await saveCheckpoint(ck, { optimizer: mk().opt });
+    await expect(loadCheckpoint(ck, { optimizer: mk(['w']).opt })).rejects.toThrow(new LoraValueError('loadCheckpoint: the checkpoint has 2 params, the optimizer 1'));
+    await expect(loadCheckpoint(ck, { optimizer: mk(['w', 'b'], [[2, 3], [3]]).opt })).rejects.toThrow(
+      new LoraShapeError('loadCheckpoint: param 0 (w) was [3,2], here it is w [2, 3] f32'));
+    await expect(loadCheckpoint(ck, { optimizer: mk(['w', 'b'], [[3, 2], [4]]).opt })).rejects.toThrow(LoraShapeError);
+    await expect(loadCheckpoint(ck, { optimizer: mk(['v', 'b']).opt })).rejects.toThrow(new LoraValueError("loadCheckpoint: param 0 was 'w', here it is 'v'"));
+    await expect(loadCheckpoint(ck, { optimizer: mk([undefined, 'b']).opt })).rejects.toThrow(new LoraValueError("loadCheckpoint: param 0 was 'w', here it is 'undefined'"));
+    const unnamed = path.join(dir, 'unnamed');
+    await saveCheckpoint(unnamed, { optimizer: mk([undefined, undefined]).opt });
+    await expect(loadCheckpoint(unnamed, { optimizer: mk([undefined, undefined], [[2, 3], [3]]).opt })).rejects.toThrow(
+      new LoraShapeError('loadCheckpoint: param 0 (unnamed) was [3,2], here it is unnamed [2, 3] f32'));
+    await expect(loadCheckpoint(unnamed, { optimizer: mk([undefined, undefined]).opt })).resolves.toEqual({ step: 0, extra: null });
+  });
+
+  test('a schedule, dropout layers and rngs: present in both or in neither, and of the same kind and names', async () => {
+    const a = mk();
+    const ck = path.join(dir, 'sched');
+    await saveCheckpoint(ck, { optimizer: a.opt, schedule: new LrSchedule(a.opt, { kind: 'linear', warmupSteps: 2, totalSteps: 10 }), rngs: { data: new Rng(1) } });
+    const b = mk();
+    await expect(loadCheckpoint(ck, { optimizer: b.opt, rngs: { data: new Rng(1) } })).rejects.toThrow(new LoraValueError('loadCheckpoint: the checkpoint has a schedule, the state none'));
+    await expect(loadCheckpoint(ck, { optimizer: b.opt, schedule: new LrSchedule(b.opt, { kind: 'linear', warmupSteps: 3, totalSteps: 10 }), rngs: { data: new Rng(1) } }))
+      .rejects.toThrow(new LoraValueError('loadCheckpoint: schedule warmupSteps was 2, here 3'));
+    await expect(loadCheckpoint(ck, { optimizer: b.opt, schedule: new LrSchedule(b.opt, { kind: 'linear', warmupSteps: 2, totalSteps: 10 }), rngs: { other: new Rng(1) } }))
+      .rejects.toThrow(new LoraValueError('loadCheckpoint: the checkpoint has rngs [data], the state [other]'));
+    const none = path.join(dir, 'nosched');
+    await saveCheckpoint(none, { optimizer: a.opt });
+    await expect(loadCheckpoint(none, { optimizer: b.opt, schedule: new LrSchedule(b.opt, { kind: 'constant' }) })).rejects.toThrow(
+      new LoraValueError('loadCheckpoint: the checkpoint has no schedule, the state has one'));
+    const run = setup();
+    const withLayer = path.join(dir, 'layer');
+    await saveCheckpoint(withLayer, { optimizer: run.opt, layers: [run.layer] });
+    const fresh = setup();
+    await expect(loadCheckpoint(withLayer, { optimizer: fresh.opt, layers: [] })).rejects.toThrow(
+      new LoraValueError('loadCheckpoint: the checkpoint has dropout states of [fc], the state\'s layers are []'));
+    const renamed = LoraLinear.fromInit(W, initLoraGA(W, G, { rank, alpha: 4, svd: 'exact' }), { dropout: 0.2, seed: 7, name: 'other', bias: Tensor.zeros([out]), trainBias: true });
+    await expect(loadCheckpoint(withLayer, { optimizer: fresh.opt, layers: [renamed] })).rejects.toThrow(/dropout states of \[fc\], the state's layers are \[other\]/);
+    const none2 = path.join(dir, 'nolayer');
+    await saveCheckpoint(none2, { optimizer: fresh.opt });
+    await expect(loadCheckpoint(none2, { optimizer: fresh.opt, layers: [fresh.layer] })).rejects.toThrow(/the checkpoint has dropout states of \[\], the state's layers are \[fc\]/);
   });
 });

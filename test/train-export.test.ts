@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AdamW, LoraLinear, Tensor, exportPeftAdapter, initLoraGA, readSafetensorsSync } from '../lib';
+import { AdamW, LoraLinear, LoraValueError, Tensor, exportPeftAdapter, initLoraGA, peftAdapter, readSafetensorsSync } from '../lib';
 import { randTensor, refMatmul, relErr } from './helpers/ref';
 
 const out = 20, inF = 16, r = 3;
@@ -66,5 +66,44 @@ describe('PEFT export against the ORIGINAL base weights', () => {
     await expect(exportPeftAdapter(path.join(dir, 'x'), [{ name: 'a', layer }, { name: 'a', layer }])).rejects.toThrow(/twice/);
     layer.merge();
     await expect(exportPeftAdapter(path.join(dir, 'y'), [{ name: 'a', layer }])).rejects.toThrow(/merged/);
+  });
+});
+
+describe('peftAdapter: the adapter it describes, and what it refuses', () => {
+  const plain = (alpha = 1) => new LoraLinear(Tensor.zeros([out, inF]), randTensor([r, inF], 70).t, randTensor([out, r], 71).t, { alpha });
+
+  test('plain layers are written as they are: r, lora_alpha = s·r (s·√r with rsLoRA), differing alphas in alpha_pattern', () => {
+    const res = peftAdapter([{ name: 'a', layer: plain(3) }, { name: 'b', layer: plain(6) }], { baseModelName: 'base', taskType: 'CAUSAL_LM', fanInFanOut: true });
+    const s = 3 / r;
+    expect(res.modules).toEqual({ a: { r, alpha: s * r, converted: false }, b: { r, alpha: 2 * s * r, converted: false } });
+    expect(res.config).toMatchObject({ r, lora_alpha: s * r, alpha_pattern: { b: 2 * s * r }, base_model_name_or_path: 'base', task_type: 'CAUSAL_LM', fan_in_fan_out: true, bias: 'none', use_rslora: false });
+    expect(res.adapter.modules.a.A.dtype).toBe('f32');
+    const rs = peftAdapter([{ name: 'a', layer: plain(3) }], { rsLora: true, dtype: 'bf16' });
+    expect(rs.modules.a.alpha).toBeCloseTo(s * Math.sqrt(r), 12);
+    expect(rs.config).toMatchObject({ use_rslora: true, task_type: null, fan_in_fan_out: false, base_model_name_or_path: null, alpha_pattern: {} });
+    expect(rs.adapter.modules.a.B.dtype).toBe('bf16');
+  });
+
+  test('a trained bias goes with the adapter (bias all); a bias that was not trained only when asked', () => {
+    const W = Tensor.zeros([out, inF]), A = randTensor([r, inF], 72).t, B = randTensor([out, r], 73).t, bias = randTensor([out], 74).t;
+    const trained = new LoraLinear(W, A, B, { bias, trainBias: true });
+    const frozen = new LoraLinear(W, A, B, { bias });
+    const t = peftAdapter([{ name: 'a', layer: trained }]);
+    expect({ bias: t.config.bias, has: !!t.adapter.modules.a.bias }).toEqual({ bias: 'all', has: true });
+    expect(Array.from(t.adapter.modules.a.bias!.data)).toEqual(Array.from(bias.data));
+    const f = peftAdapter([{ name: 'a', layer: frozen }]);
+    expect({ bias: f.config.bias, has: 'bias' in f.adapter.modules.a }).toEqual({ bias: 'none', has: false });
+    expect(peftAdapter([{ name: 'a', layer: frozen }], { bias: 'all' }).adapter.modules.a.bias).toBeDefined();
+    expect(() => peftAdapter([{ name: 'a', layer: trained }], { bias: 'none' })).toThrow(new LoraValueError("exportPeftAdapter: a trained their bias; bias 'none' would drop it (use 'all')"));
+    expect(() => peftAdapter([{ name: 'a', layer: frozen }], { bias: 'lora_only' as never })).toThrow(new LoraValueError(`exportPeftAdapter bias: expected 'none' or 'all', got "lora_only"`));
+  });
+
+  test('layers must be a non-empty list of named LoraLinears; options are checked', () => {
+    expect(() => peftAdapter([])).toThrow(new LoraValueError('exportPeftAdapter: expected a non-empty list of {name, layer}'));
+    expect(() => peftAdapter(null as never)).toThrow(LoraValueError);
+    expect(() => peftAdapter([{ name: '', layer: plain() }])).toThrow(new LoraValueError('exportPeftAdapter: every layer needs a module name'));
+    expect(() => peftAdapter([{ name: 'x', layer: {} as never }])).toThrow(new LoraValueError('exportPeftAdapter: x is not a LoraLinear'));
+    expect(() => peftAdapter([{ name: 'x', layer: plain() }, { name: 'x', layer: plain() }])).toThrow(new LoraValueError('exportPeftAdapter: module x listed twice'));
+    expect(() => peftAdapter([{ name: 'x', layer: plain() }], { rslora: true } as never)).toThrow(/unknown option rslora/);
   });
 });

@@ -129,3 +129,16 @@ print(json.dumps(pm.base_model.model.lin(x).flatten().tolist()))  # the wrapped 
     });
   });
 });
+
+describe('Linear options and refusals', () => {
+  test('names default to linear; the bias is trained, so f32/f64 of [out]', () => {
+    const l = new Linear(Tensor.zeros([6, 4]));
+    expect({ name: l.name, w: l.weight.name, bias: l.bias, params: l.parameters().length }).toEqual({ name: 'linear', w: 'linear.weight', bias: null, params: 1 });
+    const b = new Linear(Tensor.zeros([6, 4]), { name: 'fc', bias: Tensor.zeros([6]) });
+    expect(b.parameters().map((p) => p.name)).toEqual(['fc.weight', 'fc.bias']);
+    expect(() => new Linear(Tensor.zeros([6, 4]), { bias: Tensor.zeros([5]) })).toThrow(new LoraShapeError('Linear: bias [5] f32 must be [6]'));
+    expect(() => new Linear(Tensor.zeros([6, 4]), { bias: Tensor.zeros([6], 'bf16') })).toThrow(/^Linear bias/);
+    expect(() => new Linear(Tensor.zeros([6, 4], 'bf16'))).toThrow(/^Linear W/);
+    expect(() => new Linear(Tensor.zeros([6, 4]), { bais: Tensor.zeros([6]) } as never)).toThrow(/^Linear: unknown option bais/);
+  });
+});

@@ -1,4 +1,4 @@
-import { LoraLinear, LoraValueError, Tensor, loraScale } from '../lib';
+import { LoraLinear, LoraShapeError, LoraValueError, Tensor, loraScale } from '../lib';
 import { randTensor, relErr } from './helpers/ref';
 
 // Loss L = Σ y ⊙ R for a fixed random R, so dL/dy = R. Gradients checked against central differences in float64.
@@ -160,5 +160,75 @@ describe('LoraLinear used several times before its backward: right gradients or 
     layer.forward(x); layer.backward(R);
     layer.forward(x); layer.backward(R);                  // no ambiguity across steps
     expect(relErr(layer.A.grad!.toFloat64(), single(x, R).dA)).toBeLessThan(1e-14);
+  });
+});
+
+describe('LoraLinear options and misuse', () => {
+  const W = () => Tensor.zeros([6, 4]), A = () => Tensor.zeros([2, 4]), B = () => Tensor.zeros([6, 2]);
+
+  test('shapes must be W [out, in], A [r, in], B [out, r]', () => {
+    for (const [w, a, b] of [[W(), Tensor.zeros([2, 5]), B()], [W(), A(), Tensor.zeros([5, 2])], [W(), A(), Tensor.zeros([6, 3])]])
+      expect(() => new LoraLinear(w, a, b)).toThrow(new LoraShapeError(`LoraLinear: W [6, 4] f32, A ${`[${a.shape.join(', ')}] f32`}, B ${`[${b.shape.join(', ')}] f32`}: need W [out, in], A [r, in], B [out, r]`));
+  });
+
+  test('the scale is alpha/r (alpha/√r with rsLoRA; alpha defaults to r), or the scale given; names and dropout state', () => {
+    expect(new LoraLinear(W(), A(), B()).scale).toBe(1);
+    expect(new LoraLinear(W(), A(), B(), { alpha: 8 }).scale).toBe(4);
+    expect(new LoraLinear(W(), A(), B(), { alpha: 8, rsLora: true }).scale).toBe(8 / Math.sqrt(2));
+    expect(new LoraLinear(W(), A(), B(), { alpha: 8, scale: 0.5 }).scale).toBe(0.5);
+    expect(() => new LoraLinear(W(), A(), B(), { alpha: NaN })).toThrow(/LoraLinear alpha/);
+    expect(() => new LoraLinear(W(), A(), B(), { scale: Infinity })).toThrow(/LoraLinear scale/);
+    const l = new LoraLinear(W(), A(), B());
+    expect({ name: l.name, A: l.A.name, B: l.B.name, bias: l.bias, dropout: l.dropout, state: l.dropoutState, params: l.parameters().length })
+      .toEqual({ name: 'lora', A: 'lora.lora_A', B: 'lora.lora_B', bias: null, dropout: 0, state: { seed: 0, draws: 0 }, params: 2 });
+    const n = new LoraLinear(W(), A(), B(), { name: 'fc', seed: 9, bias: Tensor.zeros([6]), trainBias: true });
+    expect({ bias: n.bias!.name, state: n.dropoutState, params: n.parameters().map((p) => p.name) }).toEqual({ bias: 'fc.bias', state: { seed: 9, draws: 0 }, params: ['fc.lora_A', 'fc.lora_B', 'fc.bias'] });
+    n.seedDropout(3, 5);
+    expect(n.dropoutState).toEqual({ seed: 3, draws: 5 });
+    n.seedDropout(4);
+    expect(n.dropoutState).toEqual({ seed: 4, draws: 0 });
+    expect(() => n.seedDropout(1, -1)).toThrow(new LoraValueError('seedDropout: draws must be a non-negative integer, got -1'));
+    expect(() => n.seedDropout(1, 0.5)).toThrow(LoraValueError);
+  });
+
+  test('dropout is a probability in [0, 1); trainBias needs a bias', () => {
+    for (const p of [-0.1, 1, NaN, '0.1' as never])
+      expect(() => new LoraLinear(W(), A(), B(), { dropout: p })).toThrow(new LoraValueError(`LoraLinear dropout: expected a probability in [0, 1), got ${String(p)}`));
+    expect(new LoraLinear(W(), A(), B(), { dropout: 0 }).dropout).toBe(0);
+    expect(() => new LoraLinear(W(), A(), B(), { trainBias: true })).toThrow(new LoraValueError('LoraLinear: trainBias needs a bias'));
+    expect(() => new LoraLinear(W(), A(), B(), { bias: Tensor.zeros([5]) })).toThrow(new LoraShapeError('LoraLinear: bias [5] f32 must be [6]'));
+  });
+
+  test('a merged layer computes x·(W + s·B·A)ᵀ, refuses backward, and unmerges to W exactly as it was', () => {
+    const w = randTensor([6, 4], 80, 'f64').t, a = randTensor([2, 4], 81, 'f64').t, b = randTensor([6, 2], 82, 'f64').t;
+    const l = new LoraLinear(w.clone(), a, b, { alpha: 4, bias: randTensor([6], 83, 'f64').t });
+    const x = randTensor([3, 4], 84, 'f64').t;
+    const before = l.forward(x, { grad: false }).toFloat64();
+    const eff = l.effectiveWeight().toFloat64();
+    l.merge();
+    l.merge(); // twice is once
+    expect(l.merged).toBe(true);
+    expect(relErr(l.W.toFloat64(), eff)).toBeLessThan(1e-15);
+    expect(relErr(l.effectiveWeight().toFloat64(), eff)).toBeLessThan(1e-15);
+    expect(relErr(l.forward(x).toFloat64(), before)).toBeLessThan(1e-14);
+    expect(() => l.backward(Tensor.zeros([3, 6], 'f64'))).toThrow(new LoraValueError('LoraLinear.backward: the layer is merged; unmerge() before training'));
+    l.unmerge();
+    l.unmerge();
+    expect(l.merged).toBe(false);
+    expect(relErr(l.W.toFloat64(), w.toFloat64())).toBeLessThan(1e-15);
+  });
+});
+
+describe('LoraLinear.backward without dropout', () => {
+  test('needDx: false returns null and the same dA, dB as with dX', () => {
+    const mk = () => new LoraLinear(randTensor([6, 4], 85).t, randTensor([2, 4], 86).t, randTensor([6, 2], 87).t, { alpha: 2 });
+    const x = randTensor([3, 4], 88).t, dY = randTensor([3, 6], 89).t;
+    const a = mk(), b = mk();
+    a.forward(x); b.forward(x);
+    const dX = a.backward(dY);
+    expect(dX!.shape).toEqual([3, 4]);
+    expect(b.backward(dY, { needDx: false })).toBeNull();
+    expect(Array.from(b.A.grad!.data)).toEqual(Array.from(a.A.grad!.data));
+    expect(Array.from(b.B.grad!.data)).toEqual(Array.from(a.B.grad!.data));
   });
 });

@@ -1,4 +1,4 @@
-import { LoraProAdamW, LoraValueError, Tensor, loraProAdjust, param, solveSylvester } from '../lib';
+import { LoraProAdamW, LoraValueError, Tensor, loraOnePrecondition, loraProAdjust, param, solveSylvester } from '../lib';
 import { randTensor, refMatmul, relErr } from './helpers/ref';
 import { add, eye, frob, refSolve, refSylvester, scale } from './helpers/linalg';
 import { assign } from '../lib/train/host';
@@ -204,3 +204,40 @@ function transposeM(a: Float64Array, rows: number, cols: number): Float64Array {
   return t;
 }
 
+
+describe('loraProAdjust and loraOnePrecondition: arguments and the dtype of what they return', () => {
+  const A = () => randTensor([2, 5], 90).t, B = () => randTensor([4, 2], 91).t, gA = () => randTensor([2, 5], 92).t, gB = () => randTensor([4, 2], 93).t;
+
+  test('f32 in, f32 out; f64 only when every operand is f64', () => {
+    const f32 = loraProAdjust(A(), B(), gA(), gB(), 2);
+    expect([f32.gA.dtype, f32.gB.dtype, f32.X.dtype]).toEqual(['f32', 'f32', 'f32']);
+    const all64 = loraProAdjust(A().to('f64'), B().to('f64'), gA().to('f64'), gB().to('f64'), 2);
+    expect([all64.gA.dtype, all64.gB.dtype, all64.X.dtype]).toEqual(['f64', 'f64', 'f64']);
+    for (const k of [0, 1, 2, 3]) {
+      const ops = [A(), B(), gA(), gB()].map((t, i) => (i === k ? t : t.to('f64')));
+      const mixed = loraProAdjust(ops[0], ops[1], ops[2], ops[3], 2);
+      expect([mixed.gA.dtype, mixed.gB.dtype]).toEqual(['f32', 'f32']);
+      const pre = loraOnePrecondition(ops[0], ops[1], ops[2], ops[3], 0.1);
+      expect([pre.pA.dtype, pre.pB.dtype]).toEqual(['f32', 'f32']);
+    }
+    const p64 = loraOnePrecondition(A().to('f64'), B().to('f64'), gA().to('f64'), gB().to('f64'), 0.1);
+    expect([p64.pA.dtype, p64.pB.dtype]).toEqual(['f64', 'f64']);
+  });
+
+  test('s must be finite and non-zero, delta finite, x one of the three', () => {
+    expect(() => loraProAdjust(A(), B(), gA(), gB(), 0)).toThrow(new LoraValueError('loraProAdjust: scale s must be non-zero'));
+    expect(() => loraProAdjust(A(), B(), gA(), gB(), NaN)).toThrow(/^loraProAdjust s: /);
+    expect(() => loraProAdjust(A(), B(), gA(), gB(), 1, { delta: Infinity })).toThrow(/^loraProAdjust delta: /);
+    expect(() => loraProAdjust(A(), B(), gA(), gB(), 1, { x: 'half' as never })).toThrow(new LoraValueError("loraProAdjust: x must be 'sylvester', 'zero' or 'symmetry', got half"));
+  });
+});
+
+test('solveSylvester (symmetric P, Q): λᵢ + μⱼ within 1e-14·max|eig|·r of 0 is singular; just outside it is solved', () => {
+  const d = (a: number, b: number) => Tensor.from(new Float64Array([a, 0, 0, b]), [2, 2]);
+  const C = Tensor.from(new Float64Array([1, 2, 3, 4]), [2, 2]);
+  // scale = 1e6, r = 2: the threshold is 2e-8.
+  expect(() => solveSylvester(d(1e6, 1), d(-1e6 + 1e-8, 5), C)).toThrow(/^solveSylvester: P and −Q share the eigenvalue/);
+  const X = solveSylvester(d(1e6, 1), d(-1e6 + 1e-7, 5), C).toFloat64();
+  expect(X[0]).toBeCloseTo(1 / 1e-7, -3);
+  expect(X[3]).toBeCloseTo(4 / 6, 12);
+});

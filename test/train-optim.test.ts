@@ -161,3 +161,92 @@ test('LoraOneAdamW variant adamw: AdamW on the preconditioned gradients (BᵀB +
   expect(relErr(A.value.toFloat64(), ra)).toBeLessThan(1e-13);
   expect(relErr(B.value.toFloat64(), rb)).toBeLessThan(1e-13);
 });
+
+describe('optimizer construction, rates and state dicts: misuse is a LoraValueError saying what is wrong', () => {
+  const p = (name?: string, dtype: 'f32' | 'f64' = 'f64') => param(Tensor.zeros([2, 2], dtype), name);
+
+  test('params: a non-empty list of Params or of groups of them', () => {
+    expect(() => new AdamW([], { lr: 1 })).toThrow(new LoraValueError('AdamW: expected a non-empty list of params or param groups'));
+    expect(() => new SGD(null as never, { lr: 1 })).toThrow(/SGD: expected a non-empty list/);
+    expect(() => new AdamW([{ params: [] }], { lr: 1 })).toThrow(new LoraValueError('AdamW group 0: params must be a non-empty list of Params'));
+    expect(() => new AdamW([{ params: [p()] }, { params: [{ value: Tensor.zeros([2]) }] as never }], { lr: 1 })).toThrow(new LoraValueError('AdamW group 1: every param must be a Param ({value, grad})'));
+    const w = p('w');
+    expect(() => new SGD([{ params: [w] }, { params: [w] }], { lr: 1 })).toThrow(new LoraValueError('SGD: param w is listed twice'));
+    expect(() => new SGD([param(Tensor.zeros([2], 'bf16'))], { lr: 1 })).toThrow(/SGD group 0 param/);
+  });
+
+  test('groups keep their own rate and weight decay, else the optimizer\'s; lr and hyperparameters must be finite', () => {
+    const o = new SGD([{ params: [p()], lr: 0.5 }, { params: [p()], weightDecay: 0.1 }], { lr: 0.1, weightDecay: 0.01, momentum: 0.9 });
+    expect(o.groups.map((g) => [g.lr, g.baseLr, g.weightDecay])).toEqual([[0.5, 0.5, 0.01], [0.1, 0.1, 0.1]]);
+    expect(o.momentum).toBe(0.9);
+    expect(new SGD([p()], { lr: 1 }).momentum).toBe(0);
+    expect(() => new SGD([p()], { lr: NaN })).toThrow(/SGD lr/);
+    expect(() => new SGD([{ params: [p()], lr: Infinity }], { lr: 1 })).toThrow(/SGD group 0 lr/);
+    expect(() => new AdamW([p()], { lr: 1, betas: [0.9] as never })).toThrow(new LoraValueError('AdamW betas: expected [beta1, beta2]'));
+    expect(() => new AdamW([p()], { lr: 1, betas: [0.9, NaN] })).toThrow(/AdamW beta2/);
+    expect(() => new AdamW([p()], { lr: 1, eps: NaN })).toThrow(/AdamW eps/);
+    const a = new AdamW([p()], { lr: 1 });
+    expect({ betas: a.betas, eps: a.eps }).toEqual({ betas: [0.9, 0.999], eps: 1e-8 });
+  });
+
+  test('setLr sets the first group\'s rate and keeps the others in proportion; setLrScale scales every base rate', () => {
+    const o = loraPlus([{ A: p('A'), B: p('B') }], { lr: 0.01, ratio: 4 });
+    o.setLr(0.1);
+    expect(o.groups.map((g) => g.lr)).toEqual([0.1, 0.4]);
+    o.setLrScale(0.5);
+    expect(o.groups.map((g) => g.lr)).toEqual([0.005, 0.02]);
+    expect(() => o.setLrScale(NaN)).toThrow(/setLrScale factor/);
+    expect(() => o.setLr(Infinity)).toThrow(/setLr lr/);
+    const zero = new SGD([{ params: [p()], lr: 0 }, { params: [p()], lr: 1 }], { lr: 1 });
+    expect(() => zero.setLr(1)).toThrow(/the first group's base lr is 0/);
+    expect(() => loraPlus([], { lr: 1 })).toThrow(new LoraValueError('loraPlus: expected a non-empty list of layers ({A, B})'));
+    expect(loraPlus([{ A: p(), B: p() }], { lr: 1 }).groups.map((g) => g.lr)).toEqual([1, 16]);
+  });
+
+  test('loadStateDict: the state\'s kind, step count, groups and entries are checked before anything changes', () => {
+    const make = () => new AdamW([p('a'), p('b')], { lr: 0.1 });
+    const src = make();
+    src.params.forEach((q) => { q.grad = Tensor.from(new Float64Array([1, 2, 3, 4]), [2, 2]); });
+    src.step();
+    const sd = src.stateDict();
+    expect(Object.keys(sd.state).sort()).toEqual(['0.m', '0.v', '1.m', '1.v']);
+    expect(sd.groups).toEqual([{ lr: 0.1, baseLr: 0.1, weightDecay: 0, params: 2 }]);
+    const dst = make();
+    const refused = (s: unknown, msg: RegExp | string) => {
+      expect(() => dst.loadStateDict(s as never)).toThrow(msg);
+      expect(dst.stepCount).toBe(0);
+      expect(dst.stateDict().state).toEqual({});
+    };
+    refused(null, 'AdamW.loadStateDict: expected an OptimizerState');
+    refused({ ...sd, stepCount: -1 }, 'AdamW.loadStateDict: stepCount must be a non-negative integer');
+    refused({ ...sd, stepCount: 1.5 }, /stepCount/);
+    refused({ ...sd, groups: [{ ...sd.groups[0], params: 3 }] }, "AdamW.loadStateDict: the state's groups ([3] params) do not match this optimizer's ([2])");
+    refused({ ...sd, groups: 'x' }, /the state's groups \(undefined params\)/);
+    refused({ ...sd, hyper: { ...sd.hyper, eps: 1e-6 } }, 'AdamW.loadStateDict: eps is 0.000001 in the state but 1e-8 here');
+    refused({ ...sd, state: { ...sd.state, '2.m': sd.state['0.m'] } }, "AdamW.loadStateDict: unexpected state entry '2.m'");
+    refused({ ...sd, state: { ...sd.state, 'x.m': sd.state['0.m'] } }, "AdamW.loadStateDict: unexpected state entry 'x.m'");
+    refused({ ...sd, state: { ...sd.state, '0.m': Tensor.zeros([3]) } }, 'AdamW.loadStateDict: 0.m [3] f32 does not match param 0\'s state [2, 2]');
+    refused({ ...sd, groups: [{ ...sd.groups[0], lr: NaN }] }, /AdamW\.loadStateDict group 0 lr/);
+    dst.loadStateDict(sd);
+    expect(dst.stepCount).toBe(1);
+    // The loaded moments are copies: the source's tensors stay the source's.
+    expect(dst.stateDict().state['0.m']).not.toBe(sd.state['0.m']);
+    expect(Array.from(dst.stateDict().state['0.m'].data)).toEqual(Array.from(sd.state['0.m'].data));
+  });
+});
+
+test('SGD: a state saved with another momentum is refused; the state holds the momentum buffer only when there is momentum', () => {
+  const q = () => param(Tensor.zeros([2], 'f64'));
+  const a = new SGD([q()], { lr: 0.1, momentum: 0.9 });
+  a.params[0].grad = Tensor.from(new Float64Array([1, 2]), [2]);
+  a.step();
+  expect(Object.keys(a.stateDict().state)).toEqual(['0.buf']);
+  expect(a.stateDict().hyper).toEqual({ momentum: 0.9 });
+  expect(() => new SGD([q()], { lr: 0.1, momentum: 0.5 }).loadStateDict(a.stateDict())).toThrow(new LoraValueError('SGD.loadStateDict: momentum is 0.9 in the state but 0.5 here'));
+  expect(() => new SGD([q()], { lr: 0.1, momentum: NaN })).toThrow(/^SGD momentum: /);
+  expect(() => new SGD([q()], { lr: 0.1, nesterov: true } as never)).toThrow(/^SGD: unknown option nesterov/);
+  const plain = new SGD([q()], { lr: 0.1 });
+  plain.params[0].grad = Tensor.from(new Float64Array([1, 2]), [2]);
+  plain.step();
+  expect(plain.stateDict().state).toEqual({});
+});

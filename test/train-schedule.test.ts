@@ -1,4 +1,4 @@
-/** Learning-rate schedules: Hugging Face's factors at every step, applied to each group's own base rate. */
+import { AdamW, LoraValueError, LrSchedule, Optimizer, SGD, Tensor, loraPlus, param } from '../lib';
 import { AdamW, LoraValueError, LrSchedule, Optimizer, Tensor, loraPlus, param } from '../lib';
 import { pythonWith, runPython } from './helpers/train-python';
 
@@ -115,5 +115,49 @@ print(json.dumps(out))`;
     // (which 0.5·(1 + cos) halves).
     expect(worst).toBeLessThanOrEqual(2 ** -53);
     expect(equal).toBeGreaterThan(0.95 * n);
+  });
+});
+
+describe('LrSchedule options and state: each refusal says what is wrong', () => {
+  const opt = () => new SGD([param(Tensor.zeros([2], 'f64'))], { lr: 1 });
+
+  test('kind, step counts and cycles', () => {
+    expect(() => new LrSchedule(opt(), { kind: 'step' } as never)).toThrow(new LoraValueError('LrSchedule kind: expected one of constant, linear, cosine, got "step"'));
+    expect(() => new LrSchedule(opt(), null as never)).toThrow(LoraValueError);
+    expect(() => new LrSchedule({} as never, { kind: 'constant' })).toThrow(new LoraValueError('LrSchedule: expected an Optimizer'));
+    expect(() => new LrSchedule(opt(), { kind: 'linear' })).toThrow(new LoraValueError('LrSchedule totalSteps (required for a decay): expected a non-negative integer, got undefined'));
+    expect(() => new LrSchedule(opt(), { kind: 'linear', totalSteps: 10, warmupSteps: 1.5 })).toThrow(new LoraValueError('LrSchedule warmupSteps: expected a non-negative integer, got 1.5'));
+    expect(() => new LrSchedule(opt(), { kind: 'linear', totalSteps: -1 })).toThrow(/totalSteps/);
+    expect(() => new LrSchedule(opt(), { kind: 'linear', totalSteps: 10, numCycles: 1 })).toThrow(new LoraValueError('LrSchedule numCycles: only the cosine schedule has cycles'));
+    expect(() => new LrSchedule(opt(), { kind: 'cosine', totalSteps: 10, numCycles: NaN })).toThrow(/LrSchedule numCycles/);
+    expect(new LrSchedule(opt(), { kind: 'constant' }).options).toEqual({ kind: 'constant', warmupSteps: 0, totalSteps: 0, numCycles: 0.5 });
+    expect(new LrSchedule(opt(), { kind: 'cosine', totalSteps: 4 }).options).toEqual({ kind: 'cosine', warmupSteps: 0, totalSteps: 4, numCycles: 0.5 });
+  });
+
+  test('factor(t) of each kind at its corners, as transformers computes it', () => {
+    const c = new LrSchedule(opt(), { kind: 'constant', warmupSteps: 4 });
+    expect([0, 1, 4, 100].map((t) => c.factor(t))).toEqual([0, 0.25, 1, 1]);
+    const l = new LrSchedule(opt(), { kind: 'linear', warmupSteps: 2, totalSteps: 10 });
+    expect([0, 1, 2, 6, 10, 12].map((t) => l.factor(t))).toEqual([0, 0.5, 1, 0.5, 0, 0]);
+    const k = new LrSchedule(opt(), { kind: 'cosine', warmupSteps: 0, totalSteps: 4 });
+    expect([0, 2, 4].map((t) => k.factor(t))).toEqual([1, 0.5 * (1 + Math.cos(Math.PI * 0.5)), 0]);
+    const k2 = new LrSchedule(opt(), { kind: 'cosine', totalSteps: 4, numCycles: 1 });
+    expect(k2.factor(2)).toBe(0);
+    expect(k2.factor(4)).toBe(1);
+    expect(() => l.factor(-1)).toThrow(new LoraValueError('LrSchedule.factor step: expected a non-negative integer, got -1'));
+    expect(new LrSchedule(opt(), { kind: 'linear', totalSteps: 0 }).factor(0)).toBe(0);
+  });
+
+  test('loadStateDict takes only a state of the same options, and a valid step', () => {
+    const a = new LrSchedule(opt(), { kind: 'linear', warmupSteps: 2, totalSteps: 10 });
+    a.step(); a.step(); a.step();
+    const st = a.stateDict();
+    expect(st).toEqual({ kind: 'linear', warmupSteps: 2, totalSteps: 10, numCycles: 0.5, lastStep: 3 });
+    const b = new LrSchedule(opt(), { kind: 'linear', warmupSteps: 2, totalSteps: 10 });
+    expect(() => b.loadStateDict(null as never)).toThrow(new LoraValueError('LrSchedule.loadStateDict: expected an LrScheduleState'));
+    expect(() => b.loadStateDict({ ...st, totalSteps: 11 })).toThrow(new LoraValueError('LrSchedule.loadStateDict: totalSteps is 11 in the state but 10 here'));
+    expect(() => b.loadStateDict({ ...st, lastStep: -2 })).toThrow(/LrSchedule\.loadStateDict lastStep/);
+    b.loadStateDict(st);
+    expect({ lastStep: b.lastStep, lrs: b.lrs() }).toEqual({ lastStep: 3, lrs: a.lrs() });
   });
 });

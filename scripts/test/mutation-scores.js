@@ -1,0 +1,114 @@
+#!/usr/bin/env node
+/**
+ * The mutation score per folder of lib/ from Stryker's JSON reports (reports/mutation/<run>/mutation.json, written
+ * by `npm run test:mutation`). Runs of single folders are merged: for each source file the newest report that holds
+ * it counts. Exits 1 when a checked folder (lib/init, lib/train, lib/io, lib/peft; `--only <folder>`, repeatable,
+ * checks just those) scores under 90 %, or has no report at all. A folder whose numbers come (partly) from a sampled
+ * run (`--sample K`, reports/mutation/…-sample<K>/) is marked `~`: its score is an estimate from that sample.
+ *
+ *   node scripts/test/mutation-scores.js [--only lib/io …] [--survivors] [report.json …]
+ *
+ * Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it; mutants that do
+ * not compile (CompileError), crash the runner (RuntimeError) or are disabled by a `// Stryker disable` comment
+ * (Ignored) are not in it. --survivors lists each surviving and uncovered mutant (file:line, mutator, replacement).
+ */
+'use strict';
+const fs = require('fs');
+const path = require('path');
+
+const root = path.join(__dirname, '..', '..');
+const CHECKED = ['lib/init', 'lib/train', 'lib/io', 'lib/peft'];
+const MIN = 90;
+
+function parseArgs(argv) {
+  const a = { only: [], survivors: false, reports: [] };
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === '--only') a.only.push(argv[++i].replace(/\/+$/, ''));
+    else if (argv[i] === '--survivors') a.survivors = true;
+    else a.reports.push(argv[i]);
+  }
+  return a;
+}
+
+function defaultReports() {
+  const dir = path.join(root, 'reports', 'mutation');
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).map((d) => path.join(dir, d, 'mutation.json')).filter((p) => fs.existsSync(p));
+}
+
+/** source file (relative to the repo root) → its mutants, from the newest report holding it. */
+function mergedFiles(reports) {
+  const byAge = reports.map((p) => ({ p, t: fs.statSync(p).mtimeMs })).sort((a, b) => a.t - b.t);
+  const files = new Map();
+  for (const { p } of byAge) {
+    const r = JSON.parse(fs.readFileSync(p, 'utf8'));
+    const sampled = /-sample\d+$/.test(path.basename(path.dirname(p)));
+    for (const [f, v] of Object.entries(r.files)) {
+      const rel = path.relative(root, path.resolve(root, f)).split(path.sep).join('/');
+      files.set(rel, { mutants: v.mutants, sampled });
+    }
+  }
+  return files;
+}
+
+function folderOf(file) {
+  return CHECKED.find((d) => file.startsWith(`${d}/`)) ?? 'rest of lib/';
+}
+
+function emptyRow() {
+  return { mutants: 0, Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0, Pending: 0 };
+}
+
+function score(r) {
+  const valid = r.Killed + r.Timeout + r.Survived + r.NoCoverage;
+  return valid ? (100 * (r.Killed + r.Timeout)) / valid : NaN;
+}
+
+function main() {
+  const args = parseArgs(process.argv.slice(2));
+  const reports = args.reports.length ? args.reports : defaultReports();
+  if (!reports.length) {
+    console.error('mutation-scores: no report under reports/mutation/ (run `npm run test:mutation -- lib/<folder>`)');
+    process.exit(1);
+  }
+  const files = mergedFiles(reports);
+  const rows = new Map();
+  const survivors = [];
+  const sampledFolders = new Set();
+  for (const [file, { mutants, sampled }] of [...files].sort(([a], [b]) => a.localeCompare(b))) {
+    const key = folderOf(file);
+    if (sampled) sampledFolders.add(key);
+    if (!rows.has(key)) rows.set(key, emptyRow());
+    const row = rows.get(key);
+    for (const m of mutants) {
+      row[m.status] = (row[m.status] ?? 0) + 1;
+      if (['Killed', 'Survived', 'Timeout', 'NoCoverage'].includes(m.status)) row.mutants++;
+      if (m.status === 'Survived' || m.status === 'NoCoverage')
+        survivors.push(`${m.status === 'Survived' ? 'survived' : 'no cover'}  ${file}:${m.location.start.line}:${m.location.start.column}  ${m.mutatorName}  ${JSON.stringify(m.replacement ?? '')}`);
+    }
+  }
+  const order = [...CHECKED, 'rest of lib/'].filter((k) => rows.has(k));
+  const total = emptyRow();
+  for (const k of order) for (const c of Object.keys(total)) total[c] += rows.get(k)[c];
+  const cols = ['folder', 'mutants', 'killed', 'survived', 'timeout', 'no cov', 'invalid', 'ignored', 'score'];
+  const line = (k, r) => [sampledFolders.has(k) ? `${k} ~` : k, r.mutants, r.Killed, r.Survived, r.Timeout, r.NoCoverage, r.CompileError + r.RuntimeError, r.Ignored, `${score(r).toFixed(2)} %`];
+  if (sampledFolders.size) sampledFolders.add('all');
+  const table = [cols, ...order.map((k) => line(k, rows.get(k))), line('all', total)];
+  const width = cols.map((_, i) => Math.max(...table.map((t) => String(t[i]).length)));
+  for (const t of table) console.log(t.map((c, i) => (i === 0 ? String(c).padEnd(width[i]) : String(c).padStart(width[i]))).join('  '));
+  if (sampledFolders.size) console.log('~ estimated from a sampled run (--sample): only the sampled lines\' mutants are counted');
+  if (args.survivors && survivors.length) console.log(`\n${survivors.join('\n')}`);
+
+  const checked = args.only.length ? [...new Set(args.only)] : CHECKED;
+  const bad = [];
+  for (const k of checked.filter((c) => CHECKED.includes(c))) {
+    if (!rows.has(k)) bad.push(`${k}: no report`);
+    else if (!(score(rows.get(k)) >= MIN)) bad.push(`${k}: ${score(rows.get(k)).toFixed(2)} % < ${MIN} %`);
+  }
+  if (bad.length) {
+    console.error(`\nmutation-scores: below the bar: ${bad.join('; ')}`);
+    process.exit(1);
+  }
+}
+
+main();

@@ -1,0 +1,93 @@
+/**
+ * The spectral report every SVD-based init returns (lib/init/spectrum.ts): the leading singular values, the relative
+ * gaps that decide the split at r and 2r, the smallest gap among the directions used, the energy they capture, and
+ * warnings naming an ill-determined split — checked on gradients of known spectrum (a diagonal G: its singular
+ * values are its diagonal).
+ */
+import { Tensor, initLoraGA, initLoraOne } from '../lib';
+
+/** [out, in] f64 with S on the diagonal. */
+function diag(out: number, inF: number, S: number[]): Tensor {
+  const d = new Float64Array(out * inF);
+  S.forEach((s, i) => { d[i * inF + i] = s; });
+  return Tensor.from(d, [out, inF]);
+}
+
+const S = [10, 8, 6, 5, 3, 2, 1, 0.5];
+const total = S.reduce((a, s) => a + s * s, 0);
+const W = Tensor.fromFloat64(new Float64Array(12 * 10).map((_, i) => Math.sin(i + 1)), [12, 10], 'f64');
+
+describe('LoRA-GA (r = 2: 2r = 4 directions used)', () => {
+  test('σ₁…σ₂ᵣ₊₁, the gaps at r and 2r, the smallest gap among the 2r directions, the energy of the top 2r', () => {
+    const rep = initLoraGA(W, diag(12, 10, S), { rank: 2, alpha: 4, svd: 'exact', precision: 'f64' }).report!;
+    expect(rep.method).toBe('exact');
+    expect(rep.sigma.length).toBe(5);
+    rep.sigma.forEach((s, i) => expect(s).toBeCloseTo(S[i], 10));
+    expect(rep.gapR).toBeCloseTo((8 - 6) / 8, 10);
+    expect(rep.gap2R).toBeCloseTo((5 - 3) / 5, 10);
+    expect(rep.minGap).toBeCloseTo((6 - 5) / 6, 10);
+    expect(rep.energy).toBeCloseTo((100 + 64 + 36 + 25) / total, 10);
+    expect(rep.warnings).toEqual([]);
+  });
+
+  test('a split within the gap tolerance warns, naming the directions and the gap; directions ArBr check every consecutive gap', () => {
+    const G = diag(12, 10, S);
+    const ab2r = initLoraGA(W, G, { rank: 2, alpha: 4, svd: 'exact', precision: 'f64', gapTolerance: 0.3 }).report!;
+    expect(ab2r.warnings).toEqual([
+      'G: σ2 and σ3 are within a relative gap of 2.50e-1 (< 0.3): the split after direction 2 is ill-determined, so the init is not stable under small changes of G (gap at r)',
+    ]);
+    const arbr = initLoraGA(W, G, { rank: 2, alpha: 4, svd: 'exact', precision: 'f64', gapTolerance: 0.19, direction: 'ArBr' }).report!;
+    expect(arbr.warnings).toEqual([
+      'G: σ3 and σ4 are within a relative gap of 1.67e-1 (< 0.19): the split after direction 3 is ill-determined, so the init is not stable under small changes of G (consecutive directions)',
+    ]);
+  });
+
+  test('a G with only 2r singular values (min(out, in) = 2r): σ has 2r values, no gap at 2r; a zero G warns', () => {
+    const W4 = Tensor.fromFloat64(new Float64Array(4 * 4).map((_, i) => Math.cos(i)), [4, 4], 'f64');
+    const r4 = initLoraGA(W4, diag(4, 4, [4, 3, 2, 1]), { rank: 2, alpha: 4, svd: 'exact', precision: 'f64' }).report!;
+    expect(r4.sigma.length).toBe(4);
+    expect(r4.gapR).toBeCloseTo(1 / 3, 10);
+    expect(r4.gap2R).toBeNaN();
+    expect(r4.minGap).toBeCloseTo(1 / 4, 10);
+    expect(r4.energy).toBeCloseTo(1, 10);
+    const z = initLoraGA(W4, Tensor.zeros([4, 4], 'f64'), { rank: 2, alpha: 4, svd: 'exact', precision: 'f64' }).report!;
+    expect(z.energy).toBeNaN();
+    expect(z.warnings).toContain('G is zero: every direction is arbitrary');
+  });
+});
+
+describe('LoRA-One (r directions used, the gap at r)', () => {
+  test('the report is of G with r directions (σ₁…σᵣ₊₁); noReport leaves it out; a tiny gap at r warns', () => {
+    const rep = initLoraOne(diag(12, 10, S), { rank: 3, alpha: 4, svd: 'exact', precision: 'f64' }).report!;
+    expect(rep.sigma.length).toBe(4);
+    expect(rep.gapR).toBeCloseTo((6 - 5) / 6, 10);
+    expect(rep.minGap).toBeCloseTo((6 - 5) / 6, 10);
+    expect(rep.energy).toBeCloseTo((100 + 64 + 36) / total, 10);
+    expect(initLoraOne(diag(12, 10, S), { rank: 3, alpha: 4, svd: 'exact', noReport: true }).report).toBeUndefined();
+    const w = initLoraOne(diag(12, 10, [10, 8, 6, 5.999, 1]), { rank: 3, alpha: 4, svd: 'exact', precision: 'f64' }).report!.warnings;
+    expect(w.length).toBe(1);
+    expect(w[0]).toMatch(/^G: σ3 and σ4 are within a relative gap of 1\.67e-4 \(< 0\.001\): .*\(gap at r\)$/);
+    const full = initLoraOne(diag(3, 3, [3, 2, 1]), { rank: 3, alpha: 4, svd: 'exact', precision: 'f64' }).report!;
+    expect({ n: full.sigma.length, gapR: full.gapR }).toEqual({ n: 3, gapR: NaN });
+  });
+
+  test('randomized (the default) finds the same top directions as exact on a gapped spectrum', () => {
+    const G = diag(40, 30, [50, 20, 10, 1, 0.5, 0.2, 0.1]);
+    const r = initLoraOne(G, { rank: 2, alpha: 4 }), e = initLoraOne(G, { rank: 2, alpha: 4, svd: 'exact' });
+    expect(r.report!.method).toBe('randomized');
+    const a = r.A.toFloat64(), b = e.A.toFloat64();
+    // Rows of A agree up to sign.
+    for (let i = 0; i < 2; i++) {
+      let dot = 0;
+      for (let j = 0; j < 30; j++) dot += a[i * 30 + j] * b[i * 30 + j];
+      let na = 0, nb = 0;
+      for (let j = 0; j < 30; j++) { na += a[i * 30 + j] ** 2; nb += b[i * 30 + j] ** 2; }
+      expect(Math.abs(dot) / Math.sqrt(na * nb)).toBeGreaterThan(0.999);
+    }
+  });
+});
+
+test('a G with a single singular value has no gap to measure: minGap is NaN', () => {
+  const rep = initLoraOne(diag(1, 3, [2]), { rank: 1, alpha: 1, svd: 'exact', precision: 'f64' }).report!;
+  expect({ sigma: rep.sigma, gapR: rep.gapR, minGap: rep.minGap }).toEqual({ sigma: [2], gapR: NaN, minGap: NaN });
+});
