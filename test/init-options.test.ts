@@ -105,3 +105,11 @@ describe('the inits refuse bad inputs naming them', () => {
     expect(Number.isSafeInteger(s) && s >= 0).toBe(true);
   });
 });
+
+test("a scale named like an Object.prototype member ('toString', 'constructor') is refused as an unknown scale, not with a function's source", () => {
+  const W = randTensor([12, 10], 1).t, G = randTensor([12, 10], 2).t;
+  for (const scale of ['toString', 'constructor', '__proto__']) {
+    expect(() => initLoraGA(W, G, { rank: 2, alpha: 4, scale: scale as never })).toThrow(LoraValueError);
+    expect(() => initLoraGA(W, G, { rank: 2, alpha: 4, scale: scale as never })).not.toThrow(/native code|function|\[object/);
+  }
+});

@@ -102,6 +102,15 @@ describe('the one Optimizer interface', () => {
     expect(other.stepCount).toBe(0);
   });
 
+  test('a state with a bad rate in a later group is refused before any group changes', () => {
+    const a = param(Tensor.zeros([2], 'f64')), b = param(Tensor.zeros([2], 'f64'));
+    const opt = new AdamW([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.2 }], { lr: 0.1 });
+    const sd = opt.stateDict();
+    const bad = { ...sd, groups: [{ ...sd.groups[0], lr: 5 }, { ...sd.groups[1], lr: NaN }] };
+    expect(() => opt.loadStateDict(bad)).toThrow(/group 1 lr/);
+    expect(opt.groups.map((g) => g.lr)).toEqual([0.1, 0.2]);
+  });
+
   test('unknown option names are LoraValueError, not ignored', () => {
     const ps = [param(Tensor.zeros([2]))];
     expect(() => new AdamW(ps, { lr: 1, weight_decay: 0.1 } as never)).toThrow(/unknown option weight_decay/);

@@ -54,7 +54,7 @@ export function resolveLoraGAConfig(config: LoraGAConfig): ResolvedLoraGAConfig 
   const alpha = posNumber(config.alpha, 'initLoraGA alpha');
   const convention = oneOf(config.convention, ['peft', 'official'] as const, 'initLoraGA convention', 'peft');
   const allowed = LORAGA_SCALES_BY_CONVENTION[convention];
-  if (config.scale !== undefined && typeof config.scale === 'string' && !allowed.includes(config.scale) && OTHER_NAME[config.scale])
+  if (config.scale !== undefined && typeof config.scale === 'string' && !allowed.includes(config.scale) && Object.hasOwn(OTHER_NAME, config.scale))
     throw new LoraValueError(`initLoraGA scale under convention '${convention}': ${OTHER_NAME[config.scale]}`);
   return {
     rank, alpha,

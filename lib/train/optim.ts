@@ -116,25 +116,33 @@ export abstract class Optimizer {
     const mine = this.hyper();
     for (const k of new Set([...Object.keys(mine), ...Object.keys(s.hyper ?? {})]))
       if (JSON.stringify(mine[k]) !== JSON.stringify(s.hyper?.[k])) throw new LoraValueError(`${what}: ${k} is ${JSON.stringify(s.hyper?.[k])} in the state but ${JSON.stringify(mine[k])} here`);
+    // Every group's rates are checked before anything changes: a refused load leaves the optimizer as it was.
+    const rates = s.groups.map((g, i) => ({
+      lr: finiteNumber(g.lr, `${what} group ${i} lr`),
+      baseLr: finiteNumber(g.baseLr, `${what} group ${i} baseLr`),
+      weightDecay: finiteNumber(g.weightDecay, `${what} group ${i} weightDecay`),
+    }));
     const params = this.params;
     const next = new Map<Param, Record<string, Tensor>>();
-    for (const [key, t] of Object.entries(s.state ?? {})) {
-      const m = /^(\d+)\.(\w+)$/.exec(key);
-      const p = m ? params[Number(m[1])] : undefined;
-      if (!m || !p) throw new LoraValueError(`${what}: unexpected state entry '${key}'`);
-      live(t, `${what} ${key}`);
-      const shape = this.stateShape(p, m[2]);
-      if (t.size !== shape.reduce((a, b) => a * b, 1)) throw new LoraShapeError(`${what}: ${key} ${fmt(t)} does not match param ${m[1]}'s state [${shape.join(', ')}]`);
-      // A copy in the param's state dtype, on its device: the caller's tensors stay theirs.
-      const own = Tensor.zeros(shape, p.value.dtype === 'f64' ? 'f64' : 'f32', p.value.device);
-      assign(own, t);
-      (next.get(p) ?? next.set(p, {}).get(p)!)[m[2]] = own;
+    const dropNext = () => { for (const st of next.values()) for (const t of Object.values(st)) t.dispose(); };
+    try {
+      for (const [key, t] of Object.entries(s.state ?? {})) {
+        const m = /^(\d+)\.(\w+)$/.exec(key);
+        const p = m ? params[Number(m[1])] : undefined;
+        if (!m || !p) throw new LoraValueError(`${what}: unexpected state entry '${key}'`);
+        live(t, `${what} ${key}`);
+        const shape = this.stateShape(p, m[2]);
+        if (t.size !== shape.reduce((a, b) => a * b, 1)) throw new LoraShapeError(`${what}: ${key} ${fmt(t)} does not match param ${m[1]}'s state [${shape.join(', ')}]`);
+        // A copy in the param's state dtype, on its device: the caller's tensors stay theirs.
+        const own = Tensor.zeros(shape, p.value.dtype === 'f64' ? 'f64' : 'f32', p.value.device);
+        assign(own, t);
+        (next.get(p) ?? next.set(p, {}).get(p)!)[m[2]] = own;
+      }
+    } catch (e) {
+      dropNext();  // the copies made so far
+      throw e;
     }
-    s.groups.forEach((g, i) => {
-      this.groups[i].lr = finiteNumber(g.lr, `${what} group ${i} lr`);
-      this.groups[i].baseLr = finiteNumber(g.baseLr, `${what} group ${i} baseLr`);
-      this.groups[i].weightDecay = finiteNumber(g.weightDecay, `${what} group ${i} weightDecay`);
-    });
+    rates.forEach((r, i) => Object.assign(this.groups[i], r));
     for (const st of this.state.values()) for (const t of Object.values(st)) t.dispose();
     this.state.clear();
     for (const [p, st] of next) this.state.set(p, st);
