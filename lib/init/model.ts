@@ -199,24 +199,25 @@ function disposePrepared(p: Prepared, ownW: boolean): void {
  */
 async function batchedSvds(window: string[], ready: Map<string, Prepared>, gaConfig: LoraGAConfig, seed: number, ffo: boolean): Promise<void> {
   const groups = new Map<string, { names: string[]; Ms: Tensor[]; seeds: number[]; opts: SvdOptions; temps: Tensor[] }>();
-  for (const name of window) {
-    const p = ready.get(name)!;
-    finiteMatrix(p.G, `module '${name}': initLoraGA G`);
-    if (p.W.shape[0] !== p.G.shape[0] || p.W.shape[1] !== p.G.shape[1])
-      throw new LoraShapeError(`module '${name}': initLoraGA: W ${fmt(p.W)} and G ${fmt(p.G)} must have the same shape`);
-    const c = resolveLoraGAConfig({ ...gaConfig, seed: moduleSeed(seed, name) });
-    const Gt = ffo ? transpose2d(p.G) : p.G;
-    const { opts, dtype } = svdCall(Gt, loraGASvdPath(c));
-    const M = Gt.dtype === dtype ? Gt : Gt.to(dtype);
-    const key = JSON.stringify([opts.k, opts.method, opts.oversample, opts.powerIters, dtype, M.device]);
-    const g = groups.get(key) ?? { names: [], Ms: [], seeds: [], opts, temps: [] };
-    groups.set(key, g);
-    g.names.push(name);
-    g.Ms.push(M);
-    g.seeds.push(opts.seed ?? 0);
-    for (const t of new Set([Gt, M])) if (t !== p.G) g.temps.push(t);
-  }
+  // The temporaries (transposes, conversions) are disposed however this ends, a refused module included.
   try {
+    for (const name of window) {
+      const p = ready.get(name)!;
+      finiteMatrix(p.G, `module '${name}': initLoraGA G`);
+      if (p.W.shape[0] !== p.G.shape[0] || p.W.shape[1] !== p.G.shape[1])
+        throw new LoraShapeError(`module '${name}': initLoraGA: W ${fmt(p.W)} and G ${fmt(p.G)} must have the same shape`);
+      const c = resolveLoraGAConfig({ ...gaConfig, seed: moduleSeed(seed, name) });
+      const Gt = ffo ? transpose2d(p.G) : p.G;
+      const { opts, dtype } = svdCall(Gt, loraGASvdPath(c));
+      const M = Gt.dtype === dtype ? Gt : Gt.to(dtype);
+      const key = JSON.stringify([opts.k, opts.method, opts.oversample, opts.powerIters, dtype, M.device]);
+      const g = groups.get(key) ?? { names: [], Ms: [], seeds: [], opts, temps: [] };
+      groups.set(key, g);
+      g.names.push(name);
+      g.Ms.push(M);
+      g.seeds.push(opts.seed ?? 0);
+      for (const t of new Set([Gt, M])) if (t !== p.G) g.temps.push(t);
+    }
     for (const g of groups.values()) {
       const common: SvdOptions = { ...g.opts };
       delete common.seed;   // per module: seeds
