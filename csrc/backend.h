@@ -84,15 +84,17 @@ class Backend {
   // g += scale·dyᵀ·x, g in f32/f64, dy/x any dtype: the one-step gradient of a Linear layer.
   virtual void gradAccumulate(const View& g, const View& dy, const View& x, double scale);
 
-  // ---- svd (composite/svd.cc; exact: cpu/svd.cc, cuda/svd.cc; batched: cuda/svd_batched.cc) ---------------------
+  // ---- svd (composite/svd.cc; exact: cpu/svd.cc, cuda/svd.cc; batched: cpu/ and cuda/svd_batched.cc) -------------
   // Truncated SVD m ≈ u·diag(s)·vt with k = u.cols triplets, s descending; exact or randomized per `opt`.
   virtual void svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
   // Thin SVD truncated to u.cols triplets. m is not modified.
   virtual void svdExact(const View& m, const View& u, const View& s, const View& vt) = 0;
   virtual void randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
-  // Many SVDs at once (an init touches hundreds of modules); job i uses seed opt.seed + i and k = its u.cols.
-  // Default: one after another. CUDA overlaps them on several streams.
+  // Many SVDs at once (an init touches hundreds of modules); each job with its own seed and k = its u.cols.
+  // Default: one after another. The CPU runs a thread per core, CUDA overlaps them on several streams.
   virtual void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt);
+  // One job of a batch: svd with opt's method, the job's k and seed (what every svdBatched runs per job).
+  void svdJob(const SvdJob& job, const SvdOptions& opt);
 
   // ---- orthonormalize (cpu/orthonormalize.cc, cuda/orthonormalize.cc) ------------------------------------------
   // Replace a (m×n, m ≥ n) by an orthonormal basis of its columns (thin QR's Q).

@@ -14,12 +14,14 @@ void Backend::svd(const View& m, const SvdOptions& opt, const View& u, const Vie
 }
 
 void Backend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) {
-  for (size_t i = 0; i < jobs.size(); ++i) {
-    SvdOptions o = opt;
-    o.k = jobs[i].u.cols;
-    o.seed = jobs[i].seed;
-    svd(jobs[i].m, o, jobs[i].u, jobs[i].s, jobs[i].vt);
-  }
+  for (const SvdJob& job : jobs) svdJob(job, opt);
+}
+
+void Backend::svdJob(const SvdJob& job, const SvdOptions& opt) {
+  SvdOptions o = opt;
+  o.k = job.u.cols;
+  o.seed = job.seed;
+  svd(job.m, o, job.u, job.s, job.vt);
 }
 
 // Halko, Martinsson & Tropp (2011), Alg. 4.4 + 5.1: range finder with re-orthonormalised power iterations,

@@ -37,10 +37,7 @@ void CpuBackend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& o
   auto work = [&] {
     for (size_t i; (i = next.fetch_add(1)) < jobs.size();) {
       try {
-        SvdOptions o = opt;
-        o.k = jobs[i].u.cols;
-        o.seed = jobs[i].seed;
-        svd(jobs[i].m, o, jobs[i].u, jobs[i].s, jobs[i].vt);
+        svdJob(jobs[i], opt);
       } catch (...) {
         std::lock_guard<std::mutex> g(firstLock);
         if (!first) first = std::current_exception();

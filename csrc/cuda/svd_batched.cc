@@ -59,10 +59,7 @@ void CudaBackend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& 
   try {
     for (size_t i = 0; i < jobs.size(); ++i) {
       useLane(i % lanes);
-      SvdOptions o = opt;
-      o.k = jobs[i].u.cols;
-      o.seed = jobs[i].seed;
-      svd(jobs[i].m, o, jobs[i].u, jobs[i].s, jobs[i].vt);
+      svdJob(jobs[i], opt);
     }
   } catch (...) {
     join();

@@ -42,6 +42,13 @@ export function finiteNumber(x: unknown, what: string): number {
   return x;
 }
 
+/** A finite number in [0, 1) (a β or a momentum), else LoraValueError. */
+export function unitInterval(x: unknown, what: string): number {
+  finiteNumber(x, what);
+  if ((x as number) < 0 || (x as number) >= 1) throw new LoraValueError(`${what}: expected a value in [0, 1), got ${String(x)}`);
+  return x as number;
+}
+
 export function intInRange(x: unknown, what: string, lo: number, hi: number): number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi)
     throw new LoraValueError(`${what}: expected an integer in [${lo}, ${hi}], got ${String(x)}`);

@@ -11,7 +11,7 @@ import type { AdamWHyper, SgdHyper } from '../../types/ops/optim';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
-import { finiteNumber, fmt, live, noAlias, options } from './check';
+import { finiteNumber, fmt, live, noAlias, options, unitInterval } from './check';
 
 function sameSize(p: Tensor, t: Tensor, what: string, op: string, stateDType: boolean): void {
   live(t, `${op} ${what}`);
@@ -24,11 +24,6 @@ function param(p: Tensor, op: string): Tensor {
   return live(p, `${op} p`, ['f32', 'f64']);
 }
 
-function unit(x: number, what: string): number {
-  finiteNumber(x, what);
-  if (x < 0 || x >= 1) throw new LoraValueError(`${what}: expected a value in [0, 1), got ${x}`);
-  return x;
-}
 
 export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, given: AdamWHyper): Tensor {
   const hp = options<AdamWHyper>(given, 'adamwStep', ['lr', 'beta1', 'beta2', 'eps', 'weightDecay', 'step', 'out']);
@@ -42,7 +37,7 @@ export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, given: Ada
   noAlias([p, out], [m, v], 'adamwStep');
   noAlias([out], [p], 'adamwStep');
   const lr = finiteNumber(hp.lr, 'adamwStep lr');
-  const b1 = unit(hp.beta1 ?? 0.9, 'adamwStep beta1'), b2 = unit(hp.beta2 ?? 0.999, 'adamwStep beta2');
+  const b1 = unitInterval(hp.beta1 ?? 0.9, 'adamwStep beta1'), b2 = unitInterval(hp.beta2 ?? 0.999, 'adamwStep beta2');
   const eps = finiteNumber(hp.eps ?? 1e-8, 'adamwStep eps'), wd = finiteNumber(hp.weightDecay ?? 0, 'adamwStep weightDecay');
   if (!Number.isSafeInteger(hp.step) || (hp.step as number) < 1) throw new LoraValueError(`adamwStep: step must be an integer >= 1, got ${String(hp.step)}`);
   native.adamwStep(p, g, m, v, lr, b1, b2, eps, wd, hp.step as number, out, false);
@@ -56,7 +51,7 @@ export function sgdStep(p: Tensor, g: Tensor, buf: Tensor | null, given: SgdHype
   if (buf) sameSize(p, buf, 'buf', 'sgdStep', true);
   noAlias([p, buf], [g], 'sgdStep');
   const lr = finiteNumber(hp.lr, 'sgdStep lr');
-  const mu = unit(hp.momentum ?? 0, 'sgdStep momentum'), wd = finiteNumber(hp.weightDecay ?? 0, 'sgdStep weightDecay');
+  const mu = unitInterval(hp.momentum ?? 0, 'sgdStep momentum'), wd = finiteNumber(hp.weightDecay ?? 0, 'sgdStep weightDecay');
   native.sgdStep(p, g, buf, lr, mu, wd, false);
   return p;
 }

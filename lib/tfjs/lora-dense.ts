@@ -41,7 +41,6 @@ function frozen(t: TF.Tensor): Tensor {
   return l;
 }
 
-
 /**
  * y = x·Wᵀ + s·(x·Aᵀ)·Bᵀ (+ b) as one TF.js op whose gradient (for x, A and B; W and b are frozen) is loraBackward.
  * Every tf.Tensor is read in place where the backend allows (fromTf) and every result handed over without a copy.

@@ -10,7 +10,8 @@ import type * as TF from '@tensorflow/tfjs';
 import type { NamedTensor, NativeAdamWOptions } from '../../types/tfjs';
 import type { Tensor as TensorType } from '../../types/tensor';
 import { LoraDTypeError, LoraValueError } from '../errors';
-import { finiteNumber, knownKeys } from '../ops/check';
+import { finiteNumber, knownKeys, unitInterval } from '../ops/check';
+import { ADAMW_KEYS } from '../train/optim';
 import { adamwStep } from '../ops/optim';
 import { Tensor } from '../tensor';
 import { fromTf, toTf } from './convert';
@@ -34,15 +35,11 @@ export class NativeAdamW extends tf.Optimizer {
 
   constructor(options: NativeAdamWOptions) {
     super();
-    knownKeys(options, ['lr', 'betas', 'eps', 'weightDecay'], 'NativeAdamW');
+    knownKeys(options, ADAMW_KEYS, 'NativeAdamW');
     const { lr, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = options;
     this.lr = finiteNumber(lr, 'NativeAdamW lr');
     if (!Array.isArray(betas) || betas.length !== 2) throw new LoraValueError(`NativeAdamW betas: expected [beta1, beta2], got ${String(betas)}`);
-    for (const b of betas) {
-      finiteNumber(b, 'NativeAdamW betas');
-      if (b < 0 || b >= 1) throw new LoraValueError(`NativeAdamW betas: expected values in [0, 1), got [${betas.join(', ')}]`);
-    }
-    this.betas = [betas[0], betas[1]];
+    this.betas = [unitInterval(betas[0], 'NativeAdamW beta1'), unitInterval(betas[1], 'NativeAdamW beta2')];
     this.eps = finiteNumber(eps, 'NativeAdamW eps');
     this.weightDecay = finiteNumber(weightDecay, 'NativeAdamW weightDecay');
   }
