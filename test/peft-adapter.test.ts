@@ -107,6 +107,45 @@ describe('adapter_config.json is a complete LoraConfig with PEFT\'s defaults', (
   });
 });
 
+describe('rank_pattern and alpha_pattern say what PEFT will build: exact module names that agree with the tensors', () => {
+  const mod = (r: number) => ({ A: Tensor.zeros([r, 8]), B: Tensor.zeros([8, r]) });
+  const write = (name: string, config: Record<string, unknown>, modules: Record<string, unknown> = { 'l.0.q_proj': mod(2), 'l.0.v_proj': mod(4) }) =>
+    writePeftAdapter(path.join(tmp, name), { modules, config: { r: 4, lora_alpha: 8, ...config } } as never);
+
+  test('a caller\'s entry that agrees with the tensors is kept; one for a module of rank r is kept too', async () => {
+    await write('rp-agree', { rank_pattern: { 'l.0.q_proj': 2, 'l.0.v_proj': 4 }, alpha_pattern: { 'l.0.q_proj': 3 } });
+    const back = await readPeftAdapter(path.join(tmp, 'rp-agree'));
+    expect(back.config.rank_pattern).toEqual({ 'l.0.q_proj': 2, 'l.0.v_proj': 4 });
+    expect(back.config.alpha_pattern).toEqual({ 'l.0.q_proj': 3 });
+  });
+
+  test.each([
+    ['rank 3 for a module of rank 2', { rank_pattern: { 'l.0.q_proj': 3 } }, /^writePeftAdapter 'l\.0\.q_proj': rank_pattern says 3 but A \[2, 8\] f32 and B \[8, 2\] f32 have rank 2$/],
+    ['rank 2 for a module of rank r = 4', { rank_pattern: { 'l.0.v_proj': 2 } }, /^writePeftAdapter 'l\.0\.v_proj': rank_pattern says 2 but .* have rank 4$/],
+  ])('an entry that contradicts the tensors (%s) is a LoraShapeError and writes nothing', async (_, config, msg) => {
+    await expect(write('rp-contradicts', config)).rejects.toThrow(LoraShapeError);
+    await expect(write('rp-contradicts', config)).rejects.toThrow(msg);
+    expect(fs.existsSync(path.join(tmp, 'rp-contradicts', 'adapter_config.json'))).toBe(false);
+  });
+
+  test.each([
+    ['rank_pattern', { rank_pattern: { q_proj: 2 } }, /^writePeftAdapter: config\.rank_pattern key 'q_proj' is not a full module name but PEFT would apply it to 'l\.0\.q_proj'; use exact module names$/],
+    ['alpha_pattern', { alpha_pattern: { v_proj: 16 } }, /^writePeftAdapter: config\.alpha_pattern key 'v_proj' is not a full module name but PEFT would apply it to 'l\.0\.v_proj'/],
+    ['rank_pattern value 2.5', { rank_pattern: { other: 2.5 } }, /^writePeftAdapter: config\.rank_pattern\['other'\] must be a positive integer, got 2\.5$/],
+    ['rank_pattern value 0', { rank_pattern: { other: 0 } }, /must be a positive integer, got 0$/],
+    ['alpha_pattern value \'8\'', { alpha_pattern: { other: '8' } }, /^writePeftAdapter: config\.alpha_pattern\['other'\] must be a finite number, got "8"$/],
+  ])('a pattern loraga cannot read back exactly (%s) is a LoraValueError', async (_, config, msg) => {
+    await expect(write('rp-suffix', config)).rejects.toThrow(LoraValueError);
+    await expect(write('rp-suffix', config)).rejects.toThrow(msg);
+    expect(fs.existsSync(path.join(tmp, 'rp-suffix', 'adapter_config.json'))).toBe(false);
+  });
+
+  test('a suffix key is allowed when the module it would reach has its own exact entry (that entry wins in PEFT and in loraga)', async () => {
+    await write('rp-suffix-exact', { rank_pattern: { q_proj: 2, 'l.0.q_proj': 2 } });
+    expect((await readPeftAdapter(path.join(tmp, 'rp-suffix-exact'))).config.rank_pattern).toEqual({ q_proj: 2, 'l.0.q_proj': 2 });
+  });
+});
+
 describe('shapes: A [r, in], B [out, r], bias [out], base W′ [out, in]', () => {
   const A = Tensor.zeros([4, 16]), B = Tensor.zeros([32, 4]);
   const write = (m: Record<string, unknown>, base?: Record<string, Tensor>) =>

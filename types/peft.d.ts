@@ -36,8 +36,13 @@ export interface PeftAdapterConfig {
   init_lora_weights?: boolean | string;
   modules_to_save?: string[] | null;
   inference_mode?: boolean;
-  /** Per-module ranks that differ from r (filled automatically from the tensors). */
+  /**
+   * Per-module ranks that differ from r, by exact module name: filled from the tensors. An entry that contradicts a
+   * module's tensors is a LoraShapeError; a key that is a proper suffix of a module name (PEFT would apply it as a
+   * pattern) is a LoraValueError.
+   */
   rank_pattern?: Record<string, number>;
+  /** Per-module lora_alpha by exact module name (suffix keys are refused as for rank_pattern). */
   alpha_pattern?: Record<string, number>;
   /** Extra fields copied into adapter_config.json as-is (e.g. newer LoraConfig fields). */
   extra?: Record<string, unknown>;

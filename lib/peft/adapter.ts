@@ -32,12 +32,18 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   if (c.fan_in_fan_out !== undefined && typeof c.fan_in_fan_out !== 'boolean')
     throw new LoraValueError(`writePeftAdapter: config.fan_in_fan_out must be a boolean, got ${JSON.stringify(c.fan_in_fan_out)}`);
   const rankPattern: Record<string, number> = { ...(c.rank_pattern ?? {}) };
+  const alphaPattern: Record<string, number> = { ...(c.alpha_pattern ?? {}) };
+  patternKeys(rankPattern, 'rank_pattern', names, (v) => Number.isInteger(v) && (v as number) >= 1, 'a positive integer');
+  patternKeys(alphaPattern, 'alpha_pattern', names, (v) => typeof v === 'number' && Number.isFinite(v), 'a finite number');
   for (const m of names) {
     const { A, B } = adapter.modules[m] ?? ({} as { A: Tensor; B: Tensor });
     matrix(A, `writePeftAdapter '${m}' A`);
     matrix(B, `writePeftAdapter '${m}' B`);
     if (A.shape[0] !== B.shape[1]) throw new LoraShapeError(`writePeftAdapter '${m}': A ${fmt(A)} must be [r, in] and B ${fmt(B)} [out, r] with the same r`);
-    if (A.shape[0] !== c.r && rankPattern[m] === undefined) rankPattern[m] = A.shape[0];
+    // A caller's entry for m that contradicts the tensors would make PEFT build the layer at the wrong rank.
+    if (Object.hasOwn(rankPattern, m) && rankPattern[m] !== A.shape[0])
+      throw new LoraShapeError(`writePeftAdapter '${m}': rank_pattern says ${rankPattern[m]} but A ${fmt(A)} and B ${fmt(B)} have rank ${A.shape[0]}`);
+    if (A.shape[0] !== c.r) rankPattern[m] = A.shape[0];
     const bias = adapter.modules[m].bias;
     if (bias !== undefined && (live(bias, `writePeftAdapter '${m}' bias`).rank !== 1 || bias.shape[0] !== B.shape[0]))
       throw new LoraShapeError(`writePeftAdapter '${m}': bias ${fmt(bias)} must be [${B.shape[0]}]`);
@@ -46,7 +52,7 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
       throw new LoraShapeError(`writePeftAdapter '${m}': base ${fmt(base)} must be [${B.shape[0]}, ${A.shape[1]}]`);
   }
   return {
-    alpha_pattern: c.alpha_pattern ?? {},
+    alpha_pattern: alphaPattern,
     auto_mapping: null,
     base_model_name_or_path: c.base_model_name_or_path ?? null,
     bias: c.bias ?? 'none',
@@ -74,6 +80,21 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
     use_rslora: c.use_rslora ?? false,
     ...(c.extra ?? {}),
   };
+}
+
+/**
+ * rank_pattern / alpha_pattern keys as loraga reads them back (importPeft, `loraga export`): exact module names.
+ * PEFT matches a key as a pattern (`(.*\.)?key$`), so a key that is a proper suffix of a module name would change
+ * that module's rank or α in PEFT: refused, as those readers refuse it. Keys naming no module are kept (PEFT ignores
+ * them).
+ */
+function patternKeys(p: Record<string, number>, field: string, names: string[], ok: (v: unknown) => boolean, what: string): void {
+  for (const [k, v] of Object.entries(p)) {
+    if (!ok(v)) throw new LoraValueError(`writePeftAdapter: config.${field}['${k}'] must be ${what}, got ${JSON.stringify(v)}`);
+    const m = names.find((n) => n !== k && n.endsWith(k));
+    if (m !== undefined && !Object.hasOwn(p, m))
+      throw new LoraValueError(`writePeftAdapter: config.${field} key '${k}' is not a full module name but PEFT would apply it to '${m}'; use exact module names`);
+  }
 }
 
 export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promise<void> {
