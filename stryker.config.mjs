@@ -26,7 +26,10 @@ import process from 'process';
 
 const targets = (process.env.LORAGA_MUTATE || '').split(',').map((t) => t.trim().replace(/\/+$/, '')).filter(Boolean);
 const sample = Number(process.env.LORAGA_MUTATE_SAMPLE || 0);
-const tag = (targets.length ? targets.join('+').replace(/[^A-Za-z0-9+]+/g, '-') : 'lib') + (sample > 1 ? `-sample${sample}` : '');
+// LORAGA_MUTATE_SHIFT=s takes the s-th other sample (blocks shifted by s): a second, disjoint estimate, e.g. to check
+// that tests written against one sample's survivors did not just fit that sample.
+const shift = sample > 1 ? Number(process.env.LORAGA_MUTATE_SHIFT || 0) % sample : 0;
+const tag = (targets.length ? targets.join('+').replace(/[^A-Za-z0-9+]+/g, '-') : 'lib') + (sample > 1 ? `-sample${sample}${shift ? `s${shift}` : ''}` : '');
 const out = path.join('reports', 'mutation', tag);
 
 function tsFiles(p) {
@@ -40,7 +43,7 @@ function mutate() {
   return roots.flatMap(tsFiles).flatMap((f) => {
     const lines = fs.readFileSync(f, 'utf8').split('\n').length;
     const ranges = [];
-    const first = [...f].reduce((a, c) => a + c.charCodeAt(0), 0) % sample;
+    const first = ([...f].reduce((a, c) => a + c.charCodeAt(0), 0) + shift) % sample;
     for (let b = first; b * 10 < lines; b += sample) ranges.push(`${f}:${b * 10 + 1}-${Math.min(b * 10 + 10, lines)}`);
     return ranges;
   });

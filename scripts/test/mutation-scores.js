@@ -42,10 +42,21 @@ function mergedFiles(reports) {
   const files = new Map();
   for (const { p } of byAge) {
     const r = JSON.parse(fs.readFileSync(p, 'utf8'));
-    const sampled = /-sample\d+$/.test(path.basename(path.dirname(p)));
+    const tag = path.basename(path.dirname(p));
+    const sampled = /-sample\d+(s\d+)?$/.test(tag);
     for (const [f, v] of Object.entries(r.files)) {
       const rel = path.relative(root, path.resolve(root, f)).split(path.sep).join('/');
-      files.set(rel, { mutants: v.mutants, sampled });
+      const prev = files.get(rel);
+      // Disjoint samples (--shift) of the same file add up; a newer run of the same sample, or a full run, replaces.
+      const bySample = prev && prev.sampled && sampled ? new Map(prev.bySample) : new Map();
+      bySample.set(tag, v.mutants);
+      const seen = new Set(), mutants = [];
+      for (const list of bySample.values())
+        for (const x of list) {
+          const id = `${x.location.start.line}:${x.location.start.column}:${x.mutatorName}:${x.replacement}`;
+          if (!seen.has(id)) { seen.add(id); mutants.push(x); }
+        }
+      files.set(rel, { mutants, sampled, bySample });
     }
   }
   return files;

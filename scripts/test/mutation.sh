@@ -6,13 +6,16 @@
 #   bash scripts/test/mutation.sh lib/init/rng.ts   one file (with its folder's suites): a long folder in parts
 #   bash scripts/test/mutation.sh --sample 8 lib/io lib/init lib/train   several at once, and only every 8th block of
 #                                                  10 lines of each file: an estimate when a full run is too long
+#   bash scripts/test/mutation.sh --sample 8 --shift 3 lib/io   another 1-in-8 sample (blocks shifted by 3), disjoint
+#                                                  from the first: a check that fixes made for one sample generalise
 #   bash scripts/test/mutation.sh lib/io --force   further arguments go to `stryker run` (--force: ignore the
 #                                                  incremental results and test every mutant again)
 # `npm run test:mutation -- lib/io` is the same. Results: reports/mutation/<folder>/ (JSON, HTML, incremental file).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-sample=""
+sample="" shift_=""
 if [ "${1:-}" = "--sample" ]; then sample="$2"; shift 2; fi
+if [ "${1:-}" = "--shift" ]; then shift_="$2"; shift 2; fi
 paths=()
 while [ $# -gt 0 ] && [[ "$1" != -* ]]; do
   [ -e "$1" ] || { echo "mutation: no $1" >&2; exit 2; }
@@ -31,7 +34,7 @@ export LORAGA_BINARY="$(cd "$(dirname "$LORAGA_BINARY")" && pwd)/$(basename "$LO
 mkdir -p .stryker-tmp
 if [ -d ../shared ]; then ln -sfn "$(cd ../shared && pwd)" .stryker-tmp/shared; fi
 start=$(date +%s)
-LORAGA_MUTATE="$folder" LORAGA_MUTATE_SAMPLE="$sample" nice -n 10 npx stryker run "$@"
+LORAGA_MUTATE="$folder" LORAGA_MUTATE_SAMPLE="$sample" LORAGA_MUTATE_SHIFT="$shift_" nice -n 10 npx stryker run "$@"
 echo "mutation: stryker took $(( $(date +%s) - start )) s"
 # The bar is checked for the folders of this run.
 only=()
