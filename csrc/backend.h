@@ -27,11 +27,15 @@ class Buffer {
 };
 using BufferPtr = std::unique_ptr<Buffer>;
 
+// exact: LAPACK/cuSOLVER; randomized: Halko-Martinsson-Tropp range finder with power iterations; krylov: randomized
+// block Krylov (Musco & Musco), the same products kept as one larger basis.
+enum class SvdMethod : int { Exact = 0, Randomized = 1, Krylov = 2 };
+
 struct SvdOptions {
-  int64_t k = 0;            // singular triplets wanted
-  bool randomized = false;  // Halko-Martinsson-Tropp range finder instead of a full SVD
-  int64_t oversample = 8;   // extra columns of the random test matrix (randomized only)
-  int powerIters = 4;       // subspace (power) iterations, each re-orthonormalised (randomized only)
+  int64_t k = 0;                        // singular triplets wanted
+  SvdMethod method = SvdMethod::Exact;  // see SvdMethod
+  int64_t oversample = 8;               // extra columns of the random test matrix (block width k + oversample)
+  int powerIters = 4;                   // applications of M·Mᵀ: re-orthonormalised iterations / Krylov blocks − 1
   uint64_t seed = 0;
 };
 
@@ -85,11 +89,12 @@ class Backend {
   virtual void gradAccumulate(const View& g, const View& dy, const View& x, double scale);
 
   // ---- svd (composite/svd.cc; exact: cpu/svd.cc, cuda/svd.cc; batched: cpu/ and cuda/svd_batched.cc) -------------
-  // Truncated SVD m ≈ u·diag(s)·vt with k = u.cols triplets, s descending; exact or randomized per `opt`.
+  // Truncated SVD m ≈ u·diag(s)·vt with k = u.cols triplets, s descending; by `opt.method`.
   virtual void svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
   // Thin SVD truncated to u.cols triplets. m is not modified.
   virtual void svdExact(const View& m, const View& u, const View& s, const View& vt) = 0;
   virtual void randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
+  virtual void blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt);
   // Many SVDs at once (an init touches hundreds of modules); each job with its own seed and k = its u.cols.
   // Default: one after another. The CPU runs a thread per core, CUDA overlaps them on several streams.
   virtual void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt);

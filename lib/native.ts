@@ -8,7 +8,7 @@ import * as errors from './errors';
 export interface Native {
   matmul(a: unknown, b: unknown, c: unknown, ta: boolean, tb: boolean, alpha: number, beta: number, async: boolean): any;
   gradAccumulate(g: unknown, dy: unknown, x: unknown, scale: number, async: boolean): any;
-  svd(m: unknown, u: unknown, s: unknown, vt: unknown, randomized: boolean, oversample: number, powerIters: number,
+  svd(m: unknown, u: unknown, s: unknown, vt: unknown, method: number, oversample: number, powerIters: number,
       seed: number, async: boolean): any;
   orthonormalize(a: unknown, cholQr: boolean, async: boolean): any;
   loraForward(x: unknown, w: unknown, a: unknown, b: unknown, s: number, y: unknown, h: unknown, async: boolean): any;

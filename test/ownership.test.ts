@@ -87,7 +87,7 @@ maybe('worker threads and process exit (each in a child process)', () => {
         if (n++ === 3) {
           if (global.gc) global.gc();
           try {
-            N.svd(L.Tensor.from([NaN, 1, 2, 3], [2, 2]), L.Tensor.zeros([2, 2]), L.Tensor.zeros([2]), L.Tensor.zeros([2, 2]), false, 0, 0, 0, false);
+            N.svd(L.Tensor.from([NaN, 1, 2, 3], [2, 2]), L.Tensor.zeros([2, 2]), L.Tensor.zeros([2]), L.Tensor.zeros([2, 2]), 0, 0, 0, 0, false);
             console.log('no error');
           } catch (e) { console.log(e instanceof L.LoraValueError ? 'OK' : 'WRONG ' + e); }
           return;
@@ -110,7 +110,7 @@ maybe('worker threads and process exit (each in a child process)', () => {
 
   test('exit after native errors and with async ops in flight: status 0, nothing on stderr', () => {
     const r = runChild(`
-      try { N.svd(L.Tensor.from([NaN, 1, 2, 3], [2, 2]), L.Tensor.zeros([2, 2]), L.Tensor.zeros([2]), L.Tensor.zeros([2, 2]), false, 0, 0, 0, false); } catch (e) {}
+      try { N.svd(L.Tensor.from([NaN, 1, 2, 3], [2, 2]), L.Tensor.zeros([2, 2]), L.Tensor.zeros([2]), L.Tensor.zeros([2, 2]), 0, 0, 0, 0, false); } catch (e) {}
       const a = L.Tensor.randn([400, 300], 'f32', 'cpu', 1);
       for (let i = 0; i < 4; i++) L.svdAsync(a, { k: 8 }).catch(() => {});
       process.exit(0);`);
@@ -119,7 +119,7 @@ maybe('worker threads and process exit (each in a child process)', () => {
 
   test('exit from a worker with async ops in flight, then from the main thread', () => {
     const r = runInWorker(`
-      try { N.svd(L.Tensor.from([NaN, 1, 2, 3], [2, 2]), L.Tensor.zeros([2, 2]), L.Tensor.zeros([2]), L.Tensor.zeros([2, 2]), false, 0, 0, 0, false); } catch (e) {}
+      try { N.svd(L.Tensor.from([NaN, 1, 2, 3], [2, 2]), L.Tensor.zeros([2, 2]), L.Tensor.zeros([2]), L.Tensor.zeros([2, 2]), 0, 0, 0, 0, false); } catch (e) {}
       L.svdAsync(L.Tensor.randn([400, 300], 'f32', 'cpu', 1), { k: 8 }).catch(() => {});
       console.log('OK');
       process.exit(0);`);

@@ -126,7 +126,7 @@ export interface InitAdaptersConfig extends Omit<LoraGAConfig, 'svd'> {
    * passes; G is never formed, the reports say method 'sketch' with an error estimate. W's own SVD (scales
    * 'weight_svd' / 'weightS') is then randomized.
    */
-  svd?: 'exact' | 'randomized' | 'sketch';
+  svd?: 'exact' | 'randomized' | 'krylov' | 'sketch';
   /**
    * 'loraga' (default, initLoraGA), 'lora-one' (initLoraOne, from G), 'pissa' (initPiSSA, from W alone) or 'lora'
    * (initLora: kaiming A, zero B).

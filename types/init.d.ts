@@ -8,13 +8,17 @@ import type { Tensor } from './tensor';
 
 /** SVD and output options common to the SVD-based inits; each init's config documents its own defaults. */
 export interface InitSvdOptions {
-  /** 'exact' (LAPACK gesdd) or 'randomized' (range finder + power iterations). */
-  svd?: 'exact' | 'randomized';
-  /** Seed of the randomized SVD's test matrix (and of LoRA-GA's 'random' direction). Default 0. */
+  /**
+   * 'exact' (LAPACK gesdd), 'randomized' (range finder + power iterations) or 'krylov' (randomized block Krylov:
+   * blocks as wide as the directions used, one per iteration, all kept; more of the top energy from no more products
+   * of the matrix, see svd's SvdMethod).
+   */
+  svd?: 'exact' | 'randomized' | 'krylov';
+  /** Seed of the randomized / Krylov SVD's test matrix (and of LoRA-GA's 'random' direction). Default 0. */
   seed?: number;
-  /** Randomized SVD: columns of the test matrix beyond the directions the init uses. */
+  /** Randomized / Krylov SVD: columns of the test matrix beyond the directions the init uses (Krylov's default 0). */
   oversample?: number;
-  /** Randomized SVD: power iterations (default 4). */
+  /** Randomized SVD: power iterations; Krylov: blocks after the first (default 4). */
   powerIters?: number;
   /** dtype of A and B. */
   dtype?: DType;
@@ -28,7 +32,7 @@ export interface InitSvdOptions {
 
 /** InitSvdOptions validated, with the init's defaults filled in (dtype is resolved by each init). */
 export interface ResolvedSvdOptions {
-  svd: 'exact' | 'randomized';
+  svd: 'exact' | 'randomized' | 'krylov';
   seed: number;
   oversample: number;
   powerIters: number;
@@ -42,7 +46,7 @@ export interface SpectralReport {
    * 'exact' (LAPACK gesdd), 'randomized' (range finder, q columns, power iterations) or 'sketch' (initAdapters'
    * streaming sketch of G: G itself was never formed).
    */
-  method: 'exact' | 'randomized' | 'sketch';
+  method: 'exact' | 'randomized' | 'krylov' | 'sketch';
   /** Leading singular values σ₁ ≥ σ₂ ≥ … (σ₁…σ₂ᵣ₊₁ for LoRA-GA, where the matrix has that many). */
   sigma: number[];
   /** Relative gap (σᵣ − σᵣ₊₁)/σᵣ: how well the split after the r-th direction is determined. */

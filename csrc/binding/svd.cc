@@ -1,5 +1,5 @@
-// svd(M, U, S, Vt, randomized, oversample, powerIters, seed, async) → Backend::svd;
-// svdBatched([M…], [U…], [S…], [Vt…], randomized, oversample, powerIters, seed | [seed…], async) → Backend::svdBatched
+// svd(M, U, S, Vt, method, oversample, powerIters, seed, async) → Backend::svd;
+// svdBatched([M…], [U…], [S…], [Vt…], method, oversample, powerIters, seed | [seed…], async) → Backend::svdBatched
 // (job i draws with seed + i, or with its own seed from the list).
 #include <algorithm>
 #include <climits>
@@ -11,7 +11,7 @@ namespace loraga::binding {
 namespace {
 SvdOptions svdOptions(Call& call, size_t first, bool withSeed = true) {
   SvdOptions opt;
-  opt.randomized = call.flag(first);
+  opt.method = SvdMethod(call.integerOr(first, "method", 0, 2, 0));  // SvdMethod: 0 exact, 1 randomized, 2 krylov
   opt.oversample = call.integerOr(first + 1, "oversample", 0, INT_MAX, 8);
   opt.powerIters = int(call.integerOr(first + 2, "powerIters", 0, 100, 4));
   if (withSeed) opt.seed = uint64_t(call.integerOr(first + 3, "seed", 0, kMaxSafeInteger, 0));

@@ -6,10 +6,10 @@
 namespace loraga {
 
 void Backend::svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
-  if (opt.randomized) {
-    randomizedSvd(m, opt, u, s, vt);
-  } else {
-    svdExact(m, u, s, vt);
+  switch (opt.method) {
+    case SvdMethod::Randomized: return randomizedSvd(m, opt, u, s, vt);
+    case SvdMethod::Krylov: return blockKrylovSvd(m, opt, u, s, vt);
+    case SvdMethod::Exact: return svdExact(m, u, s, vt);
   }
 }
 

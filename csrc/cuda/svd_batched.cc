@@ -38,8 +38,9 @@ void CudaBackend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& 
   if (jobs.size() < 2) return Backend::svdBatched(jobs, opt);
   const size_t lanes = std::min(kLanes, jobs.size());
   ensureLanes(lanes);
-  // Info words: randomized SVD does 2·powerIters + 1 QRs and one small SVD per job; exact SVD one.
-  const int64_t cap = int64_t(jobs.size()) * (2 * int64_t(opt.powerIters) + 4);
+  // Info words: the randomized SVD does 2·powerIters + 1 QRs and one small SVD per job, the Krylov SVD up to 5 per
+  // block and one small SVD; exact SVD one. (Past the cap a factorisation is checked at once, with a host sync.)
+  const int64_t cap = int64_t(jobs.size()) * (5 * (int64_t(opt.powerIters) + 1) + 4);
   BufferPtr log = alloc(DType::F32, cap, 1);  // zeroed on lane 0
   Event ready;
   check(cudaEventRecord(ready.e, lanes_[0].stream), "cudaEventRecord");

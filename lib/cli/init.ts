@@ -29,7 +29,7 @@ import { Command, Flags } from './args';
 
 const help = `usage: loraga init --weights BASE.safetensors (--grads GRADS.safetensors | --batches BATCHES.safetensors)
                    --rank R --alpha A [--direction D] [--scale S] [--gamma G] [--convention peft|official]
-                   [--svd exact|randomized|sketch] [--seed N] [--targets a,b,c | all-linear] [--fan-in-fan-out[=false]]
+                   [--svd exact|randomized|krylov|sketch] [--seed N] [--targets a,b,c | all-linear] [--fan-in-fan-out[=false]]
                    [--task-type T] [--base-model NAME] [--offset-model=false] --out DIR
 
   --weights     base weights, keys <module>.weight [out, in] ([in, out] with --fan-in-fan-out) (a .safetensors
@@ -42,7 +42,8 @@ const help = `usage: loraga init --weights BASE.safetensors (--grads GRADS.safet
   --scale       peft: ${LORAGA_SCALES_BY_CONVENTION.peft.join(' | ')}; official: ${LORAGA_SCALES_BY_CONVENTION.official.join(' | ')}
                 (default stable)
   --gamma       stable_gamma (default 16)        --convention peft | official (default peft)
-  --svd         exact | randomized (default randomized: q = 4r, 4 power iterations, as PEFT) | sketch (with
+  --svd         exact | randomized (default randomized: q = 4r, 4 power iterations, as PEFT) | krylov (block
+                Krylov: 2r + 1 wide blocks, 5 kept; more of G's top energy from fewer products) | sketch (with
                 --batches: G is never formed, each module keeps randomized sketches of it, O((in + out)·k))
   --sketch-size   sketch width k (default 4r + 1, at least 2r + 1)
   --sketch-passes passes over the batches file (default 1; 2 or more replay it for a sharper sketch)

@@ -56,10 +56,12 @@ export function outDType(x: unknown, dflt: DType, what: string): DType {
 
 /** Validates the shared SVD options of an init (`what` names it in errors), filling the init's defaults. */
 export function resolveSvdOptions(o: InitSvdOptions, what: string, dflt: { svd: 'exact' | 'randomized'; oversample: number }): ResolvedSvdOptions {
+  const svd = oneOf(o.svd, ['exact', 'randomized', 'krylov'] as const, `${what} svd`, dflt.svd);
   return {
-    svd: oneOf(o.svd, ['exact', 'randomized'] as const, `${what} svd`, dflt.svd),
+    svd,
     seed: nonNegInt(o.seed, `${what} seed`, 0),
-    oversample: nonNegInt(o.oversample, `${what} oversample`, dflt.oversample),
+    // Krylov's blocks are as wide as the directions wanted (its basis grows by a block per iteration instead).
+    oversample: nonNegInt(o.oversample, `${what} oversample`, svd === 'krylov' ? 0 : dflt.oversample),
     powerIters: nonNegInt(o.powerIters, `${what} powerIters`, 4),
     precision: oneOf(o.precision, ['f32', 'f64'] as const, `${what} precision`, 'f32'),
     gapTolerance: o.gapTolerance === undefined ? 1e-3 : posNumber(o.gapTolerance, `${what} gapTolerance`),

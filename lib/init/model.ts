@@ -221,7 +221,7 @@ async function batchedSvds(window: string[], ready: Map<string, Prepared>, gaCon
     for (const g of groups.values()) {
       const common: SvdOptions = { ...g.opts };
       delete common.seed;   // per module: seeds
-      const res = await svdBatchedAsync(g.Ms, g.opts.method === 'randomized' ? { ...common, seeds: g.seeds } : common);
+      const res = await svdBatchedAsync(g.Ms, g.opts.method !== 'exact' ? { ...common, seeds: g.seeds } : common);
       g.names.forEach((name, i) => (ready.get(name)!.svd = res[i]));
     }
   } finally {

@@ -10,10 +10,10 @@ import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
 
 export interface SvdPathOptions {
-  method: 'exact' | 'randomized';
+  method: 'exact' | 'randomized' | 'krylov';
   /** Triplets wanted. */
   k: number;
-  /** Randomized: total columns q of the range finder (k + oversample); capped at min(m, n). */
+  /** Randomized: total columns q of the range finder (k + oversample); Krylov: the block width (at least k). Capped at min(m, n). */
   q: number;
   powerIters: number;
   seed: number;
@@ -27,7 +27,7 @@ export function svdCall(M: Tensor, o: SvdPathOptions): { opts: SvdOptions; dtype
   const k = Math.min(o.k, p);
   const opts: SvdOptions = o.method === 'exact'
     ? { k, method: 'exact' }
-    : { k, method: 'randomized', oversample: Math.max(0, Math.min(o.q, p) - k), powerIters: o.powerIters, seed: o.seed };
+    : { k, method: o.method, oversample: Math.max(0, Math.min(o.q, p) - k), powerIters: o.powerIters, seed: o.seed };
   return { opts, dtype: o.precision === 'f64' ? 'f64' : 'f32' };
 }
 
@@ -49,7 +49,7 @@ export function frobenius2(M: Tensor): number {
 }
 
 export interface ReportOptions {
-  method: 'exact' | 'randomized' | 'sketch';
+  method: 'exact' | 'randomized' | 'krylov' | 'sketch';
   /** Rank r of the adapter. */
   r: number;
   /** Directions the init draws from (2r for LoRA-GA, r for PiSSA). */
@@ -64,10 +64,10 @@ export interface ReportOptions {
 
 const relGap = (a: number, b: number) => (a > 0 ? (a - b) / a : 0);
 
-/** Builds the report from M and its truncated SVD; for randomized SVD also measures the triplet residuals. */
+/** Builds the report from M and its truncated SVD; for a randomized or Krylov SVD also measures the triplet residuals. */
 export function* spectralReport(M: Tensor, res: SvdResult, o: ReportOptions): Plan<SpectralReport> {
   const report = gapReport(Array.from(res.S.toFloat64()), frobenius2(M), o);
-  if (o.method === 'randomized') report.tripletResidual = (yield* tripletResidual(M, res, o.used)) as number;
+  if (o.method === 'randomized' || o.method === 'krylov') report.tripletResidual = (yield* tripletResidual(M, res, o.used)) as number;
   residualWarnings(report, o);
   return report;
 }

@@ -2,8 +2,9 @@
 // `npm run bench:init-peft`: LoRA-GA init of 8 Llama-shaped modules (4 × 1024², 2 × 2816×1024, 1024×2816, 1024²)
 // by loraga and by PEFT's math (PyTorch CPU, scripts/bench/peft_init.py) side by side in one run, with the same
 // thread count, at r = 8 and 32, on a flat (Gaussian) and a power-law (σᵢ ∝ 1/i) gradient spectrum, and the same
-// modules through initAdapters' concurrency (their SVDs in one svdBatched call). Then the exact SVD path against
-// LAPACK's sgesdd called directly from C on the same matrices (scripts/bench/lapack_gesdd.c). The modules are
+// modules through initAdapters' concurrency (their SVDs in one svdBatched call), and with svd 'krylov' (block Krylov).
+// Then the exact SVD path against LAPACK's sgesdd called directly from C on the same matrices
+// (scripts/bench/lapack_gesdd.c). The modules are
 // written once (safetensors) and read by both sides. Each row has the captured rank-2r energy next to its time:
 // ‖U₂ᵣᵀ·G·V₂ᵣ‖²_F / Σᵢ≤₂ᵣ σᵢ² with the exact σ (float64 SVD; the power law's are prescribed). PEFT's side runs where python3 (LORAGA_PYTHON, else
 // .venv-py, else python3) has torch + peft + safetensors; otherwise only ours is printed, and the table says so.
@@ -68,9 +69,9 @@ fs.writeFileSync(path.join(work, 'spec.json'), JSON.stringify({ spectra, ranks, 
 
 // Ours: read back the same file (so both sides factor the same bytes); one round times initLoraGA over the modules.
 const stores = Object.fromEntries(spectra.map((kind) => [kind, loraga.readSafetensorsSync(path.join(work, `modules-${kind}.safetensors`))]));
-function oursRound(kind, r, report) {
+function oursRound(kind, r, report, svdMethod = 'randomized') {
   const t = stores[kind];
-  const cfg = { rank: r, alpha: 2 * r, direction: 'ArB2r', scale: 'stable', gamma: 16, noReport: !report };
+  const cfg = { rank: r, alpha: 2 * r, direction: 'ArB2r', scale: 'stable', gamma: 16, noReport: !report, svd: svdMethod };
   for (const [name] of shapes.slice(0, 2)) initLoraGA(t[`${name}.W`], t[`${name}.G`], cfg); // warm-up
   const t0 = process.hrtime.bigint();
   for (const [name] of shapes) {
@@ -93,12 +94,13 @@ async function batchedRound(kind, r) {
   for (const m of Object.values(res.modules)) { m.A.dispose(); m.B.dispose(); m.W.dispose(); }
   return s;
 }
-// The init's SVD (same options, same seed, so the same directions): captured rank-2r energy per module.
-function oursEnergy(kind, r) {
+// The init's SVD (same options, same seed, so the same directions): captured rank-2r energy per module. Randomized:
+// q = 4r + 1 columns (initLoraGA's oversample 2r beyond 2r + 1); Krylov: blocks of 2r + 1, 5 of them.
+function oursEnergy(kind, r, svdMethod = 'randomized') {
   const t = stores[kind];
   const energies = shapes.map(([name]) => {
     const G = t[`${name}.G`];
-    const { U, Vt } = svd(G, { k: 2 * r + 1, method: 'randomized', oversample: 2 * r, powerIters: 4, seed: 0 });
+    const { U, Vt } = svd(G, { k: 2 * r + 1, method: svdMethod, oversample: svdMethod === 'krylov' ? 0 : 2 * r, powerIters: 4, seed: 0 });
     const u = Tensor.fromFloat64(U.toFloat64().filter((_, i) => i % (2 * r + 1) < 2 * r), [G.shape[0], 2 * r], 'f64');
     const vt = Tensor.fromFloat64(Vt.toFloat64().slice(0, 2 * r * G.shape[1]), [2 * r, G.shape[1]], 'f64');
     const P = matmul(matmul(u, G.to('f64'), { transA: true }), vt, { transB: true }).toFloat64();
@@ -120,7 +122,7 @@ function findPython() {
 }
 
 const rows = [];
-for (const kind of spectra) for (const r of ranks) rows.push({ kind, r, ours: { all: [], ...oursEnergy(kind, r) }, oursReport: { all: [] }, batched: { all: [] }, peft: null });
+for (const kind of spectra) for (const r of ranks) rows.push({ kind, r, ours: { all: [], ...oursEnergy(kind, r) }, krylov: { all: [], ...oursEnergy(kind, r, 'krylov') }, oursReport: { all: [] }, batched: { all: [] }, peft: null });
 const py = findPython();
 // PyTorch's OpenMP threads spin-wait by default; on a machine shared with other jobs that makes its times erratic
 // (up to 10× on ours), so it runs with OMP_WAIT_POLICY=PASSIVE, its better setting here.
@@ -131,6 +133,7 @@ let torchVersion = null;
 for (let k = 0; k < rounds; k++) {
   for (const x of rows) {
     x.ours.all.push(oursRound(x.kind, x.r, false));
+    x.krylov.all.push(oursRound(x.kind, x.r, false, 'krylov'));
     x.oursReport.all.push(oursRound(x.kind, x.r, true));
     x.batched.all.push(await batchedRound(x.kind, x.r));
   }
@@ -143,18 +146,28 @@ for (let k = 0; k < rounds; k++) {
     row.peft.all.push(x.seconds);
   }
 }
-for (const x of rows) for (const side of [x.ours, x.oursReport, x.batched, x.peft]) if (side) side.seconds = Math.min(...side.all);
+for (const x of rows) for (const side of [x.ours, x.krylov, x.oursReport, x.batched, x.peft]) if (side) side.seconds = Math.min(...side.all);
 const peft = py ? { torch: torchVersion, threads } : null;
 
 const cpu = os.cpus()[0].model.trim();
 console.log(`\nLoRA-GA init, ${shapes.length} Llama-shaped modules (f32), ArB2r/stable, ${threads} thread(s) each side, best of ${rounds} alternating rounds; CPU ${cpu}, load average ${os.loadavg()[0].toFixed(1)}`);
 console.log(peft ? `PEFT side: peft's lora_ga_init math on torch ${peft.torch} (${peft.threads} threads)` : 'PEFT side: not run (no python3 with torch + peft + safetensors: set LORAGA_PYTHON)');
+const f = (x) => x.toFixed(3);
+const ratio = (a, p) => (p ? (a / p.seconds).toFixed(2) : '—');
+const energies = (e) => (e ? `${e.energyMin.toFixed(5)} / ${e.energyMean.toFixed(5)}` : '—');
 console.log(`| spectrum | r  | loraga (s) | + report (s) | modules at once (s) | PEFT (s) | loraga / PEFT | at once / PEFT | energy loraga (min / mean) | energy PEFT (min / mean) |`);
 console.log('|----------|---:|-----------:|-------------:|--------------------:|---------:|--------------:|---------------:|---------------------------:|-------------------------:|');
-const f = (x) => x.toFixed(3);
 for (const x of rows) {
   const p = x.peft;
-  console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.ours.seconds).padStart(10)} | ${f(x.oursReport.seconds).padStart(12)} | ${f(x.batched.seconds).padStart(19)} | ${p ? f(p.seconds).padStart(8) : '—'.padStart(8)} | ${p ? (x.ours.seconds / p.seconds).toFixed(2).padStart(13) : '—'.padStart(13)} | ${p ? (x.batched.seconds / p.seconds).toFixed(2).padStart(14) : '—'.padStart(14)} | ${`${x.ours.energyMin.toFixed(5)} / ${x.ours.energyMean.toFixed(5)}`.padStart(26)} | ${p ? `${p.energyMin.toFixed(5)} / ${p.energyMean.toFixed(5)}`.padStart(24) : '—'.padStart(24)} |`);
+  console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.ours.seconds).padStart(10)} | ${f(x.oursReport.seconds).padStart(12)} | ${f(x.batched.seconds).padStart(19)} | ${(p ? f(p.seconds) : '—').padStart(8)} | ${ratio(x.ours.seconds, p).padStart(13)} | ${ratio(x.batched.seconds, p).padStart(14)} | ${energies(x.ours).padStart(26)} | ${energies(p).padStart(24)} |`);
+}
+// A second table: svd 'krylov' (block Krylov, 2r + 1 wide blocks, 5 of them), timed in the same rounds.
+console.log(`\nsvd: 'krylov' (same rounds): block Krylov with blocks of 2r + 1 columns, 5 blocks`);
+console.log('| spectrum | r  | krylov (s) | krylov / PEFT | krylov / randomized | energy krylov (min / mean) | energy PEFT (min / mean) |');
+console.log('|----------|---:|-----------:|--------------:|--------------------:|---------------------------:|-------------------------:|');
+for (const x of rows) {
+  const p = x.peft;
+  console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${f(x.krylov.seconds).padStart(10)} | ${ratio(x.krylov.seconds, p).padStart(13)} | ${(x.krylov.seconds / x.ours.seconds).toFixed(2).padStart(19)} | ${energies(x.krylov).padStart(26)} | ${energies(p).padStart(24)} |`);
 }
 
 // The exact SVD path vs LAPACK's sgesdd called directly from C (scripts/bench/lapack_gesdd.c, built here against the

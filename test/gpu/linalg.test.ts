@@ -86,7 +86,7 @@ describeGpu('CUDA gradAccumulate (G += s·dYᵀ·X, fp32 accumulation)', () => {
 describeGpu('CUDA SVD', () => {
   // Separated spectrum so singular vectors are well defined (compared up to sign).
   const spectrum = (k: number) => Array.from({ length: k }, (_, i) => 10 / (i + 1) ** 1.5);
-  function checkSvd(m: number, n: number, k: number, dt: DType, method: 'exact' | 'randomized', tol: number) {
+  function checkSvd(m: number, n: number, k: number, dt: DType, method: 'exact' | 'randomized' | 'krylov', tol: number) {
     const p = Math.min(m, n);
     const M = Tensor.fromFloat64(withSpectrum(m, n, spectrum(p), m * 7 + n), [m, n], dt);
     const cpu = svd(M, { k, method, seed: 3 });
@@ -135,6 +135,12 @@ describeGpu('CUDA SVD', () => {
     checkSvd(m, n, k, 'f32', 'randomized', 1e-4);
   });
 
+  // Block Krylov (composite/block_krylov.cc: Gram–Schmidt between blocks, CholeskyQR inside them, the early stop when
+  // the space runs out) on the device's primitives: the same statements as the randomized SVD.
+  test.each([[200, 120, 8], [120, 200, 8]])('krylov %ix%i k=%i: residuals, captured energy and σ against the prescribed spectrum; the CPU result for the same seed', (m, n, k) => {
+    checkSvd(m, n, k, 'f32', 'krylov', 1e-4);
+  });
+
   test('svdAsync resolves with the sync result', async () => {
     const A = gpu(randTensor([40, 30], 22, 'f32').t);
     const a = svd(A, { k: 5 }), b = await svdAsync(A, { k: 5 });
@@ -169,7 +175,7 @@ describeGpu('CUDA svdBatched (several streams)', () => {
     });
   });
 
-  test.each(['exact', 'randomized'] as const)('%s: each result satisfies the float64 statements and matches the CPU result for the same seed', (method) => {
+  test.each(['exact', 'randomized', 'krylov'] as const)('%s: each result satisfies the float64 statements and matches the CPU result for the same seed', (method) => {
     const specs: [number, number][] = [[90, 60], [60, 90], [120, 40], [40, 40], [80, 70], [70, 80]];
     const Ms = specs.map(([m, n], i) => Tensor.fromFloat64(withSpectrum(m, n, Array.from({ length: Math.min(m, n) }, (_, j) => 5 / (j + 1)), 70 + i), [m, n], 'f32'));
     const g = svdBatched(Ms.map((M) => M.toDevice()), { k: 5, method, seed: 4 });

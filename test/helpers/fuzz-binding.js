@@ -151,7 +151,7 @@ const SPECS = {
   svd(rng, a) {
     const m = small(rng, 1), n = small(rng, 1), k = rng.int(1, Math.min(m, n)), dt = anyD(rng);
     return [T('M', [m, n], dt), T('U', [m, k], rng.chance(0.7) ? dt : anyD(rng), 'w'), T('S', [k], anyD(rng), 'w'), T('Vt', [k, n], anyD(rng), 'w'),
-      num(rng.chance(0.5), 'flag'), num(rng.int(0, 6), 'int'), num(rng.int(0, 3), 'int'), num(rng.int(0, 1000), 'int'), asyncArg(rng, a)];
+      num(rng.int(0, 2), 'int'), num(rng.int(0, 6), 'int'), num(rng.int(0, 3), 'int'), num(rng.int(0, 1000), 'int'), asyncArg(rng, a)];
   },
   svdBatched(rng, a) {
     const jobs = rng.int(0, 3), Ms = [], Us = [], Ss = [], Vts = [];
@@ -161,7 +161,7 @@ const SPECS = {
       Vts.push(T(`Vt[${j}]`, [k, n], dt, 'w'));
     }
     return [{ t: 'list', items: Ms }, { t: 'list', items: Us }, { t: 'list', items: Ss }, { t: 'list', items: Vts },
-      num(rng.chance(0.5), 'flag'), num(rng.int(0, 6), 'int'), num(rng.int(0, 3), 'int'), num(rng.int(0, 1000), 'int'), asyncArg(rng, a)];
+      num(rng.int(0, 2), 'int'), num(rng.int(0, 6), 'int'), num(rng.int(0, 3), 'int'), num(rng.int(0, 1000), 'int'), asyncArg(rng, a)];
   },
   orthonormalize(rng, a) {
     const n = small(rng), m = n + small(rng);
@@ -472,10 +472,10 @@ const CHECKS = {
     const { ref, bound } = gemmRef(y, dY.shape[0], dY.shape[1], true, x, X.shape[0], X.shape[1], false, scale, 1, g0);
     return near(decode(G.arr, G.dtype), ref, bound, tolOf(G.dtype), G.dtype, 'G');
   },
-  svd(args, before) { return checkSvd(args[0], args[1], args[2], args[3], before, args[4].v, args[5].v); },
+  svd(args, before) { return checkSvd(args[0], args[1], args[2], args[3], before, args[4].v, args[5].v, args[6].v); },
   svdBatched(args, before) {
     for (let j = 0; j < args[0].items.length; j++) {
-      const e = checkSvd(args[0].items[j], args[1].items[j], args[2].items[j], args[3].items[j], before, args[4].v, args[5].v);
+      const e = checkSvd(args[0].items[j], args[1].items[j], args[2].items[j], args[3].items[j], before, args[4].v, args[5].v, args[6].v);
       if (e) return `job ${j}: ${e}`;
     }
     return null;
@@ -618,7 +618,8 @@ function sameish(ref, got, dtype) {
   return null;
 }
 
-function checkSvd(M, U, S, Vt, before, randomized, oversample) {
+// method: the binding's code (0 exact, 1 randomized, 2 krylov).
+function checkSvd(M, U, S, Vt, before, method, oversample, powerIters) {
   const [m, n] = M.shape, k = U.shape[1];
   const a = before.get(M);
   const amax = a.reduce((x, v) => Math.max(x, Math.abs(v)), 0);
@@ -636,11 +637,15 @@ function checkSvd(M, U, S, Vt, before, randomized, oversample) {
     if (!(s[i] >= -tol * scale)) return `S[${i}] = ${s[i]} < 0`;
     if (i > 0 && !(s[i] <= s[i - 1] + tol * scale)) return `S not descending at ${i}`;
   }
-  if (!randomized || Math.min(m, n) <= k + oversample) {  // exact (or a randomized one whose range is everything)
+  // Exact, or a randomized / Krylov basis that is all of min(m, n) dimensions: the singular values are M's.
+  // Krylov: blocks of b = min(p, k + oversample), as many as fit in p = min(m, n) (at most powerIters + 1).
+  const p = Math.min(m, n), b = Math.min(p, k + oversample);
+  const basis = method === 0 ? Infinity : method === 1 ? k + oversample : b * Math.min(powerIters + 1, Math.floor(p / b));
+  if (basis >= p) {
     const ref = singularValues(a, m, n);
     for (let i = 0; i < k; i++) if (!(Math.abs(s[i] - ref[i]) <= tol * (scale + 1e-300))) return `S[${i}] = ${s[i]}, reference ${ref[i]}`;
   }
-  // uᵢᵀ·M = sᵢ·vᵢᵀ holds for both methods (randomized: U = Q·U_B with U_Bᵀ·QᵀM = S·Vᵀ).
+  // uᵢᵀ·M = sᵢ·vᵢᵀ holds for every method (randomized, Krylov: U = Q·U_B with U_Bᵀ·QᵀM = S·Vᵀ).
   for (let i = 0; i < k; i++)
     for (let j = 0; j < n; j++) {
       let acc = 0;
@@ -976,7 +981,7 @@ async function initAsyncSettles(L, N, stats, errors) {
     const z = (s) => ({ _data: new Float32Array(numel(s)), dtype: 'f32', shape: s, device: 'cpu' });
     let outcome;
     try {
-      const p = N.svd(M, z([2, 2]), z([2]), z([2, 2]), false, 0, 0, 0, true);
+      const p = N.svd(M, z([2, 2]), z([2]), z([2, 2]), 0, 0, 0, 0, true);
       let timer;
       outcome = await Promise.race([p.then(() => 'resolved', () => 'rejected'), new Promise((r) => { timer = setTimeout(() => r('HUNG'), 5000); })]);
       clearTimeout(timer);

@@ -1,12 +1,19 @@
 /*
  * svd: M ≈ U·diag(S)·Vᵀ with k triplets, singular values descending.
  * 'exact' → LAPACK gesdd (cuSOLVER on GPU); 'randomized' → Halko et al. range finder with power iterations
- * (the scheme of torch.svd_lowrank: q = k + oversample columns), deterministic for a given seed.
+ * (the scheme of torch.svd_lowrank: q = k + oversample columns); 'krylov' → randomized block Krylov (Musco & Musco
+ * 2015). The randomized methods are deterministic for a given seed.
  */
 import type { Tensor } from '../tensor';
 
-/** 'exact' (LAPACK / cuSOLVER) or 'randomized' (range finder with power iterations). */
-export type SvdMethod = 'exact' | 'randomized';
+/**
+ * 'exact' (LAPACK / cuSOLVER), 'randomized' (range finder with power iterations) or 'krylov' (randomized block
+ * Krylov: from blocks of b = k + oversample columns, the basis [M·Ω, (M·Mᵀ)·M·Ω, …, (M·Mᵀ)^powerIters·M·Ω] of
+ * b·(powerIters + 1) columns, no more blocks than fit in min(m, n), and an exact SVD of its projection). For the same powerIters and
+ * b, 'krylov' multiplies M as often as 'randomized' (one product fewer) and captures more of the top-k energy,
+ * notably on flat spectra; its small SVD is (powerIters + 1) times taller.
+ */
+export type SvdMethod = 'exact' | 'randomized' | 'krylov';
 
 /** Options of svd / svdBatched. */
 export interface SvdOptions {
@@ -14,17 +21,17 @@ export interface SvdOptions {
   k?: number;
   /** Default 'exact'. */
   method?: SvdMethod;
-  /** Randomized: extra random columns beyond k. Default k (q = 2k). */
+  /** Randomized and Krylov: extra random columns beyond k (the block is k + oversample wide). Default k. */
   oversample?: number;
-  /** Randomized: power iterations. Default 4. */
+  /** Randomized: power iterations; Krylov: blocks after the first. Default 4. */
   powerIters?: number;
-  /** Randomized: seed of the Gaussian test matrix. Default 0. */
+  /** Randomized and Krylov: seed of the Gaussian test matrix. Default 0. */
   seed?: number;
 }
 
 /** Options of svdBatched: svd's, and a seed per matrix. */
 export interface SvdBatchedOptions extends SvdOptions {
-  /** Randomized: matrix i draws with seeds[i] (one per matrix) instead of seed + i. Not together with seed. */
+  /** Randomized and Krylov: matrix i draws with seeds[i] (one per matrix) instead of seed + i. Not together with seed. */
   seeds?: number[];
 }
 
