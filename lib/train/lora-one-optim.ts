@@ -16,6 +16,7 @@
 import type { LoraOneAdamWOptions, LoraOneAdamWVariant, LoraOneOptimOptions, OptimizerGroup } from '../../types/optimizers';
 import type { Param } from '../../types/train';
 import { Tensor } from '../tensor';
+import { computeDType } from '../dtype';
 import { LoraValueError } from '../errors';
 import { finiteNumber, knownKeys } from '../ops/check';
 import { matmul } from '../ops/matmul';
@@ -27,14 +28,25 @@ import { ADAMW_KEYS, AdamW, Optimizer } from './optim';
 // Both classes hold every A and B in one group (groups[0]), as the constructors build it.
 
 export function loraOnePrecondition(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, lambda: number): { pA: Tensor; pB: Tensor } {
-  const r = A.shape[0];
-  const dt = A.dtype === 'f64' && B.dtype === 'f64' && gA.dtype === 'f64' && gB.dtype === 'f64' ? 'f64' : 'f32';
-  const BtB = matmul(B, B, { transA: true, beta: 1, out: scaledEye(r, lambda, dt, B.device) });
-  const AAt = matmul(A, A, { transB: true, beta: 1, out: scaledEye(r, lambda, dt, A.device) });
-  const pA = solve(BtB, gA.dtype === dt ? gA : gA.to(dt), { inPlace: false });
-  // ∇B·M⁻¹ with M symmetric: (M⁻¹)ᵀ = M⁻¹, so one r×r solve against I and a GEMM.
-  const pB = matmul(gB, solve(AAt, scaledEye(r, 1, dt, A.device), { inPlace: true }), { dtype: dt });
-  return { pA, pB };
+  const dt = computeDType(A.dtype, B.dtype, gA.dtype, gB.dtype);
+  return { pA: preconditionA(B, gA, lambda, dt), pB: preconditionB(A, gB, lambda, dt) };
+}
+
+/** (BᵀB + λI)⁻¹·∇A in dt (f64 only when A, B and both gradients are). */
+function preconditionA(B: Tensor, gA: Tensor, lambda: number, dt: 'f32' | 'f64'): Tensor {
+  const BtB = matmul(B, B, { transA: true, beta: 1, out: scaledEye(B.shape[1], lambda, dt, B.device) });
+  const pA = solve(BtB, gA.dtype === dt ? gA : gA.to(dt));
+  BtB.dispose();
+  return pA;
+}
+
+/** ∇B·(AAᵀ + λI)⁻¹ in dt. M = AAᵀ + λI is symmetric, (M⁻¹)ᵀ = M⁻¹: one r×r solve against I and a GEMM. */
+function preconditionB(A: Tensor, gB: Tensor, lambda: number, dt: 'f32' | 'f64'): Tensor {
+  const AAt = matmul(A, A, { transB: true, beta: 1, out: scaledEye(A.shape[0], lambda, dt, A.device) });
+  const inv = solve(AAt, scaledEye(A.shape[0], 1, dt, A.device), { inPlace: true });
+  const pB = matmul(gB, inv);  // computeDType(gB, inv) is dt: f64 only when gB (and so dt) is
+  AAt.dispose(); inv.dispose();
+  return pB;
 }
 
 function lambdaOf(x: unknown, what: string): number {
@@ -112,17 +124,14 @@ export class LoraOneAdamW extends AdamW {
     }
     for (const l of this.layers) {
       if (!l.A.grad || !l.B.grad) continue;
-      const dt = l.A.value.dtype === 'f64' && l.B.value.dtype === 'f64' && l.A.grad.dtype === 'f64' && l.B.grad.dtype === 'f64' ? 'f64' : 'f32';
-      const r = l.A.value.shape[0];
-      const BtB = matmul(l.B.value, l.B.value, { transA: true, beta: 1, out: scaledEye(r, this.lambda, dt, l.B.value.device) });
-      const pA = solve(BtB, l.A.grad.dtype === dt ? l.A.grad : l.A.grad.to(dt), { inPlace: false });
+      const dt = computeDType(l.A.value.dtype, l.B.value.dtype, l.A.grad.dtype, l.B.grad.dtype);
+      const pA = preconditionA(l.B.value, l.A.grad, this.lambda, dt);
       this.scaledStep(l.A, pA, g);
-      BtB.dispose(); pA.dispose();
+      pA.dispose();
       // B's preconditioner from the A just stepped (AdamWr reads A's storage after its in-place update).
-      const AAt = matmul(l.A.value, l.A.value, { transB: true, beta: 1, out: scaledEye(r, this.lambda, dt, l.A.value.device) });
-      const pB = matmul(l.B.grad, solve(AAt, scaledEye(r, 1, dt, l.A.value.device), { inPlace: true }), { dtype: dt });
+      const pB = preconditionB(l.A.value, l.B.grad, this.lambda, dt);
       this.scaledStep(l.B, pB, g);
-      AAt.dispose(); pB.dispose();
+      pB.dispose();
     }
   }
 
