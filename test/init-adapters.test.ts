@@ -35,6 +35,21 @@ test('AbortSignal cancels between modules with LoraAbortError', async () => {
   expect(done).toBe(2);
 });
 
+test.each(['loraga', 'lora-one'] as const)('%s: an abort while a module is being initialised stops that module (its init gets the signal): no onModule, no done', async (method) => {
+  // The gradient loader aborts as it hands over l0.up's G: only the module's own init can then notice, before its
+  // first step; without the signal it would run to the end and report the module.
+  const ac = new AbortController();
+  const reported: string[] = [], done: string[] = [];
+  const grads = { names: Object.keys(G), load: (m: string) => { if (m === 'l0.up') ac.abort(); return G[m].clone(); } };
+  const p = initAdapters(W, grads as never, {
+    ...cfg, method, signal: ac.signal, onModule: (name) => { reported.push(name); },
+    onProgress: (e) => { if (e.phase === 'done') done.push(e.module); },
+  });
+  await expect(p).rejects.toThrow(LoraAbortError);
+  expect(reported).toEqual(['l0.q']);
+  expect(done).toEqual(['l0.q']);
+});
+
 test('loaders + onModule + keepResults: false (bounded memory); GradientEstimator as the source; targets subset', async () => {
   const est = new GradientEstimator();
   for (const m of ['l0.q', 'l1.q']) {
@@ -57,7 +72,7 @@ test('methods pissa and lora; missing gradients and unknown targets are clear er
   const l = await initAdapters(W, null, { ...cfg, method: 'lora' });
   expect(l.modules['l0.q'].W).toBeNull();
   await expect(initAdapters(W, null, cfg)).rejects.toThrow(LoraValueError);
-  await expect(initAdapters(W, { 'l0.q': G['l0.q'] }, cfg)).rejects.toThrow(/no gradient for l0.up/);
+  await expect(initAdapters(W, { 'l0.q': G['l0.q'] }, cfg)).rejects.toThrow(/^initAdapters: no gradient for l0\.up, l0\.down, l1\.q$/);
   await expect(initAdapters(W, G, { ...cfg, targets: ['zz'] })).rejects.toThrow(/zz matched no module/);
 });
 

@@ -65,6 +65,7 @@ describe('adapter_config.json is a complete LoraConfig with PEFT\'s defaults', (
     const dir = path.join(tmp, 'cfg-defaults');
     await writePeftAdapter(dir, { modules: { 'z.proj': mods['model.layers.0.mlp.up_proj'], 'a.proj': mods['model.layers.0.self_attn.q_proj'] }, config: { r: 4, lora_alpha: 16 } });
     const text = fs.readFileSync(path.join(dir, 'adapter_config.json'), 'utf8');
+    expect(text.endsWith('}\n')).toBe(true);  // a text file: one final newline
     expect(JSON.parse(text)).toEqual({
       alpha_pattern: {}, auto_mapping: null, base_model_name_or_path: null, bias: 'none', exclude_modules: null,
       fan_in_fan_out: false, inference_mode: true, init_lora_weights: true, layer_replication: null, layers_pattern: null,

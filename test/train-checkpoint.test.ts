@@ -168,7 +168,10 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     await saveCheckpoint(ck, { optimizer: a.opt });
     expect(fs.readdirSync(dir).filter((f) => f.startsWith('over'))).toEqual(['over']);
     expect(fs.readdirSync(ck).sort()).toEqual(['training_state.json', 'training_state.safetensors']);
-    const json = JSON.parse(fs.readFileSync(path.join(ck, 'training_state.json'), 'utf8'));
+    const text = fs.readFileSync(path.join(ck, 'training_state.json'), 'utf8');
+    // A text file as every JSON file loraga writes (adapter_config.json too): ends with exactly one newline.
+    expect(text.endsWith('}\n')).toBe(true);
+    const json = JSON.parse(text);
     expect({ format: json.format, version: json.version, params: json.params, extra: json.extra, schedule: json.schedule })
       .toEqual({ format: 'loraga-training-state', version: 1, params: [{ name: 'w', shape: [3, 2], dtype: 'f32' }, { name: 'b', shape: [3], dtype: 'f32' }], extra: null, schedule: null });
     expect(await loadCheckpoint(ck, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });

@@ -10,7 +10,11 @@
  *
  * Score = (killed + timeout) / (killed + timeout + survived + no coverage), as Stryker counts it; mutants that do
  * not compile (CompileError), crash the runner (RuntimeError) or are disabled by a `// Stryker disable` comment
- * (Ignored) are not in it. --survivors lists each surviving and uncovered mutant (file:line, mutator, replacement).
+ * (Ignored) are not in it. The bar is checked on the score without the survivors test/mutation/equivalent.json lists
+ * as equivalent or unreachable (file, line, column, mutator and replacement, matched exactly; equivalent.md says why),
+ * the usual definition of a mutation score (an equivalent mutant cannot be killed); both scores are printed. A listed
+ * mutant that a run kills, or a listed one a full run of its file did not make, is reported: the list needs a look.
+ * --survivors lists each surviving and uncovered mutant (file:line, mutator, replacement), marking the listed ones.
  */
 'use strict';
 const fs = require('fs');
@@ -42,8 +46,9 @@ function mergedFiles(reports) {
   const files = new Map();
   for (const { p } of byAge) {
     const r = JSON.parse(fs.readFileSync(p, 'utf8'));
-    const tag = path.basename(path.dirname(p));
-    const sampled = /-sample\d+(s\d+)?$/.test(tag);
+    // The sample a report holds (-sample<K>[s<shift>]), whatever folders its run mutated.
+    const tag = (path.basename(path.dirname(p)).match(/-sample\d+(s\d+)?$/) ?? [''])[0];
+    const sampled = tag !== '';
     for (const [f, v] of Object.entries(r.files)) {
       const rel = path.relative(root, path.resolve(root, f)).split(path.sep).join('/');
       const prev = files.get(rel);
@@ -62,16 +67,32 @@ function mergedFiles(reports) {
   return files;
 }
 
+/**
+ * The survivors judged equivalent or unreachable: test/mutation/equivalent.json, one entry per mutant (file, line,
+ * column, mutator, replacement: matched exactly) with a short why; equivalent.md has the reasons in full.
+ * → Map "file:line:col:Mutator:replacement" → why.
+ */
+function listedEquivalents() {
+  const list = JSON.parse(fs.readFileSync(path.join(root, 'test', 'mutation', 'equivalent.json'), 'utf8'));
+  return new Map(list.map((e) => [`${e.file}:${e.line}:${e.column}:${e.mutator}:${e.replacement}`, e.why]));
+}
+
 function folderOf(file) {
   return CHECKED.find((d) => file.startsWith(`${d}/`)) ?? 'rest of lib/';
 }
 
 function emptyRow() {
-  return { mutants: 0, Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0, Pending: 0 };
+  return { mutants: 0, Killed: 0, Survived: 0, Timeout: 0, NoCoverage: 0, CompileError: 0, RuntimeError: 0, Ignored: 0, Pending: 0, equivalent: 0 };
 }
 
 function score(r) {
   const valid = r.Killed + r.Timeout + r.Survived + r.NoCoverage;
+  return valid ? (100 * (r.Killed + r.Timeout)) / valid : NaN;
+}
+
+/** The score without the listed equivalent survivors: what the bar is checked on. */
+function scoreNet(r) {
+  const valid = r.Killed + r.Timeout + r.Survived + r.NoCoverage - r.equivalent;
   return valid ? (100 * (r.Killed + r.Timeout)) / valid : NaN;
 }
 
@@ -83,6 +104,9 @@ function main() {
     process.exit(1);
   }
   const files = mergedFiles(reports);
+  const listed = listedEquivalents();
+  const seen = new Set();
+  const stale = [];
   const rows = new Map();
   const survivors = [];
   const sampledFolders = new Set();
@@ -94,27 +118,40 @@ function main() {
     for (const m of mutants) {
       row[m.status] = (row[m.status] ?? 0) + 1;
       if (['Killed', 'Survived', 'Timeout', 'NoCoverage'].includes(m.status)) row.mutants++;
-      if (m.status === 'Survived' || m.status === 'NoCoverage')
-        survivors.push(`${m.status === 'Survived' ? 'survived' : 'no cover'}  ${file}:${m.location.start.line}:${m.location.start.column}  ${m.mutatorName}  ${JSON.stringify(m.replacement ?? '')}`);
+      const id = `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`;
+      const isListed = listed.has(id);
+      if (isListed) seen.add(id);
+      if (isListed && (m.status === 'Killed' || m.status === 'Timeout')) stale.push(`${id} is listed as equivalent but was killed`);
+      if (m.status === 'Survived' || m.status === 'NoCoverage') {
+        if (isListed) row.equivalent++;
+        survivors.push(`${m.status === 'Survived' ? 'survived' : 'no cover'}  ${file}:${m.location.start.line}:${m.location.start.column}  ${m.mutatorName}  ${JSON.stringify(m.replacement ?? '')}${isListed ? '  (listed equivalent)' : ''}`);
+      }
     }
+  }
+  // A listed place in a file a full run covered, with no such mutant: the code moved or changed.
+  for (const id of listed.keys()) {
+    const file = id.split(':')[0];
+    if (!seen.has(id) && files.has(file) && !files.get(file).sampled) stale.push(`${id} is listed but the full run of ${file} made no such mutant`);
   }
   const order = [...CHECKED, 'rest of lib/'].filter((k) => rows.has(k));
   const total = emptyRow();
   for (const k of order) for (const c of Object.keys(total)) total[c] += rows.get(k)[c];
-  const cols = ['folder', 'mutants', 'killed', 'survived', 'timeout', 'no cov', 'invalid', 'ignored', 'score'];
-  const line = (k, r) => [sampledFolders.has(k) ? `${k} ~` : k, r.mutants, r.Killed, r.Survived, r.Timeout, r.NoCoverage, r.CompileError + r.RuntimeError, r.Ignored, `${score(r).toFixed(2)} %`];
+  const cols = ['folder', 'mutants', 'killed', 'survived', 'timeout', 'no cov', 'invalid', 'ignored', 'score', 'equivalent', 'score w/o equivalent'];
+  const line = (k, r) => [sampledFolders.has(k) ? `${k} ~` : k, r.mutants, r.Killed, r.Survived, r.Timeout, r.NoCoverage, r.CompileError + r.RuntimeError, r.Ignored, `${score(r).toFixed(2)} %`, r.equivalent, `${scoreNet(r).toFixed(2)} %`];
   if (sampledFolders.size) sampledFolders.add('all');
   const table = [cols, ...order.map((k) => line(k, rows.get(k))), line('all', total)];
   const width = cols.map((_, i) => Math.max(...table.map((t) => String(t[i]).length)));
   for (const t of table) console.log(t.map((c, i) => (i === 0 ? String(c).padEnd(width[i]) : String(c).padStart(width[i]))).join('  '));
   if (sampledFolders.size) console.log('~ estimated from a sampled run (--sample): only the sampled lines\' mutants are counted');
+  console.log('equivalent: survivors test/mutation/equivalent.json lists as equivalent or unreachable (why: equivalent.md); the bar (90 %) is on the last column');
   if (args.survivors && survivors.length) console.log(`\n${survivors.join('\n')}`);
+  if (stale.length) console.log(`\nmutation-scores: test/mutation/equivalent.json needs a look:\n  ${stale.join('\n  ')}`);
 
   const checked = args.only.length ? [...new Set(args.only)] : CHECKED;
   const bad = [];
   for (const k of checked.filter((c) => CHECKED.includes(c))) {
     if (!rows.has(k)) bad.push(`${k}: no report`);
-    else if (!(score(rows.get(k)) >= MIN)) bad.push(`${k}: ${score(rows.get(k)).toFixed(2)} % < ${MIN} %`);
+    else if (!(scoreNet(rows.get(k)) >= MIN)) bad.push(`${k}: ${scoreNet(rows.get(k)).toFixed(2)} % < ${MIN} % (without the listed equivalents)`);
   }
   if (bad.length) {
     console.error(`\nmutation-scores: below the bar: ${bad.join('; ')}`);
