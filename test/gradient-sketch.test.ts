@@ -87,6 +87,18 @@ describe('GradientEstimator sketch: accuracy against the exact G of the same bat
     const trueErr = Math.sqrt(err / tot);
     expect(f.errorEstimate).toBeGreaterThan(trueErr / 2);
     expect(f.errorEstimate).toBeLessThan(trueErr * 2);
+    // ‖G‖_F from the same probes (relative spread of the square √(2/10): within 2× of the norm), and the captured
+    // energy Σᵢ≤k σ̂ᵢ² / ‖G‖²_F with that norm: the sketch's σ̂ over the probes' estimate, capped at 1.
+    expect(f.normEstimate).toBeGreaterThan(Math.sqrt(tot) / 2);
+    expect(f.normEstimate).toBeLessThan(Math.sqrt(tot) * 2);
+    let top = 0;
+    for (let q = 0; q < k; q++) top += S[q] ** 2;
+    expect(f.energyEstimate).toBeCloseTo(Math.min(1, top / f.normEstimate ** 2), 6);  // S is returned in f32
+    expect(f.energyEstimate).toBeGreaterThan(0.5);
+    // The estimates compare the rank-`used` approximation: with used = 1 the error grows and the energy shrinks.
+    const one = est.sketch('m', 1);
+    expect(one.errorEstimate).toBeGreaterThan(f.errorEstimate);
+    expect(one.energyEstimate).toBeCloseTo(Math.min(1, S[0] ** 2 / f.normEstimate ** 2), 6);
   });
 
   test('a second pass is at least as accurate as one (it forms Gᵀ·Q exactly)', () => {

@@ -4,7 +4,7 @@
  * warnings naming an ill-determined split — checked on gradients of known spectrum (a diagonal G: its singular
  * values are its diagonal).
  */
-import { Tensor, initLoraGA, initLoraOne } from '../lib';
+import { Tensor, initLoraGA, initLoraOne, initPiSSA } from '../lib';
 
 /** [out, in] f64 with S on the diagonal. */
 function diag(out: number, inF: number, S: number[]): Tensor {
@@ -90,4 +90,38 @@ describe('LoRA-One (r directions used, the gap at r)', () => {
 test('a G with a single singular value has no gap to measure: minGap is NaN', () => {
   const rep = initLoraOne(diag(1, 3, [2]), { rank: 1, alpha: 1, svd: 'exact', precision: 'f64' }).report!;
   expect({ sigma: rep.sigma, gapR: rep.gapR, minGap: rep.minGap }).toEqual({ sigma: [2], gapR: NaN, minGap: NaN });
+});
+
+describe("the warning when a randomized SVD cannot resolve a split (Wedin's bound residual / gap ≥ 1)", () => {
+  const G = Tensor.randn([120, 80], 'f32', 'cpu', 5), W = Tensor.randn([120, 80], 'f32', 'cpu', 6);
+  // The README's statement, from the report's own numbers: residual = tripletResidual·σ₁, gap = σᵢ − σᵢ₊₁, warn when
+  // residual / gap ≥ 1 (sin θ ≤ that bound guarantees nothing).
+  const wedin = (name: string, S: number[], res2: number, splits: number[]) =>
+    splits
+      .filter((i) => (res2 * S[0]) / (S[i - 1] - S[i]) >= 1)
+      .map((i) => `${name}: randomized SVD cannot resolve the split after direction ${i}: residual ${(res2 * S[0]).toExponential(2)} ≥ gap σ${i} − σ${i + 1} = ${(S[i - 1] - S[i]).toExponential(2)} (bound sin θ ≤ ${((res2 * S[0]) / (S[i - 1] - S[i])).toFixed(2)}): use svd 'exact' or more power iterations`);
+  const resolveWarnings = (w: string[]) => w.filter((x) => x.includes('cannot resolve'));
+
+  test('a crude randomized SVD of a flat G (no oversampling, no power iteration): a warning per split it cannot resolve, with its numbers', () => {
+    const res = initLoraGA(W, G, { rank: 4, alpha: 8, svd: 'randomized', oversample: 0, powerIters: 0 });
+    const { sigma, tripletResidual } = res.report!;
+    const expected = wedin('G', sigma, tripletResidual!, [4, 8]);
+    expect(expected).toHaveLength(2);  // measured: bounds 7.3 and 11.7
+    expect(resolveWarnings(res.report!.warnings)).toEqual(expected);
+  });
+
+  test('an accurate randomized SVD (residual 5e-6 of σ₁) and the exact SVD (no residual): no such warning', () => {
+    const ok = initLoraGA(W, G, { rank: 4, alpha: 8, svd: 'randomized', oversample: 40, powerIters: 8 });
+    expect(ok.report!.tripletResidual).toBeLessThan(1e-4);
+    expect(resolveWarnings(ok.report!.warnings)).toEqual([]);
+    const exact = initLoraGA(W, G, { rank: 4, alpha: 8, svd: 'exact' });
+    expect(exact.report!.tripletResidual).toBeUndefined();
+    expect(resolveWarnings(exact.report!.warnings)).toEqual([]);
+  });
+
+  test('PiSSA uses r directions of W: only the split after r is judged', () => {
+    const p = initPiSSA(W, { rank: 4, alpha: 8, svd: 'randomized', oversample: 0, powerIters: 0 });
+    expect(resolveWarnings(p.report!.warnings)).toEqual(wedin('W', p.report!.sigma, p.report!.tripletResidual!, [4]));
+    expect(resolveWarnings(p.report!.warnings)).toHaveLength(1);
+  });
 });

@@ -1,0 +1,63 @@
+// parseSafetensors' refusals, each with its exact message: the strict header parser (lib/io/safetensors/json.ts) and
+// the layout check (header.ts: every data byte indexed by exactly one tensor). A file is 8 bytes of header length,
+// the header JSON, then the data.
+import * as vm from 'vm';
+import { LoraFormatError, parseSafetensors } from '../lib';
+
+function file(header: string, dataBytes: number): Buffer {
+  const h = Buffer.from(header);
+  const b = Buffer.alloc(8 + h.length + dataBytes);
+  b.writeBigUInt64LE(BigInt(h.length));
+  h.copy(b, 8);
+  return b;
+}
+const entry = (name: string, shape: number[], begin: number, end: number) => `"${name}":{"dtype":"F32","shape":${JSON.stringify(shape)},"data_offsets":[${begin},${end}]}`;
+
+describe('layout: every data byte belongs to exactly one tensor', () => {
+  test.each([
+    ['a hole before the first tensor', `{${entry('a', [1], 4, 8)}}`, 8, 'safetensors: data bytes [0, 4) are indexed by no tensor (before entry "a" [4, 8]; holes are not allowed)'],
+    ['two tensors overlapping', `{${entry('a', [1], 0, 4)},${entry('b', [1], 2, 6)}}`, 8, 'safetensors: entry "b" [2, 6] overlaps "a" [0, 4]'],
+    ['offsets that end before they begin', `{${entry('a', [1], 0, 4)},${entry('b', [0], 4, 2)}}`, 4, 'safetensors: entry "b" [4, 2]: data_offsets end before they begin'],
+    ['a shape that needs more bytes than its offsets', `{${entry('a', [2], 0, 4)}}`, 4, 'safetensors: entry "a" [0, 4]: shape [2] of F32 needs 8 bytes, data_offsets give 4'],
+    ['trailing bytes', `{${entry('a', [1], 0, 4)}}`, 6, 'safetensors: 2 trailing bytes after the last tensor are indexed by no tensor (holes are not allowed)'],
+  ])('%s is a LoraFormatError saying where', (_, header, data, msg) => {
+    expect(() => parseSafetensors(file(header, data))).toThrow(new LoraFormatError(msg));
+  });
+
+  test('an empty tensor between two others owns no bytes; the next starts where the last non-empty one ended', () => {
+    const t = parseSafetensors(file(`{${entry('a', [1], 0, 4)},${entry('e', [0], 4, 4)},${entry('b', [1], 4, 8)}}`, 8));
+    expect(Object.keys(t).sort()).toEqual(['a', 'b', 'e']);
+  });
+});
+
+describe('the header is strict JSON: refusals name what and where', () => {
+  test.each([
+    ['a key that is not a string', '{1:2}', 'expected a string key at character 1'],
+    ["no ':' after a key", '{"a" 1}', "expected ':' at character 5"],
+    ["no ',' between members", '{"a":1 "b":2}', "expected ',' or '}' at character 7"],
+    ['a lone low surrogate', '{"\\udc00":1}', 'lone low surrogate in a \\u escape at character 2'],
+    ['a high surrogate alone', '{"\\ud800":1}', 'lone high surrogate in a \\u escape at character 2'],
+    ['a high surrogate before a non-surrogate escape', '{"\\ud800\\u0041":1}', 'lone high surrogate in a \\u escape at character 2'],
+    ['a high surrogate before one past the low range', '{"\\ud800\\ue000":1}', 'lone high surrogate in a \\u escape at character 2'],
+    ['an invalid \\u escape', '{"\\uzzzz":1}', 'invalid \\u escape at character 2'],
+  ])('%s', (_, header, msg) => {
+    expect(() => parseSafetensors(file(header, 0))).toThrow(new LoraFormatError(`safetensors: header is not valid JSON: ${msg}`));
+  });
+
+  test('surrogate pairs at both ends of the low range decode to one character each', () => {
+    for (const [esc, ch] of [['\\ud800\\udc00', '\u{10000}'], ['\\udbff\\udfff', '\u{10ffff}']]) {
+      const t = parseSafetensors(file(`{"${esc}":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4));
+      expect(Object.keys(t)).toEqual([ch]);
+    }
+  });
+});
+
+test('a Uint8Array from another realm (vm context, a worker) is bytes too: instanceof fails there, its tag does not', () => {
+  const bytes = file(`{${entry('x', [2], 0, 8)}}`, 8);
+  bytes.writeFloatLE(1, bytes.length - 8);
+  bytes.writeFloatLE(2, bytes.length - 4);
+  const foreign = vm.runInNewContext('new Uint8Array(n)', { n: bytes.length }) as Uint8Array;
+  expect(foreign instanceof Uint8Array).toBe(false);
+  foreign.set(bytes);
+  expect(Array.from(parseSafetensors(foreign).x.data)).toEqual([1, 2]);
+});
