@@ -50,6 +50,20 @@ test.each(['loraga', 'lora-one'] as const)('%s: an abort while a module is being
   expect(done).toEqual(['l0.q']);
 });
 
+test('a model that is neither a record of weights nor a loader is a LoraValueError', async () => {
+  for (const bad of [null, 5, 'W'])
+    await expect(initAdapters(bad as never, G, cfg)).rejects.toThrow(new LoraValueError('initAdapters: model must be a record of weights or a loader'));
+});
+
+test('concurrency: an error while a window loads names the window\'s modules, keeps its type, and disposes what the window had loaded', async () => {
+  const loadedG: Tensor[] = [];
+  const grads = { names: Object.keys(G), load: (m: string) => { const g = G[m].clone(); loadedG.push(g); return g; } };
+  const model = { names: Object.keys(W), load: (m: string) => { if (m === 'l0.up') throw new LoraShapeError('bad W'); return W[m].clone(); } };
+  await expect(initAdapters(model, grads as never, { ...cfg, concurrency: 2 })).rejects.toThrow(new LoraShapeError("module 'l0.q, l0.up': bad W"));
+  expect(loadedG.length).toBeGreaterThan(0);
+  expect(loadedG.every((g) => g.disposed)).toBe(true);
+});
+
 test('loaders + onModule + keepResults: false (bounded memory); GradientEstimator as the source; targets subset', async () => {
   const est = new GradientEstimator();
   for (const m of ['l0.q', 'l1.q']) {

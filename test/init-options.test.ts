@@ -68,12 +68,23 @@ describe('the inits refuse bad inputs naming them', () => {
     expect(() => initPiSSA(W, { rank: 11, alpha: 4 })).toThrow(new LoraShapeError('initPiSSA: rank 11 needs 1·r = 11 singular directions, but a [12, 10] matrix has only 10'));
     expect(initPiSSA(W, { rank: 10, alpha: 4 }).A.shape).toEqual([10, 10]);
     expect(() => initPiSSA(W, { rank: 2, alpha: -1 })).toThrow(new LoraValueError('initPiSSA alpha: expected a positive finite number, got -1'));
+    expect(() => initPiSSA(W, { rank: 0, alpha: 4 })).toThrow(new LoraValueError('initPiSSA rank: expected a positive integer, got 0'));
+    const nan = W.clone();
+    nan.data[3] = NaN;
+    expect(() => initPiSSA(nan, { rank: 2, alpha: 4 })).toThrow(new LoraValueError('initPiSSA W: [12, 10] f32 contains NaN or Inf'));
     expect(() => initPiSSA(W, { rank: 2, alpha: 4, svd: 'sketch' as never })).toThrow(/initPiSSA svd: expected one of exact, randomized/);
     expect(() => initPiSSA(W, { rank: 2, alpha: 4, oops: 1 } as never)).toThrow(/oops/);
     expect(() => initLoraOne(G, { rank: 0, alpha: 4 })).toThrow(new LoraValueError('initLoraOne rank: expected a positive integer, got 0'));
     expect(() => initLoraOne(G, { rank: 2, alpha: 4, gamma: -2 })).toThrow(new LoraValueError('initLoraOne gamma: expected a positive finite number, got -2'));
     expect(() => initLoraOne(Tensor.zeros([12, 10]), { rank: 2, alpha: 4, svd: 'exact' })).toThrow(new LoraValueError('initLoraOne: the gradient [12, 10] f32 is zero; there is no direction to align with'));
     expect(() => initLoraOne(G, { rank: 11, alpha: 4 })).toThrow(/initLoraOne: rank 11 needs 1·r = 11 singular directions/);
+  });
+
+  test('initPiSSA\'s adapters are f64 for an f64 W and f32 otherwise (bf16 included), unless dtype says', () => {
+    expect(initPiSSA(W.to('f64'), { rank: 2, alpha: 4 }).A.dtype).toBe('f64');
+    expect(initPiSSA(W, { rank: 2, alpha: 4 }).B.dtype).toBe('f32');
+    expect(initPiSSA(W.to('bf16'), { rank: 2, alpha: 4 }).A.dtype).toBe('f32');
+    expect(initPiSSA(W.to('f64'), { rank: 2, alpha: 4, dtype: 'bf16' }).A.dtype).toBe('bf16');
   });
 
   test('loraOneStepSize: s/(γ·σ₁) with rsLoRA unless told otherwise, γ = 128 by default; σ₁ must be positive', () => {

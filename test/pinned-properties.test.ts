@@ -101,6 +101,23 @@ describe('loraBackward with bf16 dY and x matches float64 from the stored values
 });
 
 describe('dropout masks', () => {
+  test('the draws are Mulberry32\'s for the seed (an independent transcription of the published generator)', () => {
+    // Mulberry32 (Tommy Ettinger): a += 0x6D2B79F5; t = (a ^ a >>> 15) * (a | 1); t ^= t + (t ^ t >>> 7) * (t | 61);
+    // u = (t ^ t >>> 14) / 2^32, all in 32-bit unsigned arithmetic (BigInt here, not Math.imul).
+    const M = 0xffffffffn;
+    let a = 7n;
+    const p = 0.3, keep = Math.fround(1 / (1 - p)), want: number[] = [];
+    for (let i = 0; i < 1000; i++) {
+      a = (a + 0x6d2b79f5n) & M;
+      let t = ((a ^ (a >> 15n)) * (a | 1n)) & M;
+      t = (t ^ ((t + (((t ^ (t >> 7n)) * (t | 61n)) & M)) & M)) & M;
+      const u = Number((t ^ (t >> 14n)) & M) / 4294967296;
+      want.push(u < p ? 0 : keep);
+    }
+    expect(Array.from(dropoutMask(1000, p, 7))).toEqual(want);
+  });
+
+
   test('every entry is 0 or 1/(1 − p), and about a fraction p are 0', () => {
     for (const p of [0.05, 0.1, 0.5, 0.9]) {
       const n = 200_000, m = dropoutMask(n, p, 123);

@@ -76,7 +76,8 @@ describe('peftAdapter: the adapter it describes, and what it refuses', () => {
     const res = peftAdapter([{ name: 'a', layer: plain(3) }, { name: 'b', layer: plain(6) }], { baseModelName: 'base', taskType: 'CAUSAL_LM', fanInFanOut: true });
     const s = 3 / r;
     expect(res.modules).toEqual({ a: { r, alpha: s * r, converted: false }, b: { r, alpha: 2 * s * r, converted: false } });
-    expect(res.config).toMatchObject({ r, lora_alpha: s * r, alpha_pattern: { b: 2 * s * r }, base_model_name_or_path: 'base', task_type: 'CAUSAL_LM', fan_in_fan_out: true, bias: 'none', use_rslora: false });
+    expect(res.config.alpha_pattern).toEqual({ b: 2 * s * r });  // only the module whose α differs
+    expect(res.config).toMatchObject({ r, lora_alpha: s * r, base_model_name_or_path: 'base', task_type: 'CAUSAL_LM', fan_in_fan_out: true, bias: 'none', use_rslora: false });
     expect(res.adapter.modules.a.A.dtype).toBe('f32');
     const rs = peftAdapter([{ name: 'a', layer: plain(3) }], { rsLora: true, dtype: 'bf16' });
     expect(rs.modules.a.alpha).toBeCloseTo(s * Math.sqrt(r), 12);

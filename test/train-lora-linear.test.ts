@@ -91,6 +91,10 @@ describe('merge / unmerge', () => {
     expect(layer.merged).toBe(true);
     expect(relErr(layer.forward(x).toFloat64(), y)).toBeLessThan(1e-6); // f32: two roundings of W's entries
     expect(() => layer.backward(Tensor.zeros([T, out]))).toThrow(LoraValueError);
+    // Leading dimensions are kept in the merged path too: [2, T, in] → [2, T, out].
+    const x3 = Tensor.from(Float32Array.from({ length: 2 * T * inF }, (_, i) => Math.sin(i)), [2, T, inF]);
+    expect(layer.forward(x3).shape).toEqual([2, T, out]);
+    expect(() => layer.forward(x, { grads: false } as never)).toThrow(/LoraLinear\.forward.*grads/);
     layer.unmerge();
     expect(relErr(W.t.toFloat64(), W0)).toBeLessThan(1e-6);
     expect(relErr(layer.effectiveWeight().toFloat64(), (() => { layer.merge(); const w = W.t.toFloat64(); layer.unmerge(); return w; })())).toBeLessThan(1e-6);

@@ -100,6 +100,14 @@ describe('the one Optimizer interface', () => {
     const other = new AdamW([p()], { lr: 0.1, betas: [0.8, 0.99] });
     expect(() => other.loadStateDict(adam.stateDict())).toThrow(/betas/);
     expect(other.stepCount).toBe(0);
+    const sd = adam.stateDict();
+    expect(() => new AdamW([p()], { lr: 0.1 }).loadStateDict({ ...sd, state: { ...sd.state, 'x.m': Tensor.zeros([2, 2], 'f64') } }))
+      .toThrow(new LoraValueError("AdamW.loadStateDict: unexpected state entry 'x.m'"));
+    // LoRA-One's λ is a hyperparameter of its state too: a state saved with another λ is refused.
+    const pair = () => ({ A: param(Tensor.zeros([2, 3], 'f64')), B: param(Tensor.zeros([4, 2], 'f64')) });
+    const l1 = new LoraOneOptimizer([pair()], { lr: 0.1, lambda: 1e-3 });
+    expect(() => new LoraOneOptimizer([pair()], { lr: 0.1, lambda: 1e-2 }).loadStateDict(l1.stateDict())).toThrow(/lambda/);
+    expect(() => new LoraOneOptimizer([pair()], { lr: 0.1, lambda: -1 })).toThrow(new LoraValueError('LoraOneOptimizer lambda must be >= 0, got -1'));
   });
 
   test('a state with a bad rate in a later group is refused before any group changes', () => {
