@@ -63,7 +63,7 @@ describe('GradientEstimator sketch: accuracy against the exact G of the same bat
   const ex = svd(G, { k: 20 });
   const eS = ex.S.toFloat64();
 
-  test.each([1, 2])('%i pass(es): rank-2r energy ≥ 0.99 of exact, top-r subspace within cos ≥ 0.99, error estimate within 2× of the true error', (passes) => {
+  test.each([1, 2, 3])('%i pass(es): rank-2r energy ≥ 0.99 of exact, top-r subspace within cos ≥ 0.99, error estimate within 2× of the true error', (passes) => {
     const est = sketched(bs, size, passes);
     const f = est.sketch('m', k);
     expect(f.mode).toBe(passes === 1 ? 'single-pass' : 'multi-pass');
@@ -136,6 +136,29 @@ describe('GradientEstimator sketch: memory', () => {
     const two = new GradientEstimator().register('sk', o, i, { sketch: { size, passes: 2 } });
     two.accumulate('sk', X, dY).nextPass();
     expect(two.bytes('sk')).toBe(4 * (o * t + o * size + i * size));
+  });
+});
+
+describe('GradientEstimator: messages that say which option, module or tensor', () => {
+  test.each([
+    [{ size: 5, probes: 0 }, "GradientEstimator.register 'm': sketch probes must be an integer in [1, 1024], got 0"],
+    [{ size: 5, passes: 0 }, "GradientEstimator.register 'm': sketch passes must be an integer in [1, 64], got 0"],
+    [{ size: 5, seed: -1 }, "GradientEstimator.register 'm': sketch seed must be an integer in [0, 9007199254740991], got -1"],
+  ])('sketch option %j', (sketch, msg) => {
+    expect(() => new GradientEstimator().register('m', 8, 6, { sketch })).toThrow(new LoraValueError(msg));
+  });
+
+  test('an unknown module lists the registered ones; a disposed batch tensor is named', () => {
+    const est = new GradientEstimator();
+    expect(() => est.accumulate('q', Tensor.zeros([2, 6]), Tensor.zeros([2, 8]))).toThrow(new LoraValueError("GradientEstimator: unknown module 'q' (registered: none)"));
+    est.register('a', 8, 6);
+    est.register('b', 8, 6);
+    expect(() => est.accumulate('zz', Tensor.zeros([2, 6]), Tensor.zeros([2, 8]))).toThrow(new LoraValueError("GradientEstimator: unknown module 'zz' (registered: a, b)"));
+    const X = Tensor.zeros([2, 6]), dY = Tensor.zeros([2, 8]);
+    X.dispose();
+    expect(() => est.accumulate('a', X, Tensor.zeros([2, 8]))).toThrow("accumulate 'a' X: tensor [2, 6] f32 was disposed");
+    dY.dispose();
+    expect(() => est.accumulate('a', Tensor.zeros([2, 6]), dY)).toThrow("accumulate 'a' dY: tensor [2, 8] f32 was disposed");
   });
 });
 

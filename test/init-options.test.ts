@@ -4,7 +4,7 @@
  */
 import {
   LoraDTypeError, LoraShapeError, LoraValueError, Tensor, initLora, initLoraGA, initLoraOne, initPiSSA, loraOneStepSize, moduleSeed,
-  resolveLoraGAConfig,
+  resolveLoraGAConfig, svd,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 
@@ -122,5 +122,22 @@ test("a scale named like an Object.prototype member ('toString', 'constructor') 
   for (const scale of ['toString', 'constructor', '__proto__']) {
     expect(() => initLoraGA(W, G, { rank: 2, alpha: 4, scale: scale as never })).toThrow(LoraValueError);
     expect(() => initLoraGA(W, G, { rank: 2, alpha: 4, scale: scale as never })).not.toThrow(/native code|function|\[object/);
+  }
+});
+
+test("scale 'weightS' (official): every row of A and column of B has norm mean √(σᵢ(W)/s) over W's top r σ", () => {
+  // A = f·V_Aᵀ and B = f·U_B with orthonormal singular vectors of G, so each row of A and column of B has norm f.
+  const W = Tensor.randn([40, 30], 'f64', 'cpu', 3), G = Tensor.randn([40, 30], 'f64', 'cpu', 4);
+  const r = 3, alpha = 6, s = alpha / r;
+  const res = initLoraGA(W, G, { rank: r, alpha, convention: 'official', scale: 'weightS', svd: 'exact', precision: 'f64' });
+  const sw = svd(W, { k: r }).S.toFloat64();
+  const f = Array.from(sw).reduce((acc, x) => acc + Math.sqrt(x / s), 0) / r;
+  const A = res.A.toFloat64(), B = res.B.toFloat64();
+  for (let i = 0; i < r; i++) {
+    let na = 0, nb = 0;
+    for (let j = 0; j < 30; j++) na += A[i * 30 + j] ** 2;
+    for (let j = 0; j < 40; j++) nb += B[j * r + i] ** 2;
+    expect(Math.sqrt(na)).toBeCloseTo(f, 10);
+    expect(Math.sqrt(nb)).toBeCloseTo(f, 10);
   }
 });

@@ -3,7 +3,7 @@
  * seed, resumable from its saved state, uniform, and the same stream as the inits' generator (lib/init/rng.ts).
  */
 import { LoraValueError, Rng } from '../lib';
-import { permutation, uniformRng } from '../lib/init/rng';
+import { nextState, permutation, uniformRng } from '../lib/init/rng';
 
 describe('Rng', () => {
   test('the same seed gives the same numbers; another seed, nearby or far, another stream', () => {
@@ -68,4 +68,8 @@ describe('Rng', () => {
     for (const s of [-1, 0.5, 2 ** 32, '1' as never]) expect(() => { r.state = s; }).toThrow(new LoraValueError(`Rng.state: expected a uint32, got ${String(s)}`));
     for (const n of [0, -2, 2.5, Infinity]) expect(() => r.int(n)).toThrow(new LoraValueError(`Rng.int: n must be a positive integer, got ${String(n)}`));
   });
+});
+
+test('splitmix32 steps its state by the golden-ratio increment 0x9e3779b9 modulo 2^32', () => {
+  expect([nextState(0), nextState(0xffffffff), nextState(0x61c88647)]).toEqual([0x9e3779b9, 0x9e3779b8, 0]);
 });
