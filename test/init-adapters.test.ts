@@ -53,6 +53,7 @@ test.each(['loraga', 'lora-one'] as const)('%s: an abort while a module is being
 test('a model that is neither a record of weights nor a loader is a LoraValueError', async () => {
   for (const bad of [null, 5, 'W'])
     await expect(initAdapters(bad as never, G, cfg)).rejects.toThrow(new LoraValueError('initAdapters: model must be a record of weights or a loader'));
+  await expect(initAdapters(W, G, { ...cfg, bogus: 1 } as never)).rejects.toThrow(/^initAdapters: unknown option bogus \(known: rank, alpha, /);
 });
 
 test('concurrency: an error while a window loads names the window\'s modules, keeps its type, and disposes what the window had loaded', async () => {

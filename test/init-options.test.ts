@@ -69,6 +69,8 @@ describe('the inits refuse bad inputs naming them', () => {
     expect(initPiSSA(W, { rank: 10, alpha: 4 }).A.shape).toEqual([10, 10]);
     expect(() => initPiSSA(W, { rank: 2, alpha: -1 })).toThrow(new LoraValueError('initPiSSA alpha: expected a positive finite number, got -1'));
     expect(() => initPiSSA(W, { rank: 0, alpha: 4 })).toThrow(new LoraValueError('initPiSSA rank: expected a positive integer, got 0'));
+    expect(() => initPiSSA(W, { rank: 2, alpha: 4, fanInFanOut: 'yes' as never })).toThrow(new LoraValueError('initPiSSA fanInFanOut: expected a boolean, got "yes"'));
+    expect(() => initPiSSA(W, { rank: 2, alpha: 4, dtype: 'f8' as never })).toThrow(new LoraDTypeError('initPiSSA dtype: unknown dtype "f8"'));
     const nan = W.clone();
     nan.data[3] = NaN;
     expect(() => initPiSSA(nan, { rank: 2, alpha: 4 })).toThrow(new LoraValueError('initPiSSA W: [12, 10] f32 contains NaN or Inf'));

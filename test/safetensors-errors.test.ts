@@ -2,7 +2,7 @@
 // the layout check (header.ts: every data byte indexed by exactly one tensor). A file is 8 bytes of header length,
 // the header JSON, then the data.
 import * as vm from 'vm';
-import { LoraFormatError, parseSafetensors } from '../lib';
+import { LoraFormatError, LoraValueError, parseSafetensors } from '../lib';
 
 function file(header: string, dataBytes: number): Buffer {
   const h = Buffer.from(header);
@@ -19,6 +19,7 @@ describe('layout: every data byte belongs to exactly one tensor', () => {
     ['two tensors overlapping', `{${entry('a', [1], 0, 4)},${entry('b', [1], 2, 6)}}`, 8, 'safetensors: entry "b" [2, 6] overlaps "a" [0, 4]'],
     ['offsets that end before they begin', `{${entry('a', [1], 0, 4)},${entry('b', [0], 4, 2)}}`, 4, 'safetensors: entry "b" [4, 2]: data_offsets end before they begin'],
     ['a shape that needs more bytes than its offsets', `{${entry('a', [2], 0, 4)}}`, 4, 'safetensors: entry "a" [0, 4]: shape [2] of F32 needs 8 bytes, data_offsets give 4'],
+    ['a shape whose element count overflows u64', `{${entry('a', [2 ** 60, 2 ** 60], 0, 4)}}`, 4, 'safetensors: entry "a" [0, 4]: shape [1152921504606847000, 1152921504606847000] of F32: its element count overflows u64'],
     ['trailing bytes', `{${entry('a', [1], 0, 4)}}`, 6, 'safetensors: 2 trailing bytes after the last tensor are indexed by no tensor (holes are not allowed)'],
   ])('%s is a LoraFormatError saying where', (_, header, data, msg) => {
     expect(() => parseSafetensors(file(header, data))).toThrow(new LoraFormatError(msg));
@@ -50,6 +51,11 @@ describe('the header is strict JSON: refusals name what and where', () => {
       expect(Object.keys(t)).toEqual([ch]);
     }
   });
+});
+
+test('what is not bytes is a LoraValueError naming what it is', () => {
+  expect(() => parseSafetensors([1, 2] as never)).toThrow(new LoraValueError('parseSafetensors: expected a Buffer, Uint8Array or ArrayBuffer, got Array'));
+  expect(() => parseSafetensors(new Uint16Array(4) as never)).toThrow(new LoraValueError('parseSafetensors: expected a Buffer, Uint8Array or ArrayBuffer, got Uint16Array'));
 });
 
 test('a Uint8Array from another realm (vm context, a worker) is bytes too: instanceof fails there, its tag does not', () => {

@@ -1,5 +1,6 @@
-import { AdamW, LoraOneAdamW, LoraOneOptimizer, LoraProAdamW, LoraValueError, Optimizer, SGD, Tensor, loraOnePrecondition, loraPlus, param } from '../lib';
+import { AdamW, LoraOneAdamW, LoraOneOptimizer, LoraProAdamW, LoraShapeError, LoraValueError, Optimizer, SGD, Tensor, loraOnePrecondition, loraPlus, param } from '../lib';
 import { randTensor, relErr } from './helpers/ref';
+import { addScaled } from '../lib/train/host';
 
 // The optimizer classes against float64 references of their definitions, over 3 steps with fresh gradients.
 function refAdamW(p: Float64Array, g: Float64Array, st: { m: Float64Array; v: Float64Array }, lr: number, wd: number, t: number) {
@@ -266,4 +267,13 @@ test('SGD: a state saved with another momentum is refused; the state holds the m
   plain.params[0].grad = Tensor.from(new Float64Array([1, 2]), [2]);
   plain.step();
   expect(plain.stateDict().state).toEqual({});
+});
+
+describe('addScaled (the axpy of the training host code): dst += α·src through the backend', () => {
+  test('f64 stays f64 (an f32 product would round 1/3 at 1e-8), sizes must match', () => {
+    const dst = Tensor.fromFloat64(new Float64Array([1, 2, 3]), [3], 'f64'), src = Tensor.fromFloat64(new Float64Array([1 / 3, 1 / 7, 1 / 9]), [3], 'f64');
+    addScaled(dst, src, 3);
+    expect(Array.from(dst.toFloat64())).toEqual([1 + 3 * (1 / 3), 2 + 3 * (1 / 7), 3 + 3 * (1 / 9)]);
+    expect(() => addScaled(Tensor.zeros([3]), Tensor.zeros([4]))).toThrow(new LoraShapeError('addScaled: [4] f32 does not match [3] f32'));
+  });
 });
