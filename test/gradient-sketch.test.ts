@@ -148,6 +148,15 @@ describe('GradientEstimator: messages that say which option, module or tensor', 
     expect(() => new GradientEstimator().register('m', 8, 6, { sketch })).toThrow(new LoraValueError(msg));
   });
 
+  test('a zero gradient: error estimate 0 (nothing is missed), energy undefined (NaN: 0 of 0), norm 0', () => {
+    const est = new GradientEstimator();
+    est.register('m', 8, 6, { sketch: { size: 5 } });
+    est.accumulate('m', Tensor.zeros([4, 6]), Tensor.zeros([4, 8]));
+    est.nextPass();
+    const f = est.sketch('m', 2);
+    expect([f.errorEstimate, f.energyEstimate, f.normEstimate]).toEqual([0, NaN, 0]);
+  });
+
   test('an unknown module lists the registered ones; a disposed batch tensor is named', () => {
     const est = new GradientEstimator();
     expect(() => est.accumulate('q', Tensor.zeros([2, 6]), Tensor.zeros([2, 8]))).toThrow(new LoraValueError("GradientEstimator: unknown module 'q' (registered: none)"));
