@@ -57,12 +57,12 @@ test('a model that is neither a record of weights nor a loader is a LoraValueErr
 });
 
 test('concurrency: an error while a window loads names the window\'s modules, keeps its type, and disposes what the window had loaded', async () => {
-  const loadedG: Tensor[] = [];
+  const loadedG: Tensor[] = [], loadedW: Tensor[] = [];
   const grads = { names: Object.keys(G), load: (m: string) => { const g = G[m].clone(); loadedG.push(g); return g; } };
-  const model = { names: Object.keys(W), load: (m: string) => { if (m === 'l0.up') throw new LoraShapeError('bad W'); return W[m].clone(); } };
+  const model = { names: Object.keys(W), load: (m: string) => { if (m === 'l0.up') throw new LoraShapeError('bad W'); const w = W[m].clone(); loadedW.push(w); return w; } };
   await expect(initAdapters(model, grads as never, { ...cfg, concurrency: 2 })).rejects.toThrow(new LoraShapeError("module 'l0.q, l0.up': bad W"));
-  expect(loadedG.length).toBeGreaterThan(0);
-  expect(loadedG.every((g) => g.disposed)).toBe(true);
+  expect([loadedG.length, loadedW.length]).toEqual([1, 1]);
+  expect([loadedG[0].disposed, loadedW[0].disposed]).toEqual([true, true]);
 });
 
 test('loaders + onModule + keepResults: false (bounded memory); GradientEstimator as the source; targets subset', async () => {

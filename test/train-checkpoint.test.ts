@@ -1,10 +1,11 @@
 /** Checkpoint and resume: a resumed run is bit-identical to an uninterrupted one; a torn save never loads. */
+import * as crypto from 'crypto';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
   AdamW, LoraFormatError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, param,
-  saveCheckpoint,
+  readSafetensorsSync, saveCheckpoint, writeSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 
@@ -120,6 +121,24 @@ describe('checkpoint and resume', () => {
     const fresh = setup(), before = bytes(fresh.layer.A.value).slice();
     await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(LoraFormatError);
     expect(bytes(fresh.layer.A.value).equals(before)).toBe(true);
+    expect(fresh.opt.stepCount).toBe(0);
+  });
+
+  test('a tensors file without a param tensor (its SHA-256 and size rewritten to match) is a LoraFormatError naming it', async () => {
+    const ck = path.join(dir, 'noparam');
+    const run = setup();
+    train(run, 0, 2);
+    await saveCheckpoint(ck, state(run));
+    const f = path.join(ck, 'training_state.safetensors'), j = path.join(ck, 'training_state.json');
+    const tensors = readSafetensorsSync(f);
+    delete tensors['param.0'];
+    writeSafetensorsSync(f, tensors);
+    const b = fs.readFileSync(f), json = JSON.parse(fs.readFileSync(j, 'utf8'));
+    json.tensors = { ...json.tensors, bytes: b.byteLength, sha256: crypto.createHash('sha256').update(b).digest('hex') };
+    fs.writeFileSync(j, JSON.stringify(json));
+    const fresh = setup();
+    await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(LoraFormatError);
+    await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(/param\.0 is missing/);
     expect(fresh.opt.stepCount).toBe(0);
   });
 
