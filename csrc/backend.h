@@ -141,6 +141,12 @@ class Backend {
   // buf empty ⇒ no momentum.
   virtual void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) = 0;
 
+ protected:
+  // What the randomized and Krylov SVDs share (composite/svd.cc): M in its compute dtype (m itself, or a converted
+  // copy kept alive by `keep`), and the check that a product of M did not overflow it.
+  View inComputeDType(const View& m, BufferPtr& keep);
+  void checkProduct(const View& product, const char* method);
+
  private:
   std::mutex mutex_;
 };

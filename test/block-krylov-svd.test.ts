@@ -6,40 +6,9 @@
 import { Tensor, initLoraGA, matmul, orthonormalize, svd, svdBatched } from '../lib';
 import { LoraValueError } from '../lib/errors';
 import { refMatmul, withSpectrum } from './helpers/ref';
+import { captured, firstCols, minPrincipalCos, orthoErrorOf } from './helpers/subspace';
 
 const m = 300, n = 200;
-
-function orthoError(Q: Tensor): number {
-  const [rows, k] = Q.shape;
-  const q = Q.toFloat64();
-  const G = refMatmul(q, rows, k, q, rows, k, true, false);
-  let e = 0;
-  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) e = Math.max(e, Math.abs(G[i * k + j] - (i === j ? 1 : 0)));
-  return e;
-}
-
-function firstCols(a: Float64Array, rows: number, cols: number, k: number): Float64Array {
-  const out = new Float64Array(rows * k);
-  for (let i = 0; i < rows; i++) for (let j = 0; j < k; j++) out[i * k + j] = a[i * cols + j];
-  return out;
-}
-
-/** ‖U_kᵀ·M·V_k‖²_F / Σᵢ≤k σᵢ² in float64: 1 is the best rank-k subspace pair. */
-function captured(Mv: Float64Array, U: Tensor, Vt: Tensor, k: number, exactS: Float64Array): number {
-  const kk = U.shape[1];
-  const u = firstCols(U.toFloat64(), m, kk, k), vt = Vt.toFloat64().slice(0, k * n);
-  const P = refMatmul(refMatmul(u, m, k, Mv, m, n, true, false), k, n, vt, k, n, false, true);
-  let e = 0, best = 0;
-  for (const x of P) e += x * x;
-  for (let i = 0; i < k; i++) best += exactS[i] ** 2;
-  return e / best;
-}
-
-/** Smallest cosine of the principal angles between the spans of U1 and U2 (rows×k, orthonormal columns). */
-function minPrincipalCos(U1: Float64Array, U2: Float64Array, rows: number, k: number): number {
-  const C = refMatmul(U1, rows, k, U2, rows, k, true, false);
-  return svd(Tensor.from(C, [k, k])).S.toFloat64()[k - 1];
-}
 
 /** max over i < k of ‖M·vᵢ − σᵢ·uᵢ‖ / σ₁ in float64 from the stored M. */
 function tripletResidual(Mv: Float64Array, rows: number, cols: number, res: { U: Tensor; S: Tensor; Vt: Tensor }): number {
@@ -62,16 +31,6 @@ const r = 8, k = 2 * r + 1;
 const krylov = { k, method: 'krylov' as const, oversample: 0, powerIters: 4, seed: 3 };
 const randomized = { k, method: 'randomized' as const, oversample: 2 * r - 1, powerIters: 4, seed: 3 };
 
-/** ‖V·Vᵀ − I‖_max for the rows of Vt (k×cols). */
-function rowOrthoError(Vt: Tensor): number {
-  const [kk, cols] = Vt.shape;
-  const v = Vt.toFloat64();
-  const G = refMatmul(v, kk, cols, v, kk, cols, false, true);
-  let e = 0;
-  for (let i = 0; i < kk; i++) for (let j = 0; j < kk; j++) e = Math.max(e, Math.abs(G[i * kk + j] - (i === j ? 1 : 0)));
-  return e;
-}
-
 describe("svd method 'krylov' vs an exact float64 SVD", () => {
   test.each([11, 12, 13])('flat spectrum (Gaussian, seed %d): more captured rank-2r energy than the randomized SVD with twice the columns', (seed) => {
     // The same passes over M (10; randomized: 11) with blocks of 2r + 1 columns instead of 4r: block Krylov keeps the
@@ -87,8 +46,8 @@ describe("svd method 'krylov' vs an exact float64 SVD", () => {
     expect(eK).toBeLessThan(1 + 1e-5);
     // U and V orthonormal to f32 rounding (a few ε), and uᵢ, σᵢ, vᵢ a consistent triplet: M·vᵢ = σᵢ·uᵢ up to the
     // part of M outside the basis, which on a flat spectrum is not small; checked on the decaying ones below.
-    expect(orthoError(kr.U)).toBeLessThan(2e-6);
-    expect(rowOrthoError(kr.Vt)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(kr.U)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(kr.Vt, true)).toBeLessThan(2e-6);
   });
 
   const decaying: [string, number[], number][] = [
@@ -102,8 +61,8 @@ describe("svd method 'krylov' vs an exact float64 SVD", () => {
     const exact = svd(Tensor.fromFloat64(Mv, [m, n], 'f64'), { k: 40 });
     const res = svd(Tensor.fromFloat64(Mv, [m, n], 'f32'), krylov);
     expect(captured(Mv, res.U, res.Vt, 2 * r, exact.S.toFloat64())).toBeGreaterThan(minEnergy);
-    expect(orthoError(res.U)).toBeLessThan(2e-6);
-    expect(rowOrthoError(res.Vt)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(res.U)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(res.Vt, true)).toBeLessThan(2e-6);
     const cos = minPrincipalCos(firstCols(res.U.toFloat64(), m, k, r), firstCols(exact.U.toFloat64(), m, 40, r), m, r);
     expect(cos).toBeGreaterThan(1 - 1e-5);
     // σ to f32 rounding of M (relative to σ₁), and ‖M·vᵢ − σᵢuᵢ‖ ≤ 1e-5·σ₁ for all 17 triplets.
@@ -119,8 +78,8 @@ describe("svd method 'krylov' vs an exact float64 SVD", () => {
     const Mv = withSpectrum(m, n, spectrum, 14);
     const res = svd(Tensor.fromFloat64(Mv, [m, n], 'f32'), krylov);
     expect(res.U.isFinite() && res.S.isFinite() && res.Vt.isFinite()).toBe(true);
-    expect(orthoError(res.U)).toBeLessThan(2e-6);
-    expect(rowOrthoError(res.Vt)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(res.U)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(res.Vt, true)).toBeLessThan(2e-6);
     const s = res.S.toFloat64();
     for (let i = 0; i < 10; i++) expect(Math.abs(s[i] - spectrum[i])).toBeLessThan(1e-5 * 10);
     for (let i = 10; i < k; i++) expect(s[i]).toBeLessThan(1e-5 * 10);
@@ -130,7 +89,7 @@ describe("svd method 'krylov' vs an exact float64 SVD", () => {
   test('a zero matrix: σ = 0 and orthonormal U and V (the first block is Householder\'s basis of nothing), no NaN', () => {
     const res = svd(Tensor.zeros([60, 40]), { k: 5, method: 'krylov', powerIters: 4, oversample: 0 });
     expect(Array.from(res.S.toFloat64())).toEqual([0, 0, 0, 0, 0]);
-    expect(orthoError(res.U)).toBeLessThan(1e-6);
+    expect(orthoErrorOf(res.U)).toBeLessThan(1e-6);
     expect(res.U.isFinite() && res.Vt.isFinite()).toBe(true);
   });
 
@@ -145,8 +104,8 @@ describe("svd method 'krylov' vs an exact float64 SVD", () => {
     expect(Math.abs(s[0] - 3)).toBeLessThan(1e-6);
     expect(Math.abs(s[1] - 2)).toBeLessThan(1e-6);
     expect(s[2]).toBeLessThan(1e-6);
-    expect(orthoError(res.U)).toBeLessThan(1e-6);
-    expect(rowOrthoError(res.Vt)).toBeLessThan(1e-6);
+    expect(orthoErrorOf(res.U)).toBeLessThan(1e-6);
+    expect(orthoErrorOf(res.Vt, true)).toBeLessThan(1e-6);
   });
 
   test('a basis that fills min(m, n) (4 blocks of 10 for 40 columns) gives the exact singular values', () => {
@@ -158,7 +117,7 @@ describe("svd method 'krylov' vs an exact float64 SVD", () => {
     // More blocks than fit are not taken (powerIters 50 stops at 4 blocks): the same answer, still orthonormal.
     const capped = svd(Tensor.fromFloat64(Mv, [60, 40], 'f32'), { k: 10, method: 'krylov', oversample: 0, powerIters: 50 });
     for (let i = 0; i < 10; i++) expect(Math.abs(capped.S.toFloat64()[i] - exact[i])).toBeLessThan(1e-5 * exact[0]);
-    expect(orthoError(capped.U)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(capped.U)).toBeLessThan(2e-6);
   });
 
   test('the subspace of a float64 Householder implementation of the same algorithm (the algorithm, not just an accurate SVD)', () => {

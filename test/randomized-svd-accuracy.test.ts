@@ -3,16 +3,7 @@
 // ill-conditioned for a Cholesky factorisation.
 import { Tensor, matmul, orthonormalize, svd } from '../lib';
 import { refMatmul, withSpectrum } from './helpers/ref';
-
-/** ‖QᵀQ − I‖_max in float64. */
-function orthoError(Q: Tensor): number {
-  const [m, n] = Q.shape;
-  const q = Q.toFloat64();
-  const G = refMatmul(q, m, n, q, m, n, true, false);
-  let e = 0;
-  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) e = Math.max(e, Math.abs(G[i * n + j] - (i === j ? 1 : 0)));
-  return e;
-}
+import { captured, firstCols, minPrincipalCos, orthoErrorOf } from './helpers/subspace';
 
 /** ‖(I − QQᵀ)A‖_F / ‖A‖_F: how much of A's column space Q misses. */
 function missedSpan(Q: Tensor, A: Float64Array, m: number, n: number): number {
@@ -23,22 +14,9 @@ function missedSpan(Q: Tensor, A: Float64Array, m: number, n: number): number {
   return Math.sqrt(num / den);
 }
 
-/** Smallest cosine of the principal angles between span(U1) and span(U2) (both m×k, orthonormal columns). */
-function minPrincipalCos(U1: Float64Array, U2: Float64Array, m: number, k: number): number {
-  const C = refMatmul(U1, m, k, U2, m, k, true, false);
-  return svd(Tensor.from(C, [k, k])).S.toFloat64()[k - 1];
-}
-
 /** m×n with singular values 10^(−j·log10(κ)/(n−1)), j < n: condition number κ. */
 function withCondition(m: number, n: number, kappa: number, seed: number): Float64Array {
   return withSpectrum(m, n, Array.from({ length: n }, (_, j) => Math.pow(kappa, -j / (n - 1))), seed);
-}
-
-/** Columns of a float64 row-major m×n array, first k of them. */
-function firstCols(a: Float64Array, m: number, n: number, k: number): Float64Array {
-  const out = new Float64Array(m * k);
-  for (let i = 0; i < m; i++) for (let j = 0; j < k; j++) out[i * k + j] = a[i * n + j];
-  return out;
 }
 
 describe("orthonormalize method 'cholqr2'", () => {
@@ -50,7 +28,7 @@ describe("orthonormalize method 'cholqr2'", () => {
     const A = withCondition(m, n, kappa, 5);
     for (const [dt, tol, spanTol] of [['f32', 2e-6, 1e-5], ['f64', 1e-13, 1e-12]] as const) {
       const Q = orthonormalize(Tensor.fromFloat64(A, [m, n], dt), { method: 'cholqr2' });
-      expect(orthoError(Q)).toBeLessThan(tol);
+      expect(orthoErrorOf(Q)).toBeLessThan(tol);
       // Span: relative to A's norm, directions of A weighted by σⱼ; f32 rounding of A itself is ~1e-7.
       expect(missedSpan(Q, A, m, n)).toBeLessThan(spanTol);
     }
@@ -61,20 +39,20 @@ describe("orthonormalize method 'cholqr2'", () => {
     const A = withSpectrum(m, n, [5, 4, 3, 2, 1], 8);
     const Q = orthonormalize(Tensor.fromFloat64(A, [m, n], 'f32'), { method: 'cholqr2' });
     expect(Q.isFinite()).toBe(true);
-    expect(orthoError(Q)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(Q)).toBeLessThan(2e-6);
     expect(missedSpan(Q, A, m, n)).toBeLessThan(1e-5);
   });
 
   test('a zero block falls back to Householder (an orthonormal basis, no NaN)', () => {
     const Q = orthonormalize(Tensor.zeros([50, 6]), { method: 'cholqr2' });
-    expect(orthoError(Q)).toBeLessThan(1e-6);
+    expect(orthoErrorOf(Q)).toBeLessThan(1e-6);
   });
 
   test('bf16 storage is orthonormalised in f32 and rounded once', () => {
     const m = 128, n = 8;
     const Q = orthonormalize(Tensor.fromFloat64(withCondition(m, n, 10, 9), [m, n], 'bf16'), { method: 'cholqr2' });
     expect(Q.dtype).toBe('bf16');
-    expect(orthoError(Q)).toBeLessThan(3e-2); // bf16 has 8 bits of mantissa: entries rounded by ≤ 2⁻⁹ relative
+    expect(orthoErrorOf(Q)).toBeLessThan(3e-2); // bf16 has 8 bits of mantissa: entries rounded by ≤ 2⁻⁹ relative
   });
 
   test('an unknown method is a LoraValueError', () => {
@@ -84,17 +62,6 @@ describe("orthonormalize method 'cholqr2'", () => {
 
 describe('randomized SVD accuracy (CholeskyQR range finder) vs an exact float64 SVD', () => {
   const m = 300, n = 200;
-  // Captured energy ‖U_kᵀ·M·V_k‖²_F / Σᵢ≤k σᵢ² (σ exact, f64): 1 means the best rank-k subspace pair.
-  function captured(Mv: Float64Array, U: Tensor, Vt: Tensor, k: number, exact: Float64Array): number {
-    const kk = U.shape[1];
-    const u = firstCols(U.toFloat64(), m, kk, k), vt = Vt.toFloat64().slice(0, k * n);
-    const P = refMatmul(refMatmul(u, m, k, Mv, m, n, true, false), k, n, vt, k, n, false, true);
-    let e = 0, best = 0;
-    for (const x of P) e += x * x;
-    for (let i = 0; i < k; i++) best += exact[i] ** 2;
-    return e / best;
-  }
-
   // LoRA-GA's settings: 2r directions from q = 4r columns and 4 power iterations (PEFT: svd_lowrank(q = 4r, niter = 4)).
   const r = 8, k = 2 * r;
   const opts = { k: k + 1, method: 'randomized' as const, oversample: 2 * r - 1, powerIters: 4, seed: 3 };
@@ -117,7 +84,7 @@ describe('randomized SVD accuracy (CholeskyQR range finder) vs an exact float64 
     const M = Tensor.fromFloat64(Mv, [m, n], 'f32');
     const res = svd(M, opts);
     expect(res.U.isFinite() && res.Vt.isFinite()).toBe(true);
-    expect(orthoError(res.U)).toBeLessThan(2e-6);
+    expect(orthoErrorOf(res.U)).toBeLessThan(2e-6);
     const e = captured(Mv, res.U, res.Vt, k, eS);
     expect(e).toBeGreaterThan(minEnergy);
     expect(e).toBeLessThan(1 + 1e-5);

@@ -1,27 +1,12 @@
 import { LoraShapeError, LoraValueError, Tensor, orthonormalize, svd, svdAsync } from '../lib';
 import { randTensor, refMatmul, relErr, withSpectrum } from './helpers/ref';
+import { minPrincipalCos, orthoError } from './helpers/subspace';
 
 function reconstruct(U: Tensor, S: Tensor, Vt: Tensor): Float64Array {
   const [m, k] = U.shape, n = Vt.shape[1];
   const u = U.toFloat64(), s = S.toFloat64(), vt = Vt.toFloat64();
   const us = u.map((x, i) => x * s[i % k]);
   return refMatmul(us, m, k, vt, k, n);
-}
-
-function orthoError(Q: Float64Array, rows: number, cols: number, byRows = false): number {
-  // ‖QᵀQ − I‖_max (columns) or ‖QQᵀ − I‖_max (rows)
-  const G = byRows ? refMatmul(Q, rows, cols, Q, rows, cols, false, true) : refMatmul(Q, rows, cols, Q, rows, cols, true, false);
-  const d = byRows ? rows : cols;
-  let e = 0;
-  for (let i = 0; i < d; i++) for (let j = 0; j < d; j++) e = Math.max(e, Math.abs(G[i * d + j] - (i === j ? 1 : 0)));
-  return e;
-}
-
-/** Cosines of the principal angles' worst case between span(U1) and span(U2): min σ(U1ᵀU2). Uses f64 SVD. */
-function minPrincipalCos(U1: Float64Array, U2: Float64Array, m: number, k: number): number {
-  const C = refMatmul(U1, m, k, U2, m, k, true, false);
-  const s = svd(Tensor.from(C, [k, k])).S.toFloat64();
-  return s[k - 1];
 }
 
 describe('exact SVD', () => {

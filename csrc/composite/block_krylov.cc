@@ -25,18 +25,9 @@ void Backend::blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u
   // Block width b ≥ k; no more blocks than fit in min(m, n) dimensions (past that the space is exhausted).
   const int64_t b = std::min(p, k + std::max<int64_t>(opt.oversample, 0));
   const int64_t depth = std::max<int64_t>(1, std::min<int64_t>(int64_t(opt.powerIters) + 1, p / b));
-  const DType ct = computeDType(m.dtype);
   BufferPtr mc;
-  View mv = m;
-  if (m.dtype != ct) {  // bf16/f16 storage: convert once, then every product runs in f32
-    mc = alloc(ct, rows, cols);
-    copy(m, mc->view);
-    mv = mc->view;
-  }
-  const auto overflowed = [&] {
-    fail(ErrorCode::Value, std::string("krylov svd: products of M overflowed ") + dtypeName(ct) +
-                               " (M's entries are too large): scale M down, convert it to f64, or use the exact SVD");
-  };
+  const View mv = inComputeDType(m, mc);
+  const DType ct = mv.dtype;
   BufferPtr bAll = alloc(ct, depth * b, cols);  // B = Qᵀ·M, block row i = Qᵢᵀ·M
   std::vector<BufferPtr> q;
   BufferPtr coef = alloc(ct, b, b);
@@ -51,7 +42,7 @@ void Backend::blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u
     BufferPtr omega = alloc(ct, cols, b), y = alloc(ct, rows, b);
     fillGaussian(omega->view, opt.seed);
     matmul(false, false, 1.0, mv, omega->view, 0.0, y->view);  // Q₀ from M·Ω
-    if (!allFinite(y->view)) overflowed();
+    checkProduct(y->view, "krylov");
     orthonormalizeCholQr(y->view, 2);
     q.push_back(std::move(y));
   }
@@ -59,7 +50,7 @@ void Backend::blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u
   for (int64_t i = 0; i < depth; ++i) {
     const View bi = rowBlock(bAll->view, i * b, b);
     matmul(true, false, 1.0, q[size_t(i)]->view, mv, 0.0, bi);  // Bᵢ = Qᵢᵀ·M (= (Mᵀ·Qᵢ)ᵀ)
-    if (!allFinite(bi)) overflowed();
+    checkProduct(bi, "krylov");
     if (i + 1 == depth) break;
     BufferPtr y = alloc(ct, rows, b);
     matmul(false, true, 1.0, mv, bi, 0.0, y->view);  // M·Mᵀ·Qᵢ

@@ -17,6 +17,22 @@ void Backend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt)
   for (const SvdJob& job : jobs) svdJob(job, opt);
 }
 
+View Backend::inComputeDType(const View& m, BufferPtr& keep) {
+  const DType ct = computeDType(m.dtype);
+  if (m.dtype == ct) return m;
+  keep = alloc(ct, m.rows, m.cols);  // bf16/f16 storage: convert once, then every product runs in f32
+  copy(m, keep->view);
+  return keep->view;
+}
+
+void Backend::checkProduct(const View& product, const char* method) {
+  // Entries near the dtype's limit overflow the range finders' products (an exact SVD rescales internally; these do
+  // not): a clear error rather than a LAPACK argument error or Inf singular values.
+  if (!allFinite(product))
+    fail(ErrorCode::Value, std::string(method) + " svd: products of M overflowed " + dtypeName(product.dtype) +
+                               " (M's entries are too large): scale M down, convert it to f64, or use the exact SVD");
+}
+
 void Backend::svdJob(const SvdJob& job, const SvdOptions& opt) {
   SvdOptions o = opt;
   o.k = job.u.cols;
@@ -30,24 +46,13 @@ void Backend::svdJob(const SvdJob& job, const SvdOptions& opt) {
 void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
   const int64_t rows = m.rows, cols = m.cols, k = opt.k;
   const int64_t l = std::min<int64_t>(std::min(rows, cols), k + std::max<int64_t>(opt.oversample, 0));
-  const DType ct = computeDType(m.dtype);
   BufferPtr mc;
-  View mv = m;
-  if (m.dtype != ct) {  // bf16/f16 storage: convert once, then every product runs in f32
-    mc = alloc(ct, rows, cols);
-    copy(m, mc->view);
-    mv = mc->view;
-  }
+  const View mv = inComputeDType(m, mc);
+  const DType ct = mv.dtype;
   BufferPtr omega = alloc(ct, cols, l), y = alloc(ct, rows, l), z = alloc(ct, cols, l);
   fillGaussian(omega->view, opt.seed);
   matmul(false, false, 1.0, mv, omega->view, 0.0, y->view);  // Y = M·Ω
-  // Entries near the dtype's limit overflow the range finder's products (an exact SVD rescales internally; this
-  // does not): a clear error rather than a LAPACK argument error or Inf singular values.
-  const auto overflowed = [&] {
-    fail(ErrorCode::Value, std::string("randomized svd: products of M overflowed ") + dtypeName(ct) +
-                               " (M's entries are too large): scale M down, convert it to f64, or use the exact SVD");
-  };
-  if (!allFinite(y->view)) overflowed();
+  checkProduct(y->view, "randomized");
   // Re-orthonormalisation by CholeskyQR (GEMM-shaped work, Householder only when a block is ill-conditioned). The
   // power iterations need only a well-conditioned basis of each block's span, so one pass; the final Q, which B and
   // U are formed from, gets the second pass that makes it orthonormal to ε.
@@ -62,7 +67,7 @@ void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u,
   BufferPtr bsmall = alloc(ct, l, cols);
   matmul(true, false, 1.0, y->view, mv, 0.0, bsmall->view);  // B = Qᵀ·M  (l×n)
   BufferPtr ub = alloc(ct, l, k);
-  if (!allFinite(bsmall->view)) overflowed();
+  checkProduct(bsmall->view, "randomized");
   svdExact(bsmall->view, ub->view, s, vt);
   matmul(false, false, 1.0, y->view, ub->view, 0.0, u);  // U = Q·U_B
 }
