@@ -119,6 +119,17 @@ class Backend {
   // Householder orthonormalize when the Gram matrix is too ill-conditioned. Returns false when it fell back.
   virtual bool orthonormalizeCholQr(const View& a, int passes);
 
+  // ---- symmetric_eigen (cpu/symmetric_eigen.cc, cuda/symmetric_eigen.cc) ----------------------------------------
+  // All eigenpairs of a symmetric n×n c (f64; its upper triangle, row-major, is read), by divide and conquer
+  // (LAPACK/cuSOLVER syevd): afterwards row i of c is the unit eigenvector of w[i], ascending. w is host memory (n
+  // doubles): the caller decides from the eigenvalues, so a GPU waits here. Fails with ErrorCode::Value when the
+  // solver does not converge.
+  virtual void symmetricEigen(const View& c, double* w) = 0;
+  // The top k = ub.cols triplets of a short-wide b (l×n, l ≤ n): the Rayleigh–Ritz step of the randomized and
+  // Krylov SVDs, from the eigendecomposition of b·bᵀ in f64 (composite/svd_gram.cc); svdExact when b is too close to
+  // rank-deficient for that to be accurate.
+  void svdByGram(const View& b, const View& ub, const View& s, const View& vt);
+
   // ---- solve (cpu/solve.cc, cuda/solve.cc) --------------------------------------------------------------------
   // b ← a⁻¹·b for square a by LU with partial pivoting. a is read only; b is written only on success (a singular a
   // fails with ErrorCode::Value and leaves b as it was).

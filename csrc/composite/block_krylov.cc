@@ -69,7 +69,7 @@ void Backend::blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u
   // Rayleigh–Ritz: B = U_B·S·Vᵀ over the used blocks, U = Q·U_B (block row i of U_B meets Qᵢ).
   const View bUsed = rowBlock(bAll->view, 0, used * b);
   BufferPtr ub = alloc(ct, used * b, k);
-  svdExact(bUsed, ub->view, s, vt);
+  svdByGram(bUsed, ub->view, s, vt);
   for (int64_t i = 0; i < used; ++i)
     matmul(false, false, 1.0, q[size_t(i)]->view, rowBlock(ub->view, i * b, b), i == 0 ? 0.0 : 1.0, u);
 }

@@ -68,7 +68,7 @@ void Backend::randomizedSvd(const View& m, const SvdOptions& opt, const View& u,
   matmul(true, false, 1.0, y->view, mv, 0.0, bsmall->view);  // B = Qᵀ·M  (l×n)
   BufferPtr ub = alloc(ct, l, k);
   checkProduct(bsmall->view, "randomized");
-  svdExact(bsmall->view, ub->view, s, vt);
+  svdByGram(bsmall->view, ub->view, s, vt);
   matmul(false, false, 1.0, y->view, ub->view, 0.0, u);  // U = Q·U_B
 }
 

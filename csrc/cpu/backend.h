@@ -18,6 +18,7 @@ class CpuBackend final : public Backend {
   void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc
   void orthonormalize(const View& a) override;                                          // orthonormalize.cc
   void solve(const View& a, const View& b) override;                                    // solve.cc
+  void symmetricEigen(const View& c, double* w) override;                               // symmetric_eigen.cc
   void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;     // svd_batched.cc
   void gram(const View& a, const View& g) override;                                     // cholesky_qr.cc
   bool cholesky(const View& g, double maxCond) override;                                // cholesky_qr.cc

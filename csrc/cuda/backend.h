@@ -34,6 +34,7 @@ class CudaBackend final : public Backend {
   void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;     // svd_batched.cc
   void orthonormalize(const View& a) override;                                          // orthonormalize.cc
   void solve(const View& a, const View& b) override;                                    // solve.cc
+  void symmetricEigen(const View& c, double* w) override;                               // symmetric_eigen.cc
   void gram(const View& a, const View& g) override;                                     // cholesky_qr.cc
   bool cholesky(const View& g, double maxCond) override;                                // cholesky_qr.cc
   void triangularSolveRight(const View& r, const View& a) override;                     // cholesky_qr.cc

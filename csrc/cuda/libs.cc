@@ -84,7 +84,9 @@ bool loadLibs(Libs* L, std::string* why) {
   sym(sol, "cusolverDn" #P "getrf", &F.getrf, &missing);                      \
   sym(sol, "cusolverDn" #P "getrs", &F.getrs, &missing);                      \
   sym(sol, "cusolverDn" #P "potrf_bufferSize", &F.potrfBufferSize, &missing); \
-  sym(sol, "cusolverDn" #P "potrf", &F.potrf, &missing);
+  sym(sol, "cusolverDn" #P "potrf", &F.potrf, &missing);                      \
+  sym(sol, "cusolverDn" #P "syevd_bufferSize", &F.syevdBufferSize, &missing); \
+  sym(sol, "cusolverDn" #P "syevd", &F.syevd, &missing);
   LORAGA_SOLVER(S, s.s)
   LORAGA_SOLVER(D, s.d)
 #undef LORAGA_SOLVER

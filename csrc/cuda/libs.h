@@ -26,6 +26,7 @@ enum cublasComputeType_t : int {
 enum cublasGemmAlgo_t : int { CUBLAS_GEMM_DEFAULT = -1 };
 
 enum cusolverStatus_t : int { CUSOLVER_STATUS_SUCCESS = 0, CUSOLVER_STATUS_ALLOC_FAILED = 2 };
+enum cusolverEigMode_t : int { CUSOLVER_EIG_MODE_NOVECTOR = 0, CUSOLVER_EIG_MODE_VECTOR = 1 };
 
 // The function table. Names are the exported symbols (cublasCreate is a macro for cublasCreate_v2 in the headers).
 struct Cublas {
@@ -64,6 +65,9 @@ struct SolverFns {
   cusolverStatus_t (*getrs)(cusolverDnHandle_t, cublasOperation_t, int, int, const T*, int, const int*, T*, int, int*);
   cusolverStatus_t (*potrfBufferSize)(cusolverDnHandle_t, cublasFillMode_t, int, T*, int, int*);
   cusolverStatus_t (*potrf)(cusolverDnHandle_t, cublasFillMode_t, int, T*, int, T*, int, int*);
+  cusolverStatus_t (*syevdBufferSize)(cusolverDnHandle_t, cusolverEigMode_t, cublasFillMode_t, int, const T*, int,
+                                      const T*, int*);
+  cusolverStatus_t (*syevd)(cusolverDnHandle_t, cusolverEigMode_t, cublasFillMode_t, int, T*, int, T*, T*, int, int*);
 };
 
 struct Cusolver {

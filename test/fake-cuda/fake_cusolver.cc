@@ -1,6 +1,7 @@
 // libcusolver.so.12 stand-in: the dense entry points csrc/cuda/libs.cc resolves, forwarded to LAPACK (OpenBLAS),
 // whose column-major conventions cuSOLVER mirrors; plus cuSOLVER's own restriction that gesvd needs m ≥ n.
 #include <algorithm>
+#include <vector>
 
 extern "C" {
 void sgesvd_(const char*, const char*, const int*, const int*, float*, const int*, float*, float*, const int*, float*,
@@ -13,6 +14,10 @@ void sorgqr_(const int*, const int*, const int*, float*, const int*, const float
 void dorgqr_(const int*, const int*, const int*, double*, const int*, const double*, double*, const int*, int*);
 void spotrf_(const char*, const int*, float*, const int*, int*, size_t);
 void dpotrf_(const char*, const int*, double*, const int*, int*, size_t);
+void ssyevd_(const char*, const char*, const int*, float*, const int*, float*, float*, const int*, int*, const int*,
+             int*, size_t, size_t);
+void dsyevd_(const char*, const char*, const int*, double*, const int*, double*, double*, const int*, int*, const int*,
+             int*, size_t, size_t);
 void sgetrf_(const int*, const int*, float*, const int*, int*, int*);
 void dgetrf_(const int*, const int*, double*, const int*, int*, int*);
 void sgetrs_(const char*, const int*, const int*, const float*, const int*, const int*, float*, const int*, int*,
@@ -24,6 +29,8 @@ void dgetrs_(const char*, const int*, const int*, const double*, const int*, con
 namespace {
 enum { OK = 0, INVALID = 3 };
 int handles;
+// LAPACK's syevd workspace with eigenvectors: 1 + 6n + 2n².
+int eigWork(int n) { return 1 + 6 * std::max(n, 1) + 2 * std::max(n, 1) * std::max(n, 1); }
 int svdWork(int m, int n) { return 4 * std::max({1, 3 * std::min(m, n) + std::max(m, n), 5 * std::min(m, n)}); }
 }  // namespace
 
@@ -75,6 +82,20 @@ int svdWork(int m, int n) { return 4 * std::max({1, 3 * std::min(m, n) + std::ma
     if (lda < std::max(n, 1) || lw < std::max(n, 1) || (uplo != 0 && uplo != 1)) return INVALID;                    \
     const char u = uplo == 0 ? 'L' : 'U';                                                                           \
     p##potrf_(&u, &n, A, &lda, info, 1);                                                                            \
+    return OK;                                                                                                      \
+  }                                                                                                                 \
+  int cusolverDn##P##syevd_bufferSize(void*, int, int, int n, const T*, int lda, const T*, int* lw) {               \
+    if (lda < std::max(n, 1)) return INVALID;                                                                       \
+    *lw = eigWork(n);                                                                                               \
+    return OK;                                                                                                      \
+  }                                                                                                                 \
+  int cusolverDn##P##syevd(void*, int jobz, int uplo, int n, T* A, int lda, T* W, T* work, int lw, int* info) {     \
+    if (lda < std::max(n, 1) || lw < eigWork(n) || (jobz != 0 && jobz != 1) || (uplo != 0 && uplo != 1))            \
+      return INVALID;                                                                                               \
+    const char j = jobz == 1 ? 'V' : 'N', u = uplo == 0 ? 'L' : 'U';                                                \
+    const int liw = 3 + 5 * std::max(n, 1);                                                                         \
+    std::vector<int> iw(static_cast<size_t>(liw));                                                                  \
+    p##syevd_(&j, &u, &n, A, &lda, W, work, &lw, iw.data(), &liw, info, 1, 1);                                      \
     return OK;                                                                                                      \
   }                                                                                                                 \
   int cusolverDn##P##getrs(void*, int trans, int n, int nrhs, const T* A, int lda, const int* ipiv, T* B, int ldb,  \

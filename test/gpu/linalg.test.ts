@@ -141,6 +141,24 @@ describeGpu('CUDA SVD', () => {
     checkSvd(m, n, k, 'f32', 'krylov', 1e-4);
   });
 
+  // The Rayleigh–Ritz step by the f64 Gram (composite/svd_gram.cc, cuSOLVER syevd): its accuracy signature where it
+  // applies (Vᵀ orthonormal to 1e-7, beyond an f32 SVD of B) and the exact-SVD fallback where σ vanish (test/svd-gram).
+  test.each(['randomized', 'krylov'] as const)('%s: the Gram path (σ₁₆/σ₁ = 1e-3) and its fallback (rank 3 of 6; σ₁₆/σ₁ = 1e-8), as on the CPU', (method) => {
+    const graded = (d: number) => Array.from({ length: 20 }, (_, i) => 10 ** ((-i * d) / 15));
+    for (const [spec, k, vTol] of [[graded(3), 16, 1e-7], [[3, 2, 1], 6, 2e-6], [graded(8), 16, 2e-6]] as [number[], number, number][]) {
+      const M = Tensor.fromFloat64(withSpectrum(300, 200, spec, 5), [300, 200], 'f32');
+      const o = { k, method, oversample: method === 'krylov' ? 0 : k, powerIters: 4, seed: 1 };
+      const g = svd(gpu(M), o), c = svd(M, o);
+      const vt = g.Vt.toFloat64(), u = g.U.toFloat64();
+      const vvt = refMatmul(vt, k, 200, vt, k, 200, false, true), utu = refMatmul(u, 300, k, u, 300, k, true, false);
+      const off = (a: Float64Array) => Math.max(...Array.from(a, (x, i) => Math.abs(x - (Math.floor(i / k) === i % k ? 1 : 0))));
+      expect(off(vvt)).toBeLessThan(vTol);
+      expect(off(utu)).toBeLessThan(5e-6);
+      const gs = g.S.toFloat64(), cs = c.S.toFloat64();
+      for (let i = 0; i < k; i++) expect(Math.abs(gs[i] - cs[i])).toBeLessThan(1e-5 * cs[0]);
+    }
+  });
+
   test('svdAsync resolves with the sync result', async () => {
     const A = gpu(randTensor([40, 30], 22, 'f32').t);
     const a = svd(A, { k: 5 }), b = await svdAsync(A, { k: 5 });

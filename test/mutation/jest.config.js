@@ -27,9 +27,9 @@ const EXCLUDED = ['test/gpu/', 'pack', 'entrypoints', 'demo', 'example-tfjs', 'r
  */
 const FOLDER_TESTS = {
   'lib/peft': ['peft-adapter', 'peft-targets', 'adapter-writes', 'peft-parity', 'cli-init', 'cli', 'init-adapters', 'train-export', 'loraga-reference'],
-  'lib/io': ['safetensors', 'safetensors-errors', 'fs-writes', 'safetensors-conformance', 'safetensors-fuzz', 'adapter-writes', 'peft-adapter', 'init-adapters', 'cli-init', 'train-export'],
+  'lib/io': ['safetensors', 'safetensors-errors', 'safetensors-entries', 'fs-writes', 'safetensors-conformance', 'safetensors-fuzz', 'adapter-writes', 'peft-adapter', 'init-adapters', 'cli-init', 'train-export'],
   'lib/init': ['init', 'init-options', 'spectral-report', 'init-adapters', 'gradient-sketch', 'loraga-reference', 'numerical-edges', 'peft-parity', 'pinned-properties', 'cli-init', 'train-lora-one', 'train-parity', 'randomized-svd-accuracy', 'init-given-factors', 'block-krylov-svd'],
-  'lib/train': ['train-rng', 'train-checkpoint', 'train-export', 'train-linear', 'train-lora-linear', 'train-lora-one', 'train-lora-pro', 'train-native', 'train-optim', 'train-parity', 'train-schedule', 'pinned-properties', 'peft-parity'],
+  'lib/train': ['train-rng', 'train-misuse', 'train-checkpoint', 'train-export', 'train-linear', 'train-lora-linear', 'train-lora-one', 'train-lora-pro', 'train-native', 'train-optim', 'train-parity', 'train-schedule', 'pinned-properties', 'peft-parity'],
 };
 
 // LORAGA_MUTATE: lib/<folder>s or files in them (lib/init/rng.ts → lib/init's suites), separated by commas.

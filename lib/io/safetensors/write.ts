@@ -25,6 +25,12 @@ function layout(tensors: Record<string, Tensor>, metadata?: Record<string, strin
   return [...headerBytes(planned, md), ...data];
 }
 
+/** bytes written at pos, continuing after short writes (fs.writeSync may write less than it was given). */
+function writeAllAt(fd: number, bytes: Uint8Array, pos: number): void {
+  let done = 0;
+  while (done < bytes.byteLength) done += fs.writeSync(fd, bytes, done, bytes.byteLength - done, pos + done);
+}
+
 export function writeSafetensorsSync(p: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
   const chunks = layout(tensors, metadata);
   const tmp = `${p}.tmp-${process.pid}`;
@@ -84,8 +90,8 @@ export class SafetensorsWriter {
     this.slots = new Map(planned.map((p) => [p.name, { dtype: p.dtype, shape: p.shape, pos: dataStart + p.begin, bytes: p.end - p.begin, done: false }]));
     this.tmp = `${this.path}.tmp-${process.pid}`;
     this.fd = fs.openSync(this.tmp, 'w');
-    fs.writeSync(this.fd, prefix, 0, 8, 0);
-    fs.writeSync(this.fd, hb, 0, hb.byteLength, 8);
+    writeAllAt(this.fd, prefix, 0);
+    writeAllAt(this.fd, hb, 8);
     if (size > 0) fs.ftruncateSync(this.fd, dataStart + size);
   }
 
@@ -97,8 +103,7 @@ export class SafetensorsWriter {
       throw new LoraShapeError(`SafetensorsWriter ${this.path}: '${name}' was declared [${s.shape.join(', ')}] ${s.dtype}, got [${t.shape.join(', ')}] ${t.dtype}`);
     const d = t.data;
     const bytes = new Uint8Array(d.buffer, d.byteOffset, d.byteLength);
-    let done = 0;
-    while (done < bytes.byteLength) done += fs.writeSync(this.fd, bytes, done, bytes.byteLength - done, s.pos + done);
+    writeAllAt(this.fd, bytes, s.pos);
     s.done = true;
   }
 

@@ -1,0 +1,130 @@
+// safetensors, the parts a third sample of Stryker mutants showed untested: the exact refusal of each malformed header
+// entry, dimensions above 2^53 − 1 in any position, the JSON reader's unterminated string and stray characters, who
+// owns a tensor read each way, the reference's tensor order in a SafetensorsWriter file, and short writes continued
+// at the right offset (the writer's header did not: found by this file).
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { LoraDTypeError, LoraFormatError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensorsSync } from '../lib';
+
+/** A safetensors file from a raw header string and data bytes (the header padded with spaces to 8 bytes). */
+function file(header: string, data = new Uint8Array(0)): Uint8Array {
+  const h = Buffer.from(header + ' '.repeat((8 - (Buffer.byteLength(header) % 8)) % 8));
+  const out = new Uint8Array(8 + h.length + data.length);
+  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
+  out.set(h, 8);
+  out.set(data, 8 + h.length);
+  return out;
+}
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-st-entries-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('safetensors header entries: each malformation refused with its own message', () => {
+  test.each([
+    ['an entry that is not an object', '{"w":[1,2]}', 'safetensors: entry "w" must be an object'],
+    ['a missing dtype', '{"w":{"shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": missing field "dtype"'],
+    ['a missing shape', '{"w":{"dtype":"F32","data_offsets":[0,4]}}', 'safetensors: entry "w": missing field "shape"'],
+    ['a missing data_offsets', '{"w":{"dtype":"F32","shape":[1]}}', 'safetensors: entry "w": missing field "data_offsets"'],
+    ['a dtype that is not a string', '{"w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": dtype must be a string'],
+    ['an unknown dtype', '{"w":{"dtype":"F31","shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": unknown dtype "F31"'],
+  ])('%s', (_what, header, message) => {
+    const bytes = file(header, new Uint8Array(4));
+    expect(() => parseSafetensors(bytes)).toThrow(LoraFormatError);
+    expect(() => parseSafetensors(bytes)).toThrow(message);
+  });
+
+  test.each([0, 1])('a dimension above 2^53 − 1 at index %i of an empty tensor is reported unsupported, not rounded', (at) => {
+    const shape = at === 0 ? '[9007199254740993,0]' : '[0,9007199254740993]';
+    const h = parseSafetensorsHeader(file(`{"w":{"dtype":"F32","shape":${shape},"data_offsets":[0,0]}}`));
+    expect(h.entries).toEqual([]);
+    expect(h.unsupported).toEqual([{ name: 'w', dtype: 'F32', reason: 'tensor "w" has a dimension 9007199254740993 above 2^53 − 1, which loraga cannot represent' }]);
+  });
+
+  test('JSON: an unterminated string and a stray character in a value position are named', () => {
+    expect(() => parseSafetensors(file('{"w'))).toThrow(/^safetensors: .*unterminated string/);
+    expect(() => parseSafetensors(file('{"w":}'))).toThrow(/^safetensors: .*unexpected "}"/);
+    expect(() => parseSafetensors(file('{"w":]'))).toThrow(/^safetensors: .*unexpected "]"/);
+  });
+});
+
+describe('who owns a tensor read from safetensors', () => {
+  const bytes = (() => {
+    const p = path.join(tmp, 'own.safetensors');
+    writeSafetensorsSync(p, { a: Tensor.from(new Float32Array([1, 2, 3]), [3]), b: Tensor.from(new Float64Array([4, 5]), [2]) });
+    return new Uint8Array(fs.readFileSync(p));
+  })();
+
+  test('parseSafetensors: zero-copy views of the caller’s bytes are borrowed and read-only; { copy: true } gives owned, writable tensors', () => {
+    for (const t of Object.values(parseSafetensors(bytes))) {
+      expect(t.borrowed).toBe(true);
+      expect(t.writable).toBe(false);
+    }
+    for (const t of Object.values(parseSafetensors(bytes, { copy: true }))) {
+      expect(t.borrowed).toBe(false);
+      expect(t.writable).toBe(true);
+    }
+  });
+
+  test('readSafetensorsSync and SafetensorsFile.get: the library’s own allocation, owned and writable', () => {
+    const p = path.join(tmp, 'own2.safetensors');
+    fs.writeFileSync(p, bytes);
+    for (const t of Object.values(readSafetensorsSync(p))) expect([t.borrowed, t.writable]).toEqual([false, true]);
+    const f = SafetensorsFile.open(p);
+    try {
+      const a = f.get('a');
+      expect([a.borrowed, a.writable]).toEqual([false, true]);
+      expect(Array.from(a.toFloat64())).toEqual([1, 2, 3]);
+    } finally {
+      f.close();
+    }
+  });
+});
+
+describe('SafetensorsWriter', () => {
+  test('places tensors in the reference order (larger dtypes first, then by name), whatever order they are declared in', () => {
+    const p = path.join(tmp, 'order.safetensors');
+    const w = new SafetensorsWriter(p, [{ name: 'b', dtype: 'f32', shape: [2] }, { name: 'a', dtype: 'f64', shape: [2] }, { name: 'c', dtype: 'f32', shape: [1] }]);
+    w.write('c', Tensor.from(new Float32Array([7]), [1]));
+    w.write('a', Tensor.from(new Float64Array([1, 2]), [2]));
+    w.write('b', Tensor.from(new Float32Array([3, 4]), [2]));
+    w.close();
+    const h = parseSafetensorsHeader(new Uint8Array(fs.readFileSync(p)));
+    expect(h.entries.map((e) => [e.name, e.begin, e.end])).toEqual([['a', 0, 16], ['b', 16, 24], ['c', 24, 28]]);
+  });
+
+  test('a declared dtype it cannot store is a LoraDTypeError naming the tensor', () => {
+    const p = path.join(tmp, 'bad-dtype.safetensors');
+    expect(() => new SafetensorsWriter(p, [{ name: 'x', dtype: 'i8' as never, shape: [1] }])).toThrow(LoraDTypeError);
+    expect(() => new SafetensorsWriter(p, [{ name: 'x', dtype: 'i8' as never, shape: [1] }])).toThrow(`SafetensorsWriter ${p}: 'x' has unsupported dtype i8`);
+  });
+
+  test('short writes (fs.writeSync writing part of what it was given) are continued at the right offset, header included', () => {
+    // The fs module object itself (the namespace import above is frozen), which lib/ reads fs.writeSync from.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, not an import wrapper
+    const nodeFs = require('fs') as typeof fs;
+    const real = nodeFs.writeSync;
+    // At most 5 bytes per call: every tensor takes several calls, each of which must start where the last ended.
+    const spy = jest.spyOn(nodeFs, 'writeSync').mockImplementation(((fd: number, buf: Uint8Array, off?: number, len?: number, pos?: number | null) =>
+      real(fd, buf, off, Math.min(len ?? buf.byteLength - (off ?? 0), 5), pos)) as typeof fs.writeSync);
+    try {
+      const p = path.join(tmp, 'short.safetensors');
+      const a = Tensor.from(Float64Array.from({ length: 7 }, (_, i) => i + 0.5), [7]);
+      const b = Tensor.from(Float32Array.from({ length: 9 }, (_, i) => -i), [3, 3]);
+      const w = new SafetensorsWriter(p, [{ name: 'a', dtype: 'f64', shape: [7] }, { name: 'b', dtype: 'f32', shape: [3, 3] }]);
+      w.write('b', b);
+      w.write('a', a);
+      w.close();
+      const p2 = path.join(tmp, 'short2.safetensors');
+      writeSafetensorsSync(p2, { a, b });
+      expect(spy.mock.calls.length).toBeGreaterThan(40); // the short writes happened
+      spy.mockRestore();
+      for (const back of [readSafetensorsSync(p), readSafetensorsSync(p2)]) {
+        expect(Array.from(back.a.toFloat64())).toEqual(Array.from(a.toFloat64()));
+        expect(Array.from(back.b.toFloat64())).toEqual(Array.from(b.toFloat64()));
+      }
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

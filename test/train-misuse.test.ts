@@ -1,0 +1,142 @@
+// The training API's answers to misuse and its less-travelled paths, which a third, untouched sample of Stryker
+// mutants showed untested: option names and messages (Linear, LoraLinear.fromInit, optimizer groups,
+// LrSchedule.loadStateDict), Linear's forward without a saved activation, needDx: false under dropout, solveSylvester's shape checks and its
+// non-symmetric rank limit at the boundary, and a checkpoint saved over an existing one.
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import {
+  AdamW, Linear, LoraDisposedError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Tensor, loadCheckpoint, param, saveCheckpoint,
+  solveSylvester,
+} from '../lib';
+import { SYLVESTER_MAX_RANK } from '../lib/train/sylvester';
+import { randTensor, refMatmul, relErr } from './helpers/ref';
+import { add } from './helpers/linalg';
+
+describe('Linear.forward', () => {
+  const W = Tensor.from(new Float32Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+
+  test('an unknown option, a disposed x and a mismatched last dimension: typed errors with their own messages', () => {
+    const lin = new Linear(W.clone());
+    const x = Tensor.from(new Float32Array(6), [2, 3]);
+    expect(() => lin.forward(x, { grads: false } as never)).toThrow('Linear.forward: unknown option grads (known: grad)');
+    const bad = Tensor.from(new Float32Array(4), [2, 2]);
+    expect(() => lin.forward(bad)).toThrow(LoraShapeError);
+    expect(() => lin.forward(bad)).toThrow('Linear.forward: x [2, 2] f32 must be [..., 3] for W [2, 3] f32');
+    const gone = Tensor.from(new Float32Array(6), [2, 3]);
+    gone.dispose();
+    expect(() => lin.forward(gone)).toThrow(LoraDisposedError);
+    expect(() => lin.forward(gone)).toThrow(/^Linear\.forward x: tensor .* was disposed$/);
+  });
+
+  test('forward with { grad: false } saves nothing: a backward after it has no activation to use', () => {
+    const lin = new Linear(W.clone());
+    const x = Tensor.from(new Float32Array([1, 0, 0, 0, 1, 0]), [2, 3]);
+    lin.forward(x, { grad: false });
+    expect(() => lin.backward(Tensor.from(new Float32Array(4), [2, 2]))).toThrow(LoraValueError);
+    lin.forward(x);
+    expect(lin.backward(Tensor.from(new Float32Array([1, 0, 0, 1]), [2, 2])).shape).toEqual([2, 3]);
+  });
+});
+
+describe('LoraLinear.fromInit', () => {
+  const W = Tensor.from(new Float32Array(12).fill(0.5), [3, 4]);
+  const A = Tensor.from(new Float32Array(8).fill(0.1), [2, 4]), B = Tensor.from(new Float32Array(6).fill(0.2), [3, 2]);
+
+  test.each(['scale', 'alpha', 'rsLora'])('%s is the init’s (its scaling), so passing it is an unknown option', (key) => {
+    expect(() => LoraLinear.fromInit(W, { A, B, scaling: 2 }, { [key]: 1 } as never)).toThrow(LoraValueError);
+    expect(() => LoraLinear.fromInit(W, { A, B, scaling: 2 }, { [key]: 1 } as never))
+      .toThrow(`LoraLinear.fromInit: unknown option ${key} (known: dropout, seed, name, bias, trainBias)`);
+  });
+
+  test('only an init that offset W (returned W′) keeps the initial A, B that export converts against', () => {
+    expect(LoraLinear.fromInit(W, { A, B, scaling: 2 }).initial).toBeNull();
+    expect(LoraLinear.fromInit(W, { A, B, scaling: 2, W: null }).initial).toBeNull();
+    const withW = LoraLinear.fromInit(W, { A, B, scaling: 2, W: W.clone() });
+    expect(withW.initial).not.toBeNull();
+    expect(Array.from(withW.initial!.A.toFloat64())).toEqual(Array.from(A.toFloat64()));
+  });
+});
+
+describe('LoraLinear.backward with dropout', () => {
+  test('needDx: false returns null on the dropout path too, with the same dA, dB as with dX', () => {
+    const mk = () => new LoraLinear(randTensor([6, 4], 85).t, randTensor([2, 4], 86).t, randTensor([6, 2], 87).t, { alpha: 2, dropout: 0.5, seed: 3 });
+    const x = randTensor([3, 4], 88).t, dY = randTensor([3, 6], 89).t;
+    const a = mk(), b = mk();
+    a.forward(x); b.forward(x);
+    expect(a.backward(dY)!.shape).toEqual([3, 4]);
+    expect(b.backward(dY, { needDx: false })).toBeNull();
+    expect(Array.from(b.A.grad!.data)).toEqual(Array.from(a.A.grad!.data));
+    expect(Array.from(b.B.grad!.data)).toEqual(Array.from(a.B.grad!.data));
+  });
+});
+
+describe('optimizer groups and schedule state', () => {
+  test('an unknown key in a param group names the group and the known keys', () => {
+    const p = param(Tensor.from(new Float32Array(2), [2]));
+    expect(() => new AdamW([{ params: [p], lr: 0.1, weight_decay: 0.1 } as never], { lr: 0.1 }))
+      .toThrow('AdamW group 0: unknown option weight_decay (did you mean weightDecay?) (known: params, lr, weightDecay)');
+  });
+
+  test.each([null, undefined, 5, 'state'])('LrSchedule.loadStateDict(%p) is a LoraValueError, not a TypeError', (s) => {
+    const opt = new AdamW([param(Tensor.from(new Float32Array(2), [2]))], { lr: 0.1 });
+    const sched = new LrSchedule(opt, { kind: 'linear', warmupSteps: 1, totalSteps: 4 });
+    expect(() => sched.loadStateDict(s as never)).toThrow(LoraValueError);
+    expect(() => sched.loadStateDict(s as never)).toThrow('LrSchedule.loadStateDict: expected an LrScheduleState');
+  });
+});
+
+describe('solveSylvester', () => {
+  const I3 = () => Tensor.from(new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]), [3, 3]);
+  test.each([
+    ['P not 2-D', [9], [3, 3], [3, 3]],
+    ['Q not 2-D', [3, 3], [9], [3, 3]],
+    ['C not 2-D', [3, 3], [3, 3], [9]],
+    ['P not square', [3, 2], [3, 3], [3, 3]],
+    ['Q with other rows', [3, 3], [2, 3], [3, 3]],
+    ['Q with other columns', [3, 3], [3, 2], [3, 3]],
+    ['C with other rows', [3, 3], [3, 3], [2, 3]],
+    ['C with other columns', [3, 3], [3, 3], [3, 2]],
+  ])('%s: LoraShapeError naming all three shapes', (_what, ps, qs, cs) => {
+    const t = (s: number[]) => Tensor.zeros(s, 'f64').reshape(s);
+    const [P, Q, C] = [t(ps), t(qs), t(cs)];
+    expect(() => solveSylvester(P, Q, C)).toThrow(LoraShapeError);
+    expect(() => solveSylvester(P, Q, C)).toThrow(`solveSylvester: P [${ps.join(', ')}] f64, Q [${qs.join(', ')}] f64, C [${cs.join(', ')}] f64 must all be r×r`);
+    expect(solveSylvester(I3(), I3(), I3()).shape).toEqual([3, 3]); // the same call with r×r operands is fine
+  });
+
+  test(`non-symmetric P: r = ${SYLVESTER_MAX_RANK} is still solved (vectorised form); r = ${SYLVESTER_MAX_RANK + 1} is refused with the size it would need`, () => {
+    const r = SYLVESTER_MAX_RANK;
+    // P = N + r·I (non-symmetric, eigenvalues near r), Q = I: λ + μ far from 0.
+    const P = randTensor([r, r], 31, 'f64').v.map((v, i) => v + (i % (r + 1) === 0 ? r : 0)), Q = new Float64Array(r * r).map((_, i) => (i % (r + 1) === 0 ? 1 : 0));
+    const C = randTensor([r, r], 32, 'f64');
+    const X = solveSylvester(Tensor.from(P, [r, r]), Tensor.from(Q, [r, r]), C.t).toFloat64();
+    expect(relErr(add(refMatmul(P, r, r, X, r, r), refMatmul(X, r, r, Q, r, r)), C.v)).toBeLessThan(1e-11);
+    const n = r + 1, N = randTensor([n, n], 33, 'f64').t, In = Tensor.from(new Float64Array(n * n).map((_, i) => (i % (n + 1) === 0 ? 1 : 0)), [n, n]);
+    expect(() => solveSylvester(N, In, Tensor.zeros([n, n], 'f64'))).toThrow(
+      `solveSylvester: P or Q is not symmetric and rank ${n} > ${r} would need a ${n * n}² system (symmetric P and Q have no limit)`);
+  });
+});
+
+describe('saveCheckpoint over an existing checkpoint', () => {
+  test('replaces it whole and leaves no staging (.tmp-*) or previous (.old-*) directory behind', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-ckpt-over-'));
+    try {
+      const p = param(Tensor.from(new Float32Array([1, 2]), [2], { writable: true }));
+      const opt = new AdamW([p], { lr: 0.1 });
+      const step = () => { p.grad = Tensor.from(new Float32Array([1, -1]), [2]); opt.step(); };
+      step();
+      await saveCheckpoint(path.join(root, 'ck'), { optimizer: opt });
+      step();
+      step();
+      await saveCheckpoint(path.join(root, 'ck'), { optimizer: opt });
+      expect(fs.readdirSync(root)).toEqual(['ck']);
+      const q = param(Tensor.from(new Float32Array([0, 0]), [2], { writable: true }));
+      const info = await loadCheckpoint(path.join(root, 'ck'), { optimizer: new AdamW([q], { lr: 0.1 }) });
+      expect(info.step).toBe(3);
+      expect(Array.from(q.value.toFloat64())).toEqual(Array.from(p.value.toFloat64()));
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
+  });
+});
