@@ -137,3 +137,33 @@ describe('StagedDir: all or nothing', () => {
     s.abort();
   });
 });
+
+describe('ensureDir racing another creator', () => {
+  const errno = (code: string) => Object.assign(new Error(`${code}: fake`), { code });
+
+  test('a directory created by someone else between the check and mkdir (EEXIST) is fine; another mkdir error names the directory', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, not an import wrapper
+    const nodeFs = require('fs') as typeof fs;
+    const real = nodeFs.mkdirSync;
+    const target = path.join(tmp, 'race', 'inner');
+    // The first mkdir (of tmp/race) loses the race: the directory appears, and mkdir reports EEXIST.
+    let calls = 0;
+    const spy = jest.spyOn(nodeFs, 'mkdirSync').mockImplementation(((p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+      if (calls++ === 0) {
+        real(p, o);
+        throw errno('EEXIST');
+      }
+      return real(p, o);
+    }) as typeof fs.mkdirSync);
+    try {
+      ensureDir(target);
+      expect(fs.statSync(target).isDirectory()).toBe(true);
+      spy.mockImplementation((() => { throw errno('EACCES'); }) as typeof fs.mkdirSync);
+      const other = path.join(tmp, 'race2');
+      expect(() => ensureDir(other)).toThrow(LoraIOError);
+      expect(() => ensureDir(other)).toThrow(`cannot create directory ${other}: `);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+});

@@ -417,3 +417,14 @@ describe('progress times and estimator memory', () => {
     await expect(initPiSSAAsync(W['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initPiSSA: aborted'));
   });
 });
+
+describe('GradientEstimator after a refused batch', () => {
+  test.each(['accumulate', 'accumulateAsync'] as const)('%s refusing a NaN batch leaves no batch counted: gradient() says so instead of returning G·∞ or NaN', async (how) => {
+    const est = new GradientEstimator().register('m', 2, 3);
+    const X = Tensor.from(new Float32Array([1, NaN, 0]), [1, 3]), dY = Tensor.from(new Float32Array([1, 1]), [1, 2]);
+    if (how === 'accumulate') expect(() => est.accumulate('m', X, dY)).toThrow(LoraValueError);
+    else await expect(est.accumulateAsync('m', X, dY)).rejects.toThrow(LoraValueError);
+    expect(est.batches('m')).toBe(0);
+    expect(() => est.gradient('m')).toThrow(new LoraValueError("GradientEstimator: no batches accumulated for 'm'"));
+  });
+});

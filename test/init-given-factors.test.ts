@@ -44,6 +44,14 @@ describe('initLoraGA from sketch factors', () => {
       `initLoraGA: the sketch is of a [${out}, ${inF}] gradient, W is [${wShape[0]}, ${wShape[1]}] as [out, in]`);
   });
 
+  test('a sketch of exactly 2r + 1 is enough; noReport skips the sketch report', async () => {
+    const W = Tensor.randn([8, 6], 'f32', 'cpu', 1);
+    const withReport = await initLoraGAFromSketchAsync(W, sketch(8, 6, 5), cfg);
+    expect(withReport.A.shape).toEqual([2, 6]);
+    expect(withReport.report?.method).toBe('sketch');
+    expect((await initLoraGAFromSketchAsync(W, sketch(8, 6, 5), { ...cfg, noReport: true })).report).toBeUndefined();
+  });
+
   test('a sketch narrower than 2r + 1 is a LoraValueError', async () => {
     await expect(initLoraGAFromSketchAsync(Tensor.randn([8, 6], 'f32', 'cpu', 1), sketch(8, 6, 4), cfg))
       .rejects.toThrow(new LoraValueError('initLoraGA: rank 2 needs a sketch of size ≥ 2r + 1 = 5, got 4'));

@@ -113,6 +113,11 @@ describe('rank_pattern and alpha_pattern say what PEFT will build: exact module 
   const write = (name: string, config: Record<string, unknown>, modules: Record<string, unknown> = { 'l.0.q_proj': mod(2), 'l.0.v_proj': mod(4) }) =>
     writePeftAdapter(path.join(tmp, name), { modules, config: { r: 4, lora_alpha: 8, ...config } } as never);
 
+  test('rank 1 is a rank: a rank_pattern entry of 1 for a rank-1 module is kept', async () => {
+    await write('rp-one', { rank_pattern: { 'l.0.q_proj': 1 } }, { 'l.0.q_proj': mod(1), 'l.0.v_proj': mod(4) });
+    expect((await readPeftAdapter(path.join(tmp, 'rp-one'))).config.rank_pattern).toEqual({ 'l.0.q_proj': 1 });
+  });
+
   test('a caller\'s entry that agrees with the tensors is kept; one for a module of rank r is kept too', async () => {
     await write('rp-agree', { rank_pattern: { 'l.0.q_proj': 2, 'l.0.v_proj': 4 }, alpha_pattern: { 'l.0.q_proj': 3 } });
     const back = await readPeftAdapter(path.join(tmp, 'rp-agree'));
@@ -135,6 +140,8 @@ describe('rank_pattern and alpha_pattern say what PEFT will build: exact module 
     ['rank_pattern value 2.5', { rank_pattern: { other: 2.5 } }, /^writePeftAdapter: config\.rank_pattern\['other'\] must be a positive integer, got 2\.5$/],
     ['rank_pattern value 0', { rank_pattern: { other: 0 } }, /must be a positive integer, got 0$/],
     ['alpha_pattern value \'8\'', { alpha_pattern: { other: '8' } }, /^writePeftAdapter: config\.alpha_pattern\['other'\] must be a finite number, got "8"$/],
+    ['alpha_pattern value NaN', { alpha_pattern: { other: NaN } }, /^writePeftAdapter: config\.alpha_pattern\['other'\] must be a finite number, got NaN$/],
+    ['alpha_pattern value Infinity', { alpha_pattern: { other: Infinity } }, /must be a finite number, got Infinity$/],
   ])('a pattern loraga cannot read back exactly (%s) is a LoraValueError', async (_, config, msg) => {
     await expect(write('rp-suffix', config)).rejects.toThrow(LoraValueError);
     await expect(write('rp-suffix', config)).rejects.toThrow(msg);

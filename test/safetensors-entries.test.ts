@@ -23,6 +23,8 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 describe('safetensors header entries: each malformation refused with its own message', () => {
   test.each([
     ['an entry that is not an object', '{"w":[1,2]}', 'safetensors: entry "w" must be an object'],
+    ['an entry that is a JSON literal', '{"w":null}', 'safetensors: entry "w" must be an object'],
+    ['an entry that is a number', '{"w":-1}', 'safetensors: entry "w" must be an object'],
     ['a missing dtype', '{"w":{"shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": missing field "dtype"'],
     ['a missing shape', '{"w":{"dtype":"F32","data_offsets":[0,4]}}', 'safetensors: entry "w": missing field "shape"'],
     ['a missing data_offsets', '{"w":{"dtype":"F32","shape":[1]}}', 'safetensors: entry "w": missing field "data_offsets"'],
@@ -45,6 +47,9 @@ describe('safetensors header entries: each malformation refused with its own mes
     expect(() => parseSafetensors(file('{"w'))).toThrow(/^safetensors: .*unterminated string/);
     expect(() => parseSafetensors(file('{"w":}'))).toThrow(/^safetensors: .*unexpected "}"/);
     expect(() => parseSafetensors(file('{"w":]'))).toThrow(/^safetensors: .*unexpected "]"/);
+    // Characters below '0' other than '-' do not start a number: named as themselves, not as a bad number.
+    expect(() => parseSafetensors(file('{"w":,}'))).toThrow(/^safetensors: .*unexpected ","/);
+    expect(() => parseSafetensors(file('{"w":+1}'))).toThrow(/^safetensors: .*unexpected "\+"/);
   });
 });
 

@@ -42,6 +42,15 @@ describe('LoRA-GA (r = 2: 2r = 4 directions used)', () => {
     ]);
   });
 
+  test('the gap tolerance is strict: a gap equal to it does not warn, one just below it does', () => {
+    const G = diag(12, 10, S);
+    const gap = initLoraGA(W, G, { rank: 2, alpha: 4, svd: 'exact', precision: 'f64' }).report!.gapR;
+    const at = initLoraGA(W, G, { rank: 2, alpha: 4, svd: 'exact', precision: 'f64', gapTolerance: gap }).report!;
+    expect(at.warnings).toEqual([]);
+    const above = initLoraGA(W, G, { rank: 2, alpha: 4, svd: 'exact', precision: 'f64', gapTolerance: gap * (1 + 1e-12) }).report!;
+    expect(above.warnings).toHaveLength(1);
+  });
+
   test('a G with only 2r singular values (min(out, in) = 2r): σ has 2r values, no gap at 2r; a zero G warns', () => {
     const W4 = Tensor.fromFloat64(new Float64Array(4 * 4).map((_, i) => Math.cos(i)), [4, 4], 'f64');
     const r4 = initLoraGA(W4, diag(4, 4, [4, 3, 2, 1]), { rank: 2, alpha: 4, svd: 'exact', precision: 'f64' }).report!;

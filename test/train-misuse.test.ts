@@ -6,8 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  AdamW, Linear, LoraDisposedError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Tensor, loadCheckpoint, param, saveCheckpoint,
-  solveSylvester,
+  AdamW, Linear, LoraDisposedError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Tensor, exportPeftAdapter, loadCheckpoint, param,
+  saveCheckpoint, solveSylvester,
 } from '../lib';
 import { SYLVESTER_MAX_RANK } from '../lib/train/sylvester';
 import { randTensor, refMatmul, relErr } from './helpers/ref';
@@ -97,6 +97,10 @@ describe('solveSylvester', () => {
     ['Q with other columns', [3, 3], [3, 2], [3, 3]],
     ['C with other rows', [3, 3], [3, 3], [2, 3]],
     ['C with other columns', [3, 3], [3, 3], [3, 2]],
+    // 3-D operands whose first two dimensions are r×r: only the rank check can refuse them.
+    ['P 3-D', [3, 3, 1], [3, 3], [3, 3]],
+    ['Q 3-D', [3, 3], [3, 3, 1], [3, 3]],
+    ['C 3-D', [3, 3], [3, 3], [3, 3, 1]],
   ])('%s: LoraShapeError naming all three shapes', (_what, ps, qs, cs) => {
     const t = (s: number[]) => Tensor.zeros(s, 'f64').reshape(s);
     const [P, Q, C] = [t(ps), t(qs), t(cs)];
@@ -116,6 +120,18 @@ describe('solveSylvester', () => {
     expect(() => solveSylvester(N, In, Tensor.zeros([n, n], 'f64'))).toThrow(
       `solveSylvester: P or Q is not symmetric and rank ${n} > ${r} would need a ${n * n}² system (symmetric P and Q have no limit)`);
   });
+});
+
+test('exportPeftAdapter: an unknown option is named, with the known ones', async () => {
+  const layer = new LoraLinear(Tensor.zeros([3, 4], 'f32'), Tensor.zeros([2, 4], 'f32'), Tensor.zeros([3, 2], 'f32'));
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-export-opt-'));
+  try {
+    await expect(exportPeftAdapter(path.join(dir, 'a'), [{ name: 'q', layer }], { rs_lora: true } as never))
+      .rejects.toThrow('exportPeftAdapter: unknown option rs_lora (did you mean rsLora?) (known: rsLora, dtype, baseModelName, bias, taskType, fanInFanOut)');
+    expect(fs.readdirSync(dir)).toEqual([]); // refused before anything was written
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 describe('saveCheckpoint over an existing checkpoint', () => {

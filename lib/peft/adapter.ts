@@ -90,7 +90,7 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
  */
 function patternKeys(p: Record<string, number>, field: string, names: string[], ok: (v: unknown) => boolean, what: string): void {
   for (const [k, v] of Object.entries(p)) {
-    if (!ok(v)) throw new LoraValueError(`writePeftAdapter: config.${field}['${k}'] must be ${what}, got ${JSON.stringify(v)}`);
+    if (!ok(v)) throw new LoraValueError(`writePeftAdapter: config.${field}['${k}'] must be ${what}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
     const m = names.find((n) => n !== k && n.endsWith(k));
     if (m !== undefined && !Object.hasOwn(p, m))
       throw new LoraValueError(`writePeftAdapter: config.${field} key '${k}' is not a full module name but PEFT would apply it to '${m}'; use exact module names`);
