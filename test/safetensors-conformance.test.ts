@@ -12,17 +12,11 @@ import {
   parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSharded, readSafetensorsShardedSync,
   readSafetensorsSync, readShardIndex, writeSafetensors, writeSafetensorsSync,
 } from '../lib';
+import { stFile as file } from './helpers/st-file';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-stc-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-/** A file from raw header text (or bytes) and data; `headerLen` overrides the length field. */
-function file(header: string | Uint8Array, data: Uint8Array = new Uint8Array(0), headerLen?: number): Buffer {
-  const h = typeof header === 'string' ? Buffer.from(header, 'utf8') : Buffer.from(header);
-  const pre = Buffer.alloc(8);
-  pre.writeBigUInt64LE(BigInt(headerLen ?? h.length));
-  return Buffer.concat([pre, h, Buffer.from(data)]);
-}
 
 /** `n` distinct bytes 1, 2, … so a shifted or swapped read shows. */
 function bytes(n: number, start = 1): Uint8Array {

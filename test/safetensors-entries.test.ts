@@ -6,16 +6,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { LoraDTypeError, LoraFormatError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensorsSync } from '../lib';
+import { stFile as file } from './helpers/st-file';
 
-/** A safetensors file from a raw header string and data bytes (the header padded with spaces to 8 bytes). */
-function file(header: string, data = new Uint8Array(0)): Uint8Array {
-  const h = Buffer.from(header + ' '.repeat((8 - (Buffer.byteLength(header) % 8)) % 8));
-  const out = new Uint8Array(8 + h.length + data.length);
-  new DataView(out.buffer).setBigUint64(0, BigInt(h.length), true);
-  out.set(h, 8);
-  out.set(data, 8 + h.length);
-  return out;
-}
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-st-entries-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -31,7 +23,7 @@ describe('safetensors header entries: each malformation refused with its own mes
     ['a dtype that is not a string', '{"w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": dtype must be a string'],
     ['an unknown dtype', '{"w":{"dtype":"F31","shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": unknown dtype "F31"'],
   ])('%s', (_what, header, message) => {
-    const bytes = file(header, new Uint8Array(4));
+    const bytes = file(header, 4);
     expect(() => parseSafetensors(bytes)).toThrow(LoraFormatError);
     expect(() => parseSafetensors(bytes)).toThrow(message);
   });

@@ -3,14 +3,8 @@
 // the header JSON, then the data.
 import * as vm from 'vm';
 import { LoraFormatError, LoraValueError, parseSafetensors } from '../lib';
+import { stFile as file } from './helpers/st-file';
 
-function file(header: string, dataBytes: number): Buffer {
-  const h = Buffer.from(header);
-  const b = Buffer.alloc(8 + h.length + dataBytes);
-  b.writeBigUInt64LE(BigInt(h.length));
-  h.copy(b, 8);
-  return b;
-}
 const entry = (name: string, shape: number[], begin: number, end: number) => `"${name}":{"dtype":"F32","shape":${JSON.stringify(shape)},"data_offsets":[${begin},${end}]}`;
 
 describe('layout: every data byte belongs to exactly one tensor', () => {

@@ -6,7 +6,6 @@
 // it are f64 (B is f32 here: its products in f64 are exact to rounding). When σₖ/σ₁ < 1e-5, B is close enough to
 // rank-deficient that the rows Bᵀ·wᵢ/σᵢ would no longer be orthonormal to f32 accuracy (and are undefined at σᵢ = 0):
 // then the exact SVD of B, which completes V with an orthonormal basis. Written in primitives only.
-#include <algorithm>
 #include <cmath>
 #include <vector>
 #include "../backend.h"

@@ -131,7 +131,7 @@ function findPython() {
 const rows = [];
 for (const kind of spectra) for (const r of ranks) {
   const kv = krylovVariants(r);
-  rows.push({ kind, r, ours: { all: [], ...oursEnergy(kind, r) }, krylov: { all: [], ...oursEnergy(kind, r, kv.krylov) }, krylov4: { all: [], ...oursEnergy(kind, r, kv.krylov4) }, oursReport: { all: [] }, batched: { all: [] }, peft: null });
+  rows.push({ kind, r, kv, ours: { all: [], ...oursEnergy(kind, r) }, krylov: { all: [], ...oursEnergy(kind, r, kv.krylov) }, krylov4: { all: [], ...oursEnergy(kind, r, kv.krylov4) }, oursReport: { all: [] }, batched: { all: [] }, peft: null });
 }
 const py = findPython();
 // PyTorch's OpenMP threads spin-wait by default; on a machine shared with other jobs that makes its times erratic
@@ -143,8 +143,8 @@ let torchVersion = null;
 for (let k = 0; k < rounds; k++) {
   for (const x of rows) {
     x.ours.all.push(oursRound(x.kind, x.r, false));
-    x.krylov.all.push(oursRound(x.kind, x.r, false, krylovVariants(x.r).krylov));
-    x.krylov4.all.push(oursRound(x.kind, x.r, false, krylovVariants(x.r).krylov4));
+    x.krylov.all.push(oursRound(x.kind, x.r, false, x.kv.krylov));
+    x.krylov4.all.push(oursRound(x.kind, x.r, false, x.kv.krylov4));
     x.oursReport.all.push(oursRound(x.kind, x.r, true));
     x.batched.all.push(await batchedRound(x.kind, x.r));
   }

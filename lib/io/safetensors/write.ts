@@ -36,9 +36,10 @@ export function writeSafetensorsSync(p: string, tensors: Record<string, Tensor>,
   const tmp = `${p}.tmp-${process.pid}`;
   const fd = fs.openSync(tmp, 'w');
   try {
+    let pos = 0;
     for (const c of chunks) {
-      let done = 0;
-      while (done < c.byteLength) done += fs.writeSync(fd, c, done, c.byteLength - done);
+      writeAllAt(fd, c, pos);
+      pos += c.byteLength;
     }
   } catch (e) {
     fs.closeSync(fd);
