@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   GradientEstimator, InitProgress, LoraAbortError, LoraShapeError, LoraValueError, SafetensorsWriter, Tensor, initAdapters, initLora, initLoraGA,
-  initLoraOne, initPiSSA, initPiSSAAsync, moduleSeed, readSafetensorsSync,
+  initLoraOne, initLoraOneAsync, initPiSSA, initPiSSAAsync, moduleSeed, readSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 import { offsetInvariant } from './helpers/compare';
@@ -79,6 +79,24 @@ test('loaders + onModule + keepResults: false (bounded memory); GradientEstimato
   expect(loaded).toEqual(['l0.q', 'l1.q']);
   expect(got).toEqual(['l0.q', 'l1.q']);
   expect(() => est.gradient('l0.q')).toThrow(/no batches/); // released
+});
+
+test('what initAdapters disposes: a loaded W once its W′ replaces it, never a ready gradient the caller gave', async () => {
+  const est = new GradientEstimator(), ready: Record<string, Tensor> = {};
+  for (const m of ['l0.q', 'l1.q']) est.register(m, ...shapes[m]).setGradient(m, (ready[m] = G[m].clone()));
+  const loaded: Tensor[] = [];
+  const res = await initAdapters({ names: Object.keys(W), load: (m) => { const w = W[m].clone(); loaded.push(w); return w; } }, est, { ...cfg, targets: ['l0.q', 'l1.q'] });
+  expect(loaded.map((w) => w.disposed)).toEqual([true, true]);
+  expect(Object.values(res.modules).map((r) => r.W!.disposed)).toEqual([false, false]);
+  expect([ready['l0.q'].disposed, ready['l1.q'].disposed]).toEqual([false, false]);
+  expect(est.gradient('l0.q')).toBe(ready['l0.q']);
+});
+
+test('an abort that comes after the last module is done changes nothing: every result is returned', async () => {
+  const ac = new AbortController();
+  const names = Object.keys(shapes);
+  const res = await initAdapters(W, G, { ...cfg, signal: ac.signal, onModule: (m) => { if (m === names[names.length - 1]) ac.abort(); } });
+  expect(Object.keys(res.modules)).toEqual(names);
 });
 
 test('methods pissa and lora; missing gradients and unknown targets are clear errors', async () => {
@@ -411,10 +429,11 @@ describe('progress times and estimator memory', () => {
     expect(e.bytes('half')).toBe(6 * 2);
   });
 
-  test('initPiSSAAsync aborted: LoraAbortError naming initPiSSA', async () => {
+  test('initPiSSAAsync and initLoraOneAsync aborted: LoraAbortError naming the init', async () => {
     const ac = new AbortController();
     ac.abort();
     await expect(initPiSSAAsync(W['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initPiSSA: aborted'));
+    await expect(initLoraOneAsync(G['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initLoraOne: aborted'));
   });
 });
 

@@ -24,6 +24,8 @@ describe('resolveLoraGAConfig', () => {
   test.each([
     [null, 'initLoraGA: config must be an object'],
     [[2, 4], 'initLoraGA: config must be an object'],
+    [4, 'initLoraGA: config must be an object'],
+    ['rank', 'initLoraGA: config must be an object'],
     [{ ...base, rank: 1.5 }, 'initLoraGA rank: expected a positive integer, got 1.5'],
     [{ ...base, rank: 0 }, 'initLoraGA rank: expected a positive integer, got 0'],
     [{ ...base, alpha: 0 }, 'initLoraGA alpha: expected a positive finite number, got 0'],

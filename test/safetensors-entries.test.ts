@@ -5,12 +5,15 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LoraDTypeError, LoraFormatError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensorsSync } from '../lib';
+import { LoraDTypeError, LoraFormatError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensorsSync } from '../lib';
 import { stFile as file } from './helpers/st-file';
 
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-st-entries-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+const SHAPE = 'safetensors: entry "w": shape must be an array of non-negative integers (u64, written without fraction or exponent)';
+const OFFSETS = 'safetensors: entry "w": data_offsets must be [begin, end], two non-negative integers (u64, written without fraction or exponent)';
 
 describe('safetensors header entries: each malformation refused with its own message', () => {
   test.each([
@@ -22,6 +25,12 @@ describe('safetensors header entries: each malformation refused with its own mes
     ['a missing data_offsets', '{"w":{"dtype":"F32","shape":[1]}}', 'safetensors: entry "w": missing field "data_offsets"'],
     ['a dtype that is not a string', '{"w":{"dtype":4,"shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": dtype must be a string'],
     ['an unknown dtype', '{"w":{"dtype":"F31","shape":[1],"data_offsets":[0,4]}}', 'safetensors: entry "w": unknown dtype "F31"'],
+    ['a shape that is not an array', '{"w":{"dtype":"F32","shape":1,"data_offsets":[0,4]}}', SHAPE],
+    ['a negative dimension', '{"w":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}', SHAPE],
+    ['data_offsets that are not an array', '{"w":{"dtype":"F32","shape":[1],"data_offsets":4}}', OFFSETS],
+    ['data_offsets of one number', '{"w":{"dtype":"F32","shape":[1],"data_offsets":[4]}}', OFFSETS],
+    ['data_offsets of three numbers', '{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4,4]}}', OFFSETS],
+    ['a fractional offset', '{"w":{"dtype":"F32","shape":[1],"data_offsets":[0,4.0]}}', OFFSETS],
   ])('%s', (_what, header, message) => {
     const bytes = file(header, 4);
     expect(() => parseSafetensors(bytes)).toThrow(LoraFormatError);
@@ -35,8 +44,20 @@ describe('safetensors header entries: each malformation refused with its own mes
     expect(h.unsupported).toEqual([{ name: 'w', dtype: 'F32', reason: 'tensor "w" has a dimension 9007199254740993 above 2^53 − 1, which loraga cannot represent' }]);
   });
 
+  test('a dimension of exactly 2^53 − 1 (of an empty tensor) is still a number loraga holds', () => {
+    const h = parseSafetensorsHeader(file('{"w":{"dtype":"F32","shape":[0,9007199254740991],"data_offsets":[0,0]}}'));
+    expect(h.unsupported).toEqual([]);
+    expect(h.entries).toEqual([{ name: 'w', dtype: 'f32', shape: [0, 9007199254740991], begin: 0, end: 0 }]);
+  });
+
+  test('the 8-byte length field: a file shorter than it is too short; an 8-byte file stating a 1-byte header is truncated', () => {
+    expect(() => parseSafetensors(new Uint8Array(7))).toThrow(new LoraFormatError('safetensors: file is 7 bytes, too short for the 8-byte header length (truncated?)'));
+    expect(() => parseSafetensors(file('', 0, 1))).toThrow(new LoraFormatError('safetensors: header length 1 runs past the end of the 8-byte file (truncated?)'));
+  });
+
   test('JSON: an unterminated string and a stray character in a value position are named', () => {
     expect(() => parseSafetensors(file('{"w'))).toThrow(/^safetensors: .*unterminated string/);
+    expect(() => parseSafetensors(file('{"w":'))).toThrow(new LoraFormatError('safetensors: header is not valid JSON: unexpected end at character 5'));
     expect(() => parseSafetensors(file('{"w":}'))).toThrow(/^safetensors: .*unexpected "}"/);
     expect(() => parseSafetensors(file('{"w":]'))).toThrow(/^safetensors: .*unexpected "]"/);
     // Characters below '0' other than '-' do not start a number: named as themselves, not as a bad number.
@@ -88,6 +109,14 @@ describe('SafetensorsWriter', () => {
     w.close();
     const h = parseSafetensorsHeader(new Uint8Array(fs.readFileSync(p)));
     expect(h.entries.map((e) => [e.name, e.begin, e.end])).toEqual([['a', 0, 16], ['b', 16, 24], ['c', 24, 28]]);
+  });
+
+  test('close() with tensors never written is a LoraValueError naming each of them, and leaves no file', () => {
+    const p = path.join(tmp, 'missing.safetensors');
+    const w = new SafetensorsWriter(p, [{ name: 'a', dtype: 'f32', shape: [1] }, { name: 'b', dtype: 'f32', shape: [2] }, { name: 'c', dtype: 'f32', shape: [1] }]);
+    w.write('b', Tensor.from(new Float32Array([1, 2]), [2]));
+    expect(() => w.close()).toThrow(new LoraValueError(`SafetensorsWriter ${p}: never written: a, c`));
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('missing.'))).toEqual([]);
   });
 
   test('a declared dtype it cannot store is a LoraDTypeError naming the tensor', () => {

@@ -207,6 +207,26 @@ describe('file handles, streamed writers and shard indexes: misuse is a typed er
     expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
   });
 
+  test('two writes of the same path at once each write their own temporary file: both finish, the file is whole', async () => {
+    const p = path.join(tmp, 'same-path.safetensors');
+    const big = { x: randTensor([256, 64], 31).t }, small = { y: randTensor([3], 32).t };
+    // Two async writes interleave their chunks; before, both wrote one `.tmp-<pid>` and the second rename failed.
+    await Promise.all([writeSafetensors(p, big), writeSafetensors(p, small)]);
+    const back = readSafetensorsSync(p);
+    expect(Object.keys(back).length).toBe(1);
+    expect('x' in back ? sameBits(back.x, big.x) : sameBits(back.y, small.y)).toBe(true);
+    // Two streamed writers open at once: the second no longer truncates the first one's file.
+    const w1 = new SafetensorsWriter(p, [{ name: 'x', dtype: 'f32', shape: [256, 64] }]);
+    const w2 = new SafetensorsWriter(p, [{ name: 'y', dtype: 'f32', shape: [3] }]);
+    w1.write('x', big.x);
+    w2.write('y', small.y);
+    w1.close();
+    expect(sameBits(readSafetensorsSync(p).x, big.x)).toBe(true);
+    w2.close();
+    expect(sameBits(readSafetensorsSync(p).y, small.y)).toBe(true);
+    expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
   test('SafetensorsWriter: a duplicate declared name is refused; abort() leaves no file; an empty layout is an empty file', () => {
     const p = path.join(tmp, 'streamed-abort.safetensors');
     expect(() => new SafetensorsWriter(p, [{ name: 'a', dtype: 'f32', shape: [1] }, { name: 'a', dtype: 'f32', shape: [2] }]))

@@ -4,7 +4,8 @@
  * warnings naming an ill-determined split — checked on gradients of known spectrum (a diagonal G: its singular
  * values are its diagonal).
  */
-import { Tensor, initLoraGA, initLoraOne, initPiSSA } from '../lib';
+import { GradientEstimator, Tensor, initAdapters, initLoraGA, initLoraOne, initPiSSA } from '../lib';
+import { relErr } from './helpers/ref';
 
 /** [out, in] f64 with S on the diagonal. */
 function diag(out: number, inF: number, S: number[]): Tensor {
@@ -62,6 +63,71 @@ describe('LoRA-GA (r = 2: 2r = 4 directions used)', () => {
     const z = initLoraGA(W4, Tensor.zeros([4, 4], 'f64'), { rank: 2, alpha: 4, svd: 'exact', precision: 'f64' }).report!;
     expect(z.energy).toBeNaN();
     expect(z.warnings).toContain('G is zero: every direction is arbitrary');
+  });
+});
+
+describe('which gaps are judged, and how each warning is labelled', () => {
+  const warnText = (i: number, g: number, tol: number, label: string) =>
+    `G: σ${i} and σ${i + 1} are within a relative gap of ${g.toExponential(2)} (< ${tol}): the split after direction ${i} is ill-determined, so the init is not stable under small changes of G (${label})`;
+
+  test('ArB2r (the default) judges the split after 2r on its own: a small gap there is named with its directions', () => {
+    const S2 = [10, 8, 6, 5, 4.99, 2, 1, 0.5];
+    const rep = initLoraGA(W, diag(12, 10, S2), { rank: 2, alpha: 4, svd: 'exact', precision: 'f64', gapTolerance: 0.01 }).report!;
+    expect(rep.warnings).toEqual([warnText(4, (5 - 4.99) / 5, 0.01, 'gap at 2r')]);
+  });
+
+  test('ArBr judges every consecutive gap among the 2r directions; the split after r is one of them, reported once', () => {
+    const S2 = [10, 5, 4.9, 2, 1, 0.5, 0.2, 0.1];
+    const rep = initLoraGA(W, diag(12, 10, S2), { rank: 2, alpha: 4, svd: 'exact', precision: 'f64', gapTolerance: 0.1, direction: 'ArBr' }).report!;
+    expect(rep.warnings).toEqual([warnText(2, (5 - 4.9) / 5, 0.1, 'consecutive directions')]);
+  });
+
+  test('ArBr: a consecutive gap equal to the tolerance does not end the search; the first one below it is reported', () => {
+    const G = diag(12, 10, S);
+    const s = initLoraGA(W, G, { rank: 2, alpha: 4, svd: 'exact', precision: 'f64' }).report!.sigma;
+    const tol = (s[0] - s[1]) / s[0]; // the relative gap σ₁ → σ₂ exactly as the report measures it (0.2)
+    const rep = initLoraGA(W, G, { rank: 2, alpha: 4, svd: 'exact', precision: 'f64', gapTolerance: tol, direction: 'ArBr' }).report!;
+    // Gaps 0.2 (= tol), 0.25, then (6 − 5)/6 below tol.
+    expect(rep.warnings).toEqual([warnText(3, (6 - 5) / 6, tol, 'consecutive directions')]);
+  });
+
+  test('a sketch holds more triplets than the 2r + 1 the report shows: gaps past the 2r used directions are not judged', async () => {
+    // G = diag(S2) from one batch (X rows e_i, dY rows σᵢ·e_i), of rank 6 < the sketch size 8, so the sketch holds all
+    // of it: σ₅ and σ₆ are within 5e-4 of each other, but only σ₁…σ₄ are used (r = 2).
+    const S2 = [10, 8, 6, 4, 0.02, 0.01999], out = 12, inF = 10, T = S2.length;
+    const X = new Float32Array(T * inF), dY = new Float32Array(T * out);
+    S2.forEach((v, i) => { X[i * inF + i] = 1; dY[i * out + i] = v; });
+    const est = new GradientEstimator().register('m', out, inF, { sketch: { size: 8 } });
+    est.accumulate('m', Tensor.from(X, [T, inF]), Tensor.from(dY, [T, out]));
+    est.nextPass();
+    const rep = (await initAdapters({ m: W }, est, { rank: 2, alpha: 4, svd: 'sketch', direction: 'ArBr' })).modules.m.report!;
+    expect(rep.method).toBe('sketch');
+    expect(relErr(rep.sigma, S2.slice(0, 5))).toBeLessThan(1e-5);
+    expect(rep.warnings).toEqual([]);
+  });
+});
+
+describe('precision: the SVD runs in the precision asked for, whatever the dtype of G', () => {
+  // G [5, 2] f32: its σ² are the eigenvalues of the 2×2 GᵀG, in closed form (float64, from G's exact f32 values).
+  const G = Tensor.from(new Float32Array([0.3, -1.7, 2.1, 0.4, -0.9, 1.3, 1.1, 0.8, -0.2, 2.5]), [5, 2]);
+  const g = G.toFloat64();
+  let a = 0, b = 0, c = 0;
+  for (let i = 0; i < 5; i++) { a += g[2 * i] ** 2; b += g[2 * i] * g[2 * i + 1]; c += g[2 * i + 1] ** 2; }
+  const mid = (a + c) / 2, half = Math.sqrt(((a - c) / 2) ** 2 + b * b);
+  const want = [Math.sqrt(mid + half), Math.sqrt(mid - half)];
+
+  test("'f64' factors an f32 G in float64: σ within 1e-13 of the closed form", () => {
+    const rep = initLoraOne(G, { rank: 1, alpha: 1, svd: 'exact', precision: 'f64' }).report!;
+    expect(rep.sigma.length).toBe(2);
+    expect(relErr(rep.sigma, want)).toBeLessThan(1e-13);
+  });
+
+  test("'f32' factors in float32, an f64 G too: every σ is a float32 number, within float32 rounding of the closed form", () => {
+    for (const M of [G, G.to('f64')]) {
+      const sigma = initLoraOne(M, { rank: 1, alpha: 1, svd: 'exact', precision: 'f32' }).report!.sigma;
+      expect(sigma.map((v) => Math.fround(v))).toEqual(sigma);
+      expect(relErr(sigma, want)).toBeLessThan(1e-6);
+    }
   });
 });
 

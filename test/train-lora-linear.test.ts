@@ -236,3 +236,15 @@ describe('LoraLinear.backward without dropout', () => {
     expect(Array.from(b.B.grad!.data)).toEqual(Array.from(a.B.grad!.data));
   });
 });
+
+test('a trained bias gets its gradient in its own dtype: the sum of dY over tokens, f32 for an f32 bias, f64 for an f64 one', () => {
+  for (const dt of ['f32', 'f64'] as const) {
+    const l = new LoraLinear(randTensor([6, 4], 90, dt).t, randTensor([2, 4], 91, dt).t, randTensor([6, 2], 92, dt).t, { bias: randTensor([6], 93, dt).t, trainBias: true });
+    const dY = randTensor([3, 6], 94, dt);
+    l.forward(randTensor([3, 4], 95, dt).t);
+    l.backward(dY.t, { needDx: false });
+    const want = Array.from({ length: 6 }, (_, j) => dY.v[j] + dY.v[6 + j] + dY.v[12 + j]);
+    expect(l.bias!.grad!.dtype).toBe(dt);
+    expect(relErr(l.bias!.grad!.toFloat64(), want)).toBeLessThan(dt === 'f32' ? 1e-6 : 1e-15);
+  }
+});

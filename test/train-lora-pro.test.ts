@@ -183,6 +183,49 @@ describe('LoraProAdamW variants', () => {
     expect(() => copy.loadStateDict(e.o.stateDict())).toThrow(/variant/);
   });
 
+  test("full's first moment after one step is (1 − β₁)·E, E = s·(B·gA⁰ + gB⁰·A) of the δ-regularised projection (X = 0), float64 by hand", () => {
+    const delta = 0.5, { A, B, gA, gB } = instance(70, s);
+    const pa = param(A.t.clone()), pb = param(B.t.clone());
+    pa.grad = gA; pb.grad = gB;
+    const opt = new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, delta });
+    opt.step();
+    const BtB = add(refMatmul(B.v, m, r, B.v, m, r, true, false), eye(r, delta)), AAt = add(refMatmul(A.v, r, n, A.v, r, n, false, true), eye(r, delta));
+    const gA0 = scale(refSolve(BtB, gA.toFloat64(), r, n), 1 / (s * s));
+    const Z = add(gB.toFloat64(), refMatmul(B.v, m, r, refSolve(BtB, refMatmul(B.v, m, r, gB.toFloat64(), m, r, true, false), r, r), r, r), -1);
+    const gB0 = scale(transposeM(refSolve(AAt, transposeM(Z, m, r), r, m), r, m), 1 / (s * s)); // Z·(AAᵀ + δI)⁻¹
+    const E = equivalent(B.v, A.v, gA0, gB0, s);
+    expect(relErr(opt.stateDict().state['0.wm'].toFloat64(), scale(E, 1 - 0.9))).toBeLessThan(1e-10);
+  });
+
+  describe('full computes in f64 only when A, B and both gradients are f64', () => {
+    // Operands with more precision than f32 (f64 values), made f32 one at a time; gradients small, so that Adam's
+    // m̂/(√v̂ + ε) keeps E's precision instead of rounding it to ±1.
+    const ops = () => {
+      const { A, B, gA, gB } = instance(80, s);
+      return [A.t, B.t, gA.to('f64'), gB.to('f64')].map((t, i) => (i < 2 ? t : Tensor.fromFloat64(scale(t.toFloat64(), 1e-8), t.shape as number[], 'f64')));
+    };
+    const step = (t: Tensor[]) => {
+      const pa = param(t[0].clone()), pb = param(t[1].clone());
+      pa.grad = t[2]; pb.grad = t[3];
+      const opt = new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 1 });
+      opt.step();
+      return { A: pa.value, wm: opt.stateDict().state['0.wm'] };
+    };
+
+    test.each([['B', 1], ['gA', 2], ['gB', 3]] as const)('%s in f32, the others f64: E (the first moment over 1 − β₁) is a float32 number', (_name, k) => {
+      const E = scale(step(ops().map((t, i) => (i === k ? t.to('f32') : t))).wm.toFloat64(), 1 / (1 - 0.9));
+      expect(relErr(Array.from(E, (v) => Math.fround(v)), E)).toBeLessThan(1e-14);
+      const all64 = scale(step(ops()).wm.toFloat64(), 1 / (1 - 0.9));
+      expect(relErr(Array.from(all64, (v) => Math.fround(v)), all64)).toBeGreaterThan(1e-10);
+    });
+
+    test('A in f32, the others f64: the step is bit-identical to the one with every operand rounded to f32 first', () => {
+      const mixed = step(ops().map((t, i) => (i === 0 ? t.to('f32') : t))).A;
+      const rounded = step(ops().map((t) => t.to('f32'))).A;
+      expect(Array.from(mixed.toFloat64())).toEqual(Array.from(rounded.toFloat64()));
+    });
+  });
+
   test('full and efficient are different updates', () => {
     const f = run('full', 4), e = run('efficient', 4);
     f.steps(); e.steps();

@@ -39,6 +39,32 @@ describe('Linear.forward', () => {
   });
 });
 
+describe('Linear.backward', () => {
+  // W [2, 3], x [1, 3]: weight.grad = dYᵀ·x exactly (small integers).
+  const W = () => Tensor.from(new Float64Array([1, 2, 3, 4, 5, 6]), [2, 3]);
+  const x1 = Tensor.from(new Float64Array([1, 0, 2]), [1, 3]), x2 = Tensor.from(new Float64Array([0, 3, 1]), [1, 3]);
+  const dY = Tensor.from(new Float64Array([1, -2]), [1, 2]);
+
+  test('with two forwards open, { output } says which one dY belongs to: weight.grad = dYᵀ·x of that forward', () => {
+    const lin = new Linear(W());
+    const y1 = lin.forward(x1), y2 = lin.forward(x2);
+    lin.backward(dY, { output: y2, needDx: false });
+    expect(Array.from(lin.weight.grad!.toFloat64())).toEqual([0, 3, 1, 0, -6, -2]);
+    lin.backward(dY, { output: y1, needDx: false });
+    expect(Array.from(lin.weight.grad!.toFloat64())).toEqual([1, 0, 2, -2, 0, -4]);
+  });
+
+  test('an unknown option and a disposed dY: typed errors naming Linear.backward', () => {
+    const lin = new Linear(W());
+    lin.forward(x1);
+    expect(() => lin.backward(dY, { needDX: false } as never)).toThrow(new LoraValueError('Linear.backward: unknown option needDX (known: needDx, accumulate, output)'));
+    const gone = dY.clone();
+    gone.dispose();
+    expect(() => lin.backward(gone)).toThrow(LoraDisposedError);
+    expect(() => lin.backward(gone)).toThrow(/^Linear\.backward dY: tensor .* was disposed$/);
+  });
+});
+
 describe('LoraLinear.fromInit', () => {
   const W = Tensor.from(new Float32Array(12).fill(0.5), [3, 4]);
   const A = Tensor.from(new Float32Array(8).fill(0.1), [2, 4]), B = Tensor.from(new Float32Array(6).fill(0.2), [3, 2]);
@@ -109,6 +135,20 @@ describe('solveSylvester', () => {
     expect(solveSylvester(I3(), I3(), I3()).shape).toEqual([3, 3]); // the same call with r×r operands is fine
   });
 
+  test('X is f32 for an f32 C and f64 for an f64 C, whatever the dtypes of P and Q', () => {
+    // Diagonal P and Q: Xᵢⱼ = Cᵢⱼ / (Pᵢᵢ + Qⱼⱼ).
+    const d = (a: number, b: number, dt: 'f32' | 'f64') => Tensor.fromFloat64(new Float64Array([a, 0, 0, b]), [2, 2], dt);
+    const c = new Float64Array([3, 1, 2, 5]), want = [3 / 3, 1 / 5, 2 / 5, 5 / 7];
+    for (const pq of ['f32', 'f64'] as const) {
+      const X32 = solveSylvester(d(2, 4, pq), d(1, 3, pq), Tensor.fromFloat64(c, [2, 2], 'f32'));
+      expect(X32.dtype).toBe('f32');
+      expect(relErr(X32.toFloat64(), want)).toBeLessThan(1e-7);
+      const X64 = solveSylvester(d(2, 4, pq), d(1, 3, pq), Tensor.fromFloat64(c, [2, 2], 'f64'));
+      expect(X64.dtype).toBe('f64');
+      expect(relErr(X64.toFloat64(), want)).toBeLessThan(1e-15);
+    }
+  });
+
   test(`non-symmetric P: r = ${SYLVESTER_MAX_RANK} is still solved (vectorised form); r = ${SYLVESTER_MAX_RANK + 1} is refused with the size it would need`, () => {
     const r = SYLVESTER_MAX_RANK;
     // P = N + r·I (non-symmetric, eigenvalues near r), Q = I: λ + μ far from 0.
@@ -132,6 +172,33 @@ test('exportPeftAdapter: an unknown option is named, with the known ones', async
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
+});
+
+describe('exportPeftAdapter: layers it cannot export are refused before anything is written', () => {
+  const layer = (trainBias = false) =>
+    new LoraLinear(Tensor.zeros([3, 4], 'f32'), Tensor.zeros([2, 4], 'f32'), Tensor.zeros([3, 2], 'f32'), trainBias ? { bias: Tensor.zeros([3], 'f32'), trainBias } : {});
+  let dir = '';
+  beforeEach(() => { dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-export-misuse-')); });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  test.each([
+    ['an entry without a name', [{ layer: layer() }]],
+    ['an entry that is null', [{ name: 'q', layer: layer() }, null]],
+  ])('%s: every layer needs a module name', async (_what, layers) => {
+    await expect(exportPeftAdapter(path.join(dir, 'a'), layers as never)).rejects.toThrow(new LoraValueError('exportPeftAdapter: every layer needs a module name'));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+
+  test("bias 'none' with layers that trained their bias names each of them", async () => {
+    const layers = [{ name: 'q', layer: layer(true) }, { name: 'k', layer: layer() }, { name: 'v', layer: layer(true) }];
+    await expect(exportPeftAdapter(path.join(dir, 'a'), layers, { bias: 'none' }))
+      .rejects.toThrow(new LoraValueError("exportPeftAdapter: q, v trained their bias; bias 'none' would drop it (use 'all')"));
+    expect(fs.readdirSync(dir)).toEqual([]);
+  });
+});
+
+test('loadCheckpoint: a state without an optimizer is refused, naming loadCheckpoint', async () => {
+  await expect(loadCheckpoint(os.tmpdir(), {} as never)).rejects.toThrow(new LoraValueError('loadCheckpoint: state.optimizer must be an Optimizer'));
 });
 
 describe('saveCheckpoint over an existing checkpoint', () => {

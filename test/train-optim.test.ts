@@ -111,6 +111,13 @@ describe('the one Optimizer interface', () => {
     expect(() => new LoraOneOptimizer([pair()], { lr: 0.1, lambda: -1 })).toThrow(new LoraValueError('LoraOneOptimizer lambda must be >= 0, got -1'));
   });
 
+  test('a state whose groups differ in size in any one group is refused, naming both layouts', () => {
+    const q = () => param(Tensor.zeros([2], 'f64'));
+    const mine = new SGD([{ params: [q()] }, { params: [q()] }], { lr: 0.1 });
+    const theirs = new SGD([{ params: [q()] }, { params: [q(), q()] }], { lr: 0.1 });
+    expect(() => mine.loadStateDict(theirs.stateDict())).toThrow(new LoraValueError("SGD.loadStateDict: the state's groups ([1,2] params) do not match this optimizer's ([1,1])"));
+  });
+
   test('a state with a bad rate in a later group is refused before any group changes', () => {
     const a = param(Tensor.zeros([2], 'f64')), b = param(Tensor.zeros([2], 'f64'));
     const opt = new AdamW([{ params: [a], lr: 0.1 }, { params: [b], lr: 0.2 }], { lr: 0.1 });
@@ -193,6 +200,29 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
     expect(() => new SGD([param(Tensor.zeros([2], 'bf16'))], { lr: 1 })).toThrow(/SGD group 0 param/);
   });
 
+  test('a refused param is named in the message, by its name or as unnamed; so is a bad group weight decay', () => {
+    const gone = (name?: string) => { const q = p(name); q.value.dispose(); return q; };
+    expect(() => new SGD([gone('w')], { lr: 1 })).toThrow(/^SGD group 0 param w: tensor \[2, 2\] f64 was disposed$/);
+    expect(() => new SGD([gone()], { lr: 1 })).toThrow(/^SGD group 0 param : tensor \[2, 2\] f64 was disposed$/);
+    const unnamed = p();
+    expect(() => new SGD([unnamed, unnamed], { lr: 1 })).toThrow(new LoraValueError('SGD: param  is listed twice'));
+    expect(() => new SGD([{ params: [p()] }, { params: [p()], weightDecay: NaN }], { lr: 1 }))
+      .toThrow(new LoraValueError('SGD group 1 weightDecay: expected a finite number, got NaN'));
+  });
+
+  test("LoRA-One's optimizers: a non-empty list of layers and a finite λ, each refusal naming the class", () => {
+    const pair = () => ({ A: p('A'), B: p('B') });
+    for (const [name, make] of [
+      ['LoraOneOptimizer', (layers: unknown, lambda?: number) => new LoraOneOptimizer(layers as never, { lr: 0.1, lambda })],
+      ['LoraOneAdamW', (layers: unknown, lambda?: number) => new LoraOneAdamW(layers as never, { lr: 0.1, lambda })],
+    ] as const) {
+      for (const layers of [[], null])
+        expect(() => make(layers)).toThrow(new LoraValueError(`${name}: expected a non-empty list of layers ({A, B})`));
+      expect(() => make([pair()], NaN)).toThrow(new LoraValueError(`${name} lambda: expected a finite number, got NaN`));
+      expect(make([pair()]).lambda).toBe(1e-6);
+    }
+  });
+
   test('groups keep their own rate and weight decay, else the optimizer\'s; lr and hyperparameters must be finite', () => {
     const o = new SGD([{ params: [p()], lr: 0.5 }, { params: [p()], weightDecay: 0.1 }], { lr: 0.1, weightDecay: 0.01, momentum: 0.9 });
     expect(o.groups.map((g) => [g.lr, g.baseLr, g.weightDecay])).toEqual([[0.5, 0.5, 0.01], [0.1, 0.1, 0.1]]);
@@ -240,6 +270,11 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
     refused({ ...sd, stepCount: 1.5 }, /stepCount/);
     refused({ ...sd, groups: [{ ...sd.groups[0], params: 3 }] }, "AdamW.loadStateDict: the state's groups ([3] params) do not match this optimizer's ([2])");
     refused({ ...sd, groups: 'x' }, /the state's groups \(undefined params\)/);
+    refused({ ...sd, groups: undefined }, "AdamW.loadStateDict: the state's groups (undefined params) do not match this optimizer's ([2])");
+    refused({ ...sd, groups: [...sd.groups, { ...sd.groups[0] }] }, "AdamW.loadStateDict: the state's groups ([2,2] params) do not match this optimizer's ([2])");
+    refused(5, 'AdamW.loadStateDict: expected an OptimizerState');
+    refused({ ...sd, hyper: undefined }, 'AdamW.loadStateDict: betas is undefined in the state but [0.9,0.999] here');
+    refused({ ...sd, hyper: { ...sd.hyper, momentum: 0.9 } }, 'AdamW.loadStateDict: momentum is 0.9 in the state but undefined here');
     refused({ ...sd, hyper: { ...sd.hyper, eps: 1e-6 } }, 'AdamW.loadStateDict: eps is 0.000001 in the state but 1e-8 here');
     refused({ ...sd, state: { ...sd.state, '2.m': sd.state['0.m'] } }, "AdamW.loadStateDict: unexpected state entry '2.m'");
     refused({ ...sd, state: { ...sd.state, 'x.m': sd.state['0.m'] } }, "AdamW.loadStateDict: unexpected state entry 'x.m'");

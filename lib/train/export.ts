@@ -44,7 +44,8 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
   if (bias === 'none' && trained.length) throw new LoraValueError(`exportPeftAdapter: ${trained.join(', ')} trained their bias; bias 'none' would drop it (use 'all')`);
   const mods: PeftAdapter['modules'] = {};
   const modules: ExportedAdapter['modules'] = {};
-  for (const { name, layer } of layers) {
+  for (const l of layers) {
+    const name = l?.name, layer = l?.layer; // a null entry is refused by name below, not a TypeError
     if (typeof name !== 'string' || name.length === 0) throw new LoraValueError('exportPeftAdapter: every layer needs a module name');
     if (!(layer instanceof LoraLinear)) throw new LoraValueError(`exportPeftAdapter: ${name} is not a LoraLinear`);
     if (layer.merged) throw new LoraValueError(`exportPeftAdapter: ${name} is merged; unmerge() before exporting`);

@@ -58,7 +58,8 @@ function mergedFiles(reports) {
       const seen = new Set(), mutants = [];
       for (const list of bySample.values())
         for (const x of list) {
-          const id = `${x.location.start.line}:${x.location.start.column}:${x.mutatorName}:${x.replacement}`;
+          // The end too: two mutants can share a start, a mutator and a replacement (`a && b` → false, and `a` → false).
+          const id = `${x.location.start.line}:${x.location.start.column}-${x.location.end?.line}:${x.location.end?.column}:${x.mutatorName}:${x.replacement}`;
           if (!seen.has(id)) { seen.add(id); mutants.push(x); }
         }
       files.set(rel, { mutants, sampled, bySample });
@@ -70,11 +71,16 @@ function mergedFiles(reports) {
 /**
  * The survivors judged equivalent or unreachable: test/mutation/equivalent.json, one entry per mutant (file, line,
  * column, mutator, replacement: matched exactly) with a short why; equivalent.md has the reasons in full.
- * → Map "file:line:col:Mutator:replacement" → why.
+ * An entry with "end" ("line:column") matches only the mutant ending there: for two mutants that share the rest, one
+ * killed and one equivalent. → Map "file:line:col[@end]:Mutator:replacement" → why.
  */
 function listedEquivalents() {
   const list = JSON.parse(fs.readFileSync(path.join(root, 'test', 'mutation', 'equivalent.json'), 'utf8'));
-  return new Map(list.map((e) => [`${e.file}:${e.line}:${e.column}:${e.mutator}:${e.replacement}`, e.why]));
+  return new Map(list.map((e) => [mutantId(e.file, e.line, e.column, e.end, e.mutator, e.replacement), e.why]));
+}
+
+function mutantId(file, line, column, end, mutator, replacement) {
+  return `${file}:${line}:${column}${end ? `@${end}` : ''}:${mutator}:${replacement}`;
 }
 
 function folderOf(file) {
@@ -118,13 +124,15 @@ function main() {
     for (const m of mutants) {
       row[m.status] = (row[m.status] ?? 0) + 1;
       if (['Killed', 'Survived', 'Timeout', 'NoCoverage'].includes(m.status)) row.mutants++;
-      const id = `${file}:${m.location.start.line}:${m.location.start.column}:${m.mutatorName}:${m.replacement}`;
+      const { start, end } = m.location;
+      const withEnd = mutantId(file, start.line, start.column, `${end?.line}:${end?.column}`, m.mutatorName, m.replacement);
+      const id = listed.has(withEnd) ? withEnd : mutantId(file, start.line, start.column, '', m.mutatorName, m.replacement);
       const isListed = listed.has(id);
       if (isListed) seen.add(id);
       if (isListed && (m.status === 'Killed' || m.status === 'Timeout')) stale.push(`${id} is listed as equivalent but was killed`);
       if (m.status === 'Survived' || m.status === 'NoCoverage') {
         if (isListed) row.equivalent++;
-        survivors.push(`${m.status === 'Survived' ? 'survived' : 'no cover'}  ${file}:${m.location.start.line}:${m.location.start.column}  ${m.mutatorName}  ${JSON.stringify(m.replacement ?? '')}${isListed ? '  (listed equivalent)' : ''}`);
+        survivors.push(`${m.status === 'Survived' ? 'survived' : 'no cover'}  ${file}:${start.line}:${start.column} (to ${end?.line}:${end?.column})  ${m.mutatorName}  ${JSON.stringify(m.replacement ?? '')}${isListed ? '  (listed equivalent)' : ''}`);
       }
     }
   }

@@ -25,6 +25,13 @@ function layout(tensors: Record<string, Tensor>, metadata?: Record<string, strin
   return [...headerBytes(planned, md), ...data];
 }
 
+/**
+ * A temporary name next to p, unique in this process too: two writes of the same path at once (two async writes, or
+ * two SafetensorsWriters) each fill their own file, and the last to finish is renamed over p last.
+ */
+let tmpCount = 0;
+const tmpName = (p: string) => `${p}.tmp-${process.pid}-${++tmpCount}`;
+
 /** bytes written at pos, continuing after short writes (fs.writeSync may write less than it was given). */
 function writeAllAt(fd: number, bytes: Uint8Array, pos: number): void {
   let done = 0;
@@ -33,7 +40,7 @@ function writeAllAt(fd: number, bytes: Uint8Array, pos: number): void {
 
 export function writeSafetensorsSync(p: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): void {
   const chunks = layout(tensors, metadata);
-  const tmp = `${p}.tmp-${process.pid}`;
+  const tmp = tmpName(p);
   const fd = fs.openSync(tmp, 'w');
   try {
     let pos = 0;
@@ -52,7 +59,7 @@ export function writeSafetensorsSync(p: string, tensors: Record<string, Tensor>,
 
 export async function writeSafetensors(p: string, tensors: Record<string, Tensor>, metadata?: Record<string, string>): Promise<void> {
   const chunks = layout(tensors, metadata);
-  const tmp = `${p}.tmp-${process.pid}`;
+  const tmp = tmpName(p);
   const fh = await fs.promises.open(tmp, 'w');
   try {
     for (const c of chunks) {
@@ -89,7 +96,7 @@ export class SafetensorsWriter {
     const dataStart = 8 + hb.byteLength;
     const size = planned.length ? planned[planned.length - 1].end : 0;
     this.slots = new Map(planned.map((p) => [p.name, { dtype: p.dtype, shape: p.shape, pos: dataStart + p.begin, bytes: p.end - p.begin, done: false }]));
-    this.tmp = `${this.path}.tmp-${process.pid}`;
+    this.tmp = tmpName(this.path);
     this.fd = fs.openSync(this.tmp, 'w');
     writeAllAt(this.fd, prefix, 0);
     writeAllAt(this.fd, hb, 8);
