@@ -106,8 +106,9 @@ class Backend {
   virtual void orthonormalize(const View& a) = 0;
 
   // ---- cholesky_qr (composite/cholesky_qr.cc; primitives: cpu/cholesky_qr.cc, cuda/cholesky_qr.cc) -------------
-  // g (n×n) = aᵀ·a for a (m×n); only g's upper triangle (row-major) is written and read later (SYRK's half).
-  virtual void gram(const View& a, const View& g) = 0;
+  // g = alpha·aᵀ·a (n×n) for a (m×n), or with ofRows g = alpha·a·aᵀ (m×m, the Gram of a's rows); only g's upper
+  // triangle (row-major) is written and read later (SYRK's half).
+  virtual void gram(const View& a, const View& g, bool ofRows, double alpha) = 0;
   // Upper Cholesky factor in place: g = Rᵀ·R with R in g's upper triangle. Returns false when g is not (numerically)
   // positive definite or, for maxCond > 0, when max rᵢᵢ / min rᵢᵢ exceeds maxCond (then g is unspecified). maxCond
   // < 0 asks for no answer: a GPU then neither waits for nor reads the result (true), the CPU still checks.

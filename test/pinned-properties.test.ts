@@ -38,6 +38,32 @@ describe('loraGAIndices gives PEFT\'s index sets (peft/tuners/lora/layer.py, LoR
   });
 });
 
+describe('isFinite scans every element (the host scan goes by blocks of 8192)', () => {
+  // Lengths around the block size, and one non-finite value placed at a block's first and last element, in the
+  // tail, and at either end; the finite extremes (largest, smallest subnormal, −0) are finite.
+  const B = 8192, n = 2 * B + 5;
+  const places = [0, 1, B - 1, B, B + 1, 2 * B - 1, 2 * B, n - 1];
+  const extremes = { f32: [3.4028234663852886e38, -1.401298464324817e-45, -0], f64: [Number.MAX_VALUE, -Number.MIN_VALUE, -0] };
+  test.each(['f32', 'f64'] as const)('%s: NaN, +Inf or −Inf at any of the boundary places is found; finite extremes are finite', (dt) => {
+    const Arr = dt === 'f32' ? Float32Array : Float64Array;
+    const base = new Arr(n).map((_, i) => extremes[dt][i % 3]);
+    expect(Tensor.from(base, [n]).isFinite()).toBe(true);
+    const missed: string[] = [];
+    for (const bad of [NaN, Infinity, -Infinity])
+      for (const at of places) {
+        const d = base.slice();
+        d[at] = bad;
+        if (Tensor.from(d, [n]).isFinite()) missed.push(`${bad}@${at}`);
+      }
+    expect(missed).toEqual([]);
+    for (const len of [B - 1, B, B + 1]) {
+      const d = new Arr(len).fill(1);
+      d[len - 1] = NaN;
+      expect([len, Tensor.from(d, [len]).isFinite()]).toEqual([len, false]);
+    }
+  });
+});
+
 describe('16-bit formats', () => {
   test('bf16 and f16 isFinite agree with Number.isFinite of the decoded value over all 65,536 bit patterns', () => {
     const bits = Uint16Array.from({ length: 65536 }, (_, i) => i);

@@ -30,7 +30,7 @@ bool Backend::orthonormalizeCholQr(const View& a, int passes) {
   }
   BufferPtr g = alloc(a.dtype, a.cols, a.cols);
   for (int p = 0; p < passes; ++p) {
-    gram(a, g->view);
+    gram(a, g->view, false, 1.0);
     // The first pass decides (the one host sync on a GPU); a later pass sees a near-identity Gram matrix.
     if (!cholesky(g->view, p == 0 ? maxCondFor(a.dtype) : -1.0)) {
       orthonormalize(a);  // a still spans the same columns: Householder gives their basis

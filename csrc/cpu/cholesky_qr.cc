@@ -27,12 +27,14 @@ bool choleskyTyped(const View& g, double maxCond) {
 }
 }  // namespace
 
-void CpuBackend::gram(const View& a, const View& g) {
+void CpuBackend::gram(const View& a, const View& g, bool ofRows, double alpha) {
   const int m = int(a.rows), n = int(a.cols), lda = std::max(n, 1);
+  const int size = ofRows ? m : n, depth = ofRows ? n : m, ldg = std::max(size, 1);
+  const CBLAS_TRANSPOSE op = ofRows ? CblasNoTrans : CblasTrans;
   if (a.dtype == DType::F64)
-    cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, n, m, 1.0, a.as<double>(), lda, 0.0, g.as<double>(), lda);
+    cblas_dsyrk(CblasRowMajor, CblasUpper, op, size, depth, alpha, a.as<double>(), lda, 0.0, g.as<double>(), ldg);
   else
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, n, m, 1.0f, a.as<float>(), lda, 0.0f, g.as<float>(), lda);
+    cblas_ssyrk(CblasRowMajor, CblasUpper, op, size, depth, float(alpha), a.as<float>(), lda, 0.0f, g.as<float>(), ldg);
 }
 
 bool CpuBackend::cholesky(const View& g, double maxCond) {

@@ -1,4 +1,5 @@
 // The tensor housekeeping ops on the host: dtype conversion (copy), the seeded Gaussian fill, the finiteness scan.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include "backend.h"
@@ -50,28 +51,30 @@ void CpuBackend::fillGaussian(const View& a, uint64_t seed) {
   for (int64_t i = 0; i < n; ++i) store(a, i, gaussianAt(seed, uint64_t(i)));
 }
 
+namespace {
+// NaN and ±Inf are the values whose exponent field is all ones. Testing that on the bit patterns, a block at a time
+// with no branch inside, lets the compiler vectorise the scan (std::isfinite with an early return per element does
+// not); the early exit stays, per block. A block is 16–32 KiB: in L1, and a NaN near the start is found at once.
+template <class U>
+bool noneAllOnes(const U* p, int64_t n, U mask) {
+  constexpr int64_t kBlock = 8192;
+  for (int64_t i0 = 0; i0 < n; i0 += kBlock) {
+    const int64_t end = std::min(n, i0 + kBlock);
+    U bad = 0;
+    for (int64_t i = i0; i < end; ++i) bad |= U((p[i] & mask) == mask);
+    if (bad) return false;
+  }
+  return true;
+}
+}  // namespace
+
 bool CpuBackend::allFinite(const View& a) {
   const int64_t n = a.numel();
   switch (a.dtype) {
-    case DType::F32: {
-      const float* p = a.as<float>();
-      for (int64_t i = 0; i < n; ++i)
-        if (!std::isfinite(p[i])) return false;
-      return true;
-    }
-    case DType::F64: {
-      const double* p = a.as<double>();
-      for (int64_t i = 0; i < n; ++i)
-        if (!std::isfinite(p[i])) return false;
-      return true;
-    }
-    default: {  // bf16 exponent field 0xff, or f16 exponent field 0x1f, means inf/NaN
-      const uint16_t* p = a.as<uint16_t>();
-      const uint16_t mask = a.dtype == DType::BF16 ? 0x7f80 : 0x7c00;
-      for (int64_t i = 0; i < n; ++i)
-        if ((p[i] & mask) == mask) return false;
-      return true;
-    }
+    case DType::F32: return noneAllOnes<uint32_t>(a.as<uint32_t>(), n, 0x7f800000u);
+    case DType::F64: return noneAllOnes<uint64_t>(a.as<uint64_t>(), n, 0x7ff0000000000000ull);
+    case DType::BF16: return noneAllOnes<uint16_t>(a.as<uint16_t>(), n, 0x7f80);
+    default: return noneAllOnes<uint16_t>(a.as<uint16_t>(), n, 0x7c00);  // f16
   }
 }
 

@@ -39,19 +39,22 @@ bool choleskyTyped(CudaBackend& be, const View& g, double maxCond) {
 }
 }  // namespace
 
-void CudaBackend::gram(const View& a, const View& g) {
+void CudaBackend::gram(const View& a, const View& g, bool ofRows, double alpha) {
   enter();
   const int m = int(a.rows), n = int(a.cols), ld = std::max(n, 1);
-  // Column-major X = aᵀ (n×m): aᵀ·a = X·Xᵀ, written to the column-major lower (row-major upper) triangle.
+  // Column-major X = aᵀ (n×m): aᵀ·a = X·Xᵀ (OP_N) and a·aᵀ = Xᵀ·X (OP_T), written to the column-major lower
+  // (row-major upper) triangle.
+  const int size = ofRows ? m : n, depth = ofRows ? n : m, ldg = std::max(size, 1);
+  const cublasOperation_t op = ofRows ? CUBLAS_OP_T : CUBLAS_OP_N;
   if (a.dtype == DType::F64) {
-    const double one = 1, zero = 0;
-    check(libs_.blas.dsyrk(blas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, m, &one, a.as<double>(), ld, &zero,
-                           g.as<double>(), ld),
+    const double zero = 0;
+    check(libs_.blas.dsyrk(blas_, CUBLAS_FILL_MODE_LOWER, op, size, depth, &alpha, a.as<double>(), ld, &zero,
+                           g.as<double>(), ldg),
           "cublasDsyrk");
   } else {
-    const float one = 1, zero = 0;
-    check(libs_.blas.ssyrk(blas_, CUBLAS_FILL_MODE_LOWER, CUBLAS_OP_N, n, m, &one, a.as<float>(), ld, &zero,
-                           g.as<float>(), ld),
+    const float al = float(alpha), zero = 0;
+    check(libs_.blas.ssyrk(blas_, CUBLAS_FILL_MODE_LOWER, op, size, depth, &al, a.as<float>(), ld, &zero, g.as<float>(),
+                           ldg),
           "cublasSsyrk");
   }
 }

@@ -87,11 +87,11 @@ function oursRound(kind, r, report, svdOpts = { svd: 'randomized' }) {
 // The same modules through initAdapters with concurrency = threads: the SVDs of all modules in one svdBatched call
 // (a thread per core, single-threaded BLAS each), then each module's init. Per-module seeds (moduleSeed), so other
 // Gaussian draws than the row above, the same algorithm and options.
-async function batchedRound(kind, r) {
+async function batchedRound(kind, r, svdOpts = {}) {
   const t = stores[kind];
   const Ws = Object.fromEntries(shapes.map(([name]) => [name, t[`${name}.W`]]));
   const Gs = Object.fromEntries(shapes.map(([name]) => [name, t[`${name}.G`]]));
-  const cfg = { rank: r, alpha: 2 * r, direction: 'ArB2r', scale: 'stable', gamma: 16, noReport: true, concurrency: threads };
+  const cfg = { rank: r, alpha: 2 * r, direction: 'ArB2r', scale: 'stable', gamma: 16, noReport: true, concurrency: threads, ...svdOpts };
   const t0 = process.hrtime.bigint();
   const res = await initAdapters(Ws, Gs, cfg);
   const s = Number(process.hrtime.bigint() - t0) / 1e9;
@@ -131,7 +131,7 @@ function findPython() {
 const rows = [];
 for (const kind of spectra) for (const r of ranks) {
   const kv = krylovVariants(r);
-  rows.push({ kind, r, kv, ours: { all: [], ...oursEnergy(kind, r) }, krylov: { all: [], ...oursEnergy(kind, r, kv.krylov) }, krylov4: { all: [], ...oursEnergy(kind, r, kv.krylov4) }, oursReport: { all: [] }, batched: { all: [] }, peft: null });
+  rows.push({ kind, r, kv, ours: { all: [], ...oursEnergy(kind, r) }, krylov: { all: [], ...oursEnergy(kind, r, kv.krylov) }, krylov4: { all: [], ...oursEnergy(kind, r, kv.krylov4) }, krylovBatched: { all: [] }, krylov4Batched: { all: [] }, oursReport: { all: [] }, batched: { all: [] }, peft: null });
 }
 const py = findPython();
 // PyTorch's OpenMP threads spin-wait by default; on a machine shared with other jobs that makes its times erratic
@@ -147,6 +147,8 @@ for (let k = 0; k < rounds; k++) {
     x.krylov4.all.push(oursRound(x.kind, x.r, false, x.kv.krylov4));
     x.oursReport.all.push(oursRound(x.kind, x.r, true));
     x.batched.all.push(await batchedRound(x.kind, x.r));
+    x.krylovBatched.all.push(await batchedRound(x.kind, x.r, x.kv.krylov));
+    x.krylov4Batched.all.push(await batchedRound(x.kind, x.r, x.kv.krylov4));
   }
   if (!py) continue;
   const p = JSON.parse(execFileSync(py, [path.join(__dirname, 'peft_init.py'), work, String(threads), '1', k === 0 ? '1' : '0'], { env, maxBuffer: 1 << 24 }).toString());
@@ -157,7 +159,7 @@ for (let k = 0; k < rounds; k++) {
     row.peft.all.push(x.seconds);
   }
 }
-for (const x of rows) for (const side of [x.ours, x.krylov, x.krylov4, x.oursReport, x.batched, x.peft]) if (side) side.seconds = Math.min(...side.all);
+for (const x of rows) for (const side of [x.ours, x.krylov, x.krylov4, x.krylovBatched, x.krylov4Batched, x.oursReport, x.batched, x.peft]) if (side) side.seconds = Math.min(...side.all);
 const peft = py ? { torch: torchVersion, threads } : null;
 
 const cpu = os.cpus()[0].model.trim();
@@ -174,12 +176,12 @@ for (const x of rows) {
 }
 // A second table: svd 'krylov' (block Krylov), both variants, timed in the same rounds.
 console.log(`\nsvd: 'krylov' (same rounds): 5 blocks of 2r + 1 columns (the defaults), and 4 blocks of 2.5r (powerIters 3, oversample r/2)`);
-console.log('| spectrum | r  | blocks | krylov (s) | krylov / PEFT | krylov / randomized | energy krylov (min / mean) | energy PEFT (min / mean) |');
-console.log('|----------|---:|-------:|-----------:|--------------:|--------------------:|---------------------------:|-------------------------:|');
+console.log('| spectrum | r  | blocks | krylov (s) | krylov / PEFT | krylov / randomized | modules at once (s) | at once / PEFT | energy krylov (min / mean) | energy PEFT (min / mean) |');
+console.log('|----------|---:|-------:|-----------:|--------------:|--------------------:|--------------------:|---------------:|---------------------------:|-------------------------:|');
 for (const x of rows) {
   const p = x.peft;
-  for (const [blocks, k] of [['5', x.krylov], ['4', x.krylov4]])
-    console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${blocks.padStart(6)} | ${f(k.seconds).padStart(10)} | ${ratio(k.seconds, p).padStart(13)} | ${(k.seconds / x.ours.seconds).toFixed(2).padStart(19)} | ${energies(k).padStart(26)} | ${energies(p).padStart(24)} |`);
+  for (const [blocks, k, b] of [['5', x.krylov, x.krylovBatched], ['4', x.krylov4, x.krylov4Batched]])
+    console.log(`| ${x.kind.padEnd(8)} | ${String(x.r).padStart(2)} | ${blocks.padStart(6)} | ${f(k.seconds).padStart(10)} | ${ratio(k.seconds, p).padStart(13)} | ${(k.seconds / x.ours.seconds).toFixed(2).padStart(19)} | ${f(b.seconds).padStart(19)} | ${ratio(b.seconds, p).padStart(14)} | ${energies(k).padStart(26)} | ${energies(p).padStart(24)} |`);
 }
 
 // The exact SVD path vs LAPACK's sgesdd called directly from C (scripts/bench/lapack_gesdd.c, built here against the
