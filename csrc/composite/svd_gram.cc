@@ -1,11 +1,11 @@
 // The Rayleigh–Ritz step of the randomized and Krylov SVDs: the top k triplets of the short-wide B = Qᵀ·M (l×n,
 // l ≤ n) from the eigendecomposition of B·Bᵀ instead of an exact SVD of B. gesdd on B bidiagonalises all of it
 // (BLAS-2 bound, O(l²·n)) and returns all l triplets, when only k are used: at l = 325, n = 1024 (Krylov, r = 32) it
-// took more time than the ten products with M. Here the l×l Gram is one SYRK (half a GEMM), its eigensolve is O(l³) on a small
-// matrix, and Vᵀ = Λ^-½·Wᵀ·B is one more GEMM. Squaring B squares its condition, so the Gram and everything after
-// it are f64 (B is f32 here: its products in f64 are exact to rounding). When σₖ/σ₁ < 1e-5, B is close enough to
-// rank-deficient that the rows Bᵀ·wᵢ/σᵢ would no longer be orthonormal to f32 accuracy (and are undefined at σᵢ = 0):
-// then the exact SVD of B, which completes V with an orthonormal basis. Written in primitives only.
+// took more time than the ten products with M. Here the l×l Gram is one SYRK (half a GEMM), its eigensolve is O(l³)
+// on a small matrix, and Vᵀ = Λ^-½·Wᵀ·B is one GEMM. Squaring B squares its condition, so the Gram and everything
+// after it are f64 (B is f32 here: its products in f64 are exact to rounding). When σₖ/σ₁ < 1e-5, B is close enough
+// to rank-deficient that the rows Bᵀ·wᵢ/σᵢ would no longer be orthonormal to f32 accuracy (and are undefined at
+// σᵢ = 0): then the exact SVD of B, which completes V with an orthonormal basis. Written in primitives only.
 #include <cmath>
 #include <vector>
 #include "../backend.h"
