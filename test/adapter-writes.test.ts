@@ -32,8 +32,8 @@ function enospc(): NodeJS.ErrnoException {
 
 describe('writePeftAdapter over an existing adapter', () => {
   test.each([
-    ['adapter_config.json (written last)', () => jest.spyOn(fs.promises, 'writeFile').mockRejectedValueOnce(enospc())],
-    ['base_offset.safetensors (the second file)', () => {
+    ['adapter_config.json (written last)', 'adapter_config.json', () => jest.spyOn(fs.promises, 'writeFile').mockRejectedValueOnce(enospc())],
+    ['base_offset.safetensors (the second file)', 'base_offset.safetensors', () => {
       const open = fs.promises.open;
       let n = 0;
       return jest.spyOn(fs.promises, 'open').mockImplementation(async (...a: Parameters<typeof open>) => {
@@ -41,13 +41,15 @@ describe('writePeftAdapter over an existing adapter', () => {
         return open(...a);
       });
     }],
-  ])('a write of %s that fails leaves the old r=2 adapter byte for byte, and no temporary files', async (_what, fault) => {
+  ])('a write of %s that fails names that file, and leaves the old r=2 adapter byte for byte, and no temporary files', async (_what, file, fault) => {
     const dir = path.join(tmp, `fail-${_what.length}`);
     await writePeftAdapter(dir, adapter(2, 1));
     const before = snapshot(dir);
     const spy = fault();
     try {
-      await expect(writePeftAdapter(dir, adapter(4, 5))).rejects.toMatchObject({ name: 'LoraIOError', errno: 'ENOSPC' });
+      await expect(writePeftAdapter(dir, adapter(4, 5))).rejects.toMatchObject({
+        name: 'LoraIOError', errno: 'ENOSPC', message: `cannot write ${path.join(dir, file)}: no space left on device (ENOSPC)`,
+      });
     } finally {
       spy.mockRestore();
     }

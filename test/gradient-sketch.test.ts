@@ -144,8 +144,21 @@ describe('GradientEstimator: messages that say which option, module or tensor', 
     [{ size: 5, probes: 0 }, "GradientEstimator.register 'm': sketch probes must be an integer in [1, 1024], got 0"],
     [{ size: 5, passes: 0 }, "GradientEstimator.register 'm': sketch passes must be an integer in [1, 64], got 0"],
     [{ size: 5, seed: -1 }, "GradientEstimator.register 'm': sketch seed must be an integer in [0, 9007199254740991], got -1"],
+    [{ size: 5, coreSize: 5 }, "GradientEstimator.register 'm': sketch coreSize must be an integer in [6, 9007199254740991], got 5"],
   ])('sketch option %j', (sketch, msg) => {
     expect(() => new GradientEstimator().register('m', 8, 6, { sketch })).toThrow(new LoraValueError(msg));
+  });
+
+  test.each([null, 5, 'size', [5]])('a sketch that is not an object (%j)', (sketch) => {
+    expect(() => new GradientEstimator().register('m', 8, 6, { sketch: sketch as never })).toThrow(new LoraValueError("GradientEstimator.register 'm': sketch must be an object ({ size, … })"));
+  });
+
+  test('each bound of a sketch option is allowed: size min(out, in), probes 1024, passes 64, any coreSize above size', () => {
+    const est = new GradientEstimator();
+    est.register('a', 8, 6, { sketch: { size: 6, probes: 1024, passes: 64 } });
+    est.register('b', 8, 6, { sketch: { size: 1, coreSize: 2, probes: 1, passes: 1 } });
+    expect(est.modules).toEqual(['a', 'b']);
+    expect(est.pass('a')).toBe(1);
   });
 
   test('a zero gradient: error estimate 0 (nothing is missed), energy undefined (NaN: 0 of 0), norm 0', () => {
@@ -168,6 +181,30 @@ describe('GradientEstimator: messages that say which option, module or tensor', 
     expect(() => est.accumulate('a', X, Tensor.zeros([2, 8]))).toThrow("accumulate 'a' X: tensor [2, 6] f32 was disposed");
     dY.dispose();
     expect(() => est.accumulate('a', Tensor.zeros([2, 6]), dY)).toThrow("accumulate 'a' dY: tensor [2, 8] f32 was disposed");
+  });
+});
+
+describe('GradientEstimator sketch: batches of any token shape, and a gradient of low rank', () => {
+  test('X [batch, seq, in] and dY [batch, seq, out] give the sketch of the same tokens as 2-D batches', () => {
+    const X = randTensor([6, 12], 310).t, dY = randTensor([6, 10], 311).t;
+    const flat = new GradientEstimator().register('m', 10, 12, { sketch: { size: 4 } });
+    const deep = new GradientEstimator().register('m', 10, 12, { sketch: { size: 4 } });
+    flat.accumulate('m', X, dY).nextPass();
+    deep.accumulate('m', X.reshape([2, 3, 12]), dY.reshape([2, 3, 10])).nextPass();
+    const a = flat.sketch('m'), b = deep.sketch('m');
+    expect(Array.from(b.S.data)).toEqual(Array.from(a.S.data));
+    expect(Array.from(b.U.data)).toEqual(Array.from(a.U.data));
+  });
+
+  test('a gradient of rank below the sketch size is captured whole: with every triplet used the error estimate is ~0', () => {
+    // dY = Z·Lᵀ, X = Z·Rᵀ with Z of 3 columns: G = mean dYᵀ·X has rank 3 < size 5.
+    const Z = randTensor([16, 3], 320).t, L = randTensor([10, 3], 321).t, R = randTensor([12, 3], 322).t;
+    const est = new GradientEstimator().register('m', 10, 12, { sketch: { size: 5 } });
+    est.accumulate('m', matmul(Z, R, { transB: true }), matmul(Z, L, { transB: true })).nextPass();
+    const f = est.sketch('m');  // used = size
+    expect(f.normEstimate).toBeGreaterThan(0);
+    expect(f.errorEstimate).toBeLessThan(1e-5);
+    expect(est.sketch('m', 2).errorEstimate).toBeGreaterThan(1e-2);  // two of the three directions miss the third
   });
 });
 

@@ -50,6 +50,16 @@ test.each(['loraga', 'lora-one'] as const)('%s: an abort while a module is being
   expect(done).toEqual(['l0.q']);
 });
 
+test("LoRA-One's normalize is passed through: each module as initLoraOne with that option", async () => {
+  for (const normalize of [false, true]) {
+    const res = await initAdapters(W, G, { ...cfg, method: 'lora-one', normalize });
+    for (const m of Object.keys(shapes)) expect(Array.from(res.modules[m].A.data)).toEqual(Array.from(initLoraOne(G[m], { ...cfg, normalize }).A.data));
+  }
+  // and it matters: the official √σ₁ normalisation scales A and B
+  const off = await initAdapters(W, G, { ...cfg, method: 'lora-one', normalize: false }), on = await initAdapters(W, G, { ...cfg, method: 'lora-one' });
+  expect(Array.from(off.modules['l0.q'].A.data)).not.toEqual(Array.from(on.modules['l0.q'].A.data));
+});
+
 test('a model that is neither a record of weights nor a loader is a LoraValueError', async () => {
   for (const bad of [null, 5, 'W'])
     await expect(initAdapters(bad as never, G, cfg)).rejects.toThrow(new LoraValueError('initAdapters: model must be a record of weights or a loader'));
@@ -252,6 +262,19 @@ describe('concurrency: modules in windows, their SVDs in one svdBatched call', (
       { rank: 4, alpha: 8, concurrency: 4, keepResults: false, onModule: (m) => { got.push(m); } });
     expect(loaded).toEqual(Object.keys(big));
     expect(got).toEqual(Object.keys(big));
+  });
+
+  test('an abort as a window ends stops before the next window: none of its modules is loaded or announced', async () => {
+    const ac = new AbortController();
+    const loaded: string[] = [], events: string[] = [];
+    const model = { names: Object.keys(Wb), load: (m: string) => { loaded.push(m); return Wb[m].clone(); } };
+    const p = initAdapters(model, Gb, {
+      rank: 4, alpha: 8, concurrency: 3, signal: ac.signal,
+      onModule: (m) => { if (m === 'c') ac.abort(); }, onProgress: (e) => { events.push(`${e.phase}${e.index}`); },
+    });
+    await expect(p).rejects.toThrow(LoraAbortError);
+    expect(loaded).toEqual(['a', 'b', 'c']);
+    expect(events).toEqual(['start1', 'start2', 'start3', 'done1', 'done2', 'done3']);
   });
 
   test('concurrency is LoRA-GA from G only, and a positive integer', async () => {

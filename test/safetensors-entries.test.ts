@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LoraDTypeError, LoraFormatError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensorsSync } from '../lib';
+import { LoraDTypeError, LoraFormatError, LoraShapeError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensorsSync } from '../lib';
 import { stFile as file } from './helpers/st-file';
 
 
@@ -53,6 +53,16 @@ describe('safetensors header entries: each malformation refused with its own mes
   test('the 8-byte length field: a file shorter than it is too short; an 8-byte file stating a 1-byte header is truncated', () => {
     expect(() => parseSafetensors(new Uint8Array(7))).toThrow(new LoraFormatError('safetensors: file is 7 bytes, too short for the 8-byte header length (truncated?)'));
     expect(() => parseSafetensors(file('', 0, 1))).toThrow(new LoraFormatError('safetensors: header length 1 runs past the end of the 8-byte file (truncated?)'));
+  });
+
+  test('the length is a little-endian u64 (high word included), at most 100 000 000 bytes: above that the file is refused as corrupt', () => {
+    const limit = 100_000_000;
+    const refused = (n: number) => new LoraFormatError(`safetensors: header length ${n} exceeds the ${limit}-byte limit (corrupt file?)`);
+    expect(() => parseSafetensors(file('', 0, 2 ** 32))).toThrow(refused(2 ** 32));
+    expect(() => parseSafetensors(file('', 0, 2 ** 32 + 5))).toThrow(refused(2 ** 32 + 5));
+    expect(() => parseSafetensors(file('', 0, limit + 1))).toThrow(refused(limit + 1));
+    // At the limit itself the length is taken at its word: this file is too short for it.
+    expect(() => parseSafetensors(file('{}', 0, limit))).toThrow(new LoraFormatError(`safetensors: header length ${limit} runs past the end of the 10-byte file (truncated?)`));
   });
 
   test('JSON: an unterminated string and a stray character in a value position are named', () => {
@@ -123,6 +133,44 @@ describe('SafetensorsWriter', () => {
     const p = path.join(tmp, 'bad-dtype.safetensors');
     expect(() => new SafetensorsWriter(p, [{ name: 'x', dtype: 'i8' as never, shape: [1] }])).toThrow(LoraDTypeError);
     expect(() => new SafetensorsWriter(p, [{ name: 'x', dtype: 'i8' as never, shape: [1] }])).toThrow(`SafetensorsWriter ${p}: 'x' has unsupported dtype i8`);
+  });
+
+  test('a write that fails midway: writeSafetensorsSync closes and removes its temporary file, rethrows, and leaves the target as it was', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, not an import wrapper
+    const nodeFs = require('fs') as typeof fs;
+    const real = nodeFs.writeSync;
+    let calls = 0;
+    const eio = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+    const spy = jest.spyOn(nodeFs, 'writeSync').mockImplementation(((...args: Parameters<typeof fs.writeSync>) => {
+      if (++calls === 3) throw eio; // the length and the header went through; the first tensor's data does not
+      return (real as (...a: unknown[]) => number)(...args);
+    }) as typeof fs.writeSync);
+    const dir = fs.mkdtempSync(path.join(tmp, 'eio-'));
+    const p = path.join(dir, 'target.safetensors');
+    fs.writeFileSync(p, 'previous');
+    try {
+      expect(() => writeSafetensorsSync(p, { a: Tensor.from(new Float32Array([1, 2, 3]), [3]) })).toThrow(eio);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBe(3);
+    expect(fs.readdirSync(dir)).toEqual(['target.safetensors']);
+    expect(fs.readFileSync(p, 'utf8')).toBe('previous');
+  });
+
+  test('SafetensorsWriter: a bad declared shape is refused naming the tensor; abort() after close(), or twice, does nothing', () => {
+    const p = path.join(tmp, 'shape-and-abort.safetensors');
+    expect(() => new SafetensorsWriter(p, [{ name: 'w', dtype: 'f32', shape: [2, -1] }])).toThrow(LoraShapeError);
+    expect(() => new SafetensorsWriter(p, [{ name: 'w', dtype: 'f32', shape: [2, -1] }])).toThrow(`SafetensorsWriter ${p}: shape of 'w'`);
+    const w = new SafetensorsWriter(p, [{ name: 'w', dtype: 'f32', shape: [2] }]);
+    w.write('w', Tensor.from(new Float32Array([1, 2]), [2]));
+    w.close();
+    expect(() => w.abort()).not.toThrow(); // its temporary file was renamed into place: nothing to remove
+    expect(Array.from(readSafetensorsSync(p).w.toFloat64())).toEqual([1, 2]);
+    const w2 = new SafetensorsWriter(p, [{ name: 'w', dtype: 'f32', shape: [2] }]);
+    w2.abort();
+    expect(() => w2.abort()).not.toThrow();
+    expect(Array.from(readSafetensorsSync(p).w.toFloat64())).toEqual([1, 2]);
   });
 
   test('short writes (fs.writeSync writing part of what it was given) are continued at the right offset, header included', () => {

@@ -2,7 +2,7 @@
 // the layout check (header.ts: every data byte indexed by exactly one tensor). A file is 8 bytes of header length,
 // the header JSON, then the data.
 import * as vm from 'vm';
-import { LoraFormatError, LoraValueError, parseSafetensors } from '../lib';
+import { LoraFormatError, LoraValueError, parseSafetensors, parseSafetensorsHeader } from '../lib';
 import { stFile as file } from './helpers/st-file';
 
 const entry = (name: string, shape: number[], begin: number, end: number) => `"${name}":{"dtype":"F32","shape":${JSON.stringify(shape)},"data_offsets":[${begin},${end}]}`;
@@ -23,6 +23,21 @@ describe('layout: every data byte belongs to exactly one tensor', () => {
     const t = parseSafetensors(file(`{${entry('a', [1], 0, 4)},${entry('e', [0], 4, 4)},${entry('b', [1], 4, 8)}}`, 8));
     expect(Object.keys(t).sort()).toEqual(['a', 'b', 'e']);
   });
+
+  test('the layout is checked in offset order, whatever order the header lists the entries in; entries keep the header order', () => {
+    // Names in another order than offsets (as a writer that sorts its keys by name writes them); at offset 4 an empty
+    // tensor and a non-empty one, listed either way round; an empty tensor at 4 listed before the one that ends there.
+    for (const keys of [['c', 'b', 'a'], ['e', 'a', 'c', 'b'], ['a', 'c', 'e', 'b'], ['b', 'e', 'a', 'c']]) {
+      const all: Record<string, string> = { a: entry('a', [1], 0, 4), e: entry('e', [0], 4, 4), c: entry('c', [1], 4, 8), b: entry('b', [2], 8, 16) };
+      const h = parseSafetensorsHeader(file(`{${keys.map((k) => all[k]).join(',')}}`, 16));
+      expect(h.entries.map((e) => [e.name, e.begin, e.end])).toEqual(keys.map((k) => [k, ...({ a: [0, 4], e: [4, 4], c: [4, 8], b: [8, 16] } as Record<string, number[]>)[k]]));
+    }
+  });
+
+  test('two tensors with the same bytes: the one listed second is named as overlapping the first', () => {
+    expect(() => parseSafetensors(file(`{${entry('x', [1], 0, 4)},${entry('y', [1], 0, 4)}}`, 4))).toThrow(new LoraFormatError('safetensors: entry "y" [0, 4] overlaps "x" [0, 4]'));
+    expect(() => parseSafetensors(file(`{${entry('y', [1], 0, 4)},${entry('x', [1], 0, 4)}}`, 4))).toThrow(new LoraFormatError('safetensors: entry "x" [0, 4] overlaps "y" [0, 4]'));
+  });
 });
 
 describe('the header is strict JSON: refusals name what and where', () => {
@@ -35,8 +50,17 @@ describe('the header is strict JSON: refusals name what and where', () => {
     ['a high surrogate before a non-surrogate escape', '{"\\ud800\\u0041":1}', 'lone high surrogate in a \\u escape at character 2'],
     ['a high surrogate before one past the low range', '{"\\ud800\\ue000":1}', 'lone high surrogate in a \\u escape at character 2'],
     ['an invalid \\u escape', '{"\\uzzzz":1}', 'invalid \\u escape at character 2'],
+    ['an escape JSON does not have', '{"a\\x":1}', 'invalid escape at character 3'],
+    ['a high surrogate before another escape whose text goes on like a \\u escape', '{"\\ud800\\ndc00":1}', 'lone high surrogate in a \\u escape at character 2'],
+    ['a high surrogate before a plain character and a u', '{"\\ud800xudc00":1}', 'lone high surrogate in a \\u escape at character 2'],
+    ['a member repeated after the eighth (duplicates are then found through an index; at 1 + 10·7)', `{${Array.from({ length: 10 }, (_, i) => `"k${i}":${i}`).join(',')},"k3":0}`, 'duplicate key "k3" at character 71'],
   ])('%s', (_, header, msg) => {
     expect(() => parseSafetensors(file(header, 0))).toThrow(new LoraFormatError(`safetensors: header is not valid JSON: ${msg}`));
+  });
+
+  test('\\u escapes of the characters above the surrogates (U+E000 to U+FFFF) are those characters', () => {
+    const t = parseSafetensors(file(`{"\\ue000\\uFFFF\\uabcd":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4));
+    expect(Object.keys(t)).toEqual(['\ue000\uffff\uabcd']);
   });
 
   test('surrogate pairs at both ends of the low range decode to one character each', () => {
@@ -50,6 +74,37 @@ describe('the header is strict JSON: refusals name what and where', () => {
 test('what is not bytes is a LoraValueError naming what it is', () => {
   expect(() => parseSafetensors([1, 2] as never)).toThrow(new LoraValueError('parseSafetensors: expected a Buffer, Uint8Array or ArrayBuffer, got Array'));
   expect(() => parseSafetensors(new Uint16Array(4) as never)).toThrow(new LoraValueError('parseSafetensors: expected a Buffer, Uint8Array or ArrayBuffer, got Uint16Array'));
+});
+
+test('an ArrayBuffer, or a SharedArrayBuffer, is read as the bytes it holds', () => {
+  const bytes = file(`{${entry('x', [2], 0, 8)}}`, 8);
+  bytes.writeFloatLE(1, bytes.length - 8);
+  bytes.writeFloatLE(2, bytes.length - 4);
+  const ab = new ArrayBuffer(bytes.length), sab = new SharedArrayBuffer(bytes.length);
+  new Uint8Array(ab).set(bytes);
+  new Uint8Array(sab).set(bytes);
+  expect(Array.from(parseSafetensors(ab).x.data)).toEqual([1, 2]);
+  for (const b of [ab, sab]) expect(parseSafetensorsHeader(b as ArrayBuffer).entries).toEqual([{ name: 'x', dtype: 'f32', shape: [2], begin: 0, end: 8 }]);
+});
+
+test('bytes in a SharedArrayBuffer are read into copies, aligned or not: no tensor views shared memory', () => {
+  // Header padding of 0–3 spaces puts the f32 data at each offset mod 4: one aligned, three not.
+  for (const pad of ['', ' ', '  ', '   ']) {
+    const body = Buffer.from(`{${entry('x', [2], 0, 8)}}${pad}`);
+    const bytes = Buffer.concat([Buffer.alloc(8), body, Buffer.alloc(8)]);
+    bytes.writeBigUInt64LE(BigInt(body.length), 0);
+    bytes.writeFloatLE(1, bytes.length - 8);
+    bytes.writeFloatLE(2, bytes.length - 4);
+    const sab = new SharedArrayBuffer(bytes.length);
+    new Uint8Array(sab).set(bytes);
+    for (const src of [sab, new Uint8Array(sab)]) {
+      const x = parseSafetensors(src as ArrayBuffer).x;
+      expect(Object.prototype.toString.call(x.data.buffer)).toBe('[object ArrayBuffer]');
+      new Uint8Array(sab).fill(0xff, bytes.length - 8); // the source changes (to NaNs): x keeps its own values
+      expect(Array.from(x.data)).toEqual([1, 2]);
+      new Uint8Array(sab).set(bytes);
+    }
+  }
 });
 
 test('a Uint8Array from another realm (vm context, a worker) is bytes too: instanceof fails there, its tag does not', () => {

@@ -66,6 +66,24 @@ describe('LoRA-GA (r = 2: 2r = 4 directions used)', () => {
   });
 });
 
+describe('energy: Σσᵢ² of the directions used over ‖M‖²_F, with M read in its own dtype', () => {
+  test('an f64 M is not rounded to f32 on the way (its norm to float64 rounding)', () => {
+    // Diagonal entries that float32 cannot hold: rounded, ‖M‖²_F would be off by ~1e-8 relative.
+    const S64 = [10.1, 8.3, 6.7, 5.2, 3.3, 2.9, 1.1, 0.7];
+    const want = (10.1 ** 2 + 8.3 ** 2 + 6.7 ** 2) / S64.reduce((a, x) => a + x * x, 0);
+    const rep = initPiSSA(diag(12, 10, S64), { rank: 3, alpha: 6, svd: 'exact', precision: 'f64' }).report!;
+    expect(Math.abs(rep.energy - want)).toBeLessThan(1e-14);
+  });
+
+  test('a bf16 or f16 M is read by value (not by its raw 16-bit words)', () => {
+    // The values of S (10 … 0.5) are exact in bf16 and f16.
+    for (const dt of ['bf16', 'f16'] as const) {
+      const rep = initPiSSA(diag(12, 10, S).to(dt), { rank: 3, alpha: 6, svd: 'exact', precision: 'f64' }).report!;
+      expect(rep.energy).toBeCloseTo((100 + 64 + 36) / total, 12);
+    }
+  });
+});
+
 describe('which gaps are judged, and how each warning is labelled', () => {
   const warnText = (i: number, g: number, tol: number, label: string) =>
     `G: σ${i} and σ${i + 1} are within a relative gap of ${g.toExponential(2)} (< ${tol}): the split after direction ${i} is ill-determined, so the init is not stable under small changes of G (${label})`;

@@ -208,6 +208,50 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
       fs.writeFileSync(jf, JSON.stringify({ ...JSON.parse(good), ...edit }));
       await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(new LoraFormatError(`loadCheckpoint: ${jf}: not a loraga-training-state v1 file`));
     }
+    fs.writeFileSync(jf, 'null');  // valid JSON, but no object
+    await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(new LoraFormatError(`loadCheckpoint: ${jf}: not a loraga-training-state v1 file`));
+  });
+
+  test('the tensors file is the one training_state.json names, of the size and SHA-256 it records: else a torn or mixed checkpoint', async () => {
+    const { opt } = mk();
+    const ck = path.join(dir, 'record');
+    await saveCheckpoint(ck, { optimizer: opt });
+    const jf = path.join(ck, 'training_state.json'), tf = path.join(ck, 'training_state.safetensors'), good = JSON.parse(fs.readFileSync(jf, 'utf8'));
+    const torn = new LoraFormatError(`loadCheckpoint: ${tf}: does not match the SHA-256 its training_state.json recorded (a torn or mixed checkpoint)`);
+    // The right SHA-256 with a wrong size is refused like a wrong SHA-256.
+    for (const tensors of [{ ...good.tensors, bytes: good.tensors.bytes + 1 }, { ...good.tensors, sha256: '0'.repeat(64) }]) {
+      fs.writeFileSync(jf, JSON.stringify({ ...good, tensors }));
+      await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(torn);
+    }
+    // No record at all, or one naming a path out of the checkpoint directory, is not a file saveCheckpoint wrote.
+    const edited = new LoraFormatError(`loadCheckpoint: ${jf}: its 'tensors' is not what saveCheckpoint writes (the file was edited or damaged)`);
+    for (const tensors of [undefined, { ...good.tensors, file: '../record/training_state.safetensors' }, { ...good.tensors, file: '..' }, { ...good.tensors, file: undefined }]) {
+      fs.writeFileSync(jf, JSON.stringify({ ...good, tensors }));
+      await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(edited);
+    }
+    // A record naming another file: that file is read.
+    fs.renameSync(tf, path.join(ck, 'moved.safetensors'));
+    fs.writeFileSync(jf, JSON.stringify({ ...good, tensors: { ...good.tensors, file: 'moved.safetensors' } }));
+    await expect(loadCheckpoint(ck, { optimizer: opt })).resolves.toEqual({ step: 0, extra: null });
+  });
+
+  test('a hand-edited training_state.json: each field not as saveCheckpoint writes it is refused by name (a LoraFormatError, never a TypeError)', async () => {
+    const ck = path.join(dir, 'edited');
+    const { opt } = mk();
+    await saveCheckpoint(ck, { optimizer: opt });
+    const jf = path.join(ck, 'training_state.json');
+    const good = JSON.parse(fs.readFileSync(jf, 'utf8'));
+    await expect(loadCheckpoint(ck, { optimizer: opt })).resolves.toEqual({ step: 0, extra: null });
+    const cases: [string, unknown][] = [
+      ['step', -1], ['step', '0'], ['params', null], ['params', [{ name: 'w', shape: [3, 2] }, null]], ['params', [{ name: 'w', shape: [3, 2.5] }, { name: 'b', shape: [3] }]],
+      ['params', [{ name: 7, shape: [3, 2] }, { name: 'b', shape: [3] }]], ['optimizer', null], ['optimizer', []], ['schedule', 5], ['layers', null],
+      ['layers', { l: { seed: 1 } }], ['layers', { l: { seed: 1, draws: -2 } }], ['rngs', []], ['rngs', { r: '1' }],
+    ];
+    for (const [field, value] of cases) {
+      fs.writeFileSync(jf, JSON.stringify({ ...good, [field]: value }));
+      await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(
+        new LoraFormatError(`loadCheckpoint: ${jf}: its '${field}' is not what saveCheckpoint writes (the file was edited or damaged)`));
+    }
   });
 
   test('params: their number, shapes and names must be those saved', async () => {

@@ -99,6 +99,19 @@ describe('peftAdapter: the adapter it describes, and what it refuses', () => {
     expect(() => peftAdapter([{ name: 'a', layer: frozen }], { bias: 'lora_only' as never })).toThrow(new LoraValueError(`exportPeftAdapter bias: expected 'none' or 'all', got "lora_only"`));
   });
 
+  test('A, B and the bias are written in the export dtype (f32 unless asked), whatever dtype the layer trains in', () => {
+    const W = Tensor.zeros([out, inF]), A = randTensor([r, inF], 75).t, B = randTensor([out, r], 76).t, bias = randTensor([out], 77).t;
+    const layer = new LoraLinear(W, A, B, { bias, trainBias: true });
+    for (const dtype of ['bf16', 'f64'] as const) {
+      const m = peftAdapter([{ name: 'a', layer }], { dtype }).adapter.modules.a;
+      expect([m.A.dtype, m.B.dtype, m.bias!.dtype]).toEqual([dtype, dtype, dtype]);
+      expect([m.A, m.B, m.bias!].map((t) => Array.from(t.toFloat64()))).toEqual([A, B, bias].map((t) => Array.from(t.to(dtype).toFloat64())));
+    }
+    const f64 = new LoraLinear(W.to('f64'), A.to('f64'), B.to('f64'), { bias: bias.to('f64'), trainBias: true });
+    const m = peftAdapter([{ name: 'a', layer: f64 }]).adapter.modules.a;
+    expect([m.A.dtype, m.B.dtype, m.bias!.dtype]).toEqual(['f32', 'f32', 'f32']);
+  });
+
   test('layers must be a non-empty list of named LoraLinears; options are checked', () => {
     expect(() => peftAdapter([])).toThrow(new LoraValueError('exportPeftAdapter: expected a non-empty list of {name, layer}'));
     expect(() => peftAdapter(null as never)).toThrow(LoraValueError);

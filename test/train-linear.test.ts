@@ -40,6 +40,25 @@ describe('Linear (trainable W and b)', () => {
     expect(loss().l).toBeLessThan(l0 * 1e-3);
   });
 
+  test('backward refuses a dY that is not y\'s shape: another token count, or the same size laid out otherwise', () => {
+    const lin = new Linear(randTensor([out, inF], 7).t);
+    const x = randTensor([T, inF], 8).t;
+    const refused = (dY: string) => new LoraShapeError(`Linear.backward: dY ${dY} does not match y = [${T}, ${out}] for x [${T}, ${inF}] f32`);
+    lin.forward(x);
+    expect(() => lin.backward(Tensor.zeros([T + 1, out]))).toThrow(refused(`[${T + 1}, ${out}] f32`));
+    lin.forward(x);
+    expect(() => lin.backward(Tensor.zeros([out, T]))).toThrow(refused(`[${out}, ${T}] f32`));  // T·out elements, but [out, T]
+  });
+
+  test('an f32 Linear keeps f32 gradients, its bias\'s too; an f64 one f64', () => {
+    for (const dt of ['f32', 'f64'] as const) {
+      const lin = new Linear(randTensor([out, inF], 9, dt).t, { bias: randTensor([out], 10, dt).t });
+      lin.forward(randTensor([T, inF], 11, dt).t);
+      lin.backward(randTensor([T, out], 12, dt).t);
+      expect([lin.weight.grad!.dtype, lin.bias!.grad!.dtype]).toEqual([dt, dt]);
+    }
+  });
+
   test('misuse: bf16 W, wrong bias shape, backward before forward, unknown option', () => {
     expect(() => new Linear(Tensor.zeros([2, 2], 'bf16'))).toThrow(/dtype bf16/);
     expect(() => new Linear(Tensor.zeros([2, 2]), { bias: Tensor.zeros([3]) })).toThrow(LoraShapeError);

@@ -137,6 +137,26 @@ describe('Sylvester solve without a rank cap', () => {
     expect(() => solveSylvester(Tensor.from(eye(3), [3, 3]), Tensor.from(eye(3, -1), [3, 3]), Tensor.zeros([3, 3], 'f64'))).toThrow(/singular/);
   });
 
+  test('a P symmetric up to rounding (|Pᵢⱼ − Pⱼᵢ| ≤ 1e-12·max|P|) is solved as symmetric, past r = 48; P = 0 is symmetric too', () => {
+    const k = 64, P = spd(k, 11, 1e-3), Q = spd(k, 12, 1e-3), C = randTensor([k, k], 13, 'f64');
+    let big = 0;
+    for (const v of P) big = Math.max(big, Math.abs(v));
+    P[1 * k + 2] += 1e-13 * big;  // a GEMM's few ulps of asymmetry, 10× under the tolerance
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    expect(residual(P, Q, X, C.v, k)).toBeLessThan(1e-11);
+    // P = 0 (max|P| = 0: only an exact zero difference is symmetric) and Q = I: X = C.
+    const X0 = solveSylvester(Tensor.zeros([k, k], 'f64'), Tensor.from(eye(k), [k, k]), C.t).toFloat64();
+    expect(relErr(X0, C.v)).toBeLessThan(1e-12);
+  });
+
+  test('a P asymmetric only away from its first row and column is not taken for symmetric (r ≤ 48: solved exactly)', () => {
+    const k = 4, P = spd(k, 14, 1), Q = spd(k, 15, 1), C = randTensor([k, k], 16, 'f64');
+    P[1 * k + 2] += 0.5;
+    P[3 * k + 2] -= 0.25;
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    expect(residual(P, Q, X, C.v, k)).toBeLessThan(1e-12);
+  });
+
   test('loraProAdjust at r = 64 (on the O(r³) path): the equivalent gradient is still the projection', () => {
     const mm = 96, nn = 80, k = 64, s = 2;
     const g = randTensor([mm, nn], 20, 'f64'), A = randTensor([k, nn], 21, 'f64'), B = randTensor([mm, k], 22, 'f64');

@@ -221,6 +221,7 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
       expect(() => make([pair()], NaN)).toThrow(new LoraValueError(`${name} lambda: expected a finite number, got NaN`));
       expect(make([pair()]).lambda).toBe(1e-6);
     }
+    expect(() => new LoraOneOptimizer([pair()], { lr: 0.1, momentum: 0.9 } as never)).toThrow(new LoraValueError('LoraOneOptimizer: unknown option momentum (known: lr, lambda, weightDecay)'));
   });
 
   test('groups keep their own rate and weight decay, else the optimizer\'s; lr and hyperparameters must be finite', () => {
@@ -232,6 +233,8 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
     expect(() => new SGD([{ params: [p()], lr: Infinity }], { lr: 1 })).toThrow(/SGD group 0 lr/);
     expect(() => new AdamW([p()], { lr: 1, betas: [0.9] as never })).toThrow(new LoraValueError('AdamW betas: expected [beta1, beta2]'));
     expect(() => new AdamW([p()], { lr: 1, betas: [0.9, NaN] })).toThrow(/AdamW beta2/);
+    expect(() => new AdamW([p()], { lr: 1, betas: [NaN, 0.999] })).toThrow(new LoraValueError('AdamW beta1: expected a finite number, got NaN'));
+    expect(() => new AdamW([p()], { lr: 1, weightDecay: Infinity })).toThrow(new LoraValueError('AdamW weightDecay: expected a finite number, got Infinity'));
     expect(() => new AdamW([p()], { lr: 1, eps: NaN })).toThrow(/AdamW eps/);
     const a = new AdamW([p()], { lr: 1 });
     expect({ betas: a.betas, eps: a.eps }).toEqual({ betas: [0.9, 0.999], eps: 1e-8 });
@@ -260,7 +263,7 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
     expect(Object.keys(sd.state).sort()).toEqual(['0.m', '0.v', '1.m', '1.v']);
     expect(sd.groups).toEqual([{ lr: 0.1, baseLr: 0.1, weightDecay: 0, params: 2 }]);
     const dst = make();
-    const refused = (s: unknown, msg: RegExp | string) => {
+    const refused = (s: unknown, msg: RegExp | string | Error) => {
       expect(() => dst.loadStateDict(s as never)).toThrow(msg);
       expect(dst.stepCount).toBe(0);
       expect(dst.stateDict().state).toEqual({});
@@ -280,11 +283,48 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
     refused({ ...sd, state: { ...sd.state, 'x.m': sd.state['0.m'] } }, "AdamW.loadStateDict: unexpected state entry 'x.m'");
     refused({ ...sd, state: { ...sd.state, '0.m': Tensor.zeros([3]) } }, 'AdamW.loadStateDict: 0.m [3] f32 does not match param 0\'s state [2, 2]');
     refused({ ...sd, groups: [{ ...sd.groups[0], lr: NaN }] }, /AdamW\.loadStateDict group 0 lr/);
+    refused({ ...sd, groups: [{ ...sd.groups[0], baseLr: NaN }] }, new LoraValueError('AdamW.loadStateDict group 0 baseLr: expected a finite number, got NaN'));
+    refused({ ...sd, groups: [{ ...sd.groups[0], weightDecay: Infinity }] }, new LoraValueError('AdamW.loadStateDict group 0 weightDecay: expected a finite number, got Infinity'));
+    // Entries are <param index>.<state name>, the whole key: nothing before the index, nothing after the name.
+    for (const key of ['p0.m', '0.m.x', '0.m-'])
+      refused({ ...sd, state: { ...sd.state, [key]: sd.state['0.m'] } }, new LoraValueError(`AdamW.loadStateDict: unexpected state entry '${key}'`));
     dst.loadStateDict(sd);
     expect(dst.stepCount).toBe(1);
     // The loaded moments are copies: the source's tensors stay the source's.
     expect(dst.stateDict().state['0.m']).not.toBe(sd.state['0.m']);
     expect(Array.from(dst.stateDict().state['0.m'].data)).toEqual(Array.from(sd.state['0.m'].data));
+  });
+
+  test('an optimizer of more than ten params saves and loads the state of each (indices of two digits)', () => {
+    const make = () => new AdamW(Array.from({ length: 12 }, (_, i) => p(`w${i}`)), { lr: 0.1 });
+    const src = make();
+    src.params.forEach((q, i) => { q.grad = Tensor.from(new Float64Array([i, 1, 2, 3]), [2, 2]); });
+    src.step();
+    const dst = make();
+    dst.loadStateDict(src.stateDict());
+    const want = src.stateDict().state, got = dst.stateDict().state;
+    expect(Object.keys(got).sort()).toEqual(Object.keys(want).sort());
+    expect(Array.from(got['11.m'].data)).toEqual(Array.from(want['11.m'].data));
+    expect(Array.from(got['10.v'].data)).toEqual(Array.from(want['10.v'].data));
+  });
+
+  test('a refused load disposes the copies it had already made (on a device they hold its memory)', () => {
+    const make = () => new AdamW([p('a'), p('b')], { lr: 0.1 });
+    const src = make();
+    src.params.forEach((q) => { q.grad = Tensor.from(new Float64Array([1, 2, 3, 4]), [2, 2]); });
+    src.step();
+    const sd = src.stateDict(), wrong = Tensor.zeros([3], 'f64');
+    const dst = make();
+    // Copies are made entry by entry: 0.m and 0.v are copied before 1.m is refused.
+    const made: Tensor[] = [], zeros = Tensor.zeros;
+    const spy = jest.spyOn(Tensor, 'zeros').mockImplementation((...a: Parameters<typeof Tensor.zeros>) => { const t = zeros.apply(Tensor, a); made.push(t); return t; });
+    try {
+      expect(() => dst.loadStateDict({ ...sd, state: { '0.m': sd.state['0.m'], '0.v': sd.state['0.v'], '1.m': wrong } })).toThrow(LoraShapeError);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(made.length).toBe(2);
+    expect(made.map((t) => t.disposed)).toEqual([true, true]);
   });
 });
 

@@ -99,6 +99,26 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
   }
 }
 
+/**
+ * The first field of a training_state.json (format and version already checked) that is not what saveCheckpoint
+ * writes, or null: the SHA-256 covers the tensors file, not this one, so a hand-edited field is refused by name here
+ * instead of surfacing as a TypeError later. The optimizer and schedule states are checked in full by their own
+ * loadStateDict; the tensors file must be a name in the checkpoint directory, not a path out of it.
+ */
+function malformedField(j: Record<string, unknown>): string | null {
+  const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
+  const t = j.tensors;
+  if (!obj(t) || typeof t.file !== 'string' || t.file !== path.basename(t.file) || t.file === '..' || !int(t.bytes) || typeof t.sha256 !== 'string') return 'tensors';
+  if (!int(j.step)) return 'step';
+  if (!Array.isArray(j.params) || !j.params.every((p) => obj(p) && (p.name === null || typeof p.name === 'string') && Array.isArray(p.shape) && p.shape.every(int))) return 'params';
+  if (!obj(j.optimizer)) return 'optimizer';
+  if (j.schedule !== null && !obj(j.schedule)) return 'schedule';
+  if (!obj(j.layers) || !Object.values(j.layers).every((l) => obj(l) && int(l.seed) && int(l.draws))) return 'layers';
+  if (!obj(j.rngs) || !Object.values(j.rngs).every((x) => typeof x === 'number')) return 'rngs';
+  return null;
+}
+
 function bad(file: string, why: string): never {
   throw new LoraFormatError(`loadCheckpoint: ${file}: ${why}`);
 }
@@ -114,7 +134,9 @@ export async function loadCheckpoint(dir: string, state: TrainingState): Promise
     bad(jfile, `not valid JSON (${(e as Error).message})`);
   }
   if (json?.format !== FORMAT || json.version !== VERSION) bad(jfile, `not a ${FORMAT} v${VERSION} file`);
-  const tfile = path.join(dir, json.tensors?.file ?? CHECKPOINT_TENSORS);
+  const field = malformedField(json as unknown as Record<string, unknown>);
+  if (field) bad(jfile, `its '${field}' is not what saveCheckpoint writes (the file was edited or damaged)`);
+  const tfile = path.join(dir, json.tensors.file);
   const bytes = await fs.promises.readFile(tfile);
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (bytes.byteLength !== json.tensors.bytes || sha !== json.tensors.sha256) bad(tfile, 'does not match the SHA-256 its training_state.json recorded (a torn or mixed checkpoint)');

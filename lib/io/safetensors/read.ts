@@ -29,12 +29,15 @@ function parseInto(bytes: Uint8Array | ArrayBuffer, options: ParseOptions, ownBu
   const b = asBytes(bytes);
   const h = parseSafetensorsHeader(b, what);
   const out = byName<Tensor>();
+  // Tensors never view shared memory (another thread could change it under an op): bytes in a SharedArrayBuffer are
+  // copied, aligned or not, as options.copy would.
+  const copy = !!options.copy || Object.prototype.toString.call(b.buffer) === '[object SharedArrayBuffer]';
   for (const e of pick(h, options.names, what)) {
     const bpe = bytesPerElement(e.dtype);
     const n = (e.end - e.begin) / bpe;
     const abs = b.byteOffset + h.dataStart + e.begin;
     let storage, owned = true;
-    if (!options.copy && abs % bpe === 0) {
+    if (!copy && abs % bpe === 0) {
       storage = viewStorage(e.dtype, b.buffer, abs, n);
       owned = ownBuffer;  // zero-copy views of a caller's bytes are borrowed (read-only)
     } else {

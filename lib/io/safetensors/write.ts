@@ -78,7 +78,7 @@ export async function writeSafetensors(p: string, tensors: Record<string, Tensor
 export class SafetensorsWriter {
   private fd: number | null;
   private readonly tmp: string;
-  private readonly slots: Map<string, { dtype: DType; shape: number[]; pos: number; bytes: number; done: boolean }>;
+  private readonly slots: Map<string, { dtype: DType; shape: number[]; pos: number; done: boolean }>;
 
   constructor(readonly path: string, layoutOf: { name: string; dtype: DType; shape: number[] }[], metadata?: Record<string, string>) {
     const who = `SafetensorsWriter ${path}`;
@@ -95,7 +95,7 @@ export class SafetensorsWriter {
     const [prefix, hb] = headerBytes(planned, md);
     const dataStart = 8 + hb.byteLength;
     const size = planned.length ? planned[planned.length - 1].end : 0;
-    this.slots = new Map(planned.map((p) => [p.name, { dtype: p.dtype, shape: p.shape, pos: dataStart + p.begin, bytes: p.end - p.begin, done: false }]));
+    this.slots = new Map(planned.map((p) => [p.name, { dtype: p.dtype, shape: p.shape, pos: dataStart + p.begin, done: false }]));
     this.tmp = tmpName(this.path);
     this.fd = fs.openSync(this.tmp, 'w');
     writeAllAt(this.fd, prefix, 0);
