@@ -193,6 +193,12 @@ describe('LoraLinear options and misuse', () => {
     expect(n.dropoutState).toEqual({ seed: 4, draws: 0 });
     expect(() => n.seedDropout(1, -1)).toThrow(new LoraValueError('seedDropout: draws must be a non-negative integer, got -1'));
     expect(() => n.seedDropout(1, 0.5)).toThrow(LoraValueError);
+    // A seed is a non-negative integer, as everywhere in loraga: '7' or 1.5 would silently be another seed.
+    for (const bad of [-1, 1.5, '7' as never, NaN, 2 ** 53]) {
+      expect(() => n.seedDropout(bad)).toThrow(new LoraValueError(`seedDropout seed: expected a non-negative integer, got ${String(bad)}`));
+      expect(() => new LoraLinear(W(), A(), B(), { seed: bad })).toThrow(new LoraValueError(`LoraLinear seed: expected a non-negative integer, got ${String(bad)}`));
+    }
+    expect(n.dropoutState).toEqual({ seed: 4, draws: 0 }); // a refused seed changes nothing
   });
 
   test('dropout is a probability in [0, 1); trainBias needs a bias', () => {

@@ -33,7 +33,7 @@ export interface LoraLinearOptions {
   scale?: number;
   /** Dropout probability on the LoRA branch's input (default 0). */
   dropout?: number;
-  /** Seed of the dropout masks (each training forward draws the next one). */
+  /** Seed of the dropout masks, a non-negative integer (each training forward draws the next one). */
   seed?: number;
   /** Layer name (used for the parameters' names and exports). */
   name?: string;
