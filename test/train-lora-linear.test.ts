@@ -199,6 +199,8 @@ describe('LoraLinear options and misuse', () => {
       expect(() => new LoraLinear(W(), A(), B(), { seed: bad })).toThrow(new LoraValueError(`LoraLinear seed: expected a non-negative integer, got ${String(bad)}`));
     }
     expect(n.dropoutState).toEqual({ seed: 4, draws: 0 }); // a refused seed changes nothing
+    n.seedDropout(0);
+    expect([n.dropoutState, new LoraLinear(W(), A(), B(), { seed: 0 }).dropoutState]).toEqual([{ seed: 0, draws: 0 }, { seed: 0, draws: 0 }]);
   });
 
   test('dropout is a probability in [0, 1); trainBias needs a bias', () => {
