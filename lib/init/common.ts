@@ -35,8 +35,9 @@ export function posNumber(x: unknown, what: string): number {
   return x;
 }
 
-export function nonNegInt(x: unknown, what: string, dflt: number): number {
-  if (x === undefined) return dflt;
+/** A non-negative safe integer; undefined gives dflt, or is refused like any other value when there is no default. */
+export function nonNegInt(x: unknown, what: string, dflt?: number): number {
+  if (x === undefined && dflt !== undefined) return dflt;
   if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw new LoraValueError(`${what}: expected a non-negative integer, got ${String(x)}`);
   return x;
 }

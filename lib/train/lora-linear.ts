@@ -13,14 +13,9 @@ import { loraBackward, loraForward } from '../ops/lora';
 import { param } from './param';
 import { addBias, addMasked, addScaled, applyMask, biasGrad, dropoutMask } from './host';
 import { checkBias } from './linear';
+import { nonNegInt } from '../init/common';
 import { transpose2d } from '../init/layout';
 import { ForwardContexts } from './contexts';
-
-/** A dropout seed: a non-negative safe integer, as every seed in loraga (a string or 1.5 would silently become another). */
-function dropoutSeed(seed: unknown, what: string): number {
-  if (!Number.isSafeInteger(seed) || (seed as number) < 0) throw new LoraValueError(`${what}: expected a non-negative integer, got ${String(seed)}`);
-  return seed as number;
-}
 
 const OPTIONS = ['alpha', 'rsLora', 'scale', 'dropout', 'seed', 'name', 'bias', 'trainBias'];
 
@@ -65,7 +60,7 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new LoraValueError(`LoraLinear dropout: expected a probability in [0, 1), got ${String(p)}`);
     this.dropout = p;
     this.name = options.name ?? 'lora';
-    this._seed = options.seed === undefined ? 0 : dropoutSeed(options.seed, 'LoraLinear seed');
+    this._seed = nonNegInt(options.seed, 'LoraLinear seed', 0);  // as every seed in loraga: '7' or 1.5 would be another
     this.W = W;
     this.A = param(A, `${this.name}.lora_A`);
     this.B = param(B, `${this.name}.lora_B`);
@@ -96,7 +91,7 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
 
   seedDropout(seed: number, draws = 0): void {
     if (!Number.isSafeInteger(draws) || draws < 0) throw new LoraValueError(`seedDropout: draws must be a non-negative integer, got ${String(draws)}`);
-    this._seed = dropoutSeed(seed, 'seedDropout seed');
+    this._seed = nonNegInt(seed, 'seedDropout seed');
     this._draws = draws;
   }
 

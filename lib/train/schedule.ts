@@ -7,15 +7,10 @@
 import type { LrScheduleOptions, LrScheduleState } from '../../types/optimizers';
 import { LoraValueError } from '../errors';
 import { finiteNumber, knownKeys } from '../ops/check';
+import { nonNegInt } from '../init/common';
 import { Optimizer } from './optim';
 
 const KINDS = ['constant', 'linear', 'cosine'] as const;
-
-function count(x: unknown, what: string, dflt?: number): number {
-  if (x === undefined && dflt !== undefined) return dflt;
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw new LoraValueError(`${what}: expected a non-negative integer, got ${String(x)}`);
-  return x;
-}
 
 export class LrSchedule {
   readonly optimizer: Optimizer;
@@ -26,8 +21,8 @@ export class LrSchedule {
     if (!(optimizer instanceof Optimizer)) throw new LoraValueError('LrSchedule: expected an Optimizer');
     knownKeys(options, ['kind', 'warmupSteps', 'totalSteps', 'numCycles'], 'LrSchedule');
     if (!options || !(KINDS as readonly string[]).includes(options.kind)) throw new LoraValueError(`LrSchedule kind: expected one of ${KINDS.join(', ')}, got ${JSON.stringify(options?.kind)}`);
-    const warmupSteps = count(options.warmupSteps, 'LrSchedule warmupSteps', 0);
-    const totalSteps = options.kind === 'constant' ? count(options.totalSteps, 'LrSchedule totalSteps', 0) : count(options.totalSteps, 'LrSchedule totalSteps (required for a decay)');
+    const warmupSteps = nonNegInt(options.warmupSteps, 'LrSchedule warmupSteps', 0);
+    const totalSteps = options.kind === 'constant' ? nonNegInt(options.totalSteps, 'LrSchedule totalSteps', 0) : nonNegInt(options.totalSteps, 'LrSchedule totalSteps (required for a decay)');
     if (options.kind !== 'cosine' && options.numCycles !== undefined) throw new LoraValueError('LrSchedule numCycles: only the cosine schedule has cycles');
     const numCycles = finiteNumber(options.numCycles ?? 0.5, 'LrSchedule numCycles');
     this.optimizer = optimizer;
@@ -41,7 +36,7 @@ export class LrSchedule {
   }
 
   factor(step: number): number {
-    const t = count(step, 'LrSchedule.factor step');
+    const t = nonNegInt(step, 'LrSchedule.factor step');
     const { kind, warmupSteps: w, totalSteps: n, numCycles } = this.options;
     if (t < w) return t / Math.max(1, w);
     if (kind === 'constant') return 1.0;
@@ -67,7 +62,7 @@ export class LrSchedule {
     if (!s || typeof s !== 'object') throw new LoraValueError('LrSchedule.loadStateDict: expected an LrScheduleState');
     for (const k of ['kind', 'warmupSteps', 'totalSteps', 'numCycles'] as const)
       if (s[k] !== this.options[k]) throw new LoraValueError(`LrSchedule.loadStateDict: ${k} is ${JSON.stringify(s[k])} in the state but ${JSON.stringify(this.options[k])} here`);
-    this._step = count(s.lastStep, 'LrSchedule.loadStateDict lastStep');
+    this._step = nonNegInt(s.lastStep, 'LrSchedule.loadStateDict lastStep');
     this.optimizer.setLrScale(this.factor(this._step));
   }
 }

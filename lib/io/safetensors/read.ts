@@ -6,7 +6,7 @@ import { ioError, withIO } from '../fs-errors';
 import * as fs from 'fs';
 import * as path from 'path';
 import type { ParseOptions } from '../../../types/io';
-import { allocStorage, bytesPerElement, viewStorage } from '../../dtype';
+import { allocStorage, bytesPerElement, tagOf, viewStorage } from '../../dtype';
 import { Tensor } from '../../tensor';
 import { SafetensorsFile } from './file';
 import { asBytes, fail, parseSafetensorsHeader, pick, tensorShape } from './header';
@@ -31,7 +31,7 @@ function parseInto(bytes: Uint8Array | ArrayBuffer, options: ParseOptions, ownBu
   const out = byName<Tensor>();
   // Tensors never view shared memory (another thread could change it under an op): bytes in a SharedArrayBuffer are
   // copied, aligned or not, as options.copy would.
-  const copy = !!options.copy || Object.prototype.toString.call(b.buffer) === '[object SharedArrayBuffer]';
+  const copy = !!options.copy || tagOf(b.buffer) === 'SharedArrayBuffer';
   for (const e of pick(h, options.names, what)) {
     const bpe = bytesPerElement(e.dtype);
     const n = (e.end - e.begin) / bpe;
