@@ -103,13 +103,14 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
  * The first field of a training_state.json (format and version already checked) that is not what saveCheckpoint
  * writes, or null: the SHA-256 covers the tensors file, not this one, so a hand-edited field is refused by name here
  * instead of surfacing as a TypeError later. The optimizer and schedule states are checked in full by their own
- * loadStateDict; the tensors file must be a name in the checkpoint directory, not a path out of it.
+ * loadStateDict; the tensors file must be a name in the checkpoint directory, not a path out of it nor the
+ * directory itself ('' and '.', which would surface as Node's raw EISDIR).
  */
 function malformedField(j: Record<string, unknown>): string | null {
   const obj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   const int = (v: unknown) => Number.isSafeInteger(v) && (v as number) >= 0;
   const t = j.tensors;
-  if (!obj(t) || typeof t.file !== 'string' || t.file !== path.basename(t.file) || t.file === '..' || !int(t.bytes) || typeof t.sha256 !== 'string') return 'tensors';
+  if (!obj(t) || typeof t.file !== 'string' || t.file !== path.basename(t.file) || ['', '.', '..'].includes(t.file) || !int(t.bytes) || typeof t.sha256 !== 'string') return 'tensors';
   if (!int(j.step)) return 'step';
   if (!Array.isArray(j.params) || !j.params.every((p) => obj(p) && (p.name === null || typeof p.name === 'string') && Array.isArray(p.shape) && p.shape.every(int))) return 'params';
   if (!obj(j.optimizer)) return 'optimizer';
