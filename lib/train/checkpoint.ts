@@ -70,8 +70,9 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
   fs.mkdirSync(parent, { recursive: true });
   const tag = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const tmp = `${abs}.tmp-${tag}`, old = `${abs}.old-${tag}`;
+  // Made before the try: the cleanup below removes recursively, so only a directory this call made.
+  fs.mkdirSync(tmp);
   try {
-    fs.mkdirSync(tmp);
     const tfile = path.join(tmp, CHECKPOINT_TENSORS);
     writeSafetensorsSync(tfile, tensors, { format: 'pt' });
     const bytes = fs.readFileSync(tfile);
