@@ -196,6 +196,39 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     expect(await loadCheckpoint(ck, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });
   });
 
+  test('a save replaces only a previous checkpoint or an empty directory: a directory holding anything else, or a file, is refused and left as it was', async () => {
+    const { opt } = mk();
+    const home = fs.mkdtempSync(path.join(dir, 'replace-'));
+    // A run's output folder (or the working directory, `saveCheckpoint('.')`): renaming over it would delete it.
+    const busy = path.join(home, 'busy');
+    fs.mkdirSync(path.join(busy, 'logs'), { recursive: true });
+    fs.writeFileSync(path.join(busy, 'adapter_config.json'), '{}');
+    fs.writeFileSync(path.join(busy, 'training_state.json'), 'mine');
+    for (const f of ['b.txt', 'c.txt', 'd.txt']) fs.writeFileSync(path.join(busy, f), f);
+    await expect(saveCheckpoint(busy, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${busy} holds files it did not write (adapter_config.json, b.txt, c.txt, …): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`));
+    const few = path.join(home, 'few');
+    fs.mkdirSync(few);
+    fs.writeFileSync(path.join(few, 'notes.md'), 'keep');
+    await expect(saveCheckpoint(few, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${few} holds files it did not write (notes.md): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`));
+    const file = path.join(home, 'file');
+    fs.writeFileSync(file, 'keep');
+    await expect(saveCheckpoint(file, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${file} is not a directory: refusing to replace it`));
+    // Nothing was written or moved: no temporary or old sibling, every file as it was.
+    expect(fs.readdirSync(home).sort()).toEqual(['busy', 'few', 'file']);
+    expect(fs.readdirSync(busy).sort()).toEqual(['adapter_config.json', 'b.txt', 'c.txt', 'd.txt', 'logs', 'training_state.json']);
+    expect(fs.readFileSync(path.join(busy, 'training_state.json'), 'utf8')).toBe('mine');
+    expect(fs.readFileSync(path.join(few, 'notes.md'), 'utf8')).toBe('keep');
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep');
+    // An empty directory, or one holding only a checkpoint's files, is replaced.
+    const empty = path.join(home, 'empty');
+    fs.mkdirSync(empty);
+    await saveCheckpoint(empty, { optimizer: opt });
+    expect(fs.readdirSync(empty).sort()).toEqual(['training_state.json', 'training_state.safetensors']);
+    fs.rmSync(path.join(empty, 'training_state.safetensors'));
+    await saveCheckpoint(empty, { optimizer: opt });
+    expect(await loadCheckpoint(empty, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });
+  });
+
   test('not a checkpoint: missing, not JSON, another format or version', async () => {
     const { opt } = mk();
     await expect(loadCheckpoint(path.join(dir, 'none'), { optimizer: opt })).rejects.toThrow(expect.objectContaining({ code: 'ENOENT' }));

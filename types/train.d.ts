@@ -224,7 +224,9 @@ export interface LoadedCheckpoint {
  * tensors file's SHA-256). Frozen tensors are not saved: rebuild the model the same way (the inits are
  * deterministic), then loadCheckpoint. Written into a sibling temporary directory, synced, then renamed over `dir`,
  * so a crash leaves either the previous checkpoint or the new one (or, between the two renames, none: `dir` is
- * missing and the previous one is in `<dir>.old-*`), never a mixture that loads.
+ * missing and the previous one is in `<dir>.old-*`), never a mixture that loads. Since `dir` is replaced whole, it
+ * must be missing, empty or a previous checkpoint: a directory holding other files (or a file) is refused with a
+ * LoraValueError before anything is written.
  */
 export declare function saveCheckpoint(dir: string, state: TrainingState): Promise<void>;
 /**

@@ -50,9 +50,30 @@ function fsyncPath(p: string): void {
   try { fs.fsyncSync(fd); } finally { fs.closeSync(fd); }
 }
 
+/**
+ * A save replaces DIR whole (the previous checkpoint is removed), so DIR may only be missing, an empty directory or a
+ * previous checkpoint: a directory holding anything else — `saveCheckpoint('.')`, a run's output folder — is refused
+ * before anything is written, not emptied.
+ */
+function refuseForeign(abs: string): void {
+  let st: fs.Stats;
+  try {
+    st = fs.statSync(abs);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
+    throw e;
+  }
+  if (!st.isDirectory()) throw new LoraValueError(`saveCheckpoint: ${abs} is not a directory: refusing to replace it`);
+  const foreign = fs.readdirSync(abs).filter((f) => f !== CHECKPOINT_JSON && f !== CHECKPOINT_TENSORS).sort();
+  if (foreign.length > 0)
+    throw new LoraValueError(`saveCheckpoint: ${abs} holds files it did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`);
+}
+
 export async function saveCheckpoint(dir: string, state: TrainingState): Promise<void> {
   check(state, 'saveCheckpoint');
   if (typeof dir !== 'string' || dir.length === 0) throw new LoraValueError('saveCheckpoint: dir must be a non-empty path');
+  const abs = path.resolve(dir), parent = path.dirname(abs);
+  refuseForeign(abs);
   const opt = state.optimizer, params = opt.params, sd = opt.stateDict();
   const copies: Tensor[] = [];  // host copies of device tensors, freed once written
   const host = (t: Tensor) => (t.device === 'cpu' ? t : (copies.push(t.toHost()), copies[copies.length - 1]));
@@ -66,7 +87,6 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
   const { state: _moments, ...optimizer } = sd;
   void _moments;
 
-  const abs = path.resolve(dir), parent = path.dirname(abs);
   fs.mkdirSync(parent, { recursive: true });
   const tag = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const tmp = `${abs}.tmp-${tag}`, old = `${abs}.old-${tag}`;
