@@ -204,17 +204,22 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     fs.mkdirSync(path.join(busy, 'logs'), { recursive: true });
     fs.writeFileSync(path.join(busy, 'adapter_config.json'), '{}');
     fs.writeFileSync(path.join(busy, 'training_state.json'), 'mine');
-    for (const f of ['b.txt', 'c.txt', 'd.txt']) fs.writeFileSync(path.join(busy, f), f);
+    for (const f of ['d.txt', 'c.txt', 'b.txt']) fs.writeFileSync(path.join(busy, f), f);
     await expect(saveCheckpoint(busy, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${busy} holds files it did not write (adapter_config.json, b.txt, c.txt, …): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`));
     const few = path.join(home, 'few');
     fs.mkdirSync(few);
     fs.writeFileSync(path.join(few, 'notes.md'), 'keep');
     await expect(saveCheckpoint(few, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${few} holds files it did not write (notes.md): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`));
+    // Three are all named; past three, the first three (sorted) and an ellipsis.
+    const three = path.join(home, 'three');
+    fs.mkdirSync(three);
+    for (const f of ['z', 'y', 'x']) fs.writeFileSync(path.join(three, f), f);
+    await expect(saveCheckpoint(three, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${three} holds files it did not write (x, y, z): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`));
     const file = path.join(home, 'file');
     fs.writeFileSync(file, 'keep');
     await expect(saveCheckpoint(file, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${file} is not a directory: refusing to replace it`));
     // Nothing was written or moved: no temporary or old sibling, every file as it was.
-    expect(fs.readdirSync(home).sort()).toEqual(['busy', 'few', 'file']);
+    expect(fs.readdirSync(home).sort()).toEqual(['busy', 'few', 'file', 'three']);
     expect(fs.readdirSync(busy).sort()).toEqual(['adapter_config.json', 'b.txt', 'c.txt', 'd.txt', 'logs', 'training_state.json']);
     expect(fs.readFileSync(path.join(busy, 'training_state.json'), 'utf8')).toBe('mine');
     expect(fs.readFileSync(path.join(few, 'notes.md'), 'utf8')).toBe('keep');
