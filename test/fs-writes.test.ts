@@ -136,6 +136,29 @@ describe('StagedDir: all or nothing', () => {
     await expect(s.writeFile('a.json', 'a')).rejects.toThrow(new LoraIOError(`cannot write ${path.join(dir, 'a.json')}: no such file or directory (ENOENT)`, '', 'ENOENT'));
     s.abort();
   });
+
+  test("process exit removes the temporaries still staged, from one 'exit' listener however many StagedDirs there are", async () => {
+    // A fresh copy of the module (this file's StagedDirs have already hooked exit), and the listeners it adds.
+    const before = process.listeners('exit');
+    let Fresh!: typeof StagedDir;
+    jest.isolateModules(() => {
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- a fresh module instance, not an import wrapper
+      Fresh = (require('../lib/io/staged-dir') as { StagedDir: typeof StagedDir }).StagedDir;
+    });
+    const dir = path.join(tmp, 'stage-exit');
+    const staged = [new Fresh(dir), new Fresh(dir), new Fresh(dir)];
+    await staged[0].writeFile('a.json', 'a');
+    await staged[2].writeFile('b.json', 'b');
+    const added = process.listeners('exit').filter((l) => !before.includes(l));
+    try {
+      expect(added).toHaveLength(1); // not one per StagedDir (one per adapter write): the 11th would draw MaxListenersExceededWarning
+      expect(list(dir)).toHaveLength(2);
+      added[0].call(process, 0); // what the process runs as it exits
+      expect(list(dir)).toEqual([]);
+    } finally {
+      for (const l of added) process.off('exit', l);
+    }
+  });
 });
 
 describe('ensureDir racing another creator', () => {

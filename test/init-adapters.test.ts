@@ -264,6 +264,32 @@ describe('concurrency: modules in windows, their SVDs in one svdBatched call', (
     expect(got).toEqual(Object.keys(big));
   });
 
+  test("a module's own error in a window (a NaN G, W and G of different shapes) names that module alone, once, and keeps its type", async () => {
+    const bad = { ...Gb, e: Gb.e.clone() };
+    bad.e.data[3] = NaN;
+    const nan = await initAdapters(Wb, bad, { rank: 4, alpha: 8, concurrency: 3 }).catch((e: Error) => e);
+    expect(nan).toBeInstanceOf(LoraValueError);
+    expect((nan as Error).message).toBe("module 'e': initLoraGA G: [64, 64] f32 contains NaN or Inf");
+    const shape = await initAdapters(Wb, { ...Gb, e: randTensor([64, 32], 1).t }, { rank: 4, alpha: 8, concurrency: 3 }).catch((e: Error) => e);
+    expect(shape).toBeInstanceOf(LoraShapeError);
+    expect((shape as Error).message).toBe("module 'e': initLoraGA: W [64, 64] f32 and G [64, 32] f32 must have the same shape");
+  });
+
+  test("an abort inside a window stops before the window's next module and disposes the weights loaded for the rest of the window", async () => {
+    const ac = new AbortController();
+    const loaded: Tensor[] = [], events: string[] = [], got: string[] = [];
+    const model = { names: Object.keys(Wb), load: (m: string) => { const w = Wb[m].clone(); loaded.push(w); return w; } };
+    const p = initAdapters(model, Gb, {
+      rank: 4, alpha: 8, concurrency: 3, signal: ac.signal, onModule: (m) => { got.push(m); },
+      onProgress: (e) => { events.push(`${e.phase}${e.index}`); if (e.phase === 'done' && e.index === 1) ac.abort(); },
+    });
+    await expect(p).rejects.toThrow(LoraAbortError);
+    expect(events).toEqual(['start1', 'start2', 'start3', 'done1']);
+    expect(got).toEqual(['a']);
+    // a's W was replaced by its W′; b's and c's were loaded for the window and never used
+    expect(loaded.map((w) => w.disposed)).toEqual([true, true, true]);
+  });
+
   test('an abort as a window ends stops before the next window: none of its modules is loaded or announced', async () => {
     const ac = new AbortController();
     const loaded: string[] = [], events: string[] = [];

@@ -186,3 +186,24 @@ describe('loraProAdjust: X for each choice equals its closed form (not only the 
     expect(relErr(x, X('symmetry'))).toBeGreaterThan(1e-3);  // the choices really differ
   });
 });
+
+describe('dropout masks: the drop threshold', () => {
+  test('an entry is dropped exactly when its draw is below p: a draw equal to p is kept (so a fraction p of the 2^32 draws drop, not p + 2^-32)', () => {
+    // The first draws of Mulberry32 for seed 7 (transcribed as above, in BigInt), each used as p itself.
+    const M = 0xffffffffn;
+    let a = 7n;
+    const draws: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      a = (a + 0x6d2b79f5n) & M;
+      let t = ((a ^ (a >> 15n)) * (a | 1n)) & M;
+      t = (t ^ ((t + (((t ^ (t >> 7n)) * (t | 61n)) & M)) & M)) & M;
+      draws.push(Number((t ^ (t >> 14n)) & M) / 4294967296);
+    }
+    for (const [i, p] of draws.entries()) {
+      const m = dropoutMask(4, p, 7), keep = Math.fround(1 / (1 - p));
+      expect([i, m[i]]).toEqual([i, keep]);
+      // and every other entry as its own draw says
+      for (let j = 0; j < 4; j++) expect([j, m[j]]).toEqual([j, draws[j] < p ? 0 : keep]);
+    }
+  });
+});

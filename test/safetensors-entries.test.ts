@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LoraDTypeError, LoraFormatError, LoraShapeError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensorsSync } from '../lib';
+import { LoraDTypeError, LoraFormatError, LoraShapeError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensors, writeSafetensorsSync } from '../lib';
 import { stFile as file } from './helpers/st-file';
 
 
@@ -200,5 +200,56 @@ describe('SafetensorsWriter', () => {
     } finally {
       spy.mockRestore();
     }
+  });
+
+  /** fs.promises.open, each handle's write(buffer, offset, length) replaced by `write` (given the real one). */
+  type HandleWrite = (b: Uint8Array, off: number, len: number) => Promise<{ bytesWritten: number; buffer: Uint8Array }>;
+  function spyOnHandleWrites(write: (real: HandleWrite, b: Uint8Array, off: number, len: number) => Promise<{ bytesWritten: number; buffer: Uint8Array }>) {
+    const open = fs.promises.open;
+    return jest.spyOn(fs.promises, 'open').mockImplementation(async (...a: Parameters<typeof open>) => {
+      const fh = await open(...a);
+      const real = fh.write.bind(fh) as HandleWrite;
+      (fh as unknown as { write: HandleWrite }).write = (b, off, len) => write(real, b, off, len);
+      return fh;
+    });
+  }
+
+  test('writeSafetensors (async): short writes are continued from where they stopped, header included', async () => {
+    let calls = 0;
+    // At most 5 bytes per call: every chunk takes several calls, each of which must ask for the rest of the chunk.
+    const spy = spyOnHandleWrites((real, b, off, len) => (calls++, real(b, off, Math.min(len, 5))));
+    const a = Tensor.from(Float64Array.from({ length: 7 }, (_, i) => i + 0.5), [7]);
+    const b = Tensor.from(Float32Array.from({ length: 9 }, (_, i) => -i), [3, 3]);
+    const p = path.join(tmp, 'short-async.safetensors');
+    try {
+      await writeSafetensors(p, { a, b }, { k: 'v' });
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBeGreaterThan(40); // the short writes happened
+    const whole = path.join(tmp, 'short-async-ref.safetensors');
+    writeSafetensorsSync(whole, { a, b }, { k: 'v' });
+    expect(fs.readFileSync(p).equals(fs.readFileSync(whole))).toBe(true); // the bytes of an uninterrupted write
+    const back = readSafetensorsSync(p);
+    expect(Array.from(back.a.toFloat64())).toEqual(Array.from(a.toFloat64()));
+    expect(Array.from(back.b.toFloat64())).toEqual(Array.from(b.toFloat64()));
+  });
+
+  test('a write that fails midway: writeSafetensors (async) closes and removes its temporary file, rejects with the error, and leaves the target as it was', async () => {
+    let calls = 0;
+    const eio = Object.assign(new Error('EIO: i/o error, write'), { code: 'EIO' });
+    // the length and the header go through; the first tensor's data does not
+    const spy = spyOnHandleWrites((real, b, off, len) => (++calls === 3 ? Promise.reject(eio) : real(b, off, len)));
+    const dir = fs.mkdtempSync(path.join(tmp, 'eio-async-'));
+    const p = path.join(dir, 'target.safetensors');
+    fs.writeFileSync(p, 'previous');
+    try {
+      await expect(writeSafetensors(p, { a: Tensor.from(new Float32Array([1, 2, 3]), [3]) })).rejects.toThrow(eio);
+    } finally {
+      spy.mockRestore();
+    }
+    expect(calls).toBe(3);
+    expect(fs.readdirSync(dir)).toEqual(['target.safetensors']);
+    expect(fs.readFileSync(p, 'utf8')).toBe('previous');
   });
 });

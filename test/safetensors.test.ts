@@ -95,6 +95,23 @@ describe('safetensors round trip', () => {
     fs.writeFileSync(idx, JSON.stringify({ weight_map: { a: '../../etc/passwd' } }));
     await expect(readSafetensorsSharded(idx)).rejects.toThrow(LoraFormatError);
   });
+
+  // Linux: the process's open file descriptors are the entries of /proc/self/fd.
+  (fs.existsSync('/proc/self/fd') ? test : test.skip)('readSafetensorsSharded leaves no shard file open, whether it reads every tensor or refuses one', async () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'shard-fds-'));
+    writeSafetensorsSync(path.join(dir, 's1.safetensors'), { a: randTensor([4, 3], 5).t });
+    writeSafetensorsSync(path.join(dir, 's2.safetensors'), { c: randTensor([5], 7).t });
+    const idx = path.join(dir, 'model.safetensors.index.json');
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    fs.writeFileSync(idx, JSON.stringify({ weight_map: { a: 's1.safetensors', c: 's2.safetensors' } }));
+    for (let k = 0; k < 3; k++) expect(Object.keys(await readSafetensorsSharded(idx)).sort()).toEqual(['a', 'c']);
+    expect(openFds()).toBe(before);
+    // the index names a tensor its shard lacks: refused, and that shard is closed too
+    fs.writeFileSync(idx, JSON.stringify({ weight_map: { a: 's1.safetensors', x: 's1.safetensors' } }));
+    for (let k = 0; k < 3; k++) await expect(readSafetensorsSharded(idx)).rejects.toThrow(LoraFormatError);
+    expect(openFds()).toBe(before);
+  });
 });
 
 describe('safetensors: corrupt or truncated files give LoraFormatError (never a crash, never a read past the end)', () => {
@@ -150,6 +167,20 @@ describe('safetensors: corrupt or truncated files give LoraFormatError (never a 
 describe('file handles, streamed writers and shard indexes: misuse is a typed error naming the file', () => {
   const a = randTensor([2, 3], 21).t, b = randTensor([4], 22, 'bf16').t;
 
+  test('readSafetensors names the file in its format errors, in the words readSafetensorsSync uses (a loop over many files says which one is damaged)', async () => {
+    const p = path.join(tmp, 'trunc.safetensors');
+    writeSafetensorsSync(p, { a: Tensor.from(new Float32Array([1, 2, 3]), [3]) });
+    fs.truncateSync(p, fs.statSync(p).size - 3);
+    const msg = `${p}: the tensors need 12 bytes of data, the file has 9 (file truncated?)`;
+    expect(() => readSafetensorsSync(p)).toThrow(new LoraFormatError(msg));
+    await expect(readSafetensors(p)).rejects.toThrow(new LoraFormatError(msg));
+    const whole = path.join(tmp, 'whole.safetensors');
+    writeSafetensorsSync(whole, { a: Tensor.from(new Float32Array([1, 2, 3]), [3]), b: Tensor.from(new Float32Array([4]), [1]) });
+    const missing = new LoraFormatError(`${whole}: no tensor named "zz" (has 2: a, b)`);
+    expect(() => readSafetensorsSync(whole, { names: ['zz'] })).toThrow(missing);
+    await expect(readSafetensors(whole, { names: ['zz'] })).rejects.toThrow(missing);
+  });
+
   test('SafetensorsFile: has/entry/get by name; an unknown name is a LoraFormatError; after close() get is refused', () => {
     const p = path.join(tmp, 'handle.safetensors');
     writeSafetensorsSync(p, { a, b }, { note: 'x' });
@@ -157,7 +188,7 @@ describe('file handles, streamed writers and shard indexes: misuse is a typed er
     expect({ names: f.names.sort(), metadata: f.metadata, hasA: f.has('a'), hasZ: f.has('z') }).toEqual({ names: ['a', 'b'], metadata: { note: 'x' }, hasA: true, hasZ: false });
     expect(f.entry('b')).toMatchObject({ name: 'b', dtype: 'bf16', shape: [4] });
     expect(sameBits(f.get('a'), a)).toBe(true);
-    expect(() => f.entry('z')).toThrow(new LoraFormatError(`${p}: no tensor named "z"`));
+    expect(() => f.entry('z')).toThrow(new LoraFormatError(`${p}: no tensor named "z" (has 2: a, b)`));
     f.close();
     expect(() => f.get('a')).toThrow(new LoraValueError(`${p}: file is closed`));
     f.close(); // twice is fine

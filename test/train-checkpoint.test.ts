@@ -142,6 +142,41 @@ describe('checkpoint and resume', () => {
     expect(fresh.opt.stepCount).toBe(0);
   });
 
+  test('a param tensor of another shape than training_state.json records (SHA-256 and size rewritten to match) is a LoraFormatError naming both, before anything changes', async () => {
+    const ck = path.join(dir, 'param-size');
+    const run = setup();
+    train(run, 0, 2);
+    await saveCheckpoint(ck, state(run));
+    const f = path.join(ck, 'training_state.safetensors'), j = path.join(ck, 'training_state.json');
+    const tensors = readSafetensorsSync(f), json = JSON.parse(fs.readFileSync(j, 'utf8'));
+    const shape = json.params[0].shape as number[];
+    tensors['param.0'] = Tensor.zeros([shape[0], shape[1] + 1]); // the shape in training_state.json stays the optimizer's
+    writeSafetensorsSync(f, tensors);
+    const b = fs.readFileSync(f);
+    json.tensors = { ...json.tensors, bytes: b.byteLength, sha256: crypto.createHash('sha256').update(b).digest('hex') };
+    fs.writeFileSync(j, JSON.stringify(json));
+    const fresh = setup(), p0 = fresh.opt.params[0];
+    const before = Buffer.from(bytes(p0.value));
+    await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(new LoraFormatError(`loadCheckpoint: ${f}: param.0 is [${shape[0]}, ${shape[1] + 1}] f32, training_state.json records ${JSON.stringify(shape)}`));
+    expect(fresh.opt.stepCount).toBe(0);
+    expect(bytes(p0.value).equals(before)).toBe(true);
+  });
+
+  // Linux: the process's open file descriptors are the entries of /proc/self/fd.
+  (fs.existsSync('/proc/self/fd') ? test : test.skip)('saveCheckpoint leaves no file open: saving over and over (a long run) does not run out of file descriptors', async () => {
+    const ck = path.join(dir, 'fds');
+    const run = setup();
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    await saveCheckpoint(ck, state(run));
+    const before = openFds();
+    for (let k = 0; k < 4; k++) {
+      train(run, k, k + 1);
+      await saveCheckpoint(ck, state(run));
+    }
+    expect(openFds()).toBe(before);
+    expect((await loadCheckpoint(ck, state(setup()))).step).toBe(4);
+  });
+
   test('another optimizer, schedule or set of layers is refused before anything changes; unknown state keys are errors', async () => {
     const ck = path.join(dir, 'other');
     const run = setup();

@@ -59,6 +59,18 @@ describe('Linear (trainable W and b)', () => {
     }
   });
 
+  test("zeroGrad clears the weight's and the bias's gradients: an optimizer step after it leaves both as they were", () => {
+    const lin = new Linear(randTensor([out, inF], 15).t, { bias: randTensor([out], 16).t });
+    lin.forward(randTensor([T, inF], 17).t);
+    lin.backward(randTensor([T, out], 18).t);
+    expect([lin.weight.grad, lin.bias!.grad].every((g) => g !== null)).toBe(true);
+    lin.zeroGrad();
+    expect([lin.weight.grad, lin.bias!.grad]).toEqual([null, null]);
+    const w = Array.from(lin.weight.value.toFloat64()), b = Array.from(lin.bias!.value.toFloat64());
+    new AdamW(lin.parameters(), { lr: 0.1 }).step();
+    expect([Array.from(lin.weight.value.toFloat64()), Array.from(lin.bias!.value.toFloat64())]).toEqual([w, b]);
+  });
+
   test('misuse: bf16 W, wrong bias shape, backward before forward, unknown option', () => {
     expect(() => new Linear(Tensor.zeros([2, 2], 'bf16'))).toThrow(/dtype bf16/);
     expect(() => new Linear(Tensor.zeros([2, 2]), { bias: Tensor.zeros([3]) })).toThrow(LoraShapeError);

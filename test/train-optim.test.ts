@@ -1,4 +1,4 @@
-import { AdamW, LoraOneAdamW, LoraOneOptimizer, LoraProAdamW, LoraShapeError, LoraValueError, Optimizer, SGD, Tensor, loraOnePrecondition, loraPlus, param } from '../lib';
+import { AdamW, LoraDisposedError, LoraOneAdamW, LoraOneOptimizer, LoraProAdamW, LoraShapeError, LoraValueError, Optimizer, SGD, Tensor, loraOnePrecondition, loraPlus, param } from '../lib';
 import { randTensor, relErr } from './helpers/ref';
 import { addScaled } from '../lib/train/host';
 
@@ -293,6 +293,21 @@ describe('optimizer construction, rates and state dicts: misuse is a LoraValueEr
     // The loaded moments are copies: the source's tensors stay the source's.
     expect(dst.stateDict().state['0.m']).not.toBe(sd.state['0.m']);
     expect(Array.from(dst.stateDict().state['0.m'].data)).toEqual(Array.from(sd.state['0.m'].data));
+  });
+
+  test('loadStateDict: a state entry that is not a live tensor is refused naming the entry, before anything changes', () => {
+    const make = () => new AdamW([p('a'), p('b')], { lr: 0.1 });
+    const src = make();
+    src.params.forEach((q) => { q.grad = Tensor.from(new Float64Array([1, 2, 3, 4]), [2, 2]); });
+    src.step();
+    const sd = src.stateDict(), dst = make();
+    const gone = Tensor.zeros([2, 2], 'f64');
+    gone.dispose();
+    expect(() => dst.loadStateDict({ ...sd, state: { ...sd.state, '1.v': null as never } })).toThrow(new LoraShapeError('AdamW.loadStateDict 1.v: expected a Tensor, got null'));
+    expect(() => dst.loadStateDict({ ...sd, state: { ...sd.state, '0.m': [0, 0, 0, 0] as never } })).toThrow(new LoraShapeError('AdamW.loadStateDict 0.m: expected a Tensor, got object'));
+    expect(() => dst.loadStateDict({ ...sd, state: { ...sd.state, '1.m': gone } })).toThrow(LoraDisposedError);
+    expect(() => dst.loadStateDict({ ...sd, state: { ...sd.state, '1.m': gone } })).toThrow('AdamW.loadStateDict 1.m: tensor [2, 2] f64 was disposed');
+    expect([dst.stepCount, dst.stateDict().state]).toEqual([0, {}]);
   });
 
   test('an optimizer of more than ten params saves and loads the state of each (indices of two digits)', () => {

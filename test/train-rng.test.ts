@@ -62,6 +62,16 @@ describe('Rng', () => {
     expect(new Rng(9).shuffle(['x'])).toEqual(['x']);
   });
 
+  test('shuffling n items draws n − 1 numbers (Fisher–Yates), none for one item: the stream goes on where that leaves it', () => {
+    for (const n of [0, 1, 2, 10]) {
+      const r = new Rng(21), ref = new Rng(21);
+      r.shuffle(Array.from({ length: n }, (_, i) => i));
+      for (let k = 0; k < n - 1; k++) ref.next();
+      expect([n, r.state]).toEqual([n, ref.state]);
+      expect(r.next()).toBe(ref.next());
+    }
+  });
+
   test('a bad seed, state or n is a LoraValueError saying what was given', () => {
     for (const s of [-1, 1.5, NaN, 2 ** 53, '3' as never]) expect(() => new Rng(s)).toThrow(new LoraValueError(`Rng: seed must be a non-negative integer, got ${String(s)}`));
     const r = new Rng(0);

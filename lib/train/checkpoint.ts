@@ -170,7 +170,9 @@ export async function loadCheckpoint(dir: string, state: TrainingState): Promise
   params.forEach((p, i) => {
     const t = tensors[`param.${i}`], want = json.params[i];
     if (!t) bad(tfile, `param.${i} is missing`);
-    if (t.size !== p.value.size || want.shape.join() !== p.value.shape.join())
+    // The file against its own JSON first (a damaged pair), then the checkpoint against this run.
+    if (t.shape.join() !== want.shape.join()) bad(tfile, `param.${i} is ${fmt(t)}, training_state.json records ${JSON.stringify(want.shape)}`);
+    if (want.shape.join() !== p.value.shape.join())
       throw new LoraShapeError(`loadCheckpoint: param ${i} (${want.name ?? 'unnamed'}) was ${JSON.stringify(want.shape)}, here it is ${p.name ?? 'unnamed'} ${fmt(p.value)}`);
     if ((want.name ?? undefined) !== p.name) throw new LoraValueError(`loadCheckpoint: param ${i} was '${want.name}', here it is '${p.name}'`);
   });

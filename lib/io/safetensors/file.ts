@@ -9,7 +9,7 @@ import type { SafetensorsEntry, SafetensorsHeader, SafetensorsUnsupported } from
 import { allocStorage, bytesPerElement } from '../../dtype';
 import { LoraValueError } from '../../errors';
 import { Tensor } from '../../tensor';
-import { allNames, fail, headerLength, parseHeaderJson, tensorShape, unsupportedError } from './header';
+import { allNames, fail, headerLength, noTensorNamed, parseHeaderJson, tensorShape, unsupportedError } from './header';
 
 export type SafetensorsFile = api.SafetensorsFile;
 export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile {
@@ -60,7 +60,7 @@ export const SafetensorsFile: typeof api.SafetensorsFile = class SafetensorsFile
     if (e) return e;
     const u = this.other.get(name);
     if (u) throw unsupportedError(this.path, u);
-    return fail(this.path, `no tensor named ${JSON.stringify(name)}`);
+    return noTensorNamed(this.header, name, this.path);
   }
 
   get(name: string): Tensor {

@@ -219,9 +219,14 @@ export function pick(h: SafetensorsHeader, names: string[] | undefined, what: st
     if (e) return e;
     const u = other.get(nm);
     if (u) throw unsupportedError(what, u);
-    const all = allNames(h);
-    return fail(what, `no tensor named ${JSON.stringify(nm)} (has ${all.length}: ${all.slice(0, 8).join(', ')}${all.length > 8 ? ', …' : ''})`);
+    return noTensorNamed(h, nm, what);
   });
+}
+
+/** The error for a name the file does not hold, with the names it does (the first 8): one wording for every reader. */
+export function noTensorNamed(h: SafetensorsHeader, nm: string, what: string): never {
+  const all = allNames(h);
+  return fail(what, `no tensor named ${JSON.stringify(nm)} (has ${all.length}: ${all.slice(0, 8).join(', ')}${all.length > 8 ? ', …' : ''})`);
 }
 
 /** Tensor shape for an entry: safetensors scalars (shape []) become [1], since our tensors have rank ≥ 1. */

@@ -20,12 +20,14 @@ function byName<T>(): Record<string, T> {
 }
 
 export function parseSafetensors(bytes: Uint8Array | ArrayBuffer, options: ParseOptions = {}): Record<string, Tensor> {
-  return parseInto(bytes, options, false);
+  return parseInto(bytes, options, false, 'safetensors');
 }
 
-/** `ownBuffer`: the bytes are the library's own allocation (readSafetensors), so views of them are owned too. */
-function parseInto(bytes: Uint8Array | ArrayBuffer, options: ParseOptions, ownBuffer: boolean): Record<string, Tensor> {
-  const what = 'safetensors';
+/**
+ * `ownBuffer`: the bytes are the library's own allocation (readSafetensors), so views of them are owned too. `what`
+ * starts every error: the file's path when the bytes are a file's, so that its errors read as readSafetensorsSync's.
+ */
+function parseInto(bytes: Uint8Array | ArrayBuffer, options: ParseOptions, ownBuffer: boolean, what: string): Record<string, Tensor> {
   const b = asBytes(bytes);
   const h = parseSafetensorsHeader(b, what);
   const out = byName<Tensor>();
@@ -85,7 +87,7 @@ export async function readSafetensors(p: string, options: { names?: string[] } =
   const buf = await fs.promises.readFile(p).catch((e) => { throw ioError(e, p, 'read'); });
   // Copy out of the file buffer unless it is already its own allocation (then views are free and stay aligned).
   const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
-  return parseInto(buf, { names: options.names, copy: !own }, true);
+  return parseInto(buf, { names: options.names, copy: !own }, true, p);
 }
 
 export function readShardIndex(indexPath: string): Record<string, string> {
