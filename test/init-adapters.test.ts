@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  GradientEstimator, InitProgress, LoraAbortError, LoraShapeError, LoraValueError, SafetensorsWriter, Tensor, initAdapters, initLora, initLoraGA,
+  GradientEstimator, InitProgress, LoraAbortError, LoraDisposedError, LoraShapeError, LoraValueError, SafetensorsWriter, Tensor, initAdapters, initLora, initLoraGA,
   initLoraOne, initLoraOneAsync, initPiSSA, initPiSSAAsync, moduleSeed, readSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
@@ -275,6 +275,12 @@ describe('concurrency: modules in windows, their SVDs in one svdBatched call', (
     expect((shape as Error).message).toBe("module 'e': initLoraGA: W [64, 64] f32 and G [64, 32] f32 must have the same shape");
   });
 
+  test('in a window, a G with the wrong number of rows is refused like one with the wrong number of columns', async () => {
+    const rows = await initAdapters(Wb, { ...Gb, e: randTensor([32, 64], 2).t }, { rank: 4, alpha: 8, concurrency: 3 }).catch((e: Error) => e);
+    expect(rows).toBeInstanceOf(LoraShapeError);
+    expect((rows as Error).message).toBe("module 'e': initLoraGA: W [64, 64] f32 and G [32, 64] f32 must have the same shape");
+  });
+
   test("an abort inside a window stops before the window's next module and disposes the weights loaded for the rest of the window", async () => {
     const ac = new AbortController();
     const loaded: Tensor[] = [], events: string[] = [], got: string[] = [];
@@ -494,5 +500,61 @@ describe('GradientEstimator after a refused batch', () => {
     else await expect(est.accumulateAsync('m', X, dY)).rejects.toThrow(LoraValueError);
     expect(est.batches('m')).toBe(0);
     expect(() => est.gradient('m')).toThrow(new LoraValueError("GradientEstimator: no batches accumulated for 'm'"));
+  });
+});
+
+describe('initAdapters checks its options before loading anything', () => {
+  test('a bad LoRA-GA option is refused before the first weight or gradient is loaded', async () => {
+    const loaded: string[] = [];
+    const model = { names: Object.keys(W), load: (m: string) => { loaded.push(`W ${m}`); return W[m].clone(); } };
+    const grads = { names: Object.keys(G), load: (m: string) => { loaded.push(`G ${m}`); return G[m].clone(); } };
+    await expect(initAdapters(model, grads, { ...cfg, gamma: -1 })).rejects.toThrow(LoraValueError);
+    expect(loaded).toEqual([]);
+  });
+
+  test("a target that matches no module is refused naming the option 'initAdapters targets'", async () => {
+    await expect(initAdapters(W, G, { ...cfg, targets: ['zz'] })).rejects.toThrow(
+      new LoraValueError('initAdapters targets: zz matched no module (a target is a full module name or a dotted suffix of one, as in PEFT); available: l0.q, l0.up, l0.down, l1.q'));
+  });
+});
+
+describe('GradientEstimator: a batch must be [tokens, features]', () => {
+  // A 1-D X or dY is one token-column, not a batch: refused even where its length happens to fit.
+  test('a 1-D X or dY is refused, even when the registered width is 1', () => {
+    const e = new GradientEstimator().register('x1', 3, 1).register('y1', 1, 2);
+    expect(() => e.accumulate('x1', Tensor.zeros([4]), Tensor.zeros([4, 3]))).toThrow(
+      new LoraShapeError("GradientEstimator 'x1' (W [3, 1]): X [4] f32 must be [tokens, 1] and dY [4, 3] f32 [tokens, 3] with the same tokens"));
+    expect(() => e.accumulate('y1', Tensor.zeros([4, 2]), Tensor.zeros([4]))).toThrow(
+      new LoraShapeError("GradientEstimator 'y1' (W [1, 2]): X [4, 2] f32 must be [tokens, 2] and dY [4] f32 [tokens, 1] with the same tokens"));
+    expect(e.batches('x1')).toBe(0);
+    expect(e.batches('y1')).toBe(0);
+  });
+
+  test('a dY wider than the registered out is refused with the registered shape in the message', () => {
+    const e = new GradientEstimator().register('m', 3, 2);
+    expect(() => e.accumulate('m', Tensor.zeros([4, 2]), Tensor.zeros([4, 4]))).toThrow(
+      new LoraShapeError("GradientEstimator 'm' (W [3, 2]): X [4, 2] f32 must be [tokens, 2] and dY [4, 4] f32 [tokens, 3] with the same tokens"));
+  });
+});
+
+describe('GradientEstimator.release of a sketched module', () => {
+  test("release frees the module's sketch: bytes() drops to 0 (as for an accumulator), and its factors or another batch are a LoraDisposedError naming the module", () => {
+    const e = new GradientEstimator().register('s', 6, 5, { sketch: { size: 3, passes: 1 } });
+    e.accumulate('s', randTensor([4, 5], 44).t, randTensor([4, 6], 45).t);
+    e.nextPass();
+    expect(e.sketch('s').S.shape).toEqual([3]);
+    expect(e.bytes('s')).toBeGreaterThan(0);
+    e.release('s');
+    expect(e.bytes('s')).toBe(0);
+    expect(() => e.sketch('s')).toThrow(new LoraDisposedError("GradientEstimator.sketch: 's' was released"));
+    expect(() => e.accumulate('s', randTensor([4, 5], 46).t, randTensor([4, 6], 47).t)).toThrow(new LoraDisposedError("GradientEstimator.accumulate 's': its sketch was released"));
+  });
+
+  test('a released sketched module takes no part in nextPass: the others go on to their next pass', () => {
+    const e = new GradientEstimator().register('a', 6, 5, { sketch: { size: 2, passes: 2 } }).register('b', 6, 5, { sketch: { size: 2, passes: 2 } });
+    for (const n of ['a', 'b']) e.accumulate(n, randTensor([4, 5], 50).t, randTensor([4, 6], 51).t);
+    e.release('a');
+    expect(e.nextPass()).toBe(2);
+    expect([e.pass('a'), e.pass('b')]).toEqual([1, 2]);
   });
 });

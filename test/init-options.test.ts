@@ -99,6 +99,13 @@ describe('the inits refuse bad inputs naming them', () => {
     expect(() => loraOneStepSize({ alpha: 8, rank: 4 }, NaN)).toThrow(LoraShapeError);
   });
 
+  test('initLora names itself in config errors: not an object, an unknown option, a rank that is not a positive integer', () => {
+    expect(() => initLora(12, 10, null as never)).toThrow(new LoraValueError('initLora: config must be an object'));
+    expect(() => initLora(12, 10, { ...base, svd: 'exact' } as never)).toThrow(new LoraValueError('initLora: unknown option svd (known: rank, alpha, seed, rsLora, dtype)'));
+    expect(() => initLora(12, 10, { rank: 0, alpha: 1 })).toThrow(new LoraValueError('initLora rank: expected a positive integer, got 0'));
+    expect(() => initLora(12, 10, { rank: 1.5, alpha: 1 })).toThrow(new LoraValueError('initLora rank: expected a positive integer, got 1.5'));
+  });
+
   test('initLora: out, in and rank positive integers, rank ≤ min(out, in); alpha, seed, dtype checked', () => {
     expect(() => initLora(0, 10, base)).toThrow(new LoraValueError('initLora out: expected a positive integer, got 0'));
     expect(() => initLora(12, 2.5, base)).toThrow(new LoraValueError('initLora in: expected a positive integer, got 2.5'));

@@ -5,10 +5,11 @@
  */
 import {
   LORAGA_SCALES_BY_CONVENTION, LoraAbortError, LoraShapeError, LoraValueError, Tensor, initLora, initLoraGA, initLoraGAAsync, initPiSSA,
-  initPiSSAAsync, loraGAIndices,
+  initPiSSAAsync, loraGAIndices, svd,
 } from '../lib';
 import type { LoraGAConvention, LoraGADirection, LoraGAScale } from '../lib';
 import { maxRowErr, offsetInvariant, spectralFactors } from './helpers/compare';
+import { randTensor } from './helpers/ref';
 
 const out = 24, inF = 20, r = 3, alpha = 6, gamma = 4;
 const sG = [10, 8, 6.5, 5, 4, 3, 2.2, 1.5, 1, 0.5];
@@ -167,6 +168,29 @@ describe('initPiSSA', () => {
     expect(maxRowErr(rn.A, ex.A.toFloat64())).toBeLessThan(1e-3);
     const as = await initPiSSAAsync(Wt, { rank: r, alpha });
     expect(Array.from(as.B.data)).toEqual(Array.from(ex.B.data));
+  });
+
+  test('randomized PiSSA is the randomized SVD of W with k = r + 1 and the asked oversample and seed: s·B·A = its top-r part', () => {
+    // A flat (Gaussian) spectrum and no power iterations: the rank-r part found depends strongly on the sketch, so
+    // another oversample gives another s·B·A (differences of order 1e-1). Same sketch: only f64 rounding (< 1e-10).
+    const M = randTensor([40, 30], 77, 'f64').t;
+    const o = { method: 'randomized' as const, oversample: 3, powerIters: 0, seed: 5 };
+    const res = initPiSSA(M, { rank: 2, alpha: 2, svd: 'randomized', precision: 'f64', oversample: 3, powerIters: 0, seed: 5 });
+    const ref = svd(M, { k: 3, ...o });
+    const U = ref.U.toFloat64(), S = ref.S.toFloat64(), Vt = ref.Vt.toFloat64();
+    const A = res.A.toFloat64(), B = res.B.toFloat64(), sc = res.scaling;
+    let d = 0, n = 0;
+    for (let i = 0; i < 40; i++) for (let j = 0; j < 30; j++) {
+      let want = 0, got = 0;
+      for (let q = 0; q < 2; q++) { want += U[i * 3 + q] * S[q] * Vt[q * 30 + j]; got += sc * B[i * 2 + q] * A[q * 30 + j]; }
+      d += (got - want) ** 2; n += want ** 2;
+    }
+    expect(Math.sqrt(d / n)).toBeLessThan(1e-10);
+  });
+
+  test('noReport: no spectral report', () => {
+    expect(initPiSSA(Wt, { rank: r, alpha, noReport: true }).report).toBeUndefined();
+    expect(initPiSSA(Wt, { rank: r, alpha }).report).toBeDefined();
   });
 });
 

@@ -254,6 +254,12 @@ describe('readPeftAdapter refuses what it cannot read as a LoRA adapter, naming 
     await expect(readPeftAdapter(dir)).rejects.toThrow(msg);
   });
 
+  test('a bias key is read only whole: one with a line break before <module>.base_layer.bias is an unexpected key', async () => {
+    // The key must be <module>.base_layer.bias from its first character; its tail alone does not name a module.
+    const dir = adapterDir('r-key-linebreak', ok, { 'blk.q.lora_A.weight': A, 'blk.q.lora_B.weight': B, 'junk\nblk.q.base_layer.bias': randTensor([4], 13).t });
+    await expect(readPeftAdapter(dir)).rejects.toThrow(new LoraFormatError(`${dir}/adapter_model.safetensors: unexpected key 'junk\nblk.q.base_layer.bias' (expected <module>.lora_A.weight / lora_B.weight)`));
+  });
+
   test('a module missing lora_A or lora_B, or with only a bias, is a LoraFormatError naming what is missing', async () => {
     const f = (name: string, t: Record<string, Tensor>) => readPeftAdapter(adapterDir(name, ok, t));
     await expect(f('r-no-b', { 'blk.q.lora_A.weight': A })).rejects.toThrow(/: module 'blk\.q' has lora_A but not lora_B$/);

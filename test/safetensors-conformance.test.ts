@@ -444,3 +444,37 @@ describe('12. writers write only what the reference reads', () => {
     for (const [k, t] of Object.entries(readSafetensorsSync(p))) expect(rawBytes(t).equals(rawBytes(ts[k]))).toBe(true);
   });
 });
+
+describe('13. numbers in the header are JSON numbers, exactly as JSON.parse and serde_json read them', () => {
+  test('a leading zero (01, 04, 00) is not JSON: refused wherever it appears, as JSON.parse refuses it', async () => {
+    for (const n of ['04', '00', '01']) expect(() => JSON.parse(`[${n}]`)).toThrow(SyntaxError);
+    await expectRefused(file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,04]}}`, bytes(4)), /not valid JSON/);
+    await expectRefused(file(`{"a":{"dtype":"F32","shape":[01],"data_offsets":[0,4]}}`, bytes(4)), /not valid JSON/);
+    await expectRefused(file(`{"a":{"dtype":"F32","shape":[0],"data_offsets":[00,0]}}`), /not valid JSON/);
+    await expectRefused(file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":01}}`, bytes(4)), /not valid JSON/);
+  });
+
+  test('fractions of several digits and exponents (e or E, after any integer part) are numbers: read in an unknown field', async () => {
+    const x = '[1.25,10.125,0.5e1,1E2,1e2,12E-3,123456789012345e2,1234567890123456.75,-7.875]';
+    expect(JSON.parse(x)).toHaveLength(9);
+    await expectRead(file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":${x}}}`, bytes(4)), { a: { shape: [1], data: bytes(4) } });
+  });
+
+  test('the largest u64, 18446744073709551615 (2^64 − 1), is a dimension the header holds; 2^64 is not', () => {
+    const h = (d: string) => file(`{"a":{"dtype":"F32","shape":[0,${d}],"data_offsets":[0,0]},"b":${F32([0, 4])}}`, bytes(4));
+    const ok = parseSafetensorsHeader(h('18446744073709551615'));
+    expect(ok.entries.map((e) => e.name)).toEqual(['b']);
+    expect(ok.unsupported.map((u) => u.name)).toEqual(['a']);
+    expect(() => parseSafetensorsHeader(h('18446744073709551616'))).toThrow(/shape must be an array of non-negative integers/);
+  });
+
+  test('nesting depth counts the containers still open, not those already closed: 300 tensors, 300 sibling objects in a field', async () => {
+    const n = 300;
+    const entries = Array.from({ length: n }, (_, i) => `"t${i}":${F32([4 * i, 4 * i + 4])}`);
+    const b = file(`{${entries.join(',')}}`, bytes(4 * n));
+    expect(parseSafetensorsHeader(b).entries).toHaveLength(n);
+    expect(Object.keys(parseSafetensors(b))).toHaveLength(n);
+    const siblings = `[${Array.from({ length: n }, () => '{"k":[[]]}').join(',')}]`;
+    await expectRead(file(`{"a":{"dtype":"F32","shape":[1],"data_offsets":[0,4],"x":${siblings}}}`, bytes(4)), { a: { shape: [1], data: bytes(4) } });
+  });
+});

@@ -5,7 +5,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { LoraDTypeError, LoraFormatError, LoraShapeError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensorsSync, writeSafetensors, writeSafetensorsSync } from '../lib';
+import { LoraDTypeError, LoraFormatError, LoraShapeError, LoraValueError, SafetensorsFile, SafetensorsWriter, Tensor, parseSafetensors, parseSafetensorsHeader, readSafetensors, readSafetensorsSync, writeSafetensors, writeSafetensorsSync } from '../lib';
 import { stFile as file } from './helpers/st-file';
 
 
@@ -53,6 +53,39 @@ describe('safetensors header entries: each malformation refused with its own mes
   test('the 8-byte length field: a file shorter than it is too short; an 8-byte file stating a 1-byte header is truncated', () => {
     expect(() => parseSafetensors(new Uint8Array(7))).toThrow(new LoraFormatError('safetensors: file is 7 bytes, too short for the 8-byte header length (truncated?)'));
     expect(() => parseSafetensors(file('', 0, 1))).toThrow(new LoraFormatError('safetensors: header length 1 runs past the end of the 8-byte file (truncated?)'));
+  });
+
+  test('SafetensorsFile.open reads the length field as parseSafetensors does: a 5-byte file is too short, an 8-byte file stating a 2-byte header is truncated, both naming the path', () => {
+    const short = path.join(tmp, 'five-bytes.safetensors');
+    fs.writeFileSync(short, new Uint8Array(5));
+    expect(() => SafetensorsFile.open(short)).toThrow(new LoraFormatError(`${short}: file is 5 bytes, too short for the 8-byte header length (truncated?)`));
+    const eight = path.join(tmp, 'eight-bytes.safetensors');
+    fs.writeFileSync(eight, file('', 0, 2));
+    expect(() => SafetensorsFile.open(eight)).toThrow(new LoraFormatError(`${eight}: header length 2 runs past the end of the 8-byte file (truncated?)`));
+  });
+
+  test('SafetensorsFile.open: a file that yields fewer bytes than its size promised (it changed while opened) is a LoraFormatError naming the path, not a header of zeros', () => {
+    const p = path.join(tmp, 'shrinks.safetensors');
+    fs.writeFileSync(p, file('{}'));
+    const nodeFs = jest.requireActual<typeof fs>('fs'); // the module object itself (the lib's fs.readSync reads from it)
+    const real = nodeFs.readSync;
+    // The n-th read (0: the length field, 1: the header) returns a byte fewer than asked, as a file cut short would.
+    const shortAt = (n: number) => {
+      let call = 0;
+      return jest.spyOn(nodeFs, 'readSync').mockImplementation(((fd: number, b: Uint8Array, off: number, len: number, pos: number) =>
+        real(fd, b, off, call++ === n ? len - 1 : len, pos)) as typeof fs.readSync);
+    };
+    for (const [n, msg] of [[0, 'short read of the header length'], [1, 'short read of the header (file changed?)']] as const) {
+      const spy = shortAt(n);
+      try {
+        expect(() => SafetensorsFile.open(p)).toThrow(new LoraFormatError(`${p}: ${msg}`));
+      } finally {
+        spy.mockRestore();
+      }
+    }
+    const f = SafetensorsFile.open(p); // read whole, the file is fine
+    expect(f.names).toEqual([]);
+    f.close();
   });
 
   test('the length is a little-endian u64 (high word included), at most 100 000 000 bytes: above that the file is refused as corrupt', () => {
@@ -251,5 +284,31 @@ describe('SafetensorsWriter', () => {
     expect(calls).toBe(3);
     expect(fs.readdirSync(dir)).toEqual(['target.safetensors']);
     expect(fs.readFileSync(p, 'utf8')).toBe('previous');
+  });
+});
+
+describe('readSafetensors of a file over 1 GiB reads tensor by tensor (readFile would hold it all)', () => {
+  test('the tensors asked for by name come back with their values, without reading the others', async () => {
+    // A sparse file: 1 GiB of U8 "big" that is never read, then "small" (F32) at the end.
+    const big = 2 ** 30;
+    const header = Buffer.from(JSON.stringify({ big: { dtype: 'U8', shape: [big], data_offsets: [0, big] }, small: { dtype: 'F32', shape: [2], data_offsets: [big, big + 8] } }));
+    const p = path.join(tmp, 'over-1gib.safetensors');
+    const fd = fs.openSync(p, 'w');
+    try {
+      const pre = Buffer.alloc(8);
+      pre.writeBigUInt64LE(BigInt(header.length));
+      fs.writeSync(fd, Buffer.concat([pre, header]));
+      fs.writeSync(fd, Buffer.from(Float32Array.of(1.5, -2).buffer), 0, 8, 8 + header.length + big);
+    } finally {
+      fs.closeSync(fd);
+    }
+    try {
+      const got = await readSafetensors(p, { names: ['small'] });
+      expect(Object.keys(got)).toEqual(['small']);
+      expect(got.small.shape).toEqual([2]);
+      expect(Array.from(got.small.toFloat64())).toEqual([1.5, -2]);
+    } finally {
+      fs.rmSync(p, { force: true });
+    }
   });
 });

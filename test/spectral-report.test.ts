@@ -5,7 +5,7 @@
  * values are its diagonal).
  */
 import { GradientEstimator, Tensor, initAdapters, initLoraGA, initLoraOne, initPiSSA } from '../lib';
-import { relErr } from './helpers/ref';
+import { randTensor, relErr } from './helpers/ref';
 
 /** [out, in] f64 with S on the diagonal. */
 function diag(out: number, inF: number, S: number[]): Tensor {
@@ -216,5 +216,43 @@ describe("the warning when a randomized SVD cannot resolve a split (Wedin's boun
     const p = initPiSSA(W, { rank: 4, alpha: 8, svd: 'randomized', oversample: 0, powerIters: 0 });
     expect(resolveWarnings(p.report!.warnings)).toEqual(wedin('W', p.report!.sigma, p.report!.tripletResidual!, [4]));
     expect(resolveWarnings(p.report!.warnings)).toHaveLength(1);
+  });
+});
+
+describe('the report on a zero W and in the precision of the SVD', () => {
+  test('PiSSA of a zero W: the gaps are 0 (not NaN), the split is flagged and W is named zero', () => {
+    const rep = initPiSSA(Tensor.zeros([6, 5]), { rank: 2, alpha: 2 }).report!;
+    expect(rep.sigma).toEqual([0, 0, 0]);
+    expect(rep.gapR).toBe(0);
+    expect(rep.minGap).toBe(0);
+    expect(rep.warnings).toEqual([
+      'W: σ2 and σ3 are within a relative gap of 0.00e+0 (< 0.001): the split after direction 2 is ill-determined, so the init is not stable under small changes of W (gap at r)',
+      'W is zero: every direction is arbitrary',
+    ]);
+  });
+
+  test('an f32 W factored in f64 (precision f64): the triplet residual max ‖W·vᵢ − σᵢuᵢ‖ / σ₁ is computed in f64', () => {
+    // The f64 triplets are read back from f64 A = √(S/s)·Vᵀ and B = U·√(S/s): vᵢ = Aᵢ/‖Aᵢ‖, uᵢ = Bᵢ/‖Bᵢ‖, σᵢ = s·‖Aᵢ‖·‖Bᵢ‖.
+    // A flat (Gaussian) spectrum and no power iterations make the residual large (~1e-1); computed in f64 it matches
+    // the float64 reference to rounding (1e-10 relative), while W·V formed in f32 would be off by ~1e-7 relative.
+    const [m, n, r] = [40, 30, 2];
+    const W = randTensor([m, n], 9).t;
+    const res = initPiSSA(W, { rank: r, alpha: 2, svd: 'randomized', precision: 'f64', powerIters: 0, seed: 1, dtype: 'f64' });
+    const w = W.toFloat64(), A = res.A.toFloat64(), B = res.B.toFloat64();
+    const nrm = (f: (j: number) => number, len: number) => Math.sqrt(Array.from({ length: len }, (_, j) => f(j) ** 2).reduce((a, b) => a + b, 0));
+    let worst = 0, s1 = 0;
+    for (let q = 0; q < r; q++) {
+      const na = nrm((j) => A[q * n + j], n), nb = nrm((i) => B[i * r + q], m), sigma = res.scaling * na * nb;
+      if (q === 0) s1 = sigma;
+      let e = 0;
+      for (let i = 0; i < m; i++) {
+        let mv = 0;
+        for (let j = 0; j < n; j++) mv += w[i * n + j] * A[q * n + j] / na;
+        e += (mv - sigma * B[i * r + q] / nb) ** 2;
+      }
+      worst = Math.max(worst, Math.sqrt(e));
+    }
+    expect(worst / s1).toBeGreaterThan(1e-3);
+    expect(Math.abs(res.report!.tripletResidual! - worst / s1) / (worst / s1)).toBeLessThan(1e-10);
   });
 });

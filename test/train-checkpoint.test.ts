@@ -296,10 +296,11 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
       fs.writeFileSync(jf, JSON.stringify({ ...good, tensors }));
       await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(torn);
     }
-    // No record at all, or one naming a path out of the checkpoint directory or the directory itself, is not a file
-    // saveCheckpoint wrote.
+    // No record at all, one naming a path out of the checkpoint directory or the directory itself, or one without a
+    // SHA-256 string, is not a file saveCheckpoint wrote.
     const edited = new LoraFormatError(`loadCheckpoint: ${jf}: its 'tensors' is not what saveCheckpoint writes (the file was edited or damaged)`);
-    for (const tensors of [undefined, { ...good.tensors, file: '../record/training_state.safetensors' }, { ...good.tensors, file: '..' }, { ...good.tensors, file: '.' }, { ...good.tensors, file: '' }, { ...good.tensors, file: undefined }]) {
+    for (const tensors of [undefined, { ...good.tensors, file: '../record/training_state.safetensors' }, { ...good.tensors, file: '..' }, { ...good.tensors, file: '.' }, { ...good.tensors, file: '' }, { ...good.tensors, file: undefined },
+      { ...good.tensors, sha256: undefined }, { ...good.tensors, sha256: 0 }]) {
       fs.writeFileSync(jf, JSON.stringify({ ...good, tensors }));
       await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(edited);
     }

@@ -256,3 +256,36 @@ test('a trained bias gets its gradient in its own dtype: the sum of dY over toke
     expect(relErr(l.bias!.grad!.toFloat64(), want)).toBeLessThan(dt === 'f32' ? 1e-6 : 1e-15);
   }
 });
+
+describe('LoraLinear dropout draws and the dtype of what it returns', () => {
+  test('without dropout a training forward draws no mask (dropoutState.draws stays 0); with dropout each draws one', () => {
+    const plain = setup(0), dropped = setup(0.3);
+    for (const { layer, x } of [plain, dropped]) for (let i = 0; i < 2; i++) layer.forward(x, { grad: false });
+    expect([plain.layer.dropoutState.draws, dropped.layer.dropoutState.draws]).toEqual([0, 2]);
+  });
+
+  test('dropout on a bf16 input masks its values: the same y as the f32 copy of that input (f32 compute, tolerance 1e-6)', () => {
+    const W = randTensor([out, inF], 1), A = randTensor([r, inF], 2), B = randTensor([out, r], 3, 'f32', 0.5);
+    const x16 = randTensor([T, inF], 4, 'bf16').t, x32 = x16.to('f32');
+    const y = [x16, x32].map((x) => new LoraLinear(W.t, A.t, B.t, { alpha: 6, dropout: 0.5, seed: 5 }).forward(x, { grad: false }).toFloat64());
+    expect(y[0].every(Number.isFinite)).toBe(true);
+    expect(relErr(y[0], y[1])).toBeLessThan(1e-6);  // both LoRA inputs are the same f32 values, masked alike
+  });
+
+  test('effectiveWeight is W + s·B·A in W\'s compute dtype: f32 for an f32 or bf16 W, f64 for an f64 W', () => {
+    const dtypes = (['bf16', 'f32', 'f64'] as const).map((dt) => {
+      const W = randTensor([out, inF], 1, dt), A = randTensor([r, inF], 2, dt === 'f64' ? 'f64' : 'f32'), B = randTensor([out, r], 3, dt === 'f64' ? 'f64' : 'f32');
+      const eff = new LoraLinear(W.t, A.t, B.t, { alpha: 6 }).effectiveWeight();
+      // Reference in float64: W + (6/3)·B·A from the stored values.
+      const w = W.t.toFloat64(), a = A.t.toFloat64(), b = B.t.toFloat64(), ref = new Float64Array(out * inF);
+      for (let i = 0; i < out; i++) for (let j = 0; j < inF; j++) {
+        let s = 0;
+        for (let k = 0; k < r; k++) s += b[i * r + k] * a[k * inF + j];
+        ref[i * inF + j] = w[i * inF + j] + 2 * s;
+      }
+      expect(relErr(eff.toFloat64(), ref)).toBeLessThan(dt === 'f64' ? 1e-14 : 1e-6);  // f32: a few roundings
+      return eff.dtype;
+    });
+    expect(dtypes).toEqual(['f32', 'f32', 'f64']);
+  });
+});

@@ -259,6 +259,17 @@ describe('LoraProAdamW variants', () => {
     expect(() => new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, variant: 'fast' as never })).toThrow(LoraValueError);
     expect(() => new LoraProAdamW([{ A: pa, B: pb, scale: 0 }], { lr: 0.01 })).toThrow(LoraValueError);
   });
+
+  test('LoraProAdamW takes its own options (delta, x, variant) and names itself when it refuses one or an empty layer list', () => {
+    const { A, B } = instance(50, s);
+    const pa = param(A.t.clone()), pb = param(B.t.clone());
+    const o = new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, delta: 1e-6, x: 'symmetry', variant: 'efficient' });
+    expect(o.stateDict().hyper).toMatchObject({ delta: 1e-6, x: 'symmetry', variant: 'efficient' });
+    expect(() => new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, varient: 'full' } as never)).toThrow(/^LoraProAdamW: unknown option varient \(known: /);
+    const empty = new LoraValueError('LoraProAdamW: expected a non-empty list of layers ({A, B, scale})');
+    expect(() => new LoraProAdamW([], { lr: 0.01 })).toThrow(empty);
+    expect(() => new LoraProAdamW({} as never, { lr: 0.01 })).toThrow(empty);
+  });
 });
 
 function transposeM(a: Float64Array, rows: number, cols: number): Float64Array {

@@ -1,6 +1,6 @@
 import { AdamW, LoraDisposedError, LoraOneAdamW, LoraOneOptimizer, LoraProAdamW, LoraShapeError, LoraValueError, Optimizer, SGD, Tensor, loraOnePrecondition, loraPlus, param } from '../lib';
 import { randTensor, relErr } from './helpers/ref';
-import { addScaled } from '../lib/train/host';
+import { addScaled, assign } from '../lib/train/host';
 
 // The optimizer classes against float64 references of their definitions, over 3 steps with fresh gradients.
 function refAdamW(p: Float64Array, g: Float64Array, st: { m: Float64Array; v: Float64Array }, lr: number, wd: number, t: number) {
@@ -365,5 +365,50 @@ describe('addScaled (the axpy of the training host code): dst += α·src through
     addScaled(dst, src, 3);
     expect(Array.from(dst.toFloat64())).toEqual([1 + 3 * (1 / 3), 2 + 3 * (1 / 7), 3 + 3 * (1 / 9)]);
     expect(() => addScaled(Tensor.zeros([3]), Tensor.zeros([4]))).toThrow(new LoraShapeError('addScaled: [4] f32 does not match [3] f32'));
+  });
+
+  test('assign copies src into dst in place (the object others hold), converting the dtype; sizes must match', () => {
+    const dst = Tensor.zeros([2, 2], 'f64'), src = Tensor.from(new Float32Array([0.5, 1.5, -2, 4]), [4]);
+    expect(assign(dst, src)).toBe(dst);
+    expect({ shape: dst.shape, dtype: dst.dtype, v: Array.from(dst.toFloat64()) }).toEqual({ shape: [2, 2], dtype: 'f64', v: [0.5, 1.5, -2, 4] });
+    expect(() => assign(dst, Tensor.zeros([3]))).toThrow(new LoraShapeError('assign: [3] f32 does not match [2, 2] f64'));
+    expect(Array.from(dst.toFloat64())).toEqual([0.5, 1.5, -2, 4]);
+  });
+});
+
+describe('optimizer rates, clipping and LoRA+ arguments: exact values and messages', () => {
+  const p = () => param(Tensor.zeros([2], 'f64'));
+
+  test('setLr gives the first group exactly the rate asked for, not base·(lr/base) (0.3·(0.7/0.3) = 0.7000000000000001)', () => {
+    const o = new SGD([{ params: [p()], lr: 0.3 }, { params: [p()], lr: 0.6 }], { lr: 0.3 });
+    o.setLr(0.7);
+    expect(o.groups[0].lr).toBe(0.7);
+    expect(o.groups[1].lr).toBe(0.6 * (0.7 / 0.3));
+  });
+
+  test('clipGradNorm: maxNorm 0 is allowed and zeroes the gradients (as torch); params without a gradient are skipped; bad maxNorm is named', () => {
+    const a = p(), b = p();
+    a.grad = Tensor.from(new Float64Array([3, 4]), [2], { writable: true });
+    const opt = new SGD([a, b], { lr: 1 });  // b.grad stays null
+    expect(opt.clipGradNorm(10)).toBe(5);
+    expect(opt.clipGradNorm(0)).toBe(5);
+    expect(Array.from(a.grad.data)).toEqual([0, 0]);
+    expect(b.grad).toBeNull();
+    expect(() => opt.clipGradNorm(NaN)).toThrow(new LoraValueError('clipGradNorm maxNorm: expected a finite number, got NaN'));
+    expect(() => opt.clipGradNorm(-1)).toThrow(new LoraValueError('clipGradNorm: maxNorm must be >= 0, got -1'));
+  });
+
+  test('loadStateDict restores every group\'s lr, base lr and weight decay from the state', () => {
+    const src = new AdamW([{ params: [p()], lr: 0.1 }, { params: [p()], lr: 0.2, weightDecay: 0.3 }], { lr: 0.1 });
+    src.setLrScale(0.5);
+    const dst = new AdamW([{ params: [p()], lr: 1 }, { params: [p()], lr: 2 }], { lr: 1 });
+    dst.loadStateDict(src.stateDict());
+    expect(dst.groups.map((g) => [g.lr, g.baseLr, g.weightDecay])).toEqual([[0.05, 0.1, 0], [0.1, 0.2, 0.3]]);
+  });
+
+  test('loraPlus names itself in its refusals: an unknown option, a non-finite ratio', () => {
+    const l = [{ A: p(), B: p() }];
+    expect(() => loraPlus(l, { lr: 1, ratoi: 4 } as never)).toThrow(/^loraPlus: unknown option ratoi \(known: /);
+    expect(() => loraPlus(l, { lr: 1, ratio: NaN })).toThrow(new LoraValueError('loraPlus ratio: expected a finite number, got NaN'));
   });
 });

@@ -124,6 +124,10 @@ describe('LrSchedule options and state: each refusal says what is wrong', () => 
   test('kind, step counts and cycles', () => {
     expect(() => new LrSchedule(opt(), { kind: 'step' } as never)).toThrow(new LoraValueError('LrSchedule kind: expected one of constant, linear, cosine, got "step"'));
     expect(() => new LrSchedule(opt(), null as never)).toThrow(LoraValueError);
+    // No options at all: the same typed refusal (not a TypeError from reading undefined.kind).
+    expect(() => new LrSchedule(opt(), undefined as never)).toThrow(new LoraValueError('LrSchedule kind: expected one of constant, linear, cosine, got undefined'));
+    expect(() => new LrSchedule(opt(), { kind: 'constant', total_steps: 4 } as never)).toThrow(/^LrSchedule: unknown option total_steps \(did you mean totalSteps\?\)/);
+    expect(() => new LrSchedule(opt(), { kind: 'constant', totalSteps: -1 })).toThrow(new LoraValueError('LrSchedule totalSteps: expected a non-negative integer, got -1'));
     expect(() => new LrSchedule({} as never, { kind: 'constant' })).toThrow(new LoraValueError('LrSchedule: expected an Optimizer'));
     expect(() => new LrSchedule(opt(), { kind: 'linear' })).toThrow(new LoraValueError('LrSchedule totalSteps (required for a decay): expected a non-negative integer, got undefined'));
     expect(() => new LrSchedule(opt(), { kind: 'linear', totalSteps: 10, warmupSteps: 1.5 })).toThrow(new LoraValueError('LrSchedule warmupSteps: expected a non-negative integer, got 1.5'));

@@ -4,7 +4,7 @@
  * W stored [in, out]) gives and takes its gradient in that layout, so G always matches its W.
  */
 import type * as api from '../../types/init-model';
-import { LoraShapeError, LoraValueError } from '../errors';
+import { LoraDisposedError, LoraShapeError, LoraValueError } from '../errors';
 import { dims2, fmt, live } from '../ops/check';
 import { gradAccumulate, gradAccumulateAsync } from '../ops/grad-accumulate';
 import { Tensor } from '../tensor';
@@ -51,7 +51,7 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
   }
 
   nextPass(): number {
-    const open = [...this.slots.entries()].filter(([, s]) => s.sketch && !s.sketch.done);
+    const open = [...this.slots.entries()].filter(([, s]) => s.sketch && !s.sketch.disposed && !s.sketch.done);
     if (open.length === 0) throw new LoraValueError('GradientEstimator.nextPass: no sketched module has a pass left');
     for (const [n, s] of open) s.sketch!.nextPass(`GradientEstimator.nextPass '${n}'`);
     return Math.max(...open.map(([, s]) => s.sketch!.pass));
@@ -71,6 +71,7 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
   sketch(name: string, used?: number): api.SketchFactors {
     const s = this.slot(name);
     if (!s.sketch) throw new LoraValueError(`GradientEstimator.sketch: '${name}' was registered without a sketch`);
+    if (s.sketch.disposed) throw new LoraDisposedError(`GradientEstimator.sketch: '${name}' was released`);
     return s.sketch.factors(used === undefined ? s.sketch.o.size : posInt(used, `GradientEstimator.sketch '${name}' used`));
   }
 
@@ -110,6 +111,7 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
     const [tx, inF] = dims2(X), [ty, out] = dims2(dY);
     if (X.rank < 2 || dY.rank < 2 || inF !== s.inF || out !== s.out || tx !== ty)
       throw new LoraShapeError(`GradientEstimator '${name}' (W [${s.out}, ${s.inF}]): X ${fmt(X)} must be [tokens, ${s.inF}] and dY ${fmt(dY)} [tokens, ${s.out}] with the same tokens`);
+    if (s.sketch?.disposed) throw new LoraDisposedError(`GradientEstimator.accumulate '${name}': its sketch was released`);
     if (!s.sum && !s.sketch) s.sum = Tensor.zeros([s.out, s.inF], this.dtype);
     return s;
   }

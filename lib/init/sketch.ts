@@ -84,8 +84,9 @@ export class GradientSketch {
     return Tensor.randn([shape[0], shape[1]], dtype, 'cpu', seed * 8 + i);
   }
 
-  /** Bytes held now (test matrices and sketches). */
+  /** Bytes held now (test matrices and sketches); 0 once disposed (GradientEstimator.release). */
   get bytes(): number {
+    if (this.disposed) return 0;
     return [this.y, this.w, this.z, this.e, this.basis, this.prod]
       .reduce((a, t) => a + (t ? t.size * (this.dtype === 'f64' ? 8 : 4) : 0), 0);
   }
@@ -210,7 +211,11 @@ export class GradientSketch {
     };
   }
 
+  /** Released: its tensors are freed, so it can take no batch and give no factors. */
+  disposed = false;
+
   dispose(): void {
     for (const t of [this.y, this.w, this.z, this.e, this.basis, this.prod]) t?.dispose();
+    this.disposed = true;
   }
 }
