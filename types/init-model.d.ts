@@ -51,7 +51,10 @@ export declare class GradientEstimator {
    * sketched module has no G: a LoraValueError (use sketch()).
    */
   gradient(name: string): Tensor;
-  /** Frees a module's accumulator (after its adapter is initialised) to bound memory. */
+  /**
+   * Frees a module's accumulator or sketch (after its adapter is initialised) to bound memory: bytes() is then 0. A
+   * released sketch gives no factors and takes no batch (LoraDisposedError), and nextPass leaves it out.
+   */
   release(name: string): void;
 }
 
