@@ -124,18 +124,26 @@ describe('checkpoint and resume', () => {
     expect(fresh.opt.stepCount).toBe(0);
   });
 
-  test('a tensors file without a param tensor (its SHA-256 and size rewritten to match) is a LoraFormatError naming it', async () => {
-    const ck = path.join(dir, 'noparam');
+  /**
+   * A checkpoint of a run trained 2 steps, whose tensors `edit` changes; training_state.json's byte count and SHA-256
+   * are then rewritten to match, so only the checks past the seal can refuse it.
+   */
+  async function savedThenResealed(ck: string, edit: (tensors: Record<string, Tensor>, json: Record<string, unknown>) => void): Promise<void> {
     const run = setup();
     train(run, 0, 2);
     await saveCheckpoint(ck, state(run));
     const f = path.join(ck, 'training_state.safetensors'), j = path.join(ck, 'training_state.json');
-    const tensors = readSafetensorsSync(f);
-    delete tensors['param.0'];
+    const tensors = readSafetensorsSync(f), json = JSON.parse(fs.readFileSync(j, 'utf8'));
+    edit(tensors, json);
     writeSafetensorsSync(f, tensors);
-    const b = fs.readFileSync(f), json = JSON.parse(fs.readFileSync(j, 'utf8'));
+    const b = fs.readFileSync(f);
     json.tensors = { ...json.tensors, bytes: b.byteLength, sha256: crypto.createHash('sha256').update(b).digest('hex') };
     fs.writeFileSync(j, JSON.stringify(json));
+  }
+
+  test('a tensors file without a param tensor (its SHA-256 and size rewritten to match) is a LoraFormatError naming it', async () => {
+    const ck = path.join(dir, 'noparam');
+    await savedThenResealed(ck, (tensors) => { delete tensors['param.0']; });
     const fresh = setup();
     await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(LoraFormatError);
     await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(/param\.0 is missing/);
@@ -144,17 +152,12 @@ describe('checkpoint and resume', () => {
 
   test('a param tensor of another shape than training_state.json records (SHA-256 and size rewritten to match) is a LoraFormatError naming both, before anything changes', async () => {
     const ck = path.join(dir, 'param-size');
-    const run = setup();
-    train(run, 0, 2);
-    await saveCheckpoint(ck, state(run));
-    const f = path.join(ck, 'training_state.safetensors'), j = path.join(ck, 'training_state.json');
-    const tensors = readSafetensorsSync(f), json = JSON.parse(fs.readFileSync(j, 'utf8'));
-    const shape = json.params[0].shape as number[];
-    tensors['param.0'] = Tensor.zeros([shape[0], shape[1] + 1]); // the shape in training_state.json stays the optimizer's
-    writeSafetensorsSync(f, tensors);
-    const b = fs.readFileSync(f);
-    json.tensors = { ...json.tensors, bytes: b.byteLength, sha256: crypto.createHash('sha256').update(b).digest('hex') };
-    fs.writeFileSync(j, JSON.stringify(json));
+    let shape: number[] = [];
+    await savedThenResealed(ck, (tensors, json) => {
+      shape = (json.params as { shape: number[] }[])[0].shape;
+      tensors['param.0'] = Tensor.zeros([shape[0], shape[1] + 1]); // the shape in training_state.json stays the optimizer's
+    });
+    const f = path.join(ck, 'training_state.safetensors');
     const fresh = setup(), p0 = fresh.opt.params[0];
     const before = Buffer.from(bytes(p0.value));
     await expect(loadCheckpoint(ck, state(fresh))).rejects.toThrow(new LoraFormatError(`loadCheckpoint: ${f}: param.0 is [${shape[0]}, ${shape[1] + 1}] f32, training_state.json records ${JSON.stringify(shape)}`));
