@@ -4,7 +4,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   GradientEstimator, InitProgress, LoraAbortError, LoraDisposedError, LoraShapeError, LoraValueError, SafetensorsWriter, Tensor, initAdapters, initLora, initLoraGA,
-  initLoraOne, initLoraOneAsync, initPiSSA, initPiSSAAsync, moduleSeed, readSafetensorsSync,
+  initLoraGAAsync, initLoraOne, initLoraOneAsync, initPiSSA, initPiSSAAsync, moduleSeed, readSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
 import { offsetInvariant } from './helpers/compare';
@@ -48,6 +48,26 @@ test.each(['loraga', 'lora-one'] as const)('%s: an abort while a module is being
   await expect(p).rejects.toThrow(LoraAbortError);
   expect(reported).toEqual(['l0.q']);
   expect(done).toEqual(['l0.q']);
+});
+
+test.each(['pissa', 'sketch'] as const)('%s: an abort while the last module is being initialised stops it (its init gets the signal): LoraAbortError, no onModule', async (kind) => {
+  // The weight loader aborts as it hands over the last module's W: only that module's own init can then notice (no
+  // module follows whose start would); without the signal it would run to the end and the run would resolve.
+  const names = ['l0.q', 'l1.q'];
+  let grads: GradientEstimator | null = null;
+  if (kind === 'sketch') {
+    grads = new GradientEstimator();
+    for (const m of names) grads.register(m, 24, 16, { sketch: { size: 5 } }).accumulate(m, randTensor([8, 16], 50).t, randTensor([8, 24], 51).t);
+    grads.nextPass();
+  }
+  const ac = new AbortController();
+  const reported: string[] = [];
+  const model = { names, load: (m: string) => { if (m === 'l1.q') ac.abort(); return W[m].clone(); } };
+  const p = initAdapters(model, grads, {
+    ...cfg, ...(kind === 'pissa' ? { method: 'pissa' as const } : { svd: 'sketch' as const }), signal: ac.signal, onModule: (name) => { reported.push(name); },
+  });
+  await expect(p).rejects.toThrow(LoraAbortError);
+  expect(reported).toEqual(['l0.q']);
 });
 
 test("LoRA-One's normalize is passed through: each module as initLoraOne with that option", async () => {
@@ -248,6 +268,35 @@ describe('concurrency: modules in windows, their SVDs in one svdBatched call', (
       expect(events).toEqual(['start1', 'start2', 'start3', 'done1', 'done2', 'done3', 'start4', 'start5', 'start6', 'done4', 'done5', 'done6', 'start7', 'done7']);
     });
 
+  test("precision 'f64' with f32 gradients: the window's SVDs run in float64 too, the same adapters as concurrency 1 to float64 rounding", async () => {
+    // A and B asked in f64, so nothing rounds them to f32: float64 SVDs (batched or not) agree to ~1e-13, while an
+    // SVD in float32 would be off by ~1e-6 relative.
+    const names = ['a', 'b', 'c'];
+    const Ws = Object.fromEntries(names.map((m) => [m, Wb[m]])), Gs = Object.fromEntries(names.map((m) => [m, Gb[m]]));
+    const c = { rank: 4, alpha: 8, seed: 5, precision: 'f64' as const, dtype: 'f64' as const };
+    const one = await initAdapters(Ws, Gs, c), three = await initAdapters(Ws, Gs, { ...c, concurrency: 3 });
+    for (const m of names) {
+      expect(rel(three.modules[m].A, one.modules[m].A)).toBeLessThan(1e-10);
+      expect(rel(three.modules[m].B, one.modules[m].B)).toBeLessThan(1e-10);
+    }
+  });
+
+  test.each(['exact', 'randomized'] as const)('%s SVD: modules whose SVDs differ in size in one window (one with min(out, in) = 2r) each get their own, as with concurrency 1', async (svd) => {
+    // r = 2: x [4, 12] has only 2r = 4 singular values (k = 4, no room to oversample); y and z have 2r + 1 (k = 5).
+    const Ws = { x: randTensor([4, 12], 60).t, y: randTensor([12, 10], 61).t, z: randTensor([20, 16], 62).t };
+    const Gs = { x: randTensor([4, 12], 63).t, y: randTensor([12, 10], 64).t, z: randTensor([20, 16], 65).t };
+    const c = { rank: 2, alpha: 4, svd, seed: 3 };
+    const one = await initAdapters(Ws, Gs, c), three = await initAdapters(Ws, Gs, { ...c, concurrency: 3 });
+    for (const m of ['x', 'y', 'z']) {
+      expect(three.modules[m].report!.sigma.length).toBe(one.modules[m].report!.sigma.length);
+      // Equal up to rounding: the batch runs BLAS single-threaded (svd-batched.test.ts).
+      expect(rel(three.modules[m].A, one.modules[m].A)).toBeLessThan(1e-4);
+      expect(rel(three.modules[m].B, one.modules[m].B)).toBeLessThan(1e-4);
+    }
+    expect(three.modules.x.report!.sigma.length).toBe(4);
+    expect(three.modules.y.report!.sigma.length).toBe(5);
+  });
+
   test('a NaN in one G names that module; an abort between windows is LoraAbortError; loaders work with windows', async () => {
     const bad = { ...Gb, e: Gb.e.clone() };
     bad.e.data[3] = NaN;
@@ -338,6 +387,12 @@ describe('initAdapters refuses a run it cannot do, before any work, saying why',
     ["svd 'sketch' with a record of G", () => initAdapters(W, G, { ...cfg, svd: 'sketch' }), /^initAdapters: svd 'sketch' needs a GradientEstimator whose targets were registered with a sketch$/],
     ['a bad LoRA-GA option', () => initAdapters(W, G, { ...cfg, direction: 'sideways' as never }), /direction/],
     ['a bad seed', () => initAdapters(W, null, { ...cfg, method: 'lora', seed: -1 }), /^initAdapters seed: expected a non-negative integer, got -1$/],
+    ['a fanInFanOut that is not a boolean', () => initAdapters(W, null, { ...cfg, method: 'lora', fanInFanOut: 'yes' as never }), /^initAdapters fanInFanOut: expected a boolean, got "yes"$/],
+    ['a concurrency that is not a positive integer', () => initAdapters(W, null, { ...cfg, method: 'lora', concurrency: 0 }), /^initAdapters concurrency: expected a positive integer, got 0$/],
+    ['concurrency > 1 with PiSSA', () => initAdapters(W, null, { ...cfg, method: 'pissa', concurrency: 2 }),
+      /^initAdapters: concurrency > 1 is for LoRA-GA from G \(got method 'pissa'\); leave it at 1$/],
+    ["concurrency > 1 with svd 'sketch'", () => initAdapters(W, G, { ...cfg, svd: 'sketch', concurrency: 2 }),
+      /^initAdapters: concurrency > 1 is for LoRA-GA from G \(got method 'loraga' with svd 'sketch'\); leave it at 1$/],
   ])('%s', async (_, run, msg) => {
     await expect(run()).rejects.toThrow(LoraValueError);
     await expect(run()).rejects.toThrow(msg);
@@ -396,6 +451,9 @@ describe('GradientEstimator refuses misuse with typed errors that say what is wr
     expect(() => e.register('n', 3, 2, { fan_in_fan_out: true } as never)).toThrow(new LoraValueError(`GradientEstimator.register 'n': unknown option "fan_in_fan_out"`));
     expect(() => e.register('n', 0, 2)).toThrow(/register 'n' out/);
     expect(() => e.register('n', 3, 1.5)).toThrow(/register 'n' in/);
+    // null options are no options, as undefined: [out, in] layout, no sketch
+    const n = new GradientEstimator().register('p', 3, 2, null as never);
+    expect({ ffo: n.fanInFanOut('p'), pass: n.pass('p'), shape: n.shape('p') }).toEqual({ ffo: false, pass: 0, shape: [3, 2] });
     expect({ modules: e.modules, shape: e.shape('m'), batches: e.batches('m'), pass: e.pass('m'), bytes: e.bytes('m') }).toEqual({ modules: ['m'], shape: [3, 2], batches: 0, pass: 0, bytes: 0 });
     expect(() => new GradientEstimator().gradient('x')).toThrow(new LoraValueError("GradientEstimator: unknown module 'x' (registered: none)"));
     expect(() => e.gradient('x')).toThrow(new LoraValueError("GradientEstimator: unknown module 'x' (registered: m)"));
@@ -484,9 +542,10 @@ describe('progress times and estimator memory', () => {
     expect(e.bytes('half')).toBe(6 * 2);
   });
 
-  test('initPiSSAAsync and initLoraOneAsync aborted: LoraAbortError naming the init', async () => {
+  test('initPiSSAAsync, initLoraOneAsync and initLoraGAAsync aborted: LoraAbortError naming the init', async () => {
     const ac = new AbortController();
     ac.abort();
+    await expect(initLoraGAAsync(W['l0.q'], G['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initLoraGA: aborted'));
     await expect(initPiSSAAsync(W['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initPiSSA: aborted'));
     await expect(initLoraOneAsync(G['l0.q'], { rank: 2, alpha: 4 }, { signal: ac.signal })).rejects.toThrow(new LoraAbortError('initLoraOne: aborted'));
   });

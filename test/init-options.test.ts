@@ -61,6 +61,8 @@ describe('the inits refuse bad inputs naming them', () => {
     expect(initLoraGA(W, G, { rank: 5, alpha: 4, svd: 'exact' }).A.shape).toEqual([5, 10]);
     expect(() => initLoraGA(W, Tensor.zeros([10, 12]), base)).toThrow(new LoraShapeError('initLoraGA: W [12, 10] f32 and G [10, 12] f32 must have the same [out, in] shape'));
     expect(() => initLoraGA(W, Tensor.zeros([12, 12]), { ...base, fanInFanOut: true })).toThrow(/must have the same \[in, out\] \(fanInFanOut\) shape/);
+    // A G that differs from W in its rows alone (the columns agree) is refused the same way.
+    expect(() => initLoraGA(W, Tensor.zeros([10, 10]), base)).toThrow(new LoraShapeError('initLoraGA: W [12, 10] f32 and G [10, 10] f32 must have the same [out, in] shape'));
     const bad = W.clone(); (bad.data as Float32Array)[0] = Infinity;
     expect(() => initLoraGA(bad, G, base)).toThrow(new LoraValueError('initLoraGA W: [12, 10] f32 contains NaN or Inf'));
     expect(initLoraGA(W, G, { ...base, dtype: 'bf16', svd: 'exact' }).B.dtype).toBe('bf16');
@@ -78,6 +80,8 @@ describe('the inits refuse bad inputs naming them', () => {
     expect(() => initPiSSA(nan, { rank: 2, alpha: 4 })).toThrow(new LoraValueError('initPiSSA W: [12, 10] f32 contains NaN or Inf'));
     expect(() => initPiSSA(W, { rank: 2, alpha: 4, svd: 'sketch' as never })).toThrow(/initPiSSA svd: expected one of exact, randomized/);
     expect(() => initPiSSA(W, { rank: 2, alpha: 4, oops: 1 } as never)).toThrow(/^initPiSSA: unknown option oops \(known: rank, alpha, /);
+    expect(() => initLoraOne(G, null as never)).toThrow(new LoraValueError('initLoraOne: config must be an object'));
+    expect(() => initLoraOne(G, { rank: 2, alpha: 4, oops: 1 } as never)).toThrow(/^initLoraOne: unknown option oops \(known: rank, alpha, /);
     expect(() => initLoraOne(G, { rank: 0, alpha: 4 })).toThrow(new LoraValueError('initLoraOne rank: expected a positive integer, got 0'));
     expect(() => initLoraOne(G, { rank: 2, alpha: 4, gamma: -2 })).toThrow(new LoraValueError('initLoraOne gamma: expected a positive finite number, got -2'));
     expect(() => initLoraOne(Tensor.zeros([12, 10]), { rank: 2, alpha: 4, svd: 'exact' })).toThrow(new LoraValueError('initLoraOne: the gradient [12, 10] f32 is zero; there is no direction to align with'));

@@ -243,6 +243,14 @@ describe('readPeftAdapter refuses what it cannot read as a LoRA adapter, naming 
     expect({ modules: Object.keys(back.modules), prefix: back.prefix }).toEqual({ modules: ['blk.q'], prefix: true });
   });
 
+  test('prefix is true when keys carry base_model.model., the base_layer.bias keys included', async () => {
+    // Only the bias carries the prefix here: the reader still says the file has prefixed keys (and reads the bias
+    // under the bare module name).
+    const dir = adapterDir('r-prefixed-bias', ok, { 'blk.q.lora_A.weight': A, 'blk.q.lora_B.weight': B, 'base_model.model.blk.q.base_layer.bias': randTensor([4], 14).t });
+    const back = await readPeftAdapter(dir);
+    expect({ modules: Object.keys(back.modules), bias: back.modules['blk.q'].bias!.shape, prefix: back.prefix }).toEqual({ modules: ['blk.q'], bias: [4], prefix: true });
+  });
+
   test.each([
     ['m.lora_A.weight_orig', /: unexpected key 'm\.lora_A\.weight_orig' \(expected <module>\.lora_A\.weight \/ lora_B\.weight\)$/],
     ['m.lora_A..weight', /unexpected key/],
@@ -258,6 +266,12 @@ describe('readPeftAdapter refuses what it cannot read as a LoRA adapter, naming 
     // The key must be <module>.base_layer.bias from its first character; its tail alone does not name a module.
     const dir = adapterDir('r-key-linebreak', ok, { 'blk.q.lora_A.weight': A, 'blk.q.lora_B.weight': B, 'junk\nblk.q.base_layer.bias': randTensor([4], 13).t });
     await expect(readPeftAdapter(dir)).rejects.toThrow(new LoraFormatError(`${dir}/adapter_model.safetensors: unexpected key 'junk\nblk.q.base_layer.bias' (expected <module>.lora_A.weight / lora_B.weight)`));
+  });
+
+  test('a LoRA key is read only whole: one with a line break before <module>.lora_A.weight is an unexpected key', async () => {
+    // Its tail alone would name the module blk.q, and read junk's tensor as blk.q's lora_A.
+    const dir = adapterDir('r-lora-linebreak', ok, { 'junk\nblk.q.lora_A.weight': A, 'blk.q.lora_B.weight': B });
+    await expect(readPeftAdapter(dir)).rejects.toThrow(new LoraFormatError(`${dir}/adapter_model.safetensors: unexpected key 'junk\nblk.q.lora_A.weight' (expected <module>.lora_A.weight / lora_B.weight)`));
   });
 
   test('a module missing lora_A or lora_B, or with only a bias, is a LoraFormatError naming what is missing', async () => {

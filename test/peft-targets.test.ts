@@ -99,6 +99,9 @@ describe("GPT-2's Conv1D layout (PEFT's fan_in_fan_out)", () => {
       new LoraValueError('--fan-in-fan-out=true, but /ckpt/config.json is GPT-2, whose Linear layers store W as [out, in] (lm_head)'));
     expect(() => resolveFanInFanOut(['h.0.attn.c_attn', 'h.0.mlp.c_fc', 'h.1.attn.c_attn', 'h.1.mlp.c_fc', 'lm_head', 'score'], gpt2, undefined)).toThrow(
       new LoraValueError('GPT-2 targets mix Conv1D layers [in, out] (h.0.attn.c_attn, h.0.mlp.c_fc, h.1.attn.c_attn…) and Linear layers [out, in] (lm_head, score): one adapter has one fan_in_fan_out; initialise them in two runs'));
+    // The message names at most three of each, however many Linear targets there are.
+    expect(() => resolveFanInFanOut(['h.0.attn.c_attn', 'lm_head', 'score', 'classifier', 'v_head', 'q_head'], gpt2, undefined)).toThrow(
+      new LoraValueError('GPT-2 targets mix Conv1D layers [in, out] (h.0.attn.c_attn…) and Linear layers [out, in] (lm_head, score, classifier): one adapter has one fan_in_fan_out; initialise them in two runs'));
   });
 
   test('without a GPT-2 config: the explicit layout, else [out, in]; Conv1D names without one are ambiguous', () => {

@@ -183,6 +183,10 @@ describe('5b. sizes and offsets beyond 2^53 are compared exactly (as u64), and t
     expect(msg(file(`{"a":{"dtype":"U8","shape":[${big}],"data_offsets":[0,${big}]},"b":{"dtype":"U8","shape":[4],"data_offsets":[${big},${big + 4n}]}}`)))
       .toBe(`safetensors: the tensors need ${big + 4n} bytes of data, the file has 0 (file truncated?)`);
   });
+  test('a shape within 2^53 elements whose size is beyond 2^53 bytes (F64 × 2^50 = 2^53 bytes) matches offsets that say so: only the file is too short', () => {
+    expect(msg(file('{"a":{"dtype":"F64","shape":[1125899906842624],"data_offsets":[0,9007199254740992]}}')))
+      .toBe('safetensors: the tensors need 9007199254740992 bytes of data, the file has 0 (file truncated?)');
+  });
 });
 
 describe('5c. JSON whitespace is whitespace; raw control characters in strings are refused', () => {

@@ -15,6 +15,7 @@ describe('layout: every data byte belongs to exactly one tensor', () => {
     ['a shape that needs more bytes than its offsets', `{${entry('a', [2], 0, 4)}}`, 4, 'safetensors: entry "a" [0, 4]: shape [2] of F32 needs 8 bytes, data_offsets give 4'],
     ['a shape whose element count overflows u64', `{${entry('a', [2 ** 60, 2 ** 60], 0, 4)}}`, 4, 'safetensors: entry "a" [0, 4]: shape [1152921504606847000, 1152921504606847000] of F32: its element count overflows u64'],
     ['trailing bytes', `{${entry('a', [1], 0, 4)}}`, 6, 'safetensors: 2 trailing bytes after the last tensor are indexed by no tensor (holes are not allowed)'],
+    ['a shape whose bits are not a whole number of bytes (F4 × 3)', '{"q":{"dtype":"F4","shape":[3],"data_offsets":[0,1]}}', 1, 'safetensors: entry "q" [0, 1]: shape [3] of F4: 3 elements of 4 bits are not a whole number of bytes'],
   ])('%s is a LoraFormatError saying where', (_, header, data, msg) => {
     expect(() => parseSafetensors(file(header, data))).toThrow(new LoraFormatError(msg));
   });
@@ -53,9 +54,24 @@ describe('the header is strict JSON: refusals name what and where', () => {
     ['an escape JSON does not have', '{"a\\x":1}', 'invalid escape at character 3'],
     ['a high surrogate before another escape whose text goes on like a \\u escape', '{"\\ud800\\ndc00":1}', 'lone high surrogate in a \\u escape at character 2'],
     ['a high surrogate before a plain character and a u', '{"\\ud800xudc00":1}', 'lone high surrogate in a \\u escape at character 2'],
+    ["no ',' between array elements", '{"a":[1 2]}', "expected ',' or ']' at character 8"],
+    ['an array that never ends', '{"a":[1', "expected ',' or ']' at character 7"],
+    ['a minus sign with no digits', '{"a":-}', 'invalid number at character 5'],
+    ['a number beyond a double, shown in full up to 40 characters', '{"a":1e400}', 'number out of range (1e400) at character 5'],
+    ['a number beyond a double of exactly 40 characters, shown in full', `{"a":1.${'0'.repeat(34)}e400}`, `number out of range (1.${'0'.repeat(34)}e400) at character 5`],
+    ['a number beyond a double of more than 40 characters, cut to its first 40', `{"a":1${'0'.repeat(400)}}`, `number out of range (1${'0'.repeat(39)}…) at character 5`],
     ['a member repeated after the eighth (duplicates are then found through an index; at 1 + 10·7)', `{${Array.from({ length: 10 }, (_, i) => `"k${i}":${i}`).join(',')},"k3":0}`, 'duplicate key "k3" at character 71'],
   ])('%s', (_, header, msg) => {
     expect(() => parseSafetensors(file(header, 0))).toThrow(new LoraFormatError(`safetensors: header is not valid JSON: ${msg}`));
+  });
+
+  test('a header that is JSON but not an object is refused as such', () => {
+    for (const header of ['[]', '"x"', '1', 'null']) expect(() => parseSafetensors(file(header, 0))).toThrow(new LoraFormatError('safetensors: header must be a JSON object'));
+  });
+
+  test('every short escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t) decodes to the character it stands for', () => {
+    const t = parseSafetensors(file(`{"<\\"\\\\\\/\\b\\f\\n\\r\\t>":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}`, 4));
+    expect(Object.keys(t)).toEqual(['<"\\/\b\f\n\r\t>']);
   });
 
   test('\\u escapes of the characters above the surrogates (U+E000 to U+FFFF) are those characters', () => {

@@ -1,3 +1,4 @@
+import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
@@ -112,6 +113,91 @@ describe('safetensors round trip', () => {
     for (let k = 0; k < 3; k++) await expect(readSafetensorsSharded(idx)).rejects.toThrow(LoraFormatError);
     expect(openFds()).toBe(before);
   });
+
+  (fs.existsSync('/proc/self/fd') ? test : test.skip)('a sharded store opens each shard once and close() closes every one', () => {
+    const dir = fs.mkdtempSync(path.join(tmp, 'store-fds-'));
+    writeSafetensorsSync(path.join(dir, 's1.safetensors'), { a: randTensor([4, 3], 5).t, b: randTensor([2], 6).t });
+    writeSafetensorsSync(path.join(dir, 's2.safetensors'), { c: randTensor([5], 7).t });
+    const idx = path.join(dir, 'model.safetensors.index.json');
+    fs.writeFileSync(idx, JSON.stringify({ weight_map: { a: 's1.safetensors', b: 's1.safetensors', c: 's2.safetensors' } }));
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    const st = openSafetensors(idx);
+    // every tensor, each asked for more than once: two shards, two files open
+    for (let k = 0; k < 3; k++) for (const n of ['a', 'b', 'c']) expect(st.get(n).shape).toEqual(st.entry(n).shape);
+    expect(openFds()).toBe(before + 2);
+    st.close();
+    expect(openFds()).toBe(before);
+  });
+
+  // A sparse file of just over 2 GiB (a header, then a hole): readSafetensors reads it tensor by tensor (a whole-file
+  // read could not: Node's readFile stops at 2 GiB), taking no disk and no memory for the tensor it is not asked for.
+  (fs.existsSync('/proc/self/fd') ? test : test.skip)('readSafetensors reads a file above 2 GiB by the tensors asked for, and leaves no file open, whether it returns or refuses a name', async () => {
+    const p = path.join(tmp, 'big.safetensors');
+    const n = 2 ** 29 + 2;
+    const header = Buffer.from(JSON.stringify({ big: { dtype: 'F32', shape: [n], data_offsets: [0, 4 * n] } }));
+    const pre = Buffer.alloc(8);
+    pre.writeBigUInt64LE(BigInt(header.length));
+    fs.writeFileSync(p, Buffer.concat([pre, header]));
+    fs.truncateSync(p, 8 + header.length + 4 * n);
+    expect(fs.statSync(p).size).toBeGreaterThan(2 ** 31);
+    const openFds = () => fs.readdirSync('/proc/self/fd').length;
+    const before = openFds();
+    for (let k = 0; k < 3; k++) expect(await readSafetensors(p, { names: [] })).toEqual({});
+    expect(openFds()).toBe(before);
+    for (let k = 0; k < 3; k++) await expect(readSafetensors(p, { names: ['nope'] })).rejects.toThrow(new LoraFormatError(`${p}: no tensor named "nope" (has 1: big)`));
+    expect(openFds()).toBe(before);
+    fs.rmSync(p);
+  });
+
+  // A pipe has no size: Node reads it in chunks and joins them into a Buffer that, for a small file, is a slice of its
+  // shared 8 KiB pool, next to unrelated Buffers. Tensors must not view that (nor keep it alive): they are copies.
+  (process.platform !== 'win32' ? test : test.skip)("readSafetensors of a pipe (FIFO) copies each tensor into memory of its own, never a view of Node's Buffer pool", async () => {
+    const src = path.join(tmp, 'for-pipe.safetensors');
+    writeSafetensorsSync(src, { x: Tensor.from(new Float32Array([1, 2, 3]), [3]), y: Tensor.from(new Float64Array([4, 5]), [2]) });
+    const bytes = fs.readFileSync(src);
+    const fifo = path.join(tmp, 'pipe.safetensors');
+    execFileSync('mkfifo', [fifo]);
+    // Where the joined Buffer lands: at the start of a fresh pool slab (fill the current one to its end first: pool
+    // slices are 8-byte aligned, and allocations under half the pool size come from it), or further in.
+    const fillPool = () => {
+      for (let at = Buffer.allocUnsafe(8).byteOffset + 8; at < Buffer.poolSize; at += 1024) Buffer.allocUnsafe(Math.min(1024, Buffer.poolSize - at));
+    };
+    for (const fresh of [true, false]) {
+      if (fresh) fillPool();
+      else Buffer.allocUnsafe(8);
+      const [got] = await Promise.all([readSafetensors(fifo), fs.promises.writeFile(fifo, bytes)]);
+      expect(Array.from(got.x.data)).toEqual([1, 2, 3]);
+      expect(Array.from(got.y.data)).toEqual([4, 5]);
+      for (const t of [got.x, got.y]) {
+        expect(t.data.buffer.byteLength).toBe(t.data.byteLength);
+        expect(t.borrowed).toBe(false);
+      }
+    }
+  });
+
+  // README: each tensor in its own storage. A view of the whole-file buffer would keep the file alive for a subset,
+  // and transferring one tensor's memory (to a worker) would detach, so dispose, every other tensor of the file.
+  test('readSafetensors gives each tensor storage of its own: a subset keeps only itself, and transferring one leaves the others', async () => {
+    const p = path.join(tmp, 'own-storage.safetensors');
+    writeSafetensorsSync(p, { a: Tensor.from(new Float32Array([1, 2]), [2]), b: Tensor.from(new Float32Array([3, 4]), [2]), big: Tensor.zeros([100000], 'f32') });
+    for (const got of [await readSafetensors(p, { names: ['a', 'b'] }), readSafetensorsSync(p, { names: ['a', 'b'] })]) {
+      expect(got.a.data.buffer.byteLength).toBe(8);
+      expect(got.a.data.buffer).not.toBe(got.b.data.buffer);
+      structuredClone(got.a.data, { transfer: [got.a.data.buffer as ArrayBuffer] });
+      expect(Array.from(got.b.data)).toEqual([3, 4]);
+    }
+  });
+
+  test('tensors read from a file are the library\'s own memory: not borrowed, writable (README, Memory and ownership)', async () => {
+    const p = path.join(tmp, 'rt-f32.safetensors');
+    const store = openSafetensors(p);
+    for (const got of [await readSafetensors(p), readSafetensorsSync(p), { v: store.get('v') }]) {
+      expect(got.v.borrowed).toBe(false);
+      expect(got.v.writable).toBe(true);
+    }
+    store.close();
+  });
 });
 
 describe('safetensors: corrupt or truncated files give LoraFormatError (never a crash, never a read past the end)', () => {
@@ -203,12 +289,14 @@ describe('file handles, streamed writers and shard indexes: misuse is a typed er
     f.close();
   });
 
-  test('opening a missing file or a directory is a LoraIOError naming it', () => {
+  test('opening a missing file or a directory is a LoraIOError naming it', async () => {
     const missing = path.join(tmp, 'missing.safetensors');
     expect(() => SafetensorsFile.open(missing)).toThrow(new LoraIOError(`cannot open ${missing}: no such file or directory (ENOENT)`, '', ''));
     expect(() => SafetensorsFile.open(tmp)).toThrow(new LoraIOError(`cannot read ${tmp}: is a directory (EISDIR)`, '', ''));
     expect(() => readSafetensorsSync(missing)).toThrow(LoraIOError);
-    return expect(readSafetensors(missing)).rejects.toThrow(new LoraIOError(`cannot read ${missing}: no such file or directory (ENOENT)`, '', ''));
+    await expect(readSafetensors(missing)).rejects.toThrow(new LoraIOError(`cannot read ${missing}: no such file or directory (ENOENT)`, '', ''));
+    // a directory has a size, so readSafetensors gets as far as reading it
+    await expect(readSafetensors(tmp)).rejects.toThrow(new LoraIOError(`cannot read ${tmp}: is a directory (EISDIR)`, '', ''));
   });
 
   test('writeSafetensors refuses a value that is not a Tensor and a bad name, writing nothing', async () => {

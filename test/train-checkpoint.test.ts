@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  AdamW, LoraFormatError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, param,
+  AdamW, LoraFormatError, LoraIOError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, param,
   readSafetensorsSync, saveCheckpoint, writeSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
@@ -98,7 +98,8 @@ describe('checkpoint and resume', () => {
         k = (await loadCheckpoint(ck, { optimizer: opt })).extra;
       } catch (e) {
         // Killed between moving the previous checkpoint aside and renaming the new one in: no checkpoint at ck.
-        expect((e as NodeJS.ErrnoException).code).toBe('ENOENT');
+        expect(e).toBeInstanceOf(LoraIOError);
+        expect((e as InstanceType<typeof LoraIOError>).errno).toBe('ENOENT');
         continue;
       }
       loaded++;
@@ -272,9 +273,39 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     expect(await loadCheckpoint(empty, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });
   });
 
+  test('the refusal lists the stray files in JavaScript string order, whatever order the file system lists them in', async () => {
+    const { opt } = mk();
+    const odd = fs.mkdtempSync(path.join(dir, 'order-'));
+    // Linux lists names in byte (code point) order, U+FF01 before U+1F600; as UTF-16 strings the emoji (a surrogate
+    // pair, 0xD83D…) sorts first. The message is the same on every platform only if it sorts the names itself.
+    for (const f of ['\uFF01.txt', 'b.txt', '\u{1F600}.txt', 'a.txt']) fs.writeFileSync(path.join(odd, f), f);
+    await expect(saveCheckpoint(odd, { optimizer: opt })).rejects.toThrow(new LoraValueError(`saveCheckpoint: ${odd} holds files it did not write (a.txt, b.txt, \u{1F600}.txt, …): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`));
+  });
+
+  test('a dir below a regular file is refused with a LoraIOError (ENOTDIR, not a misleading EEXIST) naming it, and nothing is written', async () => {
+    const { opt } = mk();
+    const home = fs.mkdtempSync(path.join(dir, 'under-file-'));
+    const file = path.join(home, 'file');
+    fs.writeFileSync(file, 'keep');
+    const err = await saveCheckpoint(path.join(file, 'ck'), { optimizer: opt }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoraIOError);
+    expect(err).toMatchObject({ errno: 'ENOTDIR', path: path.join(file, 'ck') });
+    expect((err as Error).message).toMatch(/ENOTDIR/);
+    expect(fs.readdirSync(home)).toEqual(['file']);
+    expect(fs.readFileSync(file, 'utf8')).toBe('keep');
+  });
+
+  test('a checkpoint whose tensors file is gone is a LoraIOError naming that file', async () => {
+    const { opt } = mk();
+    const ck = path.join(dir, 'no-tensors');
+    await saveCheckpoint(ck, { optimizer: opt });
+    fs.rmSync(path.join(ck, 'training_state.safetensors'));
+    await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(expect.objectContaining({ code: 'LORA_IO', errno: 'ENOENT', path: path.join(ck, 'training_state.safetensors') }));
+  });
+
   test('not a checkpoint: missing, not JSON, another format or version', async () => {
     const { opt } = mk();
-    await expect(loadCheckpoint(path.join(dir, 'none'), { optimizer: opt })).rejects.toThrow(expect.objectContaining({ code: 'ENOENT' }));
+    await expect(loadCheckpoint(path.join(dir, 'none'), { optimizer: opt })).rejects.toThrow(expect.objectContaining({ code: 'LORA_IO', errno: 'ENOENT', path: path.join(dir, 'none', 'training_state.json') }));
     const ck = path.join(dir, 'fmt');
     await saveCheckpoint(ck, { optimizer: opt });
     const jf = path.join(ck, 'training_state.json'), good = fs.readFileSync(jf, 'utf8');

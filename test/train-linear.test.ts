@@ -168,6 +168,12 @@ describe('Linear options and refusals', () => {
     const b = new Linear(Tensor.zeros([6, 4]), { name: 'fc', bias: Tensor.zeros([6]) });
     expect(b.parameters().map((p) => p.name)).toEqual(['fc.weight', 'fc.bias']);
     expect(() => new Linear(Tensor.zeros([6, 4]), { bias: Tensor.zeros([5]) })).toThrow(new LoraShapeError('Linear: bias [5] f32 must be [6]'));
+    // The right number of entries in another shape is not a bias vector either (a [1, out] row, an [out, 1] column).
+    for (const shape of [[1, 6], [6, 1]]) {
+      expect(() => new Linear(Tensor.zeros([6, 4]), { bias: Tensor.zeros(shape) })).toThrow(new LoraShapeError(`Linear: bias [${shape.join(', ')}] f32 must be [6]`));
+      expect(() => new LoraLinear(Tensor.zeros([6, 4]), Tensor.zeros([2, 4]), Tensor.zeros([6, 2]), { bias: Tensor.zeros(shape) }))
+        .toThrow(new LoraShapeError(`LoraLinear: bias [${shape.join(', ')}] f32 must be [6]`));
+    }
     expect(() => new Linear(Tensor.zeros([6, 4]), { bias: Tensor.zeros([6], 'bf16') })).toThrow(/^Linear bias/);
     expect(() => new Linear(Tensor.zeros([6, 4], 'bf16'))).toThrow(/^Linear W/);
     expect(() => new Linear(Tensor.zeros([6, 4]), { bais: Tensor.zeros([6]) } as never)).toThrow(/^Linear: unknown option bais/);

@@ -1,4 +1,4 @@
-import { LoraLinear, LoraShapeError, LoraValueError, Tensor, loraScale } from '../lib';
+import { LoraDTypeError, LoraLinear, LoraShapeError, LoraValueError, Tensor, loraScale } from '../lib';
 import { randTensor, relErr } from './helpers/ref';
 
 // Loss L = Σ y ⊙ R for a fixed random R, so dL/dy = R. Gradients checked against central differences in float64.
@@ -71,6 +71,19 @@ describe('LoraLinear gradients match finite differences (float64)', () => {
     expect(Array.from(da.data)).toEqual(Array.from(db.data));
     expect(Array.from(a.A.grad!.data)).toEqual(Array.from(b.A.grad!.data));
     expect(Array.from(a.B.grad!.data)).toEqual(Array.from(b.B.grad!.data));
+  });
+
+  test('with dropout, N-D input [batch, seq, in] gives y [batch, seq, out] and dX [batch, seq, in]: its [tokens, in] view\'s values (same seed)', () => {
+    const W = randTensor([out, inF], 1, 'f64'), A = randTensor([r, inF], 2, 'f64'), B = randTensor([out, r], 3, 'f64');
+    const x = randTensor([2, 5, inF], 4, 'f64'), R = randTensor([2, 5, out], 5, 'f64');
+    const mk = () => new LoraLinear(W.t, A.t.clone(), B.t.clone(), { dropout: 0.5, seed: 13 });
+    const a = mk(), b = mk();
+    const ya = a.forward(x.t), yb = b.forward(x.t.reshape([10, inF]));
+    expect(ya.shape).toEqual([2, 5, out]);
+    expect(Array.from(ya.data)).toEqual(Array.from(yb.data));
+    const da = a.backward(R.t), db = b.backward(R.t.reshape([10, out]));
+    expect(da.shape).toEqual([2, 5, inF]);
+    expect(Array.from(da.data)).toEqual(Array.from(db.data));
   });
 
   test('scale is α/r, or α/√r with rsLoRA', () => {
@@ -159,6 +172,15 @@ describe('LoraLinear used several times before its backward: right gradients or 
     expect(() => layer.forward(x, { gard: false } as never)).toThrow(/unknown option gard/);
   });
 
+  test('with dropout too, forward(x, { grad: false }) keeps nothing: evaluations alone leave no forward to backward', () => {
+    const { layer, x, R } = setup(0.3);
+    layer.forward(x, { grad: false });
+    expect(() => layer.backward(R)).toThrow(new LoraValueError('LoraLinear.backward: call forward() first'));
+    layer.forward(x);
+    layer.forward(x, { grad: false });
+    expect(layer.backward(R).shape).toEqual([T, inF]);  // the training forward was the only open one
+  });
+
   test('a step ends with its backward: the next forward is again the only open one', () => {
     const { layer, x, R } = setup();
     layer.forward(x); layer.backward(R);
@@ -173,6 +195,15 @@ describe('LoraLinear options and misuse', () => {
   test('shapes must be W [out, in], A [r, in], B [out, r]', () => {
     for (const [w, a, b] of [[W(), Tensor.zeros([2, 5]), B()], [W(), A(), Tensor.zeros([5, 2])], [W(), A(), Tensor.zeros([6, 3])]])
       expect(() => new LoraLinear(w, a, b)).toThrow(new LoraShapeError(`LoraLinear: W [6, 4] f32, A ${`[${a.shape.join(', ')}] f32`}, B ${`[${b.shape.join(', ')}] f32`}: need W [out, in], A [r, in], B [out, r]`));
+  });
+
+  test('refusals name the layer and the argument: an unknown option, a W that is not a matrix, an A or B of a dtype it cannot train', () => {
+    expect(() => new LoraLinear(W(), A(), B(), { alhpa: 2 } as never))
+      .toThrow(new LoraValueError('LoraLinear: unknown option alhpa (known: alpha, rsLora, scale, dropout, seed, name, bias, trainBias)'));
+    expect(() => new LoraLinear(Tensor.zeros([24]), A(), B())).toThrow(new LoraShapeError('LoraLinear W: expected a 2-D matrix, got [24] f32'));
+    expect(() => new LoraLinear(W(), A().to('bf16'), B())).toThrow(new LoraDTypeError('LoraLinear A: dtype bf16 not accepted here (expected f32 or f64)'));
+    expect(() => new LoraLinear(W(), A(), B().to('f16'))).toThrow(new LoraDTypeError('LoraLinear B: dtype f16 not accepted here (expected f32 or f64)'));
+    expect(() => new LoraLinear(W(), A(), B()).backward(Tensor.zeros([1, 6]))).toThrow(new LoraValueError('LoraLinear.backward: call forward() first'));
   });
 
   test('the scale is alpha/r (alpha/√r with rsLoRA; alpha defaults to r), or the scale given; names and dropout state', () => {
@@ -287,5 +318,41 @@ describe('LoraLinear dropout draws and the dtype of what it returns', () => {
       return eff.dtype;
     });
     expect(dtypes).toEqual(['f32', 'f32', 'f64']);
+  });
+});
+
+describe('LoraLinear dropout masks (the contract: reproducible from {seed, draws}, a fresh mask per draw, entries 0 or 1/(1−p))', () => {
+  const n = 16;
+  const eye = () => { const d = new Float64Array(n * n); for (let i = 0; i < n; i++) d[i * n + i] = 1; return Tensor.from(d, [n, n]); };
+  /** A layer whose output is its mask: W = 0, A = B = I, s = 1, so y = drop(1)·I·I for x = ones [1, n]. */
+  const probe = (seed: number, p = 0.5) => new LoraLinear(Tensor.zeros([n, n], 'f64'), eye(), eye(), { alpha: n, dropout: p, seed });
+  const ones = Tensor.from(new Float64Array(n).fill(1), [1, n]);
+  const mask = (l: LoraLinear) => Array.from(l.forward(ones, { grad: false }).toFloat64());
+  const bits = (m: number[]) => m.map((v) => (v === 0 ? '0' : '1')).join('');
+
+  test('entries are 0 or exactly 1/(1−p)', () => {
+    for (const p of [0.5, 0.2]) {
+      const l = probe(3, p);
+      for (let k = 0; k < 4; k++) for (const v of mask(l)) expect([0, 1 / (1 - p)]).toContain(v);
+    }
+  });
+
+  test('the mask stream is pinned: a saved {seed, draws} replays the same masks in any later version', () => {
+    // A checkpoint stores only (seed, draws), not masks: changing how a draw's mask follows from them would make a
+    // resumed run differ from the uninterrupted one. These are the first three masks of seed 7 at p = 0.5.
+    const l = probe(7);
+    expect([bits(mask(l)), bits(mask(l)), bits(mask(l))]).toEqual(['1010010110000100', '0110011101101101', '1101110110001010']);
+    const resumed = probe(123);
+    resumed.seedDropout(7, 2);
+    expect(bits(mask(resumed))).toBe('1101110110001010');
+  });
+
+  test('consecutive draws give different masks, also a million draws into a run', () => {
+    for (const draws of [0, 1_000_000]) {
+      const l = probe(7);
+      l.seedDropout(7, draws);
+      const seen = new Set(Array.from({ length: 4 }, () => bits(mask(l))));
+      expect([draws, seen.size]).toEqual([draws, 4]);
+    }
   });
 });

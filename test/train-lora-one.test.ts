@@ -98,6 +98,7 @@ describe('LoraOneAdamW options', () => {
 
   test('unknown options, a bad variant, a non-boolean biasCorrection and betas too close to 1 are LoraValueError', () => {
     expect(() => new LoraOneAdamW([pair()], { lr: 0.01, varient: 'adamw' } as never)).toThrow(LoraValueError);
+    expect(() => new LoraOneAdamW([pair()], { lr: 0.01, varient: 'adamw' } as never)).toThrow(/^LoraOneAdamW: unknown option varient \(known: .*\bvariant\b/);
     expect(() => new LoraOneAdamW([pair()], { lr: 0.01, variant: 'sgd' as never })).toThrow(LoraValueError);
     expect(() => new LoraOneAdamW([pair()], { lr: 0.01, biasCorrection: 1 as never })).toThrow(new LoraValueError('LoraOneAdamW: biasCorrection must be a boolean, got 1'));
     // Without bias correction β^step must reach 0 (the "step" that turns it off is 1e14 steps): β = 1 − 1e-16 cannot.

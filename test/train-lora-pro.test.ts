@@ -270,6 +270,17 @@ describe('LoraProAdamW variants', () => {
     expect(() => new LoraProAdamW([], { lr: 0.01 })).toThrow(empty);
     expect(() => new LoraProAdamW({} as never, { lr: 0.01 })).toThrow(empty);
   });
+
+  test('LoraProAdamW checks delta, x and each layer scale when built, naming the one it refuses and the value', () => {
+    const { A, B } = instance(50, s);
+    const pa = param(A.t.clone()), pb = param(B.t.clone());
+    const mk = (o: object, scale = s) => () => new LoraProAdamW([{ A: pa, B: pb, scale }], { lr: 0.01, ...o });
+    for (const x of ['sylvester', 'zero', 'symmetry'] as const) expect(mk({ x })().stateDict().hyper).toMatchObject({ x });
+    expect(mk({ x: 'half' })).toThrow(new LoraValueError("LoraProAdamW: x must be 'sylvester', 'zero' or 'symmetry', got half"));
+    expect(mk({ delta: NaN })).toThrow(new LoraValueError('LoraProAdamW delta: expected a finite number, got NaN'));
+    expect(mk({}, Infinity)).toThrow(new LoraValueError('LoraProAdamW layer scale: expected a finite number, got Infinity'));
+    expect(mk({}, 0)).toThrow(new LoraValueError('LoraProAdamW: a layer scale must be non-zero'));
+  });
 });
 
 function transposeM(a: Float64Array, rows: number, cols: number): Float64Array {

@@ -173,6 +173,35 @@ describe('clipGradNorm (torch.nn.utils.clip_grad_norm_)', () => {
     expect(() => new SGD([a, b], { lr: 1 }).clipGradNorm(1)).toThrow(/read-only/);
     expect(Array.from(a.grad.data)).toEqual([3, 4]);
   });
+
+  test('an infinite norm (an Inf entry, or finite entries whose squares overflow) is returned with the gradients left as they are', () => {
+    const a = param(Tensor.zeros([2], 'f64'));
+    for (const g of [[Infinity, 1], [1e200, -1e200]]) {
+      a.grad = Tensor.from(new Float64Array(g), [2], { writable: true });
+      expect(new SGD([a], { lr: 1 }).clipGradNorm(1)).toBe(Infinity);
+      expect(Array.from(a.grad.data)).toEqual(g);
+    }
+  });
+
+  test('a norm whose factor max/(norm + 1e-6) is exactly 1 needs no clipping: a read-only gradient is left alone, not refused', () => {
+    const a = param(Tensor.zeros([2], 'f64'));
+    a.grad = Tensor.from(new Float64Array([3, 4]), [2]);  // borrowed: read-only
+    expect(new SGD([a], { lr: 1 }).clipGradNorm(5 + 1e-6)).toBe(5);
+    expect(Array.from(a.grad.data)).toEqual([3, 4]);
+  });
+
+  test('bf16 and f16 gradients count with their values (exact here: 3 and 4 are representable), and are clipped in their dtype', () => {
+    for (const dt of ['bf16', 'f16'] as const) {
+      const a = param(Tensor.zeros([2]));
+      a.grad = Tensor.fromFloat64(new Float64Array([3, 4]), [2], dt);
+      const opt = new SGD([a], { lr: 1 });
+      expect(opt.clipGradNorm(10)).toBe(5);
+      expect(opt.clipGradNorm(2.5)).toBe(5);
+      expect(a.grad.dtype).toBe(dt);
+      // 1.5 and 2 after clipping by (2.5/(5 + 1e-6)), to the dtype's rounding (bf16: 8 bits, relative 2^-8).
+      expect(relErr(a.grad.toFloat64(), [1.5, 2])).toBeLessThan(2 ** -8);
+    }
+  });
 });
 
 test('LoraOneAdamW variant adamw: AdamW on the preconditioned gradients (BᵀB + λI)⁻¹∇A, ∇B(AAᵀ + λI)⁻¹', () => {

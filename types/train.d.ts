@@ -226,14 +226,16 @@ export interface LoadedCheckpoint {
  * so a crash leaves either the previous checkpoint or the new one (or, between the two renames, none: `dir` is
  * missing and the previous one is in `<dir>.old-*`), never a mixture that loads. Since `dir` is replaced whole, it
  * must be missing, empty or a previous checkpoint: a directory holding other files (or a file) is refused with a
- * LoraValueError before anything is written.
+ * LoraValueError before anything is written. A file-system failure (a parent that is a file, a read-only or full
+ * disk) is a LoraIOError with the `path` and `errno`, and leaves no temporary directory behind.
  */
 export declare function saveCheckpoint(dir: string, state: TrainingState): Promise<void>;
 /**
  * Restores a checkpoint into `state` (params in place, optimizer, schedule, dropout and Rng states): the continued
  * run is bit-identical to an uninterrupted one. Checks everything before changing anything: a checkpoint whose
  * files do not match (LoraFormatError) or that was saved from another optimizer, param layout, schedule or set of
- * layers (LoraValueError) is refused.
+ * layers (LoraValueError) is refused; a missing or unreadable file is a LoraIOError naming it (`errno` 'ENOENT' for a
+ * missing checkpoint).
  */
 export declare function loadCheckpoint(dir: string, state: TrainingState): Promise<LoadedCheckpoint>;
 

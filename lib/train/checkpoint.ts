@@ -11,6 +11,7 @@ import type { LrScheduleState, OptimizerState } from '../../types/optimizers';
 import type { LoadedCheckpoint, Param, TrainingState } from '../../types/train';
 import { LoraFormatError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, knownKeys } from '../ops/check';
+import { ensureDir, ioError, withIO } from '../io/fs-errors';
 import { parseSafetensors, writeSafetensorsSync } from '../io/safetensors';
 import { Tensor } from '../tensor';
 import { assign } from './host';
@@ -61,10 +62,10 @@ function refuseForeign(abs: string): void {
     st = fs.statSync(abs);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return;
-    throw e;
+    throw ioError(e, abs, 'save a checkpoint to');
   }
   if (!st.isDirectory()) throw new LoraValueError(`saveCheckpoint: ${abs} is not a directory: refusing to replace it`);
-  const foreign = fs.readdirSync(abs).filter((f) => f !== CHECKPOINT_JSON && f !== CHECKPOINT_TENSORS).sort();
+  const foreign = withIO(abs, 'save a checkpoint to', () => fs.readdirSync(abs)).filter((f) => f !== CHECKPOINT_JSON && f !== CHECKPOINT_TENSORS).sort();
   if (foreign.length > 0)
     throw new LoraValueError(`saveCheckpoint: ${abs} holds files it did not write (${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? ', …' : ''}): refusing to replace it; save into a new or empty directory, or over a previous checkpoint`);
 }
@@ -87,11 +88,11 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
   const { state: _moments, ...optimizer } = sd;
   void _moments;
 
-  fs.mkdirSync(parent, { recursive: true });
+  ensureDir(parent);
   const tag = `${process.pid}-${crypto.randomBytes(4).toString('hex')}`;
   const tmp = `${abs}.tmp-${tag}`, old = `${abs}.old-${tag}`;
   // Made before the try: the cleanup below removes recursively, so only a directory this call made.
-  fs.mkdirSync(tmp);
+  withIO(tmp, 'create directory', () => fs.mkdirSync(tmp));
   try {
     const tfile = path.join(tmp, CHECKPOINT_TENSORS);
     writeSafetensorsSync(tfile, tensors, { format: 'pt' });
@@ -114,7 +115,7 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
     if (had) fs.rmSync(old, { recursive: true, force: true });
   } catch (e) {
     fs.rmSync(tmp, { recursive: true, force: true });
-    throw e;
+    throw ioError(e, abs, 'save a checkpoint to');
   } finally {
     for (const t of copies) t.dispose();
   }
@@ -152,14 +153,14 @@ export async function loadCheckpoint(dir: string, state: TrainingState): Promise
   try {
     json = JSON.parse(await fs.promises.readFile(jfile, 'utf8'));
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code) throw e;
+    if ((e as NodeJS.ErrnoException).code) throw ioError(e, jfile, 'read');
     bad(jfile, `not valid JSON (${(e as Error).message})`);
   }
   if (json?.format !== FORMAT || json.version !== VERSION) bad(jfile, `not a ${FORMAT} v${VERSION} file`);
   const field = malformedField(json as unknown as Record<string, unknown>);
   if (field) bad(jfile, `its '${field}' is not what saveCheckpoint writes (the file was edited or damaged)`);
   const tfile = path.join(dir, json.tensors.file);
-  const bytes = await fs.promises.readFile(tfile);
+  const bytes = await fs.promises.readFile(tfile).catch((e: unknown) => { throw ioError(e, tfile, 'read'); });
   const sha = crypto.createHash('sha256').update(bytes).digest('hex');
   if (bytes.byteLength !== json.tensors.bytes || sha !== json.tensors.sha256) bad(tfile, 'does not match the SHA-256 its training_state.json recorded (a torn or mixed checkpoint)');
   const tensors = parseSafetensors(bytes, { copy: true });

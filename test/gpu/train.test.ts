@@ -1,7 +1,7 @@
 // The training API on CUDA tensors: LoraLinear, AdamW, LoRA-Pro's adjustment and LoRA-One's preconditioner give
 // the same results on the GPU as on the CPU (same inputs; only f32 rounding differs), and as float64 statements of
 // each (the backends share composite code, so agreeing with the CPU alone could hide a bug in it).
-import { AdamW, LoraLinear, Tensor, loraOnePrecondition, loraProAdjust } from '../../lib';
+import { AdamW, LoraLinear, Tensor, loraOnePrecondition, loraProAdjust, param } from '../../lib';
 import { add, eye, refSolve, refSylvester, scale } from '../helpers/linalg';
 import { randTensor, refMatmul, relErr, transpose } from '../helpers/ref';
 import { describeGpu } from './cuda';
@@ -112,5 +112,21 @@ describeGpu('CUDA training API', () => {
     const BtB = add(refMatmul(b, out, r, b, out, r, true, false), eye(r, 1e-3)), AAt = add(refMatmul(a, r, inF, a, r, inF, false, true), eye(r, 1e-3));
     expect(relErr(g.pA.toFloat64(), refSolve(BtB, gA.toFloat64(), r, inF))).toBeLessThan(1e-4);
     expect(relErr(g.pB.toFloat64(), refMatmul(gB.toFloat64(), out, r, refSolve(AAt, eye(r), r, r), r, r))).toBeLessThan(1e-4);
+  });
+
+  test('clipGradNorm of device gradients: the global norm before clipping (float64 reference), and each gradient scaled on the device', () => {
+    const ga = randTensor([7, 33], 11), gb = randTensor([65], 12);
+    const a = param(gpu(randTensor([7, 33], 13).t)), b = param(gpu(randTensor([65], 14).t));
+    a.grad = gpu(ga.t); b.grad = gpu(gb.t);
+    const opt = new AdamW([a, b], { lr: 1 });
+    let n2 = 0;
+    for (const v of [...ga.v, ...gb.v]) n2 += v * v;
+    const norm = Math.sqrt(n2), coef = 0.5 / (norm + 1e-6);
+    expect(norm).toBeGreaterThan(1);
+    // f32 gradients: the norm is summed on the device in f32, so relative 1e-5.
+    expect(Math.abs(opt.clipGradNorm(0.5) - norm) / norm).toBeLessThan(TOL);
+    expect(a.grad!.device).toBe('cuda');
+    expect(relErr(a.grad!.toFloat64(), ga.v.map((v) => v * coef))).toBeLessThan(TOL);
+    expect(relErr(b.grad!.toFloat64(), gb.v.map((v) => v * coef))).toBeLessThan(TOL);
   });
 });

@@ -11,7 +11,7 @@ import { Tensor } from '../../tensor';
 import { SafetensorsFile } from './file';
 import { asBytes, fail, parseSafetensorsHeader, pick, tensorShape } from './header';
 
-/** Files up to this size are read whole (one read, then views); larger ones tensor by tensor. */
+/** Files up to this size are read whole (one read, then a copy per tensor); larger ones tensor by tensor. */
 const WHOLE_FILE_LIMIT = 1 << 30;
 
 /** Results keyed by tensor name have no prototype: `__proto__` or `toString` is then a name like any other. */
@@ -85,9 +85,9 @@ export async function readSafetensors(p: string, options: { names?: string[] } =
     }
   }
   const buf = await fs.promises.readFile(p).catch((e) => { throw ioError(e, p, 'read'); });
-  // Copy out of the file buffer unless it is already its own allocation (then views are free and stay aligned).
-  const own = buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength;
-  return parseInto(buf, { names: options.names, copy: !own }, true, p);
+  // Each tensor copied into storage of its own, never a view of the file buffer: a view would keep the whole file
+  // alive for a subset (`names`), and transferring one tensor's memory would detach every other tensor of the file.
+  return parseInto(buf, { names: options.names, copy: true }, true, p);
 }
 
 export function readShardIndex(indexPath: string): Record<string, string> {
