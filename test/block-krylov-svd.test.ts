@@ -3,7 +3,7 @@
 // references: captured energy on flat spectra (where it must beat the randomized SVD's power iterations from no more
 // products of M), subspaces on decaying ones, exhaustion of the Krylov space on rank-deficient and zero matrices, and
 // the subspace a float64 Householder implementation of the same algorithm finds.
-import { Tensor, initLoraGA, matmul, orthonormalize, svd, svdBatched } from '../lib';
+import { Tensor, initLoraGA, initLoraOne, initPiSSA, matmul, orthonormalize, svd, svdBatched } from '../lib';
 import { LoraValueError } from '../lib/errors';
 import { refMatmul, withSpectrum } from './helpers/ref';
 import { captured, firstCols, minPrincipalCos, orthoErrorOf } from './helpers/subspace';
@@ -179,5 +179,19 @@ describe("initLoraGA svd: 'krylov'", () => {
     expect(kr.report?.tripletResidual).toBeGreaterThan(0);
     // report.energy: the captured share of ‖G‖²_F in the 2r directions used (G's own σ over its Frobenius norm).
     expect(kr.report!.energy).toBeGreaterThan(rs.report!.energy);
+  });
+});
+
+describe("the inits' krylov default: no oversampling (its blocks are as wide as the directions used)", () => {
+  const G = Tensor.randn([60, 40], 'f32', 'cpu', 41), W = Tensor.randn([60, 40], 'f32', 'cpu', 42), rank = 3;
+  const bits = (res: { A: Tensor; B: Tensor }) => [Array.from(res.A.data), Array.from(res.B.data)];
+  test.each([
+    ['initLoraGA', (o: object) => initLoraGA(W, G, { rank, alpha: 2 * rank, svd: 'krylov', ...o }), 2 * rank],
+    ['initPiSSA', (o: object) => initPiSSA(W, { rank, alpha: 2 * rank, svd: 'krylov', ...o }), rank],
+    ['initLoraOne', (o: object) => initLoraOne(G, { rank, alpha: 2 * rank, svd: 'krylov', ...o }), 3 * rank],
+  ] as const)('%s: the default is oversample 0, not the randomized SVD\'s default', (_, init, randomizedDefault) => {
+    const dflt = bits(init({}));
+    expect(dflt).toEqual(bits(init({ oversample: 0 })));
+    expect(dflt).not.toEqual(bits(init({ oversample: randomizedDefault })));
   });
 });

@@ -52,6 +52,29 @@ describe('ensureDir (mkdir -p naming the directory that failed)', () => {
     ensureDir(path.join(tmp, 'a'));
   });
 
+  test('makes only the missing levels, outermost first, and nothing at all when the directory exists', () => {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the module object itself, not an import wrapper
+    const nodeFs = require('fs') as typeof fs;
+    const real = nodeFs.mkdirSync;
+    const base = path.join(tmp, 'only-missing');
+    fs.mkdirSync(base);
+    const made: string[] = [];
+    const spy = jest.spyOn(nodeFs, 'mkdirSync').mockImplementation(((p: fs.PathLike, o?: fs.MakeDirectoryOptions) => {
+      made.push(String(p));
+      return String(p).startsWith(tmp) ? real(p, o) : undefined; // anything else would be a stray directory: recorded, not made
+    }) as typeof fs.mkdirSync);
+    try {
+      ensureDir(path.join(base, 'x', 'y'));
+      expect(made).toEqual([path.join(base, 'x'), path.join(base, 'x', 'y')]);
+      made.length = 0;
+      ensureDir(path.join(base, 'x', 'y'));
+      ensureDir(base);
+      expect(made).toEqual([]);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   test('a file where a directory should be is ENOTDIR naming the path that failed', () => {
     const f = path.join(tmp, 'plain-file');
     fs.writeFileSync(f, 'x');

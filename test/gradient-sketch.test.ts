@@ -170,6 +170,17 @@ describe('GradientEstimator: messages that say which option, module or tensor', 
     expect([f.errorEstimate, f.energyEstimate, f.normEstimate]).toEqual([0, NaN, 0]);
   });
 
+  test('nextPass names the sketched module that has no batches in its pass, and then advances no module: feeding it and retrying works', () => {
+    const est = new GradientEstimator().register('a', 8, 6, { sketch: { size: 3, passes: 2 } }).register('b', 8, 6, { sketch: { size: 3, passes: 2 } });
+    const X = randTensor([4, 6], 330).t, dY = randTensor([4, 8], 331).t;
+    est.accumulate('a', X, dY);
+    expect(() => est.nextPass()).toThrow(new LoraValueError("GradientEstimator.nextPass 'b': no batches in pass 1"));
+    expect([est.pass('a'), est.pass('b')]).toEqual([1, 1]);
+    est.accumulate('b', X, dY);
+    expect(est.nextPass()).toBe(2);
+    expect([est.pass('a'), est.pass('b')]).toEqual([2, 2]);
+  });
+
   test('an unknown module lists the registered ones; a disposed batch tensor is named', () => {
     const est = new GradientEstimator();
     expect(() => est.accumulate('q', Tensor.zeros([2, 6]), Tensor.zeros([2, 8]))).toThrow(new LoraValueError("GradientEstimator: unknown module 'q' (registered: none)"));
@@ -225,6 +236,20 @@ describe('GradientEstimator sketch: misuse', () => {
     expect(() => est.accumulate('m', X, dY)).toThrow(/complete/);
     expect(() => est.nextPass()).toThrow(LoraValueError);
     expect(() => est.setGradient('m', Tensor.zeros([30, 20]))).toThrow(LoraValueError);
+  });
+});
+
+describe('GradientEstimator sketch: passes of modules registered at different times', () => {
+  test('nextPass advances every open module by one and returns the pass the furthest module has begun', () => {
+    const X = randTensor([4, 6], 340).t, dY = randTensor([4, 8], 341).t;
+    const est = new GradientEstimator().register('early', 8, 6, { sketch: { size: 3, passes: 3 } });
+    est.accumulate('early', X, dY);
+    expect(est.nextPass()).toBe(2);
+    // 'late' starts its first pass while 'early' is in its second: one nextPass takes them to 2 and 3.
+    est.register('late', 8, 6, { sketch: { size: 3, passes: 3 } });
+    est.accumulate('early', X, dY).accumulate('late', X, dY);
+    expect(est.nextPass()).toBe(3);
+    expect([est.pass('early'), est.pass('late')]).toEqual([3, 2]);
   });
 });
 

@@ -439,6 +439,57 @@ describe('initAdapters refuses a run it cannot do, before any work, saying why',
   });
 });
 
+describe("svd 'sketch': each module from its estimator's sketch", () => {
+  const sketched = (names: string[], size: number, passes = 1) => {
+    const e = new GradientEstimator();
+    names.forEach((m, k) => e.register(m, 24, 16, { sketch: { size, passes } }).accumulate(m, randTensor([8, 16], 60 + k).t, randTensor([8, 24], 70 + k).t));
+    return e;
+  };
+  const weights = { a: W['l0.q'], b: W['l1.q'] };
+
+  test('the refusals name every module concerned', async () => {
+    await expect(initAdapters(weights, sketched(['a', 'b'], 8, 2), { ...cfg, svd: 'sketch' })).rejects.toThrow(
+      /^initAdapters: the sketches of a, b have passes left \(call estimator\.nextPass\(\) after each pass over the batches\)$/);
+    const small = sketched(['a', 'b'], 4);
+    small.nextPass();
+    await expect(initAdapters(weights, small, { ...cfg, svd: 'sketch' })).rejects.toThrow(/^initAdapters: rank 2 needs sketches of size ≥ 2r \+ 1 = 5; smaller: a, b$/);
+  });
+
+  test('a sketch of exactly 2r + 1 is enough', async () => {
+    const e = sketched(['a'], 5);
+    e.nextPass();
+    const res = await initAdapters({ a: weights.a }, e, { ...cfg, svd: 'sketch' });
+    expect(res.modules.a.report!.method).toBe('sketch');
+    expect(res.modules.a.A.shape).toEqual([2, 16]);
+  });
+
+  test("releaseGradients frees each module's sketch once its init is done; without it the sketches stay", async () => {
+    const kept = sketched(['a', 'b'], 6), freed = sketched(['a', 'b'], 6);
+    kept.nextPass(); freed.nextPass();
+    const size = kept.bytes('a');
+    expect(size).toBeGreaterThan(0);
+    await initAdapters(weights, kept, { ...cfg, svd: 'sketch' });
+    expect([kept.bytes('a'), kept.bytes('b')]).toEqual([size, size]);
+    expect(kept.sketch('a').S.shape).toEqual([6]);
+    await initAdapters(weights, freed, { ...cfg, svd: 'sketch', releaseGradients: true });
+    expect([freed.bytes('a'), freed.bytes('b')]).toEqual([0, 0]);
+  });
+
+  test("a module's own error names the module and keeps its type; an abort during a module is initAdapters' abort", async () => {
+    const e = sketched(['a', 'b'], 5);
+    e.nextPass();
+    const nan = weights.b.clone();
+    nan.data[7] = NaN;
+    await expect(initAdapters({ a: weights.a, b: nan }, e, { ...cfg, svd: 'sketch' })).rejects.toThrow(
+      new LoraValueError("module 'b': initLoraGA W: [24, 16] f32 contains NaN or Inf"));
+    // Aborted as module b starts: only b's own init (which gets the signal) can notice.
+    const ac = new AbortController();
+    const p = initAdapters(weights, e, { ...cfg, svd: 'sketch', signal: ac.signal, onProgress: (ev) => { if (ev.phase === 'start' && ev.module === 'b') ac.abort(); } });
+    await expect(p).rejects.toThrow(LoraAbortError);
+    await expect(p).rejects.toThrow(/^initAdapters: aborted after \d+\.\d\d s$/);
+  });
+});
+
 describe('GradientEstimator refuses misuse with typed errors that say what is wrong', () => {
   test('construction and registration', () => {
     expect(() => new GradientEstimator({ dtype: 'bf16' as never })).toThrow(new LoraValueError('GradientEstimator: dtype must be f32 or f64, got bf16'));

@@ -4,8 +4,8 @@
  * abort, and bad input.
  */
 import {
-  LORAGA_SCALES_BY_CONVENTION, LoraAbortError, LoraShapeError, LoraValueError, Tensor, initLora, initLoraGA, initLoraGAAsync, initPiSSA,
-  initPiSSAAsync, loraGAIndices, svd,
+  LORAGA_SCALES, LORAGA_SCALES_BY_CONVENTION, LoraAbortError, LoraDTypeError, LoraShapeError, LoraValueError, Tensor, initLora, initLoraGA, initLoraGAAsync,
+  initLoraOne, initPiSSA, initPiSSAAsync, loraGAIndices, svd,
 } from '../lib';
 import type { LoraGAConvention, LoraGADirection, LoraGAScale } from '../lib';
 import { maxRowErr, offsetInvariant, spectralFactors } from './helpers/compare';
@@ -188,9 +188,86 @@ describe('initPiSSA', () => {
     expect(Math.sqrt(d / n)).toBeLessThan(1e-10);
   });
 
+  test('scaling: α/r by default (PEFT), α/√r with rsLora; s·B·A is the rank-r truncation either way', () => {
+    expect(initPiSSA(Wt, { rank: r, alpha }).scaling).toBeCloseTo(alpha / r, 12);
+    const rs = initPiSSA(Wt, { rank: r, alpha, rsLora: true });
+    expect(rs.scaling).toBeCloseTo(alpha / Math.sqrt(r), 12);
+    expect(offsetInvariant(rs.W!, rs.A, rs.B, alpha / Math.sqrt(r), Wt)).toBeLessThan(1e-6); // f32 W' rounding only
+  });
+
   test('noReport: no spectral report', () => {
     expect(initPiSSA(Wt, { rank: r, alpha, noReport: true }).report).toBeUndefined();
     expect(initPiSSA(Wt, { rank: r, alpha }).report).toBeDefined();
+  });
+});
+
+describe('scale names by convention', () => {
+  test("each convention lists and accepts its own scale names: PEFT's stable/weight_svd/gd_scale/unit, the official stable/weightS/gd/unit", () => {
+    expect(LORAGA_SCALES_BY_CONVENTION).toEqual({ peft: ['stable', 'weight_svd', 'gd_scale', 'unit'], official: ['stable', 'weightS', 'gd', 'unit'] });
+    for (const scale of ['stable', 'weight_svd', 'gd_scale', 'unit'] as const)
+      expect(initLoraGA(Wt, Gt, { rank: r, alpha, scale, convention: 'peft', svd: 'exact', noReport: true }).A.shape).toEqual([r, inF]);
+  });
+
+  test("LORAGA_SCALES is every scale name, both conventions' (each once)", () => {
+    const both = new Set([...LORAGA_SCALES_BY_CONVENTION.peft, ...LORAGA_SCALES_BY_CONVENTION.official]);
+    expect([...LORAGA_SCALES].sort()).toEqual([...both].sort());
+    expect(LORAGA_SCALES).toHaveLength(both.size);
+  });
+});
+
+describe('which gaps LoRA-GA judges, by direction', () => {
+  test("A2rBr judges the splits after r and 2r (between its B and A blocks, and after A), not the gaps inside a block", () => {
+    // σ₁ ≈ σ₂ inside the B block (relative gap 1e-3): which of the two is first does not change span(B), so no
+    // warning; the splits after r = 3 (6 → 5) and 2r = 6 (3 → 2.2) are well gapped.
+    const S2 = [10, 9.99, 6, 5, 4, 3, 2.2];
+    const G2 = Tensor.fromFloat64(spectralFactors(out, inF, S2, 13).M, [out, inF], 'f64');
+    const rep = initLoraGA(Wt, G2, { rank: r, alpha, direction: 'A2rBr', svd: 'exact', precision: 'f64', gapTolerance: 0.01 }).report!;
+    expect(rep.minGap).toBeCloseTo(0.001, 10);
+    expect(rep.warnings).toEqual([]);
+    // ArBr interleaves A and B over all 2r directions: the same close pair is judged there.
+    const ab = initLoraGA(Wt, G2, { rank: r, alpha, direction: 'ArBr', svd: 'exact', precision: 'f64', gapTolerance: 0.01 }).report!;
+    expect(ab.warnings).toHaveLength(1);
+    expect(ab.warnings[0]).toMatch(/split after direction 1 .*\(consecutive directions\)$/);
+  });
+});
+
+describe('initPiSSA of a fan-in-fan-out W', () => {
+  test('fanInFanOut: W [in, out] gives the A, B of its transpose, W′ back in [in, out], and the result says fanInFanOut', () => {
+    const Wffo = Tensor.fromFloat64(transposeT(Wt).toFloat64(), [inF, out], 'f32');
+    const res = initPiSSA(Wffo, { rank: r, alpha, fanInFanOut: true });
+    const ref = initPiSSA(Wt, { rank: r, alpha });
+    expect(res.fanInFanOut).toBe(true);
+    expect(res.A.shape).toEqual([r, inF]);
+    expect(res.B.shape).toEqual([out, r]);
+    expect(res.W!.shape).toEqual([inF, out]);
+    // The same f32 matrix transposed: the same exact SVD up to f32 rounding (~1e-6); 1e-4 leaves margin.
+    expect(maxRowErr(res.A, ref.A.toFloat64())).toBeLessThan(1e-4);
+    expect(maxRowErr(transposeT(res.W!), ref.W!.toFloat64())).toBeLessThan(1e-4);
+    expect(ref.fanInFanOut).toBeUndefined();
+  });
+});
+
+describe('initLoraOne', () => {
+  test('its own name in the messages for a non-finite G, a bad alpha, SVD option or dtype', () => {
+    const bad = Gt.clone(); (bad.data as Float32Array)[5] = NaN;
+    expect(() => initLoraOne(bad, { rank: r, alpha })).toThrow(new LoraValueError('initLoraOne G: [24, 20] f32 contains NaN or Inf'));
+    expect(() => initLoraOne(Gt, { rank: r, alpha: 0 })).toThrow(new LoraValueError('initLoraOne alpha: expected a positive finite number, got 0'));
+    expect(() => initLoraOne(Gt, { rank: r, alpha, svd: 'sketch' as never })).toThrow(/^initLoraOne svd: expected one of exact, randomized/);
+    expect(() => initLoraOne(Gt, { rank: r, alpha, dtype: 'f8' as never })).toThrow(new LoraDTypeError('initLoraOne dtype: unknown dtype "f8"'));
+  });
+
+  test('adapters are f64 for an f64 G and f32 otherwise (bf16 included), unless dtype says', () => {
+    expect(initLoraOne(Gt, { rank: r, alpha }).A.dtype).toBe('f32');
+    expect(initLoraOne(Gt, { rank: r, alpha }).B.dtype).toBe('f32');
+    expect(initLoraOne(Gt.to('f64'), { rank: r, alpha }).A.dtype).toBe('f64');
+    expect(initLoraOne(Gt.to('bf16'), { rank: r, alpha }).B.dtype).toBe('f32');
+    expect(initLoraOne(Gt, { rank: r, alpha, dtype: 'f64' }).A.dtype).toBe('f64');
+  });
+
+  test('scaling: rsLoRA α/√r by default (the official runs), α/r with rsLora: false', () => {
+    expect(initLoraOne(Gt, { rank: r, alpha }).scaling).toBeCloseTo(alpha / Math.sqrt(r), 12);
+    expect(initLoraOne(Gt, { rank: r, alpha, rsLora: true }).scaling).toBeCloseTo(alpha / Math.sqrt(r), 12);
+    expect(initLoraOne(Gt, { rank: r, alpha, rsLora: false }).scaling).toBeCloseTo(alpha / r, 12);
   });
 });
 

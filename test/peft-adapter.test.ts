@@ -135,7 +135,7 @@ describe('rank_pattern and alpha_pattern say what PEFT will build: exact module 
   });
 
   test.each([
-    ['rank_pattern', { rank_pattern: { q_proj: 2 } }, /^writePeftAdapter: config\.rank_pattern key 'q_proj' is not a full module name but PEFT would apply it to 'l\.0\.q_proj'; use exact module names$/],
+    ['rank_pattern', { rank_pattern: { q_proj: 2 } }, /^writePeftAdapter: config\.rank_pattern key 'q_proj' is not a full module name but PEFT would apply it to 'l\.0\.q_proj'; use exact module names \(give 'l\.0\.q_proj' its own entry\)$/],
     ['alpha_pattern', { alpha_pattern: { v_proj: 16 } }, /^writePeftAdapter: config\.alpha_pattern key 'v_proj' is not a full module name but PEFT would apply it to 'l\.0\.v_proj'/],
     ['rank_pattern value 2.5', { rank_pattern: { other: 2.5 } }, /^writePeftAdapter: config\.rank_pattern\['other'\] must be a positive integer, got 2\.5$/],
     ['rank_pattern value 0', { rank_pattern: { other: 0 } }, /must be a positive integer, got 0$/],
@@ -146,6 +146,21 @@ describe('rank_pattern and alpha_pattern say what PEFT will build: exact module 
     await expect(write('rp-suffix', config)).rejects.toThrow(LoraValueError);
     await expect(write('rp-suffix', config)).rejects.toThrow(msg);
     expect(fs.existsSync(path.join(tmp, 'rp-suffix', 'adapter_config.json'))).toBe(false);
+  });
+
+  test('a key that names a module but is also a suffix of another module is refused: PEFT would apply it to both', async () => {
+    // 'q_proj' is a module of its own here, listed before 'l.0.q_proj', which has no entry of its own.
+    const modules = { q_proj: mod(2), 'l.0.q_proj': mod(2) };
+    await expect(write('rp-own-suffix', { rank_pattern: { q_proj: 2 } }, modules)).rejects.toThrow(LoraValueError);
+    await expect(write('rp-own-suffix', { rank_pattern: { q_proj: 2 } }, modules)).rejects.toThrow(
+      /^writePeftAdapter: config\.rank_pattern key 'q_proj' names a module but is also a dotted suffix of 'l\.0\.q_proj', and PEFT would apply it there too; use exact module names \(give 'l\.0\.q_proj' its own entry\)$/);
+    expect(fs.existsSync(path.join(tmp, 'rp-own-suffix', 'adapter_config.json'))).toBe(false);
+  });
+
+  test("a key that ends another module's name but not at a dot ('proj' and 'l.0.q_proj') reaches no module in PEFT: kept, as PEFT ignores it", async () => {
+    // PEFT 0.21 get_pattern_key: re.match(rf"(.*\.)?({key})$", name): 'proj' matches neither 'l.0.q_proj' nor 'l.0.v_proj'.
+    await write('rp-no-dot', { rank_pattern: { proj: 3 } });
+    expect(JSON.parse(fs.readFileSync(path.join(tmp, 'rp-no-dot', 'adapter_config.json'), 'utf8')).rank_pattern.proj).toBe(3);
   });
 
   test('a suffix key is allowed when the module it would reach has its own exact entry (that entry wins in PEFT and in loraga)', async () => {

@@ -16,6 +16,8 @@ describe('layout: every data byte belongs to exactly one tensor', () => {
     ['a shape whose element count overflows u64', `{${entry('a', [2 ** 60, 2 ** 60], 0, 4)}}`, 4, 'safetensors: entry "a" [0, 4]: shape [1152921504606847000, 1152921504606847000] of F32: its element count overflows u64'],
     ['trailing bytes', `{${entry('a', [1], 0, 4)}}`, 6, 'safetensors: 2 trailing bytes after the last tensor are indexed by no tensor (holes are not allowed)'],
     ['a shape whose bits are not a whole number of bytes (F4 × 3)', '{"q":{"dtype":"F4","shape":[3],"data_offsets":[0,1]}}', 1, 'safetensors: entry "q" [0, 1]: shape [3] of F4: 3 elements of 4 bits are not a whole number of bytes'],
+    ['a shape of exactly 2^64 − 1 elements: the count fits u64, its size in bits does not', '{"a":{"dtype":"F32","shape":[18446744073709551615],"data_offsets":[0,4]}}', 4, 'safetensors: entry "a" [0, 4]: shape [18446744073709551615] of F32: its size in bits overflows u64'],
+    ['an odd element count above 2^53 of F4 is not a whole number of bytes either (exact u64 arithmetic)', '{"q":{"dtype":"F4","shape":[9007199254740993],"data_offsets":[0,1]}}', 1, 'safetensors: entry "q" [0, 1]: shape [9007199254740993] of F4: 9007199254740993 elements of 4 bits are not a whole number of bytes'],
   ])('%s is a LoraFormatError saying where', (_, header, data, msg) => {
     expect(() => parseSafetensors(file(header, data))).toThrow(new LoraFormatError(msg));
   });
@@ -60,6 +62,7 @@ describe('the header is strict JSON: refusals name what and where', () => {
     ['a number beyond a double, shown in full up to 40 characters', '{"a":1e400}', 'number out of range (1e400) at character 5'],
     ['a number beyond a double of exactly 40 characters, shown in full', `{"a":1.${'0'.repeat(34)}e400}`, `number out of range (1.${'0'.repeat(34)}e400) at character 5`],
     ['a number beyond a double of more than 40 characters, cut to its first 40', `{"a":1${'0'.repeat(400)}}`, `number out of range (1${'0'.repeat(39)}…) at character 5`],
+    ['characters after the top-level object', '{} x', 'trailing characters after the value at character 3'],
     ['a member repeated after the eighth (duplicates are then found through an index; at 1 + 10·7)', `{${Array.from({ length: 10 }, (_, i) => `"k${i}":${i}`).join(',')},"k3":0}`, 'duplicate key "k3" at character 71'],
   ])('%s', (_, header, msg) => {
     expect(() => parseSafetensors(file(header, 0))).toThrow(new LoraFormatError(`safetensors: header is not valid JSON: ${msg}`));
@@ -67,6 +70,13 @@ describe('the header is strict JSON: refusals name what and where', () => {
 
   test('a header that is JSON but not an object is refused as such', () => {
     for (const header of ['[]', '"x"', '1', 'null']) expect(() => parseSafetensors(file(header, 0))).toThrow(new LoraFormatError('safetensors: header must be a JSON object'));
+  });
+
+  test('__metadata__ that is not an object of strings is refused saying what is wrong, and for which key', () => {
+    for (const header of ['{"__metadata__":[]}', '{"__metadata__":"pt"}', '{"__metadata__":1}']) {
+      expect(() => parseSafetensors(file(header, 0))).toThrow(new LoraFormatError('safetensors: __metadata__ must be an object of strings'));
+    }
+    expect(() => parseSafetensors(file('{"__metadata__":{"format":"pt","n":3}}', 0))).toThrow(new LoraFormatError('safetensors: __metadata__["n"] must be a string'));
   });
 
   test('every short escape (\\" \\\\ \\/ \\b \\f \\n \\r \\t) decodes to the character it stands for', () => {

@@ -280,6 +280,16 @@ describe('file handles, streamed writers and shard indexes: misuse is a typed er
     f.close(); // twice is fine
   });
 
+  test('a name the file lacks: the error lists the first 8 names the file has, then "…" when it has more', () => {
+    const names = (n: number) => Array.from({ length: n }, (_, i) => `t${i}`);
+    for (const n of [8, 10]) {
+      const p = path.join(tmp, `names-${n}.safetensors`);
+      writeSafetensorsSync(p, Object.fromEntries(names(n).map((k) => [k, Tensor.zeros([1])])));
+      const listed = `${names(8).join(', ')}${n > 8 ? ', …' : ''}`;
+      expect(() => readSafetensorsSync(p, { names: ['zz'] })).toThrow(new LoraFormatError(`${p}: no tensor named "zz" (has ${n}: ${listed})`));
+    }
+  });
+
   test('a file truncated while open: get() is a LoraFormatError (short read), never zeros', () => {
     const p = path.join(tmp, 'truncated-open.safetensors');
     writeSafetensorsSync(p, { a: randTensor([64, 64], 23).t });
@@ -344,6 +354,14 @@ describe('file handles, streamed writers and shard indexes: misuse is a typed er
     w2.close();
     expect(sameBits(readSafetensorsSync(p).y, small.y)).toBe(true);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('.tmp-'))).toEqual([]);
+  });
+
+  test('SafetensorsWriter: a declared name that is not a string is a LoraValueError naming it, and writes nothing', () => {
+    const p = path.join(tmp, 'streamed-badname.safetensors');
+    for (const name of [7, null]) {
+      expect(() => new SafetensorsWriter(p, [{ name: name as never, dtype: 'f32', shape: [1] }])).toThrow(new LoraValueError(`SafetensorsWriter ${p}: invalid tensor name ${name}`));
+    }
+    expect(fs.readdirSync(tmp).filter((f) => f.startsWith('streamed-badname'))).toEqual([]);
   });
 
   test('SafetensorsWriter: a duplicate declared name is refused; abort() leaves no file; an empty layout is an empty file', () => {
@@ -414,6 +432,16 @@ describe('writer and parser messages name the caller and the offending entry', (
     expect(() => writeSafetensorsSync(p, { t }, { k: 'v\udc00' })).toThrow(new LoraValueError('writeSafetensors: metadata value of "k" "v\\udc00" holds a lone surrogate (not Unicode text; safetensors readers refuse it)'));
     expect(() => writeSafetensorsSync(p, { t }, 'x' as never)).toThrow(new LoraValueError('writeSafetensors: metadata must be an object of strings, got string'));
     expect(() => writeSafetensorsSync(p, { ['a\ud800']: t })).toThrow(/^writeSafetensors: tensor name "a\\ud800" holds a lone surrogate/);
+  });
+
+  test('metadata null is no metadata, as undefined is', () => {
+    const p = path.join(tmp, 'meta-null.safetensors');
+    writeSafetensorsSync(p, { t }, null as never);
+    expect(parseSafetensorsHeader(fs.readFileSync(p)).metadata).toEqual({});
+    const w = new SafetensorsWriter(p, [{ name: 't', dtype: 'f32', shape: [2] }], null as never);
+    w.write('t', t);
+    w.close();
+    expect(parseSafetensorsHeader(fs.readFileSync(p)).metadata).toEqual({});
   });
 
   test("parseSafetensors' errors start with 'safetensors:'", () => {

@@ -285,3 +285,54 @@ describe('the report on a zero W; the triplet residual of the directions used, i
     expect(rep.tripletResidual).toBe(0);
   });
 });
+
+describe("the report of a sketched G (initAdapters svd 'sketch'): energy and error from the probes, and the splits the sketch cannot resolve", () => {
+  /** A sketched G = diag(S2) [12, 10] from one batch per pass (X rows e_i, dY rows σᵢ·e_i), r = 2 (2r = 4 used). */
+  async function sketchedReport(S2: number[], sketch: { size: number; passes: number; probes: number }) {
+    const out = 12, inF = 10, T = S2.length;
+    const X = new Float32Array(T * inF), dY = new Float32Array(T * out);
+    S2.forEach((v, i) => { X[i * inF + i] = 1; dY[i * out + i] = v; });
+    const est = new GradientEstimator().register('m', out, inF, { sketch });
+    for (let p = 0; p < sketch.passes; p++) est.accumulate('m', Tensor.from(X, [T, inF]), Tensor.from(dY, [T, out])).nextPass();
+    const f = est.sketch('m', 4);  // what initAdapters draws from: 2r triplets
+    const rep = (await initAdapters({ m: W }, est, { rank: 2, alpha: 4, svd: 'sketch' })).modules.m.report!;
+    return { f, rep };
+  }
+  const cannotResolve = (i: number, err: number, gap: number) =>
+    `G: the sketch cannot resolve the split after direction ${i}: estimated error ${err.toExponential(2)} ≥ gap σ${i} − σ${i + 1} = ${gap.toExponential(2)}: use a larger sketch size or more passes`;
+
+  test('energy: the sketch’s Σᵢ≤2r σᵢ² over the probes’ ‖G‖²_F, below 1 when the tail holds energy', async () => {
+    // Top four σ² = 294 of ‖G‖²_F = 294 + 6·36 = 510: true energy 0.576. 400 probes: the estimate of ‖G‖²_F has
+    // relative spread √(2/400) ≈ 0.07, and the flat tail biases the sketch's σ little with 3 passes: within 0.1.
+    const S2 = [10, 9, 8, 7, 6, 6, 6, 6, 6, 6];
+    const { f, rep } = await sketchedReport(S2, { size: 6, passes: 3, probes: 400 });
+    expect(rep.energy).toBeCloseTo(f.energyEstimate, 6);  // the sketch's σ rounded to f32 on one side
+    expect(rep.energy).toBeLessThan(1);
+    expect(Math.abs(rep.energy - 294 / 510)).toBeLessThan(0.1);
+  });
+
+  test("a split closer than the estimated error ‖G − Ĝ‖_F (Wedin's bound) warns with its numbers; wider ones do not", async () => {
+    // σ₄ − σ₅ = 0.1 while ‖G − G₄‖_F = √(9.9² + 5) ≈ 10.2: the split after 4 = 2r is not resolved. The splits after 1
+    // and 2 = r have gaps 20 and 40, far above the error: no warning. (Relative gaps all ≥ 1e-2: no gap warning.)
+    const S2 = [100, 80, 40, 10, 9.9, 1, 1, 1, 1, 1];
+    const { f, rep } = await sketchedReport(S2, { size: 6, passes: 2, probes: 400 });
+    expect(rep.method).toBe('sketch');
+    expect(rep.passes).toBe(2);
+    expect(rep.errorEstimate).toBe(f.errorEstimate);
+    const err = f.errorEstimate * f.normEstimate, s = rep.sigma;  // the absolute error ‖G − Ĝ‖_F
+    // 400 probes: the estimate of the squared error has relative spread ≈ 0.07, so the norm is within 1.5× of 10.2.
+    expect(err).toBeGreaterThan(10.2 / 1.5);
+    expect(err).toBeLessThan(10.2 * 1.5);
+    expect(s[0] - s[1]).toBeGreaterThan(err);
+    expect(s[1] - s[2]).toBeGreaterThan(err);
+    expect(rep.warnings).toEqual([cannotResolve(4, err, s[3] - s[4])]);
+  });
+
+  test('a zero G: the estimated error 0 is not below the gaps 0, so neither split is resolved (besides G being zero)', async () => {
+    const { f, rep } = await sketchedReport([0], { size: 6, passes: 1, probes: 10 });
+    expect([f.errorEstimate, f.normEstimate]).toEqual([0, 0]);
+    expect(rep.sigma).toEqual([0, 0, 0, 0, 0]);
+    expect(rep.warnings).toContain('G is zero: every direction is arbitrary');
+    expect(rep.warnings.filter((w) => w.includes('sketch cannot resolve'))).toEqual([cannotResolve(2, 0, 0), cannotResolve(4, 0, 0)]);
+  });
+});

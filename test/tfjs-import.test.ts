@@ -56,6 +56,20 @@ describe('importPeft round trip', () => {
     }
   });
 
+  test("a rank/alpha pattern key that ends a module's name but not at a dot ('c2' and 'fc2') reaches no module, as in PEFT: imported with the module's own rank", async () => {
+    const m = base(), lora = await trained(m, { method: 'lora-one' }), dir = tmp();
+    try {
+      await exportPeft(dir, lora);
+      const cfgPath = path.join(dir, 'adapter_config.json'), cfg = JSON.parse(fs.readFileSync(cfgPath, 'utf8'));
+      fs.writeFileSync(cfgPath, JSON.stringify({ ...cfg, rank_pattern: { ...cfg.rank_pattern, c2: 5 }, alpha_pattern: { ...cfg.alpha_pattern, c2: 1 } }));
+      const back = await importPeft(dir, m);
+      const x = xs();
+      expect(rel((back.predict(x) as tf.Tensor).dataSync(), (lora.predict(x) as tf.Tensor).dataSync())).toBeLessThan(1e-5);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   test('module names mapped by `names` as exportPeft wrote them; layers outside the adapter stay Dense and frozen', async () => {
     const m = base(), dir = tmp();
     try {

@@ -4,7 +4,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import {
-  AdamW, LoraFormatError, LoraIOError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, param,
+  AdamW, LoraDisposedError, LoraFormatError, LoraIOError, LoraLinear, LoraShapeError, LoraValueError, LrSchedule, Rng, Tensor, initLoraGA, loadCheckpoint, loraPlus, param,
   readSafetensorsSync, saveCheckpoint, writeSafetensorsSync,
 } from '../lib';
 import { randTensor } from './helpers/ref';
@@ -216,6 +216,9 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     const l = setup().layer;
     await expect(saveCheckpoint(path.join(dir, 'x'), { optimizer: opt, layers: [l, l] })).rejects.toThrow(new LoraValueError("saveCheckpoint: two layers are named 'fc'"));
     await expect(saveCheckpoint('', { optimizer: opt })).rejects.toThrow(new LoraValueError('saveCheckpoint: dir must be a non-empty path'));
+    // Not a string at all (a JavaScript caller): the same LoraValueError, not a TypeError from path or .length.
+    for (const notPath of [undefined, 42, ['x']])
+      await expect(saveCheckpoint(notPath as never, { optimizer: opt })).rejects.toThrow(new LoraValueError('saveCheckpoint: dir must be a non-empty path'));
     expect(fs.readdirSync(dir)).toEqual([]);
   });
 
@@ -271,6 +274,14 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     fs.rmSync(path.join(empty, 'training_state.safetensors'));
     await saveCheckpoint(empty, { optimizer: opt });
     expect(await loadCheckpoint(empty, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });
+  });
+
+  test('an optimizer holding a disposed param is refused with a LoraDisposedError naming the tensor, and nothing is written', async () => {
+    const { params, opt } = mk();
+    const home = fs.mkdtempSync(path.join(dir, 'disposed-'));
+    params[1].value.dispose();
+    await expect(saveCheckpoint(path.join(home, 'ck'), { optimizer: opt })).rejects.toThrow(new LoraDisposedError('Tensor [3] f32 was disposed'));
+    expect(fs.readdirSync(home)).toEqual([]);
   });
 
   test('the refusal lists the stray files in JavaScript string order, whatever order the file system lists them in', async () => {

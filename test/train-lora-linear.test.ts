@@ -198,6 +198,10 @@ describe('LoraLinear options and misuse', () => {
   });
 
   test('refusals name the layer and the argument: an unknown option, a W that is not a matrix, an A or B of a dtype it cannot train', () => {
+    const open = new LoraLinear(W(), A(), B());
+    open.forward(Tensor.zeros([1, 4]));
+    expect(() => open.backward(Tensor.zeros([1, 6]), { needDX: false } as never))
+      .toThrow(new LoraValueError('LoraLinear.backward: unknown option needDX (known: needDx, accumulate, output)'));
     expect(() => new LoraLinear(W(), A(), B(), { alhpa: 2 } as never))
       .toThrow(new LoraValueError('LoraLinear: unknown option alhpa (known: alpha, rsLora, scale, dropout, seed, name, bias, trainBias)'));
     expect(() => new LoraLinear(Tensor.zeros([24]), A(), B())).toThrow(new LoraShapeError('LoraLinear W: expected a 2-D matrix, got [24] f32'));

@@ -96,10 +96,18 @@ describe('LoraOneAdamW options', () => {
     for (const d0 of moved) expect(Math.abs(d0)).toBeCloseTo(0.01 * 0.1 / Math.sqrt(0.001), 4);
   });
 
+  test('either variant and either biasCorrection can be given explicitly, in any combination', () => {
+    for (const variant of ['scaled-adamw', 'adamw'] as const)
+      for (const biasCorrection of [true, false]) {
+        const o = new LoraOneAdamW([pair()], { lr: 0.01, variant, biasCorrection });
+        expect([o.variant, o.biasCorrection]).toEqual([variant, biasCorrection]);
+      }
+  });
+
   test('unknown options, a bad variant, a non-boolean biasCorrection and betas too close to 1 are LoraValueError', () => {
     expect(() => new LoraOneAdamW([pair()], { lr: 0.01, varient: 'adamw' } as never)).toThrow(LoraValueError);
     expect(() => new LoraOneAdamW([pair()], { lr: 0.01, varient: 'adamw' } as never)).toThrow(/^LoraOneAdamW: unknown option varient \(known: .*\bvariant\b/);
-    expect(() => new LoraOneAdamW([pair()], { lr: 0.01, variant: 'sgd' as never })).toThrow(LoraValueError);
+    expect(() => new LoraOneAdamW([pair()], { lr: 0.01, variant: 'sgd' as never })).toThrow(new LoraValueError("LoraOneAdamW: variant must be 'scaled-adamw' or 'adamw', got sgd"));
     expect(() => new LoraOneAdamW([pair()], { lr: 0.01, biasCorrection: 1 as never })).toThrow(new LoraValueError('LoraOneAdamW: biasCorrection must be a boolean, got 1'));
     // Without bias correction β^step must reach 0 (the "step" that turns it off is 1e14 steps): β = 1 − 1e-16 cannot.
     expect(() => new LoraOneAdamW([pair()], { lr: 0.01, betas: [0.9, 1 - 1e-16] }))

@@ -1,4 +1,4 @@
-import { LoraProAdamW, LoraValueError, Tensor, loraOnePrecondition, loraProAdjust, param, solveSylvester } from '../lib';
+import { LoraProAdamW, LoraShapeError, LoraValueError, Tensor, loraOnePrecondition, loraProAdjust, param, solveSylvester } from '../lib';
 import { randTensor, refMatmul, relErr } from './helpers/ref';
 import { add, eye, frob, refSolve, refSylvester, scale } from './helpers/linalg';
 import { assign } from '../lib/train/host';
@@ -271,12 +271,22 @@ describe('LoraProAdamW variants', () => {
     expect(() => new LoraProAdamW({} as never, { lr: 0.01 })).toThrow(empty);
   });
 
+  test('the defaults are the documented ones (delta 1e-8, x sylvester, variant full): a state saved with them spelled out loads into a default one', () => {
+    const { A, B } = instance(50, s);
+    const pa = param(A.t.clone()), pb = param(B.t.clone());
+    const dflt = new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01 });
+    expect(dflt.stateDict().hyper).toMatchObject({ delta: 1e-8, x: 'sylvester', variant: 'full' });
+    const spelled = new LoraProAdamW([{ A: pa, B: pb, scale: s }], { lr: 0.01, delta: 1e-8, x: 'sylvester', variant: 'full' });
+    expect(() => dflt.loadStateDict(spelled.stateDict())).not.toThrow();
+  });
+
   test('LoraProAdamW checks delta, x and each layer scale when built, naming the one it refuses and the value', () => {
     const { A, B } = instance(50, s);
     const pa = param(A.t.clone()), pb = param(B.t.clone());
     const mk = (o: object, scale = s) => () => new LoraProAdamW([{ A: pa, B: pb, scale }], { lr: 0.01, ...o });
     for (const x of ['sylvester', 'zero', 'symmetry'] as const) expect(mk({ x })().stateDict().hyper).toMatchObject({ x });
     expect(mk({ x: 'half' })).toThrow(new LoraValueError("LoraProAdamW: x must be 'sylvester', 'zero' or 'symmetry', got half"));
+    expect(mk({ variant: 'fast' })).toThrow(new LoraValueError("LoraProAdamW: variant must be 'full' or 'efficient', got fast"));
     expect(mk({ delta: NaN })).toThrow(new LoraValueError('LoraProAdamW delta: expected a finite number, got NaN'));
     expect(mk({}, Infinity)).toThrow(new LoraValueError('LoraProAdamW layer scale: expected a finite number, got Infinity'));
     expect(mk({}, 0)).toThrow(new LoraValueError('LoraProAdamW: a layer scale must be non-zero'));
@@ -309,6 +319,31 @@ describe('loraProAdjust and loraOnePrecondition: arguments and the dtype of what
     expect([p64.pA.dtype, p64.pB.dtype]).toEqual(['f64', 'f64']);
   });
 
+  test('a shape that does not fit A [r, in], B [out, r], gA like A, gB like B is LoraShapeError listing all four shapes', () => {
+    const f = (shape: number[]) => randTensor(shape, 94).t;
+    const cases: [string, Tensor[]][] = [
+      ['B [out, r + 1]', [A(), f([4, 3]), gA(), gB()]],
+      ['gA [r + 1, in]', [A(), B(), f([3, 5]), gB()]],
+      ['gA [r, in + 1]', [A(), B(), f([2, 6]), gB()]],
+      ['gB [out + 1, r]', [A(), B(), gA(), f([5, 2])]],
+      ['gB [out, r + 1]', [A(), B(), gA(), f([4, 3])]],
+    ];
+    for (const [, [a, b, ga, gb]] of cases) {
+      const shapes = [a, b, ga, gb].map((t) => `[${t.shape.join(', ')}] f32`);
+      expect(() => loraProAdjust(a, b, ga, gb, 2)).toThrow(new LoraShapeError(
+        `loraProAdjust: A ${shapes[0]}, B ${shapes[1]}, gA ${shapes[2]}, gB ${shapes[3]}: need A [r, in], B [out, r], gA like A, gB like B`));
+    }
+  });
+
+  test('an operand that is not a matrix is LoraShapeError naming it (A, B, gA or gB)', () => {
+    const ops = () => [A(), B(), gA(), gB()];
+    ['A', 'B', 'gA', 'gB'].forEach((name, k) => {
+      const t = ops();
+      t[k] = randTensor([10], 95).t;
+      expect(() => loraProAdjust(t[0], t[1], t[2], t[3], 2)).toThrow(new LoraShapeError(`loraProAdjust ${name}: expected a 2-D matrix, got [10] f32`));
+    });
+  });
+
   test('s must be finite and non-zero, delta finite, x one of the three', () => {
     expect(() => loraProAdjust(A(), B(), gA(), gB(), 0)).toThrow(new LoraValueError('loraProAdjust: scale s must be non-zero'));
     expect(() => loraProAdjust(A(), B(), gA(), gB(), NaN)).toThrow(/^loraProAdjust s: /);
@@ -325,4 +360,40 @@ test('solveSylvester (symmetric P, Q): λᵢ + μⱼ within 1e-14·max|eig|·r o
   const X = solveSylvester(d(1e6, 1), d(-1e6 + 1e-7, 5), C).toFloat64();
   expect(X[0]).toBeCloseTo(1 / 1e-7, -3);
   expect(X[3]).toBeCloseTo(4 / 6, 12);
+});
+
+describe('solveSylvester with symmetric coefficients at the ends of the float64 range', () => {
+  const lhs = (P: Float64Array, Q: Float64Array, X: Float64Array, k: number) => add(refMatmul(P, k, k, X, k, k), refMatmul(X, k, k, Q, k, k));
+
+  test('entries near 1e200 (the Frobenius norm overflows to Infinity): solved to float64 rounding', () => {
+    // Symmetric, diagonally dominant; X ~ 1e-200·C, so P·X + X·Q is of C's size. Tolerance: a few ulps times r.
+    const k = 4, P = new Float64Array(k * k), Q = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) {
+      P[i * k + j] = i === j ? (i + 1) * 1e200 : 3e199 / (1 + i + j);
+      Q[i * k + j] = i === j ? (i + 2) * 1e200 : 2e199 / (1 + i + j);
+    }
+    const C = randTensor([k, k], 17, 'f64');
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    expect(relErr(lhs(P, Q, X, k), C.v)).toBeLessThan(1e-14);
+  });
+
+  test('entries near 1e-162 (their squares underflow) with eigenvalue pairs ±λ, next to Q = I: solved to float64 rounding', () => {
+    // P = a·[[0, J], [J, 0]], J = ones(2, 2): eigenvalues ±2a, 0, 0, whose singular vectors are not eigenvectors.
+    const k = 4, a = 1.5e-162, P = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) P[i * k + j] = (i < 2) !== (j < 2) ? a : 0;
+    const Q = eye(k), C = randTensor([k, k], 18, 'f64');
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    expect(relErr(lhs(P, Q, X, k), C.v)).toBeLessThan(1e-14);
+  });
+
+  test('P with pairs ±λ and Q, both with entries near 1e-162: still a well-posed equation (λᵢ + μⱼ ≥ 4e-162), solved to rounding', () => {
+    // Both tiny: the norm of each underflows to 0, which once accepted a decomposition of P whose vectors mix ±λ.
+    const k = 4, a = 1.5e-162, P = new Float64Array(k * k), Q = new Float64Array(k * k);
+    for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) P[i * k + j] = (i < 2) !== (j < 2) ? a : 0;
+    for (let i = 0; i < k; i++) Q[i * k + i] = (i + 7) * 1e-162;
+    const C = randTensor([k, k], 18, 'f64');
+    const X = solveSylvester(Tensor.from(P, [k, k]), Tensor.from(Q, [k, k]), C.t).toFloat64();
+    // X ~ C / 1e-162 and the terms cancel to C's size: relative 1e-12 leaves room for that cancellation.
+    expect(relErr(lhs(P, Q, X, k), C.v)).toBeLessThan(1e-12);
+  });
 });

@@ -33,7 +33,7 @@ describe('Linear.forward', () => {
     const lin = new Linear(W.clone());
     const x = Tensor.from(new Float32Array([1, 0, 0, 0, 1, 0]), [2, 3]);
     lin.forward(x, { grad: false });
-    expect(() => lin.backward(Tensor.from(new Float32Array(4), [2, 2]))).toThrow(LoraValueError);
+    expect(() => lin.backward(Tensor.from(new Float32Array(4), [2, 2]))).toThrow(new LoraValueError('Linear.backward: call forward() first'));
     lin.forward(x);
     expect(lin.backward(Tensor.from(new Float32Array([1, 0, 0, 1]), [2, 2])).shape).toEqual([2, 3]);
   });

@@ -159,6 +159,17 @@ describe('clipGradNorm (torch.nn.utils.clip_grad_norm_)', () => {
     expect(Array.from(a.grad!.data)).toEqual(before);
   });
 
+  test('an f32 gradient is scaled with one rounding: each element becomes the f32 nearest to g·factor (factor in float64)', () => {
+    // The exact products g·factor rounded once to f32 (Math.fround); rounding the factor to f32 first would be off by
+    // an ulp for about a quarter of the elements.
+    const a = param(randTensor([64], 5).t), ga = randTensor([64], 6);
+    a.grad = ga.t;
+    const norm = new SGD([a], { lr: 1 }).clipGradNorm(0.3);
+    const factor = 0.3 / (norm + 1e-6);
+    expect(factor).toBeLessThan(1);
+    expect(Array.from(a.grad.data)).toEqual(Array.from(ga.v, (v) => Math.fround(v * factor)));
+  });
+
   test('a NaN gradient gives a NaN norm and leaves the gradients as they are; a negative max is refused', () => {
     const a = param(Tensor.zeros([2], 'f64'));
     a.grad = Tensor.from(new Float64Array([NaN, 1]), [2]);

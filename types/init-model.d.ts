@@ -21,6 +21,7 @@ export declare class GradientEstimator {
   /**
    * Ends the current pass of every sketched module that has not done all its passes; the caller then replays the
    * same batches (in any order) for the next one. Returns the pass number now begun (or the last one, when done).
+   * A module with no batches in the current pass is a LoraValueError naming it, and then no module advances.
    */
   nextPass(): number;
   /** The pass a sketched module is in (passes + 1 once all are done); 0 for a module without a sketch. */

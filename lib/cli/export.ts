@@ -24,7 +24,7 @@ const help = `usage: loraga export --adapter TRAINED_DIR --initial INIT_DIR --ou
 function scaleOf(cfg: Record<string, unknown> & { r: number; lora_alpha: number }, m: string, dir: string): { r: number; alpha: number; s: number } {
   const rp = (cfg.rank_pattern ?? {}) as Record<string, number>, ap = (cfg.alpha_pattern ?? {}) as Record<string, number>;
   for (const k of [...Object.keys(rp), ...Object.keys(ap)])
-    if (k !== m && m.endsWith(k) && rp[m] === undefined && ap[m] === undefined)
+    if (m.endsWith(`.${k}`) && rp[m] === undefined && ap[m] === undefined)  // PEFT's (.*\.)?key$: at a dot only
       throw new LoraValueError(`${dir}: rank/alpha pattern '${k}' is not a full module name; loraga export reads exact names only`);
   const r = rp[m] ?? cfg.r, alpha = ap[m] ?? cfg.lora_alpha;
   return { r, alpha, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };

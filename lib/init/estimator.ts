@@ -53,6 +53,8 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
   nextPass(): number {
     const open = [...this.slots.entries()].filter(([, s]) => s.sketch && !s.sketch.disposed && !s.sketch.done);
     if (open.length === 0) throw new LoraValueError('GradientEstimator.nextPass: no sketched module has a pass left');
+    // Every module checked before any advances: a refused call leaves all of them in the pass they were in.
+    for (const [n, s] of open) s.sketch!.checkNextPass(`GradientEstimator.nextPass '${n}'`);
     for (const [n, s] of open) s.sketch!.nextPass(`GradientEstimator.nextPass '${n}'`);
     return Math.max(...open.map(([, s]) => s.sketch!.pass));
   }

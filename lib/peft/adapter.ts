@@ -91,9 +91,12 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
 function patternKeys(p: Record<string, number>, field: string, names: string[], ok: (v: unknown) => boolean, what: string): void {
   for (const [k, v] of Object.entries(p)) {
     if (!ok(v)) throw new LoraValueError(`writePeftAdapter: config.${field}['${k}'] must be ${what}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
-    const m = names.find((n) => n !== k && n.endsWith(k));
-    if (m !== undefined && !Object.hasOwn(p, m))
-      throw new LoraValueError(`writePeftAdapter: config.${field} key '${k}' is not a full module name but PEFT would apply it to '${m}'; use exact module names`);
+    // PEFT's (.*\.)?key$ reaches a module only at a dot boundary: 'proj' does not reach 'q_proj'.
+    const m = names.find((n) => n.endsWith(`.${k}`));
+    if (m !== undefined && !Object.hasOwn(p, m)) {
+      const is = names.includes(k) ? `names a module but is also a dotted suffix of '${m}', and PEFT would apply it there too` : `is not a full module name but PEFT would apply it to '${m}'`;
+      throw new LoraValueError(`writePeftAdapter: config.${field} key '${k}' ${is}; use exact module names (give '${m}' its own entry)`);
+    }
   }
 }
 

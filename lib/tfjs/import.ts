@@ -23,7 +23,7 @@ type Config = Record<string, unknown> & { r: number; lora_alpha: number };
 function scaleOf(cfg: Config, m: string, dir: string): { r: number; s: number } {
   const rp = (cfg.rank_pattern ?? {}) as Record<string, number>, ap = (cfg.alpha_pattern ?? {}) as Record<string, number>;
   for (const k of [...Object.keys(rp), ...Object.keys(ap)])
-    if (k !== m && m.endsWith(k) && rp[m] === undefined && ap[m] === undefined)
+    if (m.endsWith(`.${k}`) && rp[m] === undefined && ap[m] === undefined)  // PEFT's (.*\.)?key$: at a dot only
       throw new LoraValueError(`importPeft: ${dir}: rank/alpha pattern '${k}' is not a full module name; exact names only`);
   const r = rp[m] ?? cfg.r, alpha = ap[m] ?? cfg.lora_alpha;
   return { r, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };

@@ -59,6 +59,14 @@ export function symmetrize(a: Float64Array, r: number): Float64Array {
  * eigenvectors) is used instead.
  */
 function eigSym(S: Float64Array, r: number): { V: Float64Array; w: Float64Array } {
+  // Entries whose squares under- or overflow would zero (or blow up) the norm and the residual below, so a wrong
+  // decomposition would pass: solve a rescaled copy instead (the same eigenvectors, eigenvalues scaled back).
+  let mx = 0;
+  for (let i = 0; i < S.length; i++) mx = Math.max(mx, Math.abs(S[i]));
+  if (mx > 0 && Number.isFinite(mx) && (mx < 1e-150 || mx > 1e150)) {
+    const { V, w } = eigSym(S.map((v) => v / mx), r);
+    return { V, w: w.map((v) => v * mx) };
+  }
   let norm = 0;
   for (let i = 0; i < S.length; i++) norm += S[i] * S[i];
   norm = Math.sqrt(norm);

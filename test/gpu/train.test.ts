@@ -1,7 +1,10 @@
 // The training API on CUDA tensors: LoraLinear, AdamW, LoRA-Pro's adjustment and LoRA-One's preconditioner give
 // the same results on the GPU as on the CPU (same inputs; only f32 rounding differs), and as float64 statements of
 // each (the backends share composite code, so agreeing with the CPU alone could hide a bug in it).
-import { AdamW, LoraLinear, Tensor, loraOnePrecondition, loraProAdjust, param } from '../../lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { AdamW, LoraLinear, Tensor, loadCheckpoint, loraOnePrecondition, loraProAdjust, param, saveCheckpoint } from '../../lib';
 import { add, eye, refSolve, refSylvester, scale } from '../helpers/linalg';
 import { randTensor, refMatmul, relErr, transpose } from '../helpers/ref';
 import { describeGpu } from './cuda';
@@ -128,5 +131,31 @@ describeGpu('CUDA training API', () => {
     expect(a.grad!.device).toBe('cuda');
     expect(relErr(a.grad!.toFloat64(), ga.v.map((v) => v * coef))).toBeLessThan(TOL);
     expect(relErr(b.grad!.toFloat64(), gb.v.map((v) => v * coef))).toBeLessThan(TOL);
+  });
+
+  test('a checkpoint of device params and moments: saved through host copies, loaded back into device params bit for bit', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-gpu-ckpt-'));
+    try {
+      const mk = () => {
+        const a = param(gpu(randTensor([7, 33], 21).t), 'a'), b = param(gpu(randTensor([65], 22).t), 'b');
+        return { a, b, opt: new AdamW([a, b], { lr: 1e-2 }) };
+      };
+      const run = mk();
+      run.a.grad = gpu(randTensor([7, 33], 23).t); run.b.grad = gpu(randTensor([65], 24).t);
+      run.opt.step();
+      await saveCheckpoint(path.join(dir, 'ck'), { optimizer: run.opt });
+      // The saving run's own tensors stay on the device and usable.
+      expect(run.a.value.device).toBe('cuda');
+      expect(run.a.value.toFloat64().length).toBe(7 * 33);
+      const resumed = mk();
+      expect(await loadCheckpoint(path.join(dir, 'ck'), { optimizer: resumed.opt })).toEqual({ step: 1, extra: null });
+      expect(resumed.a.value.device).toBe('cuda');
+      for (const k of ['a', 'b'] as const) expect(Array.from(resumed[k].value.toFloat64())).toEqual(Array.from(run[k].value.toFloat64()));
+      const s0 = run.opt.stateDict().state, s1 = resumed.opt.stateDict().state;
+      expect(Object.keys(s1).sort()).toEqual(Object.keys(s0).sort());
+      for (const k of Object.keys(s0)) expect(Array.from(s1[k].toFloat64())).toEqual(Array.from(s0[k].toFloat64()));
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
