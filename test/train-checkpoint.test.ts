@@ -276,11 +276,11 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     expect(await loadCheckpoint(empty, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });
   });
 
-  test('an optimizer holding a disposed param is refused with a LoraDisposedError naming the tensor, and nothing is written', async () => {
+  test('an optimizer holding a disposed param is refused with a LoraDisposedError naming the param, and nothing is written, not even a missing parent', async () => {
     const { params, opt } = mk();
     const home = fs.mkdtempSync(path.join(dir, 'disposed-'));
     params[1].value.dispose();
-    await expect(saveCheckpoint(path.join(home, 'ck'), { optimizer: opt })).rejects.toThrow(new LoraDisposedError('Tensor [3] f32 was disposed'));
+    await expect(saveCheckpoint(path.join(home, 'runs', 'r1', 'ck'), { optimizer: opt })).rejects.toThrow(new LoraDisposedError("saveCheckpoint param.1 ('b'): tensor [3] f32 was disposed"));
     expect(fs.readdirSync(home)).toEqual([]);
   });
 

@@ -10,7 +10,7 @@ import * as path from 'path';
 import type { LrScheduleState, OptimizerState } from '../../types/optimizers';
 import type { LoadedCheckpoint, Param, TrainingState } from '../../types/train';
 import { LoraFormatError, LoraShapeError, LoraValueError } from '../errors';
-import { fmt, knownKeys } from '../ops/check';
+import { fmt, knownKeys, live } from '../ops/check';
 import { ensureDir, ioError, withIO } from '../io/fs-errors';
 import { parseSafetensors, writeSafetensorsSync } from '../io/safetensors';
 import { Tensor } from '../tensor';
@@ -75,7 +75,11 @@ export async function saveCheckpoint(dir: string, state: TrainingState): Promise
   if (typeof dir !== 'string' || dir.length === 0) throw new LoraValueError('saveCheckpoint: dir must be a non-empty path');
   const abs = path.resolve(dir), parent = path.dirname(abs);
   refuseForeign(abs);
-  const opt = state.optimizer, params = opt.params, sd = opt.stateDict();
+  const opt = state.optimizer, params = opt.params;
+  // Every tensor live before anything is made on disk (a missing parent included), each named as the file names it.
+  params.forEach((p, i) => live(p.value, `saveCheckpoint param.${i}${p.name ? ` ('${p.name}')` : ''}`));
+  const sd = opt.stateDict();
+  for (const [k, t] of Object.entries(sd.state)) live(t, `saveCheckpoint optimizer.${k}`);
   const copies: Tensor[] = [];  // host copies of device tensors, freed once written
   const host = (t: Tensor) => (t.device === 'cpu' ? t : (copies.push(t.toHost()), copies[copies.length - 1]));
   const tensors: Record<string, Tensor> = {};
