@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { LoraFormatError, LoraIOError, LoraShapeError, LoraValueError, SafetensorsFile, Tensor, readPeftAdapter, writePeftAdapter, writeSafetensorsSync } from '../lib';
 import { randTensor } from './helpers/ref';
+import { peftModuleScale } from '../lib/peft/adapter';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-peft-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -295,5 +296,23 @@ describe('readPeftAdapter refuses what it cannot read as a LoRA adapter, naming 
     await expect(f('r-no-a', { 'blk.q.lora_B.weight': B })).rejects.toThrow(/: module 'blk\.q' has lora_B but not lora_A$/);
     await expect(f('r-bias-only', { 'blk.q.lora_A.weight': A, 'blk.q.lora_B.weight': B, 'blk.k.base_layer.bias': randTensor([4], 12).t }))
       .rejects.toThrow(/: module 'blk\.k' has a base_layer\.bias but no lora_A \/ lora_B$/);
+  });
+});
+
+// The readers' (importPeft, `loraga export`) view of a config: what PEFT 0.21 builds for each module, or a refusal.
+describe("peftModuleScale: a module's r, α and scale as PEFT builds them, rank_pattern / alpha_pattern by exact name", () => {
+  const cfg = { r: 8, lora_alpha: 16 };
+  test('no pattern: config r and α, s = α/r, or α/√r with use_rslora', () => {
+    expect(peftModuleScale(cfg, 'l.0.q_proj', 'w')).toEqual({ r: 8, alpha: 16, s: 2 });
+    expect(peftModuleScale({ ...cfg, use_rslora: true }, 'l.0.q_proj', 'w')).toEqual({ r: 8, alpha: 16, s: 16 / Math.sqrt(8) });
+  });
+  test("an exact entry wins; a key ending the name but not at a dot ('proj') reaches nothing, as in PEFT", () => {
+    const c = { ...cfg, rank_pattern: { 'l.0.q_proj': 4, proj: 2 }, alpha_pattern: { 'l.0.q_proj': 12 } };
+    expect(peftModuleScale(c, 'l.0.q_proj', 'w')).toEqual({ r: 4, alpha: 12, s: 3 });
+    expect(peftModuleScale(c, 'l.0.v_proj', 'w')).toEqual({ r: 8, alpha: 16, s: 2 });
+  });
+  test('a dotted-suffix key for a module without its own entry is refused, naming the key and the module', () => {
+    expect(() => peftModuleScale({ ...cfg, alpha_pattern: { q_proj: 4 } }, 'l.0.q_proj', 'importPeft: d'))
+      .toThrow(new LoraValueError("importPeft: d: rank/alpha pattern 'q_proj' is not a full module name (PEFT would apply it to 'l.0.q_proj'); exact names only"));
   });
 });

@@ -9,7 +9,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { PeftAdapterConfig } from '../../types/peft';
 import { LoraValueError } from '../errors';
-import { readPeftAdapter, writePeftAdapter } from '../peft/adapter';
+import { peftModuleScale, readPeftAdapter, writePeftAdapter } from '../peft/adapter';
 import { Tensor } from '../tensor';
 import { Command, Flags } from './args';
 
@@ -19,16 +19,6 @@ const help = `usage: loraga export --adapter TRAINED_DIR --initial INIT_DIR --ou
   --initial     the directory 'loraga init' wrote (its A₀, B₀; untouched)
   --out         the converted adapter: rank 2r per module, applies to the original checkpoint (created)
   --base-model  base_model_name_or_path (default: the original checkpoint INIT_DIR/report.json names, else null)`;
-
-/** PEFT's scale of one module: α/r or α/√r, with rank_pattern / alpha_pattern by exact module name. */
-function scaleOf(cfg: Record<string, unknown> & { r: number; lora_alpha: number }, m: string, dir: string): { r: number; alpha: number; s: number } {
-  const rp = (cfg.rank_pattern ?? {}) as Record<string, number>, ap = (cfg.alpha_pattern ?? {}) as Record<string, number>;
-  for (const k of [...Object.keys(rp), ...Object.keys(ap)])
-    if (m.endsWith(`.${k}`) && rp[m] === undefined && ap[m] === undefined)  // PEFT's (.*\.)?key$: at a dot only
-      throw new LoraValueError(`${dir}: rank/alpha pattern '${k}' is not a full module name; loraga export reads exact names only`);
-  const r = rp[m] ?? cfg.r, alpha = ap[m] ?? cfg.lora_alpha;
-  return { r, alpha, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };
-}
 
 async function run(f: Flags): Promise<number> {
   const trainedDir = String(f.adapter), initDir = String(f.initial), out = String(f.out);
@@ -41,10 +31,10 @@ async function run(f: Flags): Promise<number> {
   const rankPattern: Record<string, number> = {}, alphaPattern: Record<string, number> = {};
   const entries: { m: string; r: number; alpha: number }[] = [];
   for (const [m, { A, B }] of Object.entries(trained.modules)) {
-    const t = scaleOf(trained.config, m, trainedDir);
+    const t = peftModuleScale(trained.config, m, trainedDir);
     const i0 = init.modules[m];
     if (!i0) { modules[m] = { A, B }; entries.push({ m, r: t.r, alpha: t.alpha }); continue; }  // not offset: as is
-    const i = scaleOf(init.config, m, initDir);
+    const i = peftModuleScale(init.config, m, initDir);
     if (Math.abs(i.s - t.s) > 1e-12 * Math.abs(t.s) || i0.A.shape[0] !== A.shape[0] || i0.A.shape[1] !== A.shape[1] || i0.B.shape[0] !== B.shape[0])
       throw new LoraValueError(`module '${m}': the trained adapter (r ${A.shape[0]}, s ${t.s}) was not trained from this init (r ${i0.A.shape[0]}, s ${i.s})`);
     const r = A.shape[0], inF = A.shape[1], o = B.shape[0];

@@ -83,6 +83,21 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
 }
 
 /**
+ * PEFT's r, α and scale s (α/r, or α/√r with use_rslora) of module `m` of an adapter config, as the readers (importPeft,
+ * `loraga export`) take them: rank_pattern / alpha_pattern by exact module name. A key that PEFT would also apply to
+ * `m` (`(.*\.)?key$`: `m` ends in '.key') while `m` has no entry of its own is refused: reading it as PEFT does would
+ * need PEFT's pattern order, which a JSON object does not pin.
+ */
+export function peftModuleScale(cfg: { r: number; lora_alpha: number } & Record<string, unknown>, m: string, what: string): { r: number; alpha: number; s: number } {
+  const rp = (cfg.rank_pattern ?? {}) as Record<string, number>, ap = (cfg.alpha_pattern ?? {}) as Record<string, number>;
+  for (const k of [...Object.keys(rp), ...Object.keys(ap)])
+    if (m.endsWith(`.${k}`) && rp[m] === undefined && ap[m] === undefined)
+      throw new LoraValueError(`${what}: rank/alpha pattern '${k}' is not a full module name (PEFT would apply it to '${m}'); exact names only`);
+  const r = rp[m] ?? cfg.r, alpha = ap[m] ?? cfg.lora_alpha;
+  return { r, alpha, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };
+}
+
+/**
  * rank_pattern / alpha_pattern keys as loraga reads them back (importPeft, `loraga export`): exact module names.
  * PEFT matches a key as a pattern (`(.*\.)?key$`), so a key that is a proper suffix of a module name would change
  * that module's rank or α in PEFT: refused, as those readers refuse it. Keys naming no module are kept (PEFT ignores

@@ -10,24 +10,13 @@ import type { Tensor } from '../../types/tensor';
 import type { ImportPeftOptions } from '../../types/tfjs';
 import { LoraShapeError, LoraValueError } from '../errors';
 import { knownKeys } from '../ops/check';
-import { readPeftAdapter } from '../peft/adapter';
+import { peftModuleScale, readPeftAdapter } from '../peft/adapter';
 import { transpose2d } from '../init/layout';
 import { fromTf, toTf } from './convert';
 import { LoraDense } from './lora-dense';
 import { Json, loraEntry, rebuild } from './model';
 import { DenseParts, isDense } from './targets';
 
-type Config = Record<string, unknown> & { r: number; lora_alpha: number };
-
-/** PEFT's scale of module `m`: α/r or α/√r; rank_pattern / alpha_pattern by exact module name only. */
-function scaleOf(cfg: Config, m: string, dir: string): { r: number; s: number } {
-  const rp = (cfg.rank_pattern ?? {}) as Record<string, number>, ap = (cfg.alpha_pattern ?? {}) as Record<string, number>;
-  for (const k of [...Object.keys(rp), ...Object.keys(ap)])
-    if (m.endsWith(`.${k}`) && rp[m] === undefined && ap[m] === undefined)  // PEFT's (.*\.)?key$: at a dot only
-      throw new LoraValueError(`importPeft: ${dir}: rank/alpha pattern '${k}' is not a full module name; exact names only`);
-  const r = rp[m] ?? cfg.r, alpha = ap[m] ?? cfg.lora_alpha;
-  return { r, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };
-}
 
 export async function importPeft(dir: string, model: TF.LayersModel, options: ImportPeftOptions = {}): Promise<TF.LayersModel> {
   knownKeys(options, ['names'], 'importPeft');
@@ -43,7 +32,7 @@ export async function importPeft(dir: string, model: TF.LayersModel, options: Im
     if (!layer) throw new LoraValueError(`importPeft: adapter module '${m}' is no layer of the model${options.names ? ' (through names)' : ''} (its layers: ${model.layers.map((l) => l.name).join(', ')})`);
     if (layer instanceof LoraDense) throw new LoraValueError(`importPeft: layer '${layer.name}' is already a LoraDense; import into the original model (or mergeLora first)`);
     if (!isDense(layer)) throw new LoraValueError(`importPeft: module '${m}' is layer '${layer.name}', a ${layer.getClassName()}, not a Dense layer`);
-    const d = layer as unknown as DenseParts, [inF, out] = d.kernel.shape as number[], { r, s } = scaleOf(config, m, dir);
+    const d = layer as unknown as DenseParts, [inF, out] = d.kernel.shape as number[], { r, s } = peftModuleScale(config, m, `importPeft: ${dir}`);
     if (A.shape.length !== 2 || B.shape.length !== 2 || A.shape[0] !== r || A.shape[1] !== inF || B.shape[0] !== out || B.shape[1] !== r)
       throw new LoraShapeError(`importPeft: module '${m}': A [${A.shape.join(', ')}] and B [${B.shape.join(', ')}] do not fit Dense '${layer.name}' (kernel [${inF}, ${out}]) at rank ${r}`);
     plan.set(layer.name, { A, B, s });
