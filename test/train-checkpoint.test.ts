@@ -82,13 +82,19 @@ describe('checkpoint and resume', () => {
       const { AdamW, param, Tensor, saveCheckpoint } = require(${JSON.stringify(path.join(__dirname, '..', 'dist'))});
       const ps = [param(Tensor.zeros([64, 64]), 'a'), param(Tensor.zeros([256]), 'b')];
       const opt = new AdamW(ps, { lr: 1 });
-      (async () => { for (let k = 1; ; k++) { for (const p of ps) p.value.data.fill(k); opt.stepCount = k; await saveCheckpoint(${JSON.stringify(ck)}, { optimizer: opt, extra: k }); } })();`;
+      (async () => { for (let k = 1; ; k++) { for (const p of ps) p.value.data.fill(k); opt.stepCount = k; await saveCheckpoint(${JSON.stringify(ck)}, { optimizer: opt, extra: k }); if (k === 1) process.stdout.write('saved\\n'); } })();`;
     const { spawn } = await import('child_process');
     const { AdamW, param } = await import('../lib');
     let loaded = 0;
     for (let round = 0; round < 6; round++) {
-      const proc = spawn(process.execPath, ['-e', child], { stdio: 'ignore', env: process.env });
-      await new Promise((res) => setTimeout(res, 300 + 97 * round));
+      const proc = spawn(process.execPath, ['-e', child], { stdio: ['ignore', 'pipe', 'ignore'], env: process.env });
+      // The kill lands inside the save loop whatever the start-up takes (seconds under the sanitizers): after the
+      // child's first whole save, then 20–205 ms on, a different moment of the loop each round.
+      await new Promise((res, rej) => {
+        const t = setTimeout(() => rej(new Error('the child saved nothing in 30 s')), 30_000);
+        proc.stdout!.once('data', () => { clearTimeout(t); res(undefined); });
+      });
+      await new Promise((res) => setTimeout(res, 20 + 37 * round));
       proc.kill('SIGKILL');
       await new Promise((res) => proc.once('exit', res));
       const ps = [param(Tensor.zeros([64, 64]), 'a'), param(Tensor.zeros([256]), 'b')];
