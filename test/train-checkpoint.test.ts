@@ -288,6 +288,10 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     params[1].value.dispose();
     await expect(saveCheckpoint(path.join(home, 'runs', 'r1', 'ck'), { optimizer: opt })).rejects.toThrow(new LoraDisposedError("saveCheckpoint param.1 ('b'): tensor [3] f32 was disposed"));
     expect(fs.readdirSync(home)).toEqual([]);
+    // An unnamed param is named by its index alone.
+    const { params: unnamed, opt: opt2 } = mk([undefined, undefined]);
+    unnamed[0].value.dispose();
+    await expect(saveCheckpoint(path.join(home, 'ck'), { optimizer: opt2 })).rejects.toThrow(new LoraDisposedError('saveCheckpoint param.0: tensor [3, 2] f32 was disposed'));
   });
 
   test('the refusal lists the stray files in JavaScript string order, whatever order the file system lists them in', async () => {
@@ -322,6 +326,7 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
 
   test('not a checkpoint: missing, not JSON, another format or version', async () => {
     const { opt } = mk();
+    await expect(loadCheckpoint(path.join(dir, 'none'), { optimizer: opt })).rejects.toThrow(new LoraIOError(`cannot read ${path.join(dir, 'none', 'training_state.json')}: no such file or directory (ENOENT)`));
     await expect(loadCheckpoint(path.join(dir, 'none'), { optimizer: opt })).rejects.toThrow(expect.objectContaining({ code: 'LORA_IO', errno: 'ENOENT', path: path.join(dir, 'none', 'training_state.json') }));
     const ck = path.join(dir, 'fmt');
     await saveCheckpoint(ck, { optimizer: opt });
