@@ -130,13 +130,13 @@ export class GradientSketch {
     }
   }
 
-  /** Ends the current pass (the caller replays the same batches for the next one). */
   /** Refuses a nextPass this sketch cannot take, changing nothing (GradientEstimator checks every module first). */
   checkNextPass(what: string): void {
     if (this.done) throw new LoraValueError(`${what}: all ${this.o.passes} pass(es) are already complete`);
     if (this.batches === 0) throw new LoraValueError(`${what}: no batches in pass ${this.pass}`);
   }
 
+  /** Ends the current pass (the caller replays the same batches for the next one). */
   nextPass(what: string): void {
     this.checkNextPass(what);
     this.batchesOf.push(this.batches);

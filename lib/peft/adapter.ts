@@ -85,8 +85,8 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
 /**
  * PEFT's r, α and scale s (α/r, or α/√r with use_rslora) of module `m` of an adapter config, as the readers (importPeft,
  * `loraga export`) take them: rank_pattern / alpha_pattern by exact module name. A key that PEFT would also apply to
- * `m` (`(.*\.)?key$`: `m` ends in '.key') while `m` has no entry of its own is refused: reading it as PEFT does would
- * need PEFT's pattern order, which a JSON object does not pin.
+ * `m` (`(.*\.)?key$`: `m` ends in '.key') while `m` has no entry of its own is refused. Not yet PEFT's rule in full:
+ * PEFT 0.21 takes the first matching key in the pattern's order, so an earlier suffix key beats `m`'s own entry there.
  */
 export function peftModuleScale(cfg: { r: number; lora_alpha: number } & Record<string, unknown>, m: string, what: string): { r: number; alpha: number; s: number } {
   const rp = (cfg.rank_pattern ?? {}) as Record<string, number>, ap = (cfg.alpha_pattern ?? {}) as Record<string, number>;

@@ -17,7 +17,6 @@ import { LoraDense } from './lora-dense';
 import { Json, loraEntry, rebuild } from './model';
 import { DenseParts, isDense } from './targets';
 
-
 export async function importPeft(dir: string, model: TF.LayersModel, options: ImportPeftOptions = {}): Promise<TF.LayersModel> {
   knownKeys(options, ['names'], 'importPeft');
   if (!model || !Array.isArray((model as { layers?: unknown }).layers)) throw new LoraValueError('importPeft: expected a tf.LayersModel');
