@@ -109,7 +109,7 @@ describe('adapter_config.json is a complete LoraConfig with PEFT\'s defaults', (
   });
 });
 
-describe('rank_pattern and alpha_pattern say what PEFT will build: exact module names that agree with the tensors', () => {
+describe('rank_pattern and alpha_pattern say what PEFT will build (its rule: the first key that matches (.*\\.)?(key)$) and agree with the tensors', () => {
   const mod = (r: number) => ({ A: Tensor.zeros([r, 8]), B: Tensor.zeros([8, r]) });
   const write = (name: string, config: Record<string, unknown>, modules: Record<string, unknown> = { 'l.0.q_proj': mod(2), 'l.0.v_proj': mod(4) }) =>
     writePeftAdapter(path.join(tmp, name), { modules, config: { r: 4, lora_alpha: 8, ...config } } as never);
@@ -136,26 +136,47 @@ describe('rank_pattern and alpha_pattern say what PEFT will build: exact module 
   });
 
   test.each([
-    ['rank_pattern', { rank_pattern: { q_proj: 2 } }, /^writePeftAdapter: config\.rank_pattern key 'q_proj' is not a full module name but PEFT would apply it to 'l\.0\.q_proj'; use exact module names \(give 'l\.0\.q_proj' its own entry\)$/],
-    ['alpha_pattern', { alpha_pattern: { v_proj: 16 } }, /^writePeftAdapter: config\.alpha_pattern key 'v_proj' is not a full module name but PEFT would apply it to 'l\.0\.v_proj'/],
     ['rank_pattern value 2.5', { rank_pattern: { other: 2.5 } }, /^writePeftAdapter: config\.rank_pattern\['other'\] must be a positive integer, got 2\.5$/],
     ['rank_pattern value 0', { rank_pattern: { other: 0 } }, /must be a positive integer, got 0$/],
     ['alpha_pattern value \'8\'', { alpha_pattern: { other: '8' } }, /^writePeftAdapter: config\.alpha_pattern\['other'\] must be a finite number, got "8"$/],
     ['alpha_pattern value NaN', { alpha_pattern: { other: NaN } }, /^writePeftAdapter: config\.alpha_pattern\['other'\] must be a finite number, got NaN$/],
     ['alpha_pattern value Infinity', { alpha_pattern: { other: Infinity } }, /must be a finite number, got Infinity$/],
-  ])('a pattern loraga cannot read back exactly (%s) is a LoraValueError', async (_, config, msg) => {
-    await expect(write('rp-suffix', config)).rejects.toThrow(LoraValueError);
-    await expect(write('rp-suffix', config)).rejects.toThrow(msg);
-    expect(fs.existsSync(path.join(tmp, 'rp-suffix', 'adapter_config.json'))).toBe(false);
+    ['a key in regex syntax PEFT may read otherwise', { alpha_pattern: { '^l.0.q_proj': 2 } }, /^writePeftAdapter: config\.alpha_pattern key '\^l\.0\.q_proj' uses regex syntax loraga does not interpret/],
+    ['an invalid regex key', { rank_pattern: { '(q_proj': 2 } }, /^writePeftAdapter: config\.rank_pattern key '\(q_proj' is not a valid pattern: /],
+    ['an exact entry after a key that reaches it first', { alpha_pattern: { q_proj: 16, 'l.0.q_proj': 12 } },
+      /^writePeftAdapter: config\.alpha_pattern\['l\.0\.q_proj'\] \(12\) never applies: PEFT takes the first key that matches 'l\.0\.q_proj', 'q_proj' \(16\), listed before it; list 'l\.0\.q_proj' first$/],
+  ])('a pattern PEFT would read otherwise than meant, or loraga cannot read as PEFT does (%s), is a LoraValueError', async (_, config, msg) => {
+    await expect(write('rp-bad', config)).rejects.toThrow(LoraValueError);
+    await expect(write('rp-bad', config)).rejects.toThrow(msg);
+    expect(fs.existsSync(path.join(tmp, 'rp-bad', 'adapter_config.json'))).toBe(false);
   });
 
-  test('a key that names a module but is also a suffix of another module is refused: PEFT would apply it to both', async () => {
-    // 'q_proj' is a module of its own here, listed before 'l.0.q_proj', which has no entry of its own.
-    const modules = { q_proj: mod(2), 'l.0.q_proj': mod(2) };
-    await expect(write('rp-own-suffix', { rank_pattern: { q_proj: 2 } }, modules)).rejects.toThrow(LoraValueError);
-    await expect(write('rp-own-suffix', { rank_pattern: { q_proj: 2 } }, modules)).rejects.toThrow(
-      /^writePeftAdapter: config\.rank_pattern key 'q_proj' names a module but is also a dotted suffix of 'l\.0\.q_proj', and PEFT would apply it there too; use exact module names \(give 'l\.0\.q_proj' its own entry\)$/);
-    expect(fs.existsSync(path.join(tmp, 'rp-own-suffix', 'adapter_config.json'))).toBe(false);
+  test("a suffix key reaches every module that ends in '.key', as in PEFT: kept when it agrees with their tensors, a LoraShapeError naming it when not", async () => {
+    const modules = { 'l.0.q_proj': mod(2), 'l.1.q_proj': mod(2), 'l.0.v_proj': mod(4) };
+    await write('rp-suffix-ok', { rank_pattern: { q_proj: 2 }, alpha_pattern: { q_proj: 16 } }, modules);
+    const back = await readPeftAdapter(path.join(tmp, 'rp-suffix-ok'));
+    expect(back.config.rank_pattern).toEqual({ q_proj: 2 });
+    for (const m of ['l.0.q_proj', 'l.1.q_proj']) expect(peftModuleScale(back.config, m, 'r')).toEqual({ r: 2, alpha: 16, s: 8 });
+    await expect(write('rp-suffix-no', { rank_pattern: { q_proj: 2 } }, { ...modules, 'l.1.q_proj': mod(4) })).rejects.toThrow(
+      new LoraShapeError("writePeftAdapter 'l.1.q_proj': rank_pattern key 'q_proj' (the first that matches it, which PEFT applies) says 2 but A [4, 8] f32 and B [8, 4] f32 have rank 4"));
+    expect(fs.existsSync(path.join(tmp, 'rp-suffix-no', 'adapter_config.json'))).toBe(false);
+  });
+
+  test('a module named by another module\'s suffix (q_proj beside l.0.q_proj) of another rank: its generated entry comes after one for l.0.q_proj', async () => {
+    const modules = { q_proj: mod(2), 'l.0.q_proj': mod(4) };
+    await write('rp-nested', {}, modules);
+    const back = await readPeftAdapter(path.join(tmp, 'rp-nested'));
+    expect(Object.entries(back.config.rank_pattern as object)).toEqual([['l.0.q_proj', 4], ['q_proj', 2]]);
+    expect(peftModuleScale(back.config, 'l.0.q_proj', 'r').r).toBe(4);
+    expect(peftModuleScale(back.config, 'q_proj', 'r').r).toBe(2);
+  });
+
+  test('an exact entry listed before a suffix key that also reaches its module applies, as in PEFT', async () => {
+    await write('rp-exact-first', { alpha_pattern: { 'l.0.q_proj': 12, q_proj: 16 } }, { 'l.0.q_proj': mod(2), 'l.1.q_proj': mod(4) });
+    const back = await readPeftAdapter(path.join(tmp, 'rp-exact-first'));
+    expect(Object.keys(back.config.alpha_pattern as object)).toEqual(['l.0.q_proj', 'q_proj']);
+    expect(peftModuleScale(back.config, 'l.0.q_proj', 'r').alpha).toBe(12);
+    expect(peftModuleScale(back.config, 'l.1.q_proj', 'r').alpha).toBe(16);
   });
 
   test("a key that ends another module's name but not at a dot ('proj' and 'l.0.q_proj') reaches no module in PEFT: kept, as PEFT ignores it", async () => {
@@ -164,7 +185,7 @@ describe('rank_pattern and alpha_pattern say what PEFT will build: exact module 
     expect(JSON.parse(fs.readFileSync(path.join(tmp, 'rp-no-dot', 'adapter_config.json'), 'utf8')).rank_pattern.proj).toBe(3);
   });
 
-  test('a suffix key is allowed when the module it would reach has its own exact entry (that entry wins in PEFT and in loraga)', async () => {
+  test('a suffix key and an exact entry listed after it with the same value: kept (PEFT applies the suffix key, with that value)', async () => {
     await write('rp-suffix-exact', { rank_pattern: { q_proj: 2, 'l.0.q_proj': 2 } });
     expect((await readPeftAdapter(path.join(tmp, 'rp-suffix-exact'))).config.rank_pattern).toEqual({ q_proj: 2, 'l.0.q_proj': 2 });
   });
@@ -300,19 +321,27 @@ describe('readPeftAdapter refuses what it cannot read as a LoRA adapter, naming 
 });
 
 // The readers' (importPeft, `loraga export`) view of a config: what PEFT 0.21 builds for each module, or a refusal.
-describe("peftModuleScale: a module's r, α and scale as PEFT builds them, rank_pattern / alpha_pattern by exact name", () => {
+describe("peftModuleScale: a module's r, α and scale as PEFT builds them (the first rank_pattern / alpha_pattern key that matches)", () => {
   const cfg = { r: 8, lora_alpha: 16 };
   test('no pattern: config r and α, s = α/r, or α/√r with use_rslora', () => {
     expect(peftModuleScale(cfg, 'l.0.q_proj', 'w')).toEqual({ r: 8, alpha: 16, s: 2 });
     expect(peftModuleScale({ ...cfg, use_rslora: true }, 'l.0.q_proj', 'w')).toEqual({ r: 8, alpha: 16, s: 16 / Math.sqrt(8) });
   });
-  test("an exact entry wins; a key ending the name but not at a dot ('proj') reaches nothing, as in PEFT", () => {
+  test("an exact entry applies; a key ending the name but not at a dot ('proj') reaches nothing, as in PEFT", () => {
     const c = { ...cfg, rank_pattern: { 'l.0.q_proj': 4, proj: 2 }, alpha_pattern: { 'l.0.q_proj': 12 } };
     expect(peftModuleScale(c, 'l.0.q_proj', 'w')).toEqual({ r: 4, alpha: 12, s: 3 });
     expect(peftModuleScale(c, 'l.0.v_proj', 'w')).toEqual({ r: 8, alpha: 16, s: 2 });
   });
-  test('a dotted-suffix key for a module without its own entry is refused, naming the key and the module', () => {
-    expect(() => peftModuleScale({ ...cfg, alpha_pattern: { q_proj: 4 } }, 'l.0.q_proj', 'importPeft: d'))
-      .toThrow(new LoraValueError("importPeft: d: rank/alpha pattern 'q_proj' is not a full module name (PEFT would apply it to 'l.0.q_proj'); exact names only"));
+  test('a dotted-suffix key listed first beats the exact entry, as PEFT 0.21 get_pattern_key does; listed after, it does not', () => {
+    expect(peftModuleScale({ ...cfg, rank_pattern: { q_proj: 2, 'l.0.q_proj': 4 } }, 'l.0.q_proj', 'w').r).toBe(2);
+    expect(peftModuleScale({ ...cfg, rank_pattern: { 'l.0.q_proj': 4, q_proj: 2 } }, 'l.0.q_proj', 'w').r).toBe(4);
+    expect(peftModuleScale({ ...cfg, alpha_pattern: { q_proj: 4 } }, 'l.0.q_proj', 'w')).toEqual({ r: 8, alpha: 4, s: 0.5 });
+  });
+  test.each([
+    ['rank 0', { rank_pattern: { q_proj: 0 } }, "importPeft: d: rank_pattern['q_proj'] (for 'l.0.q_proj') must be a positive integer, got 0"],
+    ['rank "4"', { rank_pattern: { 'l.0.q_proj': '4' } }, "importPeft: d: rank_pattern['l.0.q_proj'] (for 'l.0.q_proj') must be a positive integer, got \"4\""],
+    ['alpha null', { alpha_pattern: { q_proj: null } }, "importPeft: d: alpha_pattern['q_proj'] (for 'l.0.q_proj') must be a finite number, got null"],
+  ])('a bad value in the file for the key that applies (%s) is a LoraFormatError naming key and module', (_, p, msg) => {
+    expect(() => peftModuleScale({ ...cfg, ...p }, 'l.0.q_proj', 'importPeft: d')).toThrow(new LoraFormatError(msg));
   });
 });

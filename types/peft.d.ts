@@ -37,12 +37,16 @@ export interface PeftAdapterConfig {
   modules_to_save?: string[] | null;
   inference_mode?: boolean;
   /**
-   * Per-module ranks that differ from r, by exact module name: filled from the tensors. An entry that contradicts a
-   * module's tensors is a LoraShapeError; a key that is a proper suffix of a module name (PEFT would apply it as a
-   * pattern) is a LoraValueError.
+   * Per-module ranks, as PEFT 0.21 reads them: a module takes the value of the FIRST key, in this object's order, that
+   * matches `(.*\.)?(key)$` as a regex (so 'q_proj' reaches 'model.layers.0.q_proj'; 'proj' does not), else r. Every
+   * module's resulting rank must equal its tensors' (else a LoraShapeError naming the key); modules no key reaches
+   * whose rank is not r get exact entries, appended, longest name first. Keys use module-name characters, '.', '\.',
+   * `* + ? |`, groups and classes only (other regex syntax may read differently in Python: a LoraValueError); an
+   * exact entry listed after another key that reaches its module first with another value never applies in PEFT: a
+   * LoraValueError. The readers (importPeft, `loraga export`) apply the same rule.
    */
   rank_pattern?: Record<string, number>;
-  /** Per-module lora_alpha by exact module name (suffix keys are refused as for rank_pattern). */
+  /** Per-module lora_alpha, by the same first-match rule and key syntax as rank_pattern. */
   alpha_pattern?: Record<string, number>;
   /** Extra fields copied into adapter_config.json as-is (e.g. newer LoraConfig fields). */
   extra?: Record<string, unknown>;

@@ -248,7 +248,7 @@ export interface ImportPeftOptions {
 /**
  * The inverse of exportPeft: a new model in which each Dense layer named by a module of the PEFT adapter in `dir` is a
  * LoraDense with W = its kernel transposed, lora_A / lora_B from the file (converted to float32) and PEFT's scale
- * (lora_alpha / r, or / √r with use_rslora; rank_pattern / alpha_pattern by exact module name). Every other layer is
+ * (lora_alpha / r, or / √r with use_rslora; rank_pattern / alpha_pattern: the first key that matches, as in PEFT). Every other layer is
  * copied and frozen. Give the ORIGINAL model (the adapter applies to it): a LoraDense target, a module that is no
  * Dense layer, A/B shapes that do not fit the kernel, or an adapter that trains biases is a typed error.
  */

@@ -10,6 +10,7 @@ import * as path from 'path';
 import type { PeftAdapterConfig } from '../../types/peft';
 import { LoraValueError } from '../errors';
 import { peftModuleScale, readPeftAdapter, writePeftAdapter } from '../peft/adapter';
+import { exactPatterns } from '../peft/patterns';
 import { Tensor } from '../tensor';
 import { Command, Flags } from './args';
 
@@ -28,7 +29,6 @@ async function run(f: Flags): Promise<number> {
   const rs = !!trained.config.use_rslora;
   if (rs !== !!init.config.use_rslora) throw new LoraValueError(`use_rslora differs between ${trainedDir} and ${initDir}`);
   const modules: Record<string, { A: Tensor; B: Tensor }> = {};
-  const rankPattern: Record<string, number> = {}, alphaPattern: Record<string, number> = {};
   const entries: { m: string; r: number; alpha: number }[] = [];
   for (const [m, { A, B }] of Object.entries(trained.modules)) {
     const t = peftModuleScale(trained.config, m, trainedDir);
@@ -47,11 +47,10 @@ async function run(f: Flags): Promise<number> {
     modules[m] = { A: Tensor.from(a, [2 * r, inF]), B: Tensor.from(b, [o, 2 * r]) };
     entries.push({ m, r: 2 * r, alpha: rs ? t.alpha * Math.SQRT2 : 2 * t.alpha });  // keeps s: α/r and α/√r
   }
-  const first = entries[0];
-  for (const e of entries) {
-    if (e.r !== first.r) rankPattern[e.m] = e.r;
-    if (e.alpha !== first.alpha) alphaPattern[e.m] = e.alpha;
-  }
+  // Exact entries ordered so that PEFT's first-match rule gives each module its own r and α (patterns.ts).
+  const first = entries[0], names = entries.map((e) => e.m);
+  const rankPattern = exactPatterns(Object.fromEntries(entries.map((e) => [e.m, e.r])), first.r, names, `${out}: rank_pattern`);
+  const alphaPattern = exactPatterns(Object.fromEntries(entries.map((e) => [e.m, e.alpha])), first.alpha, names, `${out}: alpha_pattern`);
   let original: string | null = null;
   const rep = path.join(initDir, 'report.json');
   if (fs.existsSync(rep)) original = (JSON.parse(fs.readFileSync(rep, 'utf8')) as { original_model?: string | null }).original_model ?? null;

@@ -14,6 +14,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { StagedDir } from '../io/staged-dir';
 import { ioError } from '../io/fs-errors';
 import { checkTaskType } from './hf-config';
+import { exactPatterns, patternEntry, patternRegExp } from './patterns';
 
 export const PEFT_PREFIX = 'base_model.model.';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
@@ -31,19 +32,23 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   const taskType = checkTaskType(c.task_type, 'writePeftAdapter config.task_type');
   if (c.fan_in_fan_out !== undefined && typeof c.fan_in_fan_out !== 'boolean')
     throw new LoraValueError(`writePeftAdapter: config.fan_in_fan_out must be a boolean, got ${JSON.stringify(c.fan_in_fan_out)}`);
-  const rankPattern: Record<string, number> = { ...(c.rank_pattern ?? {}) };
-  const alphaPattern: Record<string, number> = { ...(c.alpha_pattern ?? {}) };
-  patternKeys(rankPattern, 'rank_pattern', names, (v) => Number.isInteger(v) && (v as number) >= 1, 'a positive integer');
-  patternKeys(alphaPattern, 'alpha_pattern', names, (v) => typeof v === 'number' && Number.isFinite(v), 'a finite number');
+  const rankPattern = checkedPattern(c.rank_pattern, 'rank_pattern', (v) => Number.isInteger(v) && (v as number) >= 1, 'a positive integer');
+  const alphaPattern = checkedPattern(c.alpha_pattern, 'alpha_pattern', (v) => typeof v === 'number' && Number.isFinite(v), 'a finite number');
+  // Modules no caller key reaches whose rank is not r get exact entries, after the caller's keys (see patterns.ts).
+  const ranks: Record<string, number> = {}, free: string[] = [];
   for (const m of names) {
     const { A, B } = adapter.modules[m] ?? ({} as { A: Tensor; B: Tensor });
     matrix(A, `writePeftAdapter '${m}' A`);
     matrix(B, `writePeftAdapter '${m}' B`);
     if (A.shape[0] !== B.shape[1]) throw new LoraShapeError(`writePeftAdapter '${m}': A ${fmt(A)} must be [r, in] and B ${fmt(B)} [out, r] with the same r`);
-    // A caller's entry for m that contradicts the tensors would make PEFT build the layer at the wrong rank.
-    if (Object.hasOwn(rankPattern, m) && rankPattern[m] !== A.shape[0])
-      throw new LoraShapeError(`writePeftAdapter '${m}': rank_pattern says ${rankPattern[m]} but A ${fmt(A)} and B ${fmt(B)} have rank ${A.shape[0]}`);
-    if (A.shape[0] !== c.r) rankPattern[m] = A.shape[0];
+    const hit = firstEntry(rankPattern, m, 'rank_pattern');
+    firstEntry(alphaPattern, m, 'alpha_pattern');
+    // A caller's key that gives m another rank than its tensors would make PEFT build the layer at the wrong rank.
+    if (hit && hit.value !== A.shape[0]) {
+      const says = hit.key === m ? 'rank_pattern says' : `rank_pattern key '${hit.key}' (the first that matches it, which PEFT applies) says`;
+      throw new LoraShapeError(`writePeftAdapter '${m}': ${says} ${hit.value} but A ${fmt(A)} and B ${fmt(B)} have rank ${A.shape[0]}`);
+    }
+    if (!hit) { free.push(m); ranks[m] = A.shape[0]; }
     const bias = adapter.modules[m].bias;
     if (bias !== undefined && (live(bias, `writePeftAdapter '${m}' bias`).rank !== 1 || bias.shape[0] !== B.shape[0]))
       throw new LoraShapeError(`writePeftAdapter '${m}': bias ${fmt(bias)} must be [${B.shape[0]}]`);
@@ -51,6 +56,7 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
     if (base && (base.rank !== 2 || base.shape[0] !== B.shape[0] || base.shape[1] !== A.shape[1]))
       throw new LoraShapeError(`writePeftAdapter '${m}': base ${fmt(base)} must be [${B.shape[0]}, ${A.shape[1]}]`);
   }
+  Object.assign(rankPattern, exactPatterns(ranks, c.r, free, 'writePeftAdapter: rank_pattern'));
   return {
     alpha_pattern: alphaPattern,
     auto_mapping: null,
@@ -84,35 +90,39 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
 
 /**
  * PEFT's r, α and scale s (α/r, or α/√r with use_rslora) of module `m` of an adapter config, as the readers (importPeft,
- * `loraga export`) take them: rank_pattern / alpha_pattern by exact module name. A key that PEFT would also apply to
- * `m` (`(.*\.)?key$`: `m` ends in '.key') while `m` has no entry of its own is refused. Not yet PEFT's rule in full:
- * PEFT 0.21 takes the first matching key in the pattern's order, so an earlier suffix key beats `m`'s own entry there.
+ * `loraga export`) take them: PEFT 0.21's rule, the first rank_pattern / alpha_pattern key that matches (patterns.ts).
  */
 export function peftModuleScale(cfg: { r: number; lora_alpha: number } & Record<string, unknown>, m: string, what: string): { r: number; alpha: number; s: number } {
-  const rp = (cfg.rank_pattern ?? {}) as Record<string, number>, ap = (cfg.alpha_pattern ?? {}) as Record<string, number>;
-  for (const k of [...Object.keys(rp), ...Object.keys(ap)])
-    if (m.endsWith(`.${k}`) && rp[m] === undefined && ap[m] === undefined)
-      throw new LoraValueError(`${what}: rank/alpha pattern '${k}' is not a full module name (PEFT would apply it to '${m}'); exact names only`);
-  const r = rp[m] ?? cfg.r, alpha = ap[m] ?? cfg.lora_alpha;
+  const rp = patternEntry((cfg.rank_pattern ?? {}) as Record<string, number>, m, `${what}: rank_pattern`);
+  const ap = patternEntry((cfg.alpha_pattern ?? {}) as Record<string, number>, m, `${what}: alpha_pattern`);
+  if (rp && !(Number.isInteger(rp.value) && rp.value >= 1))
+    throw new LoraFormatError(`${what}: rank_pattern['${rp.key}'] (for '${m}') must be a positive integer, got ${JSON.stringify(rp.value)}`);
+  if (ap && !(typeof ap.value === 'number' && Number.isFinite(ap.value)))
+    throw new LoraFormatError(`${what}: alpha_pattern['${ap.key}'] (for '${m}') must be a finite number, got ${JSON.stringify(ap.value)}`);
+  const r = rp ? rp.value : cfg.r, alpha = ap ? ap.value : cfg.lora_alpha;
   return { r, alpha, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };
 }
 
-/**
- * rank_pattern / alpha_pattern keys as loraga reads them back (importPeft, `loraga export`): exact module names.
- * PEFT matches a key as a pattern (`(.*\.)?key$`), so a key that is a proper suffix of a module name would change
- * that module's rank or α in PEFT: refused, as those readers refuse it. Keys naming no module are kept (PEFT ignores
- * them).
- */
-function patternKeys(p: Record<string, number>, field: string, names: string[], ok: (v: unknown) => boolean, what: string): void {
-  for (const [k, v] of Object.entries(p)) {
+/** A copy of the caller's rank_pattern / alpha_pattern (in its order) with every value and key checked. */
+function checkedPattern(p: Record<string, number> | undefined, field: string, ok: (v: unknown) => boolean, what: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(p ?? {})) {
     if (!ok(v)) throw new LoraValueError(`writePeftAdapter: config.${field}['${k}'] must be ${what}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
-    // PEFT's (.*\.)?key$ reaches a module only at a dot boundary: 'proj' does not reach 'q_proj'.
-    const m = names.find((n) => n.endsWith(`.${k}`));
-    if (m !== undefined && !Object.hasOwn(p, m)) {
-      const is = names.includes(k) ? `names a module but is also a dotted suffix of '${m}', and PEFT would apply it there too` : `is not a full module name but PEFT would apply it to '${m}'`;
-      throw new LoraValueError(`writePeftAdapter: config.${field} key '${k}' ${is}; use exact module names (give '${m}' its own entry)`);
-    }
+    patternRegExp(k, `writePeftAdapter: config.${field}`);
+    out[k] = v;
   }
+  return out;
+}
+
+/**
+ * The entry of a caller's pattern that PEFT applies to `m`. An exact entry for `m` listed after another key that also
+ * matches `m` with another value never applies in PEFT: almost surely not what was meant, so a LoraValueError.
+ */
+function firstEntry(p: Record<string, number>, m: string, field: string): { key: string; value: number } | undefined {
+  const hit = patternEntry(p, m, `writePeftAdapter: config.${field}`);
+  if (hit && hit.key !== m && Object.hasOwn(p, m) && p[m] !== hit.value)
+    throw new LoraValueError(`writePeftAdapter: config.${field}['${m}'] (${p[m]}) never applies: PEFT takes the first key that matches '${m}', '${hit.key}' (${hit.value}), listed before it; list '${m}' first`);
+  return hit;
 }
 
 export async function writePeftAdapter(dir: string, adapter: PeftAdapter): Promise<void> {

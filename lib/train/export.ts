@@ -13,6 +13,7 @@ import { LoraValueError } from '../errors';
 import { Tensor } from '../tensor';
 import { knownKeys } from '../ops/check';
 import { peftConfigJson, writePeftAdapter } from '../peft/adapter';
+import { exactPatterns } from '../peft/patterns';
 import { LoraLinear } from './lora-linear';
 
 /** [X; Y] stacked by rows (X [p, n], Y [q, n]). */
@@ -60,8 +61,8 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
     modules[name] = { r, alpha: rs ? s * Math.sqrt(r) : s * r, converted: !!layer.initial };  // PEFT's α/r (α/√r) = s
   }
   const names = Object.keys(modules), first = modules[names[0]];
-  const alphaPattern: Record<string, number> = {};
-  for (const n of names) if (modules[n].alpha !== first.alpha) alphaPattern[n] = modules[n].alpha;
+  // Exact entries ordered so that PEFT's first-match rule gives each module its own α (a name can end another's).
+  const alphaPattern = exactPatterns(Object.fromEntries(names.map((n) => [n, modules[n].alpha])), first.alpha, names, 'exportPeftAdapter: alpha_pattern');
   const adapter: PeftAdapter = {
     modules: mods,
     config: {
