@@ -26,7 +26,7 @@ const EXCLUDED = ['test/gpu/', 'pack', 'entrypoints', 'demo', 'example-tfjs', 'r
  * cover the folder; it is left out because a static mutant reruns the whole list, and the list keeps that to ~10 s.
  */
 const FOLDER_TESTS = {
-  'lib/peft': ['peft-adapter', 'peft-targets', 'adapter-writes', 'peft-parity', 'cli-init', 'cli', 'init-adapters', 'train-export', 'loraga-reference'],
+  'lib/peft': ['peft-adapter', 'peft-patterns', 'peft-targets', 'adapter-writes', 'peft-parity', 'cli-init', 'cli', 'init-adapters', 'train-export', 'loraga-reference'],
   'lib/io': ['safetensors', 'safetensors-errors', 'safetensors-entries', 'fs-writes', 'safetensors-conformance', 'safetensors-fuzz', 'adapter-writes', 'peft-adapter', 'init-adapters', 'cli-init', 'train-export'],
   'lib/init': ['init', 'init-options', 'spectral-report', 'init-adapters', 'gradient-sketch', 'loraga-reference', 'numerical-edges', 'peft-parity', 'pinned-properties', 'cli-init', 'train-lora-one', 'train-parity', 'randomized-svd-accuracy', 'init-given-factors', 'block-krylov-svd'],
   'lib/train': ['train-rng', 'train-misuse', 'train-checkpoint', 'train-export', 'train-linear', 'train-lora-linear', 'train-lora-one', 'train-lora-pro', 'train-native', 'train-optim', 'train-parity', 'train-schedule', 'pinned-properties', 'peft-parity'],
