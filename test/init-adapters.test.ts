@@ -345,6 +345,21 @@ describe('concurrency: modules in windows, their SVDs in one svdBatched call', (
     expect(loaded.map((w) => w.disposed)).toEqual([true, true, true]);
   });
 
+  test("an abort that comes after the loop's check for a window's last module is seen by that module's own init (it gets the signal): LoraAbortError", async () => {
+    // setImmediate runs once a's init has resolved and the loop has passed its abort check for b and started b's
+    // first step (microtasks only in between), before that step's result comes back: only b's init can then notice.
+    // Without the signal, b would finish and the run resolve with both modules.
+    const ac = new AbortController();
+    const got: string[] = [];
+    const names = ['a', 'b'];
+    const p = initAdapters(Object.fromEntries(names.map((m) => [m, Wb[m]])), Object.fromEntries(names.map((m) => [m, Gb[m]])), {
+      rank: 4, alpha: 8, concurrency: 2, signal: ac.signal,
+      onModule: (m) => { got.push(m); if (m === 'a') setImmediate(() => ac.abort()); },
+    });
+    await expect(p).rejects.toThrow(LoraAbortError);
+    expect(got).toEqual(['a']);
+  });
+
   test('an abort as a window ends stops before the next window: none of its modules is loaded or announced', async () => {
     const ac = new AbortController();
     const loaded: string[] = [], events: string[] = [];

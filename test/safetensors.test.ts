@@ -409,7 +409,9 @@ describe('file handles, streamed writers and shard indexes: misuse is a typed er
       expect(() => readShardIndex(idx)).toThrow(LoraFormatError);
       expect(() => readShardIndex(idx)).toThrow(msg);
     }
-    expect(() => readShardIndex(path.join(dir, 'none.index.json'))).toThrow(LoraIOError);
+    const none = path.join(dir, 'none.index.json');
+    expect(() => readShardIndex(none)).toThrow(LoraIOError);
+    expect(() => readShardIndex(none)).toThrow(`cannot read ${none}: `);
   });
 
   test('a single-file store reads on demand and closes its file', () => {

@@ -292,6 +292,13 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     const { params: unnamed, opt: opt2 } = mk([undefined, undefined]);
     unnamed[0].value.dispose();
     await expect(saveCheckpoint(path.join(home, 'ck'), { optimizer: opt2 })).rejects.toThrow(new LoraDisposedError('saveCheckpoint param.0: tensor [3, 2] f32 was disposed'));
+    // A disposed optimizer moment is named by its state key.
+    const { params: stepped, opt: opt3 } = mk();
+    stepped.forEach((p, i) => { p.grad = randTensor([...p.value.shape], 90 + i).t; });
+    opt3.step();
+    opt3.stateDict().state['1.v'].dispose();
+    await expect(saveCheckpoint(path.join(home, 'ck3'), { optimizer: opt3 })).rejects.toThrow(new LoraDisposedError('saveCheckpoint optimizer.1.v: tensor [3] f32 was disposed'));
+    expect(fs.readdirSync(home)).toEqual([]);
   });
 
   test('the refusal lists the stray files in JavaScript string order, whatever order the file system lists them in', async () => {
@@ -322,6 +329,7 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     await saveCheckpoint(ck, { optimizer: opt });
     fs.rmSync(path.join(ck, 'training_state.safetensors'));
     await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(expect.objectContaining({ code: 'LORA_IO', errno: 'ENOENT', path: path.join(ck, 'training_state.safetensors') }));
+    await expect(loadCheckpoint(ck, { optimizer: opt })).rejects.toThrow(`cannot read ${path.join(ck, 'training_state.safetensors')}: no such file or directory (ENOENT)`);
   });
 
   test('not a checkpoint: missing, not JSON, another format or version', async () => {

@@ -59,6 +59,17 @@ describe('LoraLinear gradients match finite differences (float64)', () => {
     expect(relErr(layer.A.grad!.toFloat64(), g1.map((v) => 2 * v))).toBeLessThan(1e-15);
   });
 
+  test.each(['A', 'B'] as const)('accumulate adds to each gradient that exists: with %s.grad reset on its own, it restarts and the other keeps its sum', (reset) => {
+    const { layer, x, R } = setup();
+    layer.forward(x); layer.backward(R);
+    const g1 = { A: layer.A.grad!.toFloat64(), B: layer.B.grad!.toFloat64() };
+    layer[reset].grad = null;
+    layer.forward(x); layer.backward(R, { accumulate: true });
+    const kept = reset === 'A' ? 'B' : 'A';
+    expect(relErr(layer[reset].grad!.toFloat64(), g1[reset])).toBeLessThan(1e-15);
+    expect(relErr(layer[kept].grad!.toFloat64(), g1[kept].map((v) => 2 * v))).toBeLessThan(1e-15);
+  });
+
   test('N-D input [batch, seq, in] gives the same y, dX, dA, dB as its [tokens, in] view (bf16 W, f32 A/B)', () => {
     const W = randTensor([out, inF], 1, 'bf16'), A = randTensor([r, inF], 2), B = randTensor([out, r], 3);
     const x = randTensor([2, 5, inF], 4), R = randTensor([2, 5, out], 5);

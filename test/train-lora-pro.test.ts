@@ -201,6 +201,10 @@ describe('LoraProAdamW variants', () => {
     // Another variant's state is refused.
     const e = run('efficient', 1); e.steps();
     expect(() => copy.loadStateDict(e.o.stateDict())).toThrow(/variant/);
+    // The efficient variant keeps no [out, in] moments: the full state relabelled 'efficient' is refused by shape.
+    const relabelled = { ...st, hyper: { ...st.hyper, variant: 'efficient' } };
+    expect(() => e.o.loadStateDict(relabelled)).toThrow(LoraShapeError);
+    expect(() => e.o.loadStateDict(relabelled)).toThrow(new RegExp(`: 0\\.wm \\[${m}, ${n}\\] f\\d+ does not match param 0's state \\[`));
   });
 
   test("full's first moment after one step is (1 − β₁)·E, E = s·(B·gA⁰ + gB⁰·A) of the δ-regularised projection (X = 0), float64 by hand", () => {

@@ -138,7 +138,6 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
     const sv = this._saved.take(options.output);
     const A = this.A.value, B = this.B.value, s = this.scale;
     const needDx = options.needDx !== false;
-    const acc = !!options.accumulate && this.A.grad !== null && this.B.grad !== null;
     let dX: Tensor | null;
     let dA: Tensor, dB: Tensor;
     if (!sv.mask) {
@@ -157,13 +156,12 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
         dX = dX.reshape(sv.x.shape);
       }
     }
-    if (acc) {
-      addScaled(this.A.grad as Tensor, dA);
-      addScaled(this.B.grad as Tensor, dB);
-    } else {
-      this.A.grad = dA;
-      this.B.grad = dB;
-    }
+    // accumulate adds to each gradient that exists; one that is null (never set, or reset on its own, e.g. a frozen A)
+    // starts from this batch's, and the other keeps what it accumulated (as Linear does for weight and bias).
+    if (options.accumulate && this.A.grad) addScaled(this.A.grad, dA);
+    else this.A.grad = dA;
+    if (options.accumulate && this.B.grad) addScaled(this.B.grad, dB);
+    else this.B.grad = dB;
     if (this.trainBias) {
       const b = this.bias as Param, out = this.W.shape[0];
       b.grad = biasGrad(dY.reshape([dY.size / out, out]), out, options.accumulate ? b.grad : null, b.value.dtype === 'f64' ? 'f64' : 'f32');
