@@ -71,6 +71,16 @@ describe('patternEntry: the first key in order that matches (.*\\.)?(key)$', () 
     expect(patternEntry(JSON.parse('{"layers.0": 8, "0": 8}'), 'layers.0', 'r')?.value).toBe(8);
     expect(patternEntry(p, '0', 'r')?.value).toBe(8);   // only '0' matches '0'
   });
+
+  test.each([
+    ['01', false], ['100', true], ['4294967294', true], ['4294967295', false], ['1.5', false], ['-1', false],
+  ])("only canonical array indices lose their place ('%s' is one: %s): refused for those, first match in order for the rest", (k, index) => {
+    // The module is 'x.<k>' with its own entry first; '<k>' also reaches it, with another value.
+    const text = `{"x.${k}": 4, "${k}": 8}`, p = JSON.parse(text);
+    expect(Object.keys(p)[0] === k).toBe(index);   // JSON.parse's order: an index key first, any other as written
+    if (index) expect(() => patternEntry(p, `x.${k}`, 'r')).toThrow(LoraValueError);
+    else expect(patternEntry(p, `x.${k}`, 'r')).toEqual({ key: `x.${k}`, value: 4 });
+  });
 });
 
 describe('exactPatterns: ordered exact entries that give every module its own value under the first-match rule', () => {

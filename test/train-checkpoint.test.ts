@@ -323,6 +323,24 @@ describe('a checkpoint loads only into the run it was saved from: each mismatch 
     expect(fs.readFileSync(file, 'utf8')).toBe('keep');
   });
 
+  test("each save stages under names of its own (pid and random tag): a stray '<dir>.tmp-' / '<dir>.old-' beside it changes nothing", async () => {
+    const { opt } = mk();
+    const home = fs.mkdtempSync(path.join(dir, 'stray-')), ck = path.join(home, 'ck');
+    for (const s of ['.tmp-', '.old-']) fs.mkdirSync(`${ck}${s}`);
+    await saveCheckpoint(ck, { optimizer: opt });
+    expect(fs.readdirSync(home).sort()).toEqual(['ck', 'ck.old-', 'ck.tmp-']);
+    expect(await loadCheckpoint(ck, { optimizer: mk().opt })).toEqual({ step: 0, extra: null });
+  });
+
+  test('a staging directory that cannot be made is a LoraIOError saying so (a name past the 255-byte limit: ENAMETOOLONG)', async () => {
+    const { opt } = mk();
+    // 240 bytes fit; with '.tmp-<pid>-<8 hex>' the staging name does not.
+    const ck = path.join(dir, 'n'.repeat(240));
+    const err = await saveCheckpoint(ck, { optimizer: opt }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(LoraIOError);
+    expect((err as Error).message).toMatch(new RegExp(`^cannot create directory ${ck.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\.tmp-\\d+-[0-9a-f]{8}: .*\\(ENAMETOOLONG\\)$`));
+  });
+
   test('a checkpoint whose tensors file is gone is a LoraIOError naming that file', async () => {
     const { opt } = mk();
     const ck = path.join(dir, 'no-tensors');

@@ -30,10 +30,9 @@ void svdTyped(CpuBackend& be, const View& m, const View& u, const View& s, const
   lapack::gesdd("S", &M, &N, a, &lda, sv.data(), U, &ldu, VT, &ldvt, &wq, &lwork, iwork.data(), &info);
   if (info == 0) {
     lwork = int(wq) + 1;
-    // Uninitialised (new T[], not std::vector): gesdd's workspace can be tens of MB, and zero-filling it first
-    // costs a pass over memory that LAPACK then writes anyway.
-    std::unique_ptr<T[]> w(new T[static_cast<size_t>(lwork)]);
-    lapack::gesdd("S", &M, &N, a, &lda, sv.data(), U, &ldu, VT, &ldvt, w.get(), &lwork, iwork.data(), &info);
+    // Backend scratch (backend.cc): gesdd's workspace is tens of MB, written once, and huge pages cut its faults.
+    BufferPtr w = be.alloc(m.dtype, lwork, 1);
+    lapack::gesdd("S", &M, &N, a, &lda, sv.data(), U, &ldu, VT, &ldvt, w->view.as<T>(), &lwork, iwork.data(), &info);
   }
   if (info > 0) {  // gesdd did not converge: gesvd is slower but more robust
     be.copy(m, work->view);

@@ -35,7 +35,7 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   const rankPattern = checkedPattern(c.rank_pattern, 'rank_pattern', (v) => Number.isInteger(v) && (v as number) >= 1, 'a positive integer');
   const alphaPattern = checkedPattern(c.alpha_pattern, 'alpha_pattern', (v) => typeof v === 'number' && Number.isFinite(v), 'a finite number');
   // Modules no caller key reaches whose rank is not r get exact entries, after the caller's keys (see patterns.ts).
-  const ranks: Record<string, number> = {}, free: string[] = [];
+  const ranks: Record<string, number> = {};
   for (const m of names) {
     const { A, B } = adapter.modules[m] ?? ({} as { A: Tensor; B: Tensor });
     matrix(A, `writePeftAdapter '${m}' A`);
@@ -48,7 +48,7 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
       const says = hit.key === m ? 'rank_pattern says' : `rank_pattern key '${hit.key}' (the first that matches it, which PEFT applies) says`;
       throw new LoraShapeError(`writePeftAdapter '${m}': ${says} ${hit.value} but A ${fmt(A)} and B ${fmt(B)} have rank ${A.shape[0]}`);
     }
-    if (!hit) { free.push(m); ranks[m] = A.shape[0]; }
+    if (!hit) ranks[m] = A.shape[0];
     const bias = adapter.modules[m].bias;
     if (bias !== undefined && (live(bias, `writePeftAdapter '${m}' bias`).rank !== 1 || bias.shape[0] !== B.shape[0]))
       throw new LoraShapeError(`writePeftAdapter '${m}': bias ${fmt(bias)} must be [${B.shape[0]}]`);
@@ -56,7 +56,7 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
     if (base && (base.rank !== 2 || base.shape[0] !== B.shape[0] || base.shape[1] !== A.shape[1]))
       throw new LoraShapeError(`writePeftAdapter '${m}': base ${fmt(base)} must be [${B.shape[0]}, ${A.shape[1]}]`);
   }
-  Object.assign(rankPattern, exactPatterns(ranks, c.r, free, 'writePeftAdapter: rank_pattern'));
+  Object.assign(rankPattern, exactPatterns(ranks, c.r, Object.keys(ranks), 'writePeftAdapter: rank_pattern'));
   return {
     alpha_pattern: alphaPattern,
     auto_mapping: null,
