@@ -143,6 +143,8 @@ describe('rank_pattern and alpha_pattern say what PEFT will build (its rule: the
     ['alpha_pattern value Infinity', { alpha_pattern: { other: Infinity } }, /must be a finite number, got Infinity$/],
     ['a key in regex syntax PEFT may read otherwise', { alpha_pattern: { '^l.0.q_proj': 2 } }, /^writePeftAdapter: config\.alpha_pattern key '\^l\.0\.q_proj' uses regex syntax loraga does not interpret/],
     ['an invalid regex key', { rank_pattern: { '(q_proj': 2 } }, /^writePeftAdapter: config\.rank_pattern key '\(q_proj' is not a valid pattern: /],
+    ['a rank_pattern exact entry after a key that reaches it first', { rank_pattern: { q_proj: 2, 'l.0.q_proj': 4 } },
+      /^writePeftAdapter: config\.rank_pattern\['l\.0\.q_proj'\] \(4\) never applies: PEFT takes the first key that matches 'l\.0\.q_proj', 'q_proj' \(2\), listed before it; list 'l\.0\.q_proj' first$/],
     ['an exact entry after a key that reaches it first', { alpha_pattern: { q_proj: 16, 'l.0.q_proj': 12 } },
       /^writePeftAdapter: config\.alpha_pattern\['l\.0\.q_proj'\] \(12\) never applies: PEFT takes the first key that matches 'l\.0\.q_proj', 'q_proj' \(16\), listed before it; list 'l\.0\.q_proj' first$/],
   ])('a pattern PEFT would read otherwise than meant, or loraga cannot read as PEFT does (%s), is a LoraValueError', async (_, config, msg) => {
@@ -169,6 +171,16 @@ describe('rank_pattern and alpha_pattern say what PEFT will build (its rule: the
     expect(Object.entries(back.config.rank_pattern as object)).toEqual([['l.0.q_proj', 4], ['q_proj', 2]]);
     expect(peftModuleScale(back.config, 'l.0.q_proj', 'r').r).toBe(4);
     expect(peftModuleScale(back.config, 'q_proj', 'r').r).toBe(2);
+  });
+
+  test("caller's keys whose file order a number key loses ('layers.0' and '0' disagree): a LoraValueError naming the field", async () => {
+    await expect(write('rp-index-caller', { alpha_pattern: { 'layers.0': 4, 0: 8 } }, { 'layers.0': mod(4) })).rejects.toThrow(
+      /^writePeftAdapter: config\.alpha_pattern: keys that match module 'layers\.0' disagree and one is a number \('0'\)/);
+  });
+
+  test("modules named '0' and 'layers.0' of two ranks other than r: their generated entries would need an order a number key loses, so a LoraValueError", async () => {
+    await expect(write('rp-index', {}, { 0: mod(2), 'layers.0': mod(3) })).rejects.toThrow(
+      new LoraValueError("writePeftAdapter: rank_pattern: keys that match module 'layers.0' disagree and one is a number ('0'), whose place in the file's order is not kept; PEFT takes the first match: give 'layers.0' unambiguous keys"));
   });
 
   test('an exact entry listed before a suffix key that also reaches its module applies, as in PEFT', async () => {
@@ -337,10 +349,21 @@ describe("peftModuleScale: a module's r, α and scale as PEFT builds them (the f
     expect(peftModuleScale({ ...cfg, rank_pattern: { 'l.0.q_proj': 4, q_proj: 2 } }, 'l.0.q_proj', 'w').r).toBe(4);
     expect(peftModuleScale({ ...cfg, alpha_pattern: { q_proj: 4 } }, 'l.0.q_proj', 'w')).toEqual({ r: 8, alpha: 4, s: 0.5 });
   });
+  test('rank 1 in a rank_pattern is a rank', () => {
+    expect(peftModuleScale({ ...cfg, rank_pattern: { q_proj: 1 } }, 'l.0.q_proj', 'w')).toEqual({ r: 1, alpha: 16, s: 16 });
+  });
+  test.each([
+    ['rank_pattern', { rank_pattern: { '^q_proj': 1 } }, "importPeft: d: rank_pattern key '^q_proj' uses regex syntax"],
+    ['alpha_pattern', { alpha_pattern: { 'q_proj{1}': 1 } }, "importPeft: d: alpha_pattern key 'q_proj{1}' uses regex syntax"],
+  ])('a %s key loraga cannot read as PEFT does is a LoraValueError naming the reader and the field', (_, p, msg) => {
+    expect(() => peftModuleScale({ ...cfg, ...p }, 'l.0.q_proj', 'importPeft: d')).toThrow(LoraValueError);
+    expect(() => peftModuleScale({ ...cfg, ...p }, 'l.0.q_proj', 'importPeft: d')).toThrow(msg);
+  });
   test.each([
     ['rank 0', { rank_pattern: { q_proj: 0 } }, "importPeft: d: rank_pattern['q_proj'] (for 'l.0.q_proj') must be a positive integer, got 0"],
     ['rank "4"', { rank_pattern: { 'l.0.q_proj': '4' } }, "importPeft: d: rank_pattern['l.0.q_proj'] (for 'l.0.q_proj') must be a positive integer, got \"4\""],
     ['alpha null', { alpha_pattern: { q_proj: null } }, "importPeft: d: alpha_pattern['q_proj'] (for 'l.0.q_proj') must be a finite number, got null"],
+    ['alpha 1e999 (Infinity once parsed)', JSON.parse('{"alpha_pattern": {"q_proj": 1e999}}'), "importPeft: d: alpha_pattern['q_proj'] (for 'l.0.q_proj') must be a finite number, got null"],
   ])('a bad value in the file for the key that applies (%s) is a LoraFormatError naming key and module', (_, p, msg) => {
     expect(() => peftModuleScale({ ...cfg, ...p }, 'l.0.q_proj', 'importPeft: d')).toThrow(new LoraFormatError(msg));
   });

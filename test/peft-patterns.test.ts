@@ -70,6 +70,7 @@ describe('patternEntry: the first key in order that matches (.*\\.)?(key)$', () 
     expect(() => patternEntry(p, 'layers.0', 'r')).toThrow(new LoraValueError("r: keys that match module 'layers.0' disagree and one is a number ('0'), whose place in the file's order is not kept; PEFT takes the first match: give 'layers.0' unambiguous keys"));
     expect(patternEntry(JSON.parse('{"layers.0": 8, "0": 8}'), 'layers.0', 'r')?.value).toBe(8);
     expect(patternEntry(p, '0', 'r')?.value).toBe(8);   // only '0' matches '0'
+    expect(() => patternEntry(JSON.parse('{"x.0": 4, "0": 8, "1": 9}'), 'x.0', 'r')).toThrow(/ and one is a number \('0', '1'\), /);
   });
 
   test.each([
@@ -105,6 +106,15 @@ describe('exactPatterns: ordered exact entries that give every module its own va
       for (const n of names) expect(patternEntry(out, n, 'w')?.value ?? 1).toBe(vals[n]);
       for (const k of Object.keys(out)) expect(names).toContain(k);
     }
+  });
+
+  test('ties in length and dots are in code-point order: the entries do not depend on the order of the modules', () => {
+    expect(Object.keys(exactPatterns({ b: 2, c: 2, a: 2 }, 1, ['b', 'c', 'a'], 'w'))).toEqual(['a', 'b', 'c']);
+    expect(Object.keys(exactPatterns({ 'l.c': 2, 'l.a': 2, l_b: 2 }, 1, ['l.c', 'l_b', 'l.a'], 'w'))).toEqual(['l_b', 'l.a', 'l.c']);
+  });
+
+  test("a name with other regex characters (a ModuleDict key 'x.a+b', whose pattern does not match itself) is refused, not written wrong", () => {
+    expect(() => exactPatterns({ 'x.a+b': 2 }, 1, ['x.a+b'], 'w')).toThrow(new LoraValueError("w: module 'x.a+b' cannot be given 2 by exact names under PEFT's first-match rule (it would get 1)"));
   });
 
   test("a module named '0' beside 'layers.0' with different values cannot be written unambiguously: LoraValueError", () => {

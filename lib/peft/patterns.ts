@@ -63,17 +63,15 @@ export function patternEntry(pattern: Record<string, number>, m: string, where: 
  */
 export function exactPatterns(values: Record<string, number>, dflt: number, names: string[], where: string): Record<string, number> {
   const want = (m: string): number => (Object.hasOwn(values, m) ? values[m] : dflt);
-  const keys = new Set(names.filter((m) => want(m) !== dflt));
-  const order = (): string[] => [...keys].sort((a, b) => b.length - a.length || dots(a) - dots(b) || (a < b ? -1 : a > b ? 1 : 0));
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const m of names) {
-      if (keys.has(m)) continue;
-      for (const k of keys) if (patternRegExp(k, where).test(m) && want(k) !== dflt) { keys.add(m); grew = true; break; }
-    }
-  }
+  const own = names.filter((m) => want(m) !== dflt);
+  const keys = new Set(own);
+  // A module that one of those keys reaches gets an entry of its own. One pass over them is enough: what such an added
+  // entry reaches, the key that reached it reaches too (a name's only pattern character is '.'); the check below
+  // refuses anything else (a name with other regex characters, which may not even match itself).
+  for (const m of names) if (!keys.has(m) && own.some((k) => patternRegExp(k, where).test(m))) keys.add(m);
+  const order = [...keys].sort((a, b) => b.length - a.length || dots(a) - dots(b) || (a < b ? -1 : 1));  // keys are distinct
   const out: Record<string, number> = {};
-  for (const k of order()) out[k] = want(k);
+  for (const k of order) out[k] = want(k);
   for (const m of names) {
     const got = patternEntry(out, m, where)?.value ?? dflt;
     if (got !== want(m)) throw new LoraValueError(`${where}: module '${m}' cannot be given ${want(m)} by exact names under PEFT's first-match rule (it would get ${got})`);
