@@ -13,22 +13,10 @@ import { LoraLinear, LoraValueError, Tensor, exportPeftAdapter, readPeftAdapter,
 import { peftModuleScale } from '../lib/peft/adapter';
 import { exactPatterns, patternEntry, patternRegExp } from '../lib/peft/patterns';
 import { describeWithPython } from './helpers/python';
-import { randTensor } from './helpers/ref';
+import { randTensor, rng } from './helpers/ref';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'loraga-patterns-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
-
-/** Deterministic small PRNG (mulberry32) for the random configs. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const MODULES = ['q_proj', 'l.0.q_proj', 'l.1.q_proj', 'l.10.q_proj', 'l.0.v_proj', 'm.l.0.q_proj', 'l_0_q_proj', 'l.0.mlp.fc1', 'layers.0', '0', 'layers.10'];
 const KEYS = [...MODULES, 'v_proj', 'proj', '0.q_proj', 'l.1.*', 'l.[01].q_proj', '(q|v)_proj', 'l\\.0\\..*', 'fc1|q_proj', '.*', 'l..q_proj', '1', '10', 'mlp.fc1', 'x', 'l.0.q_pro+j', 'q_proj?'];

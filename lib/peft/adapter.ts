@@ -14,7 +14,7 @@ import { readSafetensors, writeSafetensors } from '../io/safetensors';
 import { StagedDir } from '../io/staged-dir';
 import { ioError } from '../io/fs-errors';
 import { checkTaskType } from './hf-config';
-import { exactPatterns, patternEntry, patternRegExp } from './patterns';
+import { exactPatterns, isPatternAlpha, isPatternRank, patternEntry, patternRegExp } from './patterns';
 
 export const PEFT_PREFIX = 'base_model.model.';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
@@ -32,8 +32,8 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   const taskType = checkTaskType(c.task_type, 'writePeftAdapter config.task_type');
   if (c.fan_in_fan_out !== undefined && typeof c.fan_in_fan_out !== 'boolean')
     throw new LoraValueError(`writePeftAdapter: config.fan_in_fan_out must be a boolean, got ${JSON.stringify(c.fan_in_fan_out)}`);
-  const rankPattern = checkedPattern(c.rank_pattern, 'rank_pattern', (v) => Number.isInteger(v) && (v as number) >= 1, 'a positive integer');
-  const alphaPattern = checkedPattern(c.alpha_pattern, 'alpha_pattern', (v) => typeof v === 'number' && Number.isFinite(v), 'a finite number');
+  const rankPattern = checkedPattern(c.rank_pattern, 'rank_pattern', isPatternRank, 'a positive integer');
+  const alphaPattern = checkedPattern(c.alpha_pattern, 'alpha_pattern', isPatternAlpha, 'a finite number');
   // Modules no caller key reaches whose rank is not r get exact entries, after the caller's keys (see patterns.ts).
   const ranks: Record<string, number> = {};
   for (const m of names) {
@@ -95,9 +95,9 @@ export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
 export function peftModuleScale(cfg: { r: number; lora_alpha: number } & Record<string, unknown>, m: string, what: string): { r: number; alpha: number; s: number } {
   const rp = patternEntry((cfg.rank_pattern ?? {}) as Record<string, number>, m, `${what}: rank_pattern`);
   const ap = patternEntry((cfg.alpha_pattern ?? {}) as Record<string, number>, m, `${what}: alpha_pattern`);
-  if (rp && !(Number.isInteger(rp.value) && rp.value >= 1))
+  if (rp && !isPatternRank(rp.value))
     throw new LoraFormatError(`${what}: rank_pattern['${rp.key}'] (for '${m}') must be a positive integer, got ${JSON.stringify(rp.value)}`);
-  if (ap && !(typeof ap.value === 'number' && Number.isFinite(ap.value)))
+  if (ap && !isPatternAlpha(ap.value))
     throw new LoraFormatError(`${what}: alpha_pattern['${ap.key}'] (for '${m}') must be a finite number, got ${JSON.stringify(ap.value)}`);
   const r = rp ? rp.value : cfg.r, alpha = ap ? ap.value : cfg.lora_alpha;
   return { r, alpha, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };

@@ -14,6 +14,10 @@ import { LoraValueError } from '../errors';
  */
 const SAFE_KEY = /^(?:[A-Za-z0-9_.*+?|()[\]-]|\\\.)*$/;
 
+/** The values a rank_pattern / alpha_pattern entry may hold, for the writer and the readers alike. */
+export const isPatternRank = (v: unknown): boolean => Number.isInteger(v) && (v as number) >= 1;
+export const isPatternAlpha = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v);
+
 const cache = new Map<string, RegExp>();
 
 /** `key` as PEFT matches it against a module name, or a LoraValueError naming `where` when loraga cannot be sure. */
