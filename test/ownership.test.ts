@@ -9,7 +9,7 @@ import * as os from 'os';
 import * as path from 'path';
 import {
   AdamW, LoraDisposedError, LoraIOError, LoraLayoutError, LoraLinear, LoraShapeError, LoraValueError, Tensor,
-  adamwStep, gradAccumulate, initAdapters, initLora, initLoraGA, loraBackward, loraForward, matmul, param, parseSafetensors,
+  adamwStep, gradAccumulate, initAdapters, initLora, initLoraGA, loraBackward, loraForward, matmul, matmulAsync, param, parseSafetensors,
   readSafetensors, readSafetensorsSync, sgdStep, solve, svd, svdAsync, svdBatched, writeSafetensorsSync,
 } from '../lib';
 import { describeChild, distBuilt, runChild, runInWorker } from './helpers/child';
@@ -279,6 +279,36 @@ describe('a rejected op leaves its inputs unchanged', () => {
     const x = solve(a, b, { inPlace: true });
     expect(x).toBe(b);
     expect(Array.from(a.data)).toEqual([4, 1, 2, 3]);
+  });
+});
+
+describe('large private copies (≥ 4 MiB: huge-page mappings, binding/hold.cc)', () => {
+  // 1100×1000 f32 = 4.4 MB: above the 4 MiB from which an async op's private copy is its own mapping.
+  test('async matmul with a 4.4 MB input and a 4.4 MB in-place output (beta 1) gives what the sync op gives, bit for bit', async () => {
+    const a = Tensor.randn([1100, 1000], 'f32', 'cpu', 3), b = Tensor.randn([1000, 1000], 'f32', 'cpu', 4);
+    const c0 = Tensor.randn([1100, 1000], 'f32', 'cpu', 5);
+    const cSync = c0.clone(), cAsync = c0.clone();
+    matmul(a, b, { out: cSync, beta: 1 });
+    const p = matmulAsync(a, b, { out: cAsync, beta: 1 });
+    (a.data as Float32Array).fill(NaN);   // the op works on its copy of a, made when it was called
+    await p;
+    expect(Buffer.compare(Buffer.from(cAsync.data.buffer), Buffer.from(cSync.data.buffer))).toBe(0);
+  });
+
+  test('each async op gives its copies back: 40 async matmuls with 4.4 MB inputs and output grow RSS by < 60 MB (a fresh process)', () => {
+    const r = runChild(`
+      const a = L.Tensor.randn([1100, 1000], 'f32', 'cpu', 1), b = L.Tensor.randn([1000, 1000], 'f32', 'cpu', 2);
+      const c = L.Tensor.zeros([1100, 1000]);
+      (async () => {
+        for (let i = 0; i < 3; i++) await L.matmulAsync(a, b, { out: c });
+        const rss0 = process.memoryUsage().rss;
+        for (let i = 0; i < 40; i++) await L.matmulAsync(a, b, { out: c });   // ≈ 13 MB of copies each
+        console.log(((process.memoryUsage().rss - rss0) / 2 ** 20).toFixed(1));
+      })();`, 120_000);
+    expect(r.status).toBe(0);
+    const growth = Number(r.stdout.trim().split('\n').pop());
+    console.log(`async copies: RSS grew ${growth} MiB over 40 async matmuls`);
+    expect(growth).toBeLessThan(60);
   });
 });
 

@@ -34,7 +34,9 @@ constexpr size_t kHuge = size_t(2) << 20, kMapAtLeast = size_t(4) << 20;
 #define LORAGA_MAP_SCRATCH 1
 #endif
 
-void* hostAlloc(size_t bytes) {
+}  // namespace
+
+void* hostAlloc(size_t bytes, bool zeroed) {
 #if LORAGA_MAP_SCRATCH
   if (bytes >= kMapAtLeast) {
     const size_t len = (bytes + kHuge - 1) / kHuge * kHuge;
@@ -49,7 +51,7 @@ void* hostAlloc(size_t bytes) {
     return p;
   }
 #endif
-  return std::calloc(bytes ? bytes : 1, 1);
+  return zeroed ? std::calloc(bytes ? bytes : 1, 1) : std::malloc(bytes ? bytes : 1);
 }
 
 void hostFree(void* p, size_t bytes) {
@@ -61,12 +63,11 @@ void hostFree(void* p, size_t bytes) {
 #endif
   std::free(p);
 }
-}  // namespace
 
 HostBuffer::HostBuffer(DType dtype, int64_t rows, int64_t cols) {
   view = View{nullptr, dtype, rows, cols, Device::Host};
   const size_t bytes = view.bytes();
-  view.data = hostAlloc(bytes);
+  view.data = hostAlloc(bytes, true);
   if (!view.data)
     fail(ErrorCode::OutOfMemory,
          "out of host memory allocating " + std::to_string(bytes) + " bytes " + view.shapeStr());

@@ -2,6 +2,8 @@
 // `npm run bench`: CPU figures measured side by side in one run (this machine is noisy, so ratios, interleaved).
 //  1. f32 GEMM 1024³ through the addon vs OpenBLAS's cblas_sgemm called directly from C (goal ≥ 0.9 of it).
 //  2. N-API call overhead: an empty native call and the smallest matmul through the public API (goal ≤ 5 µs).
+//  3. What an async op adds for a large input (its private copy, binding/hold.cc): matmulAsync vs matmul of an
+//     11008×4096 f32 weight (180 MB, a Llama-7B MLP) by 4096×8, interleaved, medians.
 // Writes .bench/cpu.json as well as printing a table.
 'use strict';
 const { execFileSync } = require('child_process');
@@ -65,7 +67,26 @@ function overheadBench(iters) {
   };
 }
 
+async function asyncCopyBench(rounds) {
+  const w = loraga.Tensor.randn([11008, 4096], 'f32', 'cpu', 1), x = loraga.Tensor.randn([4096, 8], 'f32', 'cpu', 2);
+  const y = loraga.Tensor.zeros([11008, 8]);
+  loraga.matmul(w, x, { out: y });
+  await loraga.matmulAsync(w, x, { out: y });
+  const sync = [], async = [];
+  for (let r = 0; r < rounds; r++) {
+    let t0 = process.hrtime.bigint();
+    loraga.matmul(w, x, { out: y });
+    sync.push(Number(process.hrtime.bigint() - t0) / 1e9);
+    t0 = process.hrtime.bigint();
+    await loraga.matmulAsync(w, x, { out: y });
+    async.push(Number(process.hrtime.bigint() - t0) / 1e9);
+  }
+  return { syncS: median(sync), asyncS: median(async), ratio: median(async) / median(sync) };
+}
+
+(async () => {
 const gemm = gemmBench(1024, 5, 4);
+const big = await asyncCopyBench(9);
 const ovh = overheadBench(20000);
 const rows = [
   ['f32 GEMM 1024³, addon', `${(gemm.oursS * 1e3).toFixed(2)} ms`, `${gemm.oursGflops.toFixed(1)} GFLOP/s`],
@@ -74,8 +95,11 @@ const rows = [
   ['N-API empty call', `${ovh.noopUs.toFixed(3)} µs`, ''],
   ['native matmul 1×1 (binding + checks)', `${ovh.nativeMatmul1x1Us.toFixed(3)} µs`, ''],
   ['public matmul 1×1 (goal ≤ 5 µs)', `${ovh.publicMatmul1x1Us.toFixed(3)} µs`, ''],
+  ['matmul 11008×4096 by 4096×8, sync', `${(big.syncS * 1e3).toFixed(1)} ms`, ''],
+  ['  the same, async (copies the 180 MB weight)', `${(big.asyncS * 1e3).toFixed(1)} ms`, `${big.ratio.toFixed(2)}× sync`],
 ];
 const w = Math.max(...rows.map((r) => r[0].length));
 console.log(`loraga CPU bench (${require('os').cpus().length} cores, ${loraga.backends()[0].details})`);
 for (const r of rows) console.log(`${r[0].padEnd(w)}  ${r[1].padStart(12)}  ${r[2]}`);
-fs.writeFileSync(path.join(outDir, 'cpu.json'), JSON.stringify({ gemm, overhead: ovh, date: new Date().toISOString() }, null, 2));
+fs.writeFileSync(path.join(outDir, 'cpu.json'), JSON.stringify({ gemm, overhead: ovh, asyncLargeInput: big, date: new Date().toISOString() }, null, 2));
+})();
