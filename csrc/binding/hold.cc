@@ -16,7 +16,7 @@ void Hold::pin(const Napi::Value& handle, DeviceTensor* t) {
 
 void* Hold::snapshot(const Napi::TypedArray& array, const void* src, size_t bytes, bool writeBack, std::string what) {
   // malloc'd or mapped memory is aligned for any element type.
-  std::unique_ptr<uint8_t, HostFree> mem(static_cast<uint8_t*>(hostAlloc(bytes, false)), HostFree{bytes});
+  std::unique_ptr<uint8_t, HostFree> mem(static_cast<uint8_t*>(hostAlloc(bytes, false, kMapFrom)), HostFree{bytes});
   if (!mem) fail(ErrorCode::OutOfMemory, what + ": out of host memory for the async op's private copy");
   if (bytes) std::memcpy(mem.get(), src, bytes);
   void* p = mem.get();

@@ -50,11 +50,14 @@ class Hold {
   std::string writeBack();
 
  private:
-  // Private copies come from hostAlloc: a large one is a huge-page mapping, so copying a 100 MB weight into it costs
-  // one page fault per 2 MiB instead of 25,600 of 4 KiB.
+  // Private copies come from hostAlloc: one of 32 MiB or more is a huge-page mapping, so copying a 100 MB weight
+  // into it costs one page fault per 2 MiB instead of 25,600 of 4 KiB. Smaller ones are malloc'd: glibc maps a
+  // block afresh only above its mmap threshold (which rises to 32 MiB as blocks are freed) and otherwise reuses
+  // freed heap memory, already faulted in; a new mapping each time measured slower there.
+  static constexpr size_t kMapFrom = size_t(32) << 20;
   struct HostFree {
     size_t bytes;
-    void operator()(uint8_t* p) const { hostFree(p, bytes); }
+    void operator()(uint8_t* p) const { hostFree(p, bytes, kMapFrom); }
   };
   struct Copy {
     std::unique_ptr<uint8_t, HostFree> mem;

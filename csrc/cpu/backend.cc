@@ -22,7 +22,7 @@ namespace {
 // 45 ms of 0.37 s). Linux: such buffers are mapped directly, 2 MiB-aligned, with transparent huge pages asked for
 // (madvise; one fault per 2 MiB where the kernel grants them). Anonymous mappings are zero-filled, as calloc's are.
 // Not under AddressSanitizer: it guards malloc'd memory (redzones, use after free), not our own mappings.
-constexpr size_t kHuge = size_t(2) << 20, kMapAtLeast = size_t(4) << 20;
+constexpr size_t kHuge = size_t(2) << 20;
 #if defined(__SANITIZE_ADDRESS__)
 #define LORAGA_MAP_SCRATCH 0
 #elif defined(__has_feature)
@@ -36,9 +36,9 @@ constexpr size_t kHuge = size_t(2) << 20, kMapAtLeast = size_t(4) << 20;
 
 }  // namespace
 
-void* hostAlloc(size_t bytes, bool zeroed) {
+void* hostAlloc(size_t bytes, bool zeroed, size_t mapFrom) {
 #if LORAGA_MAP_SCRATCH
-  if (bytes >= kMapAtLeast) {
+  if (bytes >= mapFrom) {
     const size_t len = (bytes + kHuge - 1) / kHuge * kHuge;
     void* raw = mmap(nullptr, len + kHuge, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (raw == MAP_FAILED) return nullptr;
@@ -54,9 +54,9 @@ void* hostAlloc(size_t bytes, bool zeroed) {
   return zeroed ? std::calloc(bytes ? bytes : 1, 1) : std::malloc(bytes ? bytes : 1);
 }
 
-void hostFree(void* p, size_t bytes) {
+void hostFree(void* p, size_t bytes, size_t mapFrom) {
 #if LORAGA_MAP_SCRATCH
-  if (bytes >= kMapAtLeast) {
+  if (bytes >= mapFrom) {
     munmap(p, (bytes + kHuge - 1) / kHuge * kHuge);
     return;
   }
@@ -67,12 +67,12 @@ void hostFree(void* p, size_t bytes) {
 HostBuffer::HostBuffer(DType dtype, int64_t rows, int64_t cols) {
   view = View{nullptr, dtype, rows, cols, Device::Host};
   const size_t bytes = view.bytes();
-  view.data = hostAlloc(bytes, true);
+  view.data = hostAlloc(bytes, true, kMapScratchFrom);
   if (!view.data)
     fail(ErrorCode::OutOfMemory,
          "out of host memory allocating " + std::to_string(bytes) + " bytes " + view.shapeStr());
 }
-HostBuffer::~HostBuffer() { hostFree(view.data, view.bytes()); }
+HostBuffer::~HostBuffer() { hostFree(view.data, view.bytes(), kMapScratchFrom); }
 
 BufferPtr CpuBackend::alloc(DType dtype, int64_t rows, int64_t cols) {
   return std::make_unique<HostBuffer>(dtype, rows, cols);

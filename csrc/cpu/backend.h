@@ -28,11 +28,12 @@ class CpuBackend final : public Backend {
   void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;  // optim.cc
 };
 
-// Host memory of `bytes`, or null: from 4 MiB its own mapping with transparent huge pages asked for (first touch
-// faults once per 2 MiB, not per 4 KiB; zero-filled), below that calloc (`zeroed`) or malloc. hostFree needs the
-// same size. For HostBuffer and for async ops' private copies (binding/hold.cc).
-void* hostAlloc(size_t bytes, bool zeroed);
-void hostFree(void* p, size_t bytes);
+// Host memory of `bytes`, or null: from `mapFrom` bytes its own mapping with transparent huge pages asked for (first
+// touch faults once per 2 MiB, not per 4 KiB; zero-filled), below that calloc (`zeroed`) or malloc. hostFree needs
+// the same size and mapFrom. For HostBuffer (scratch, from 4 MiB) and async ops' private copies (binding/hold.cc).
+void* hostAlloc(size_t bytes, bool zeroed, size_t mapFrom);
+void hostFree(void* p, size_t bytes, size_t mapFrom);
+constexpr size_t kMapScratchFrom = size_t(4) << 20;
 
 // Host scratch: calloc'd so fresh buffers are zero; allocation failure is a typed OOM error, never a crash.
 class HostBuffer final : public Buffer {
