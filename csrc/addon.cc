@@ -10,6 +10,7 @@ Napi::Object Module(Napi::Env env, Napi::Object exports) {
       {"init", Init},
       {"matmul", Matmul},
       {"gradAccumulate", GradAccumulate},
+      {"sketchUpdate", SketchUpdate},
       {"svd", Svd},
       {"svdBatched", SvdBatched},
       {"orthonormalize", Orthonormalize},

@@ -69,8 +69,11 @@ class Backend {
   virtual BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) { return alloc(dtype, rows, cols); }
   // dst = src, converting dtype (same element count).
   virtual void copy(const View& src, const View& dst) = 0;
-  // Fill with N(0, 1) from the counter-based generator in core/rng.h (the same values on every backend).
-  virtual void fillGaussian(const View& a, uint64_t seed) = 0;
+  // Fill with N(0, 1) from the counter-based generator in core/rng.h (the same values on every backend): element
+  // (i, j) of `a` gets draw number first + i·stride + j of `seed`. So a [rows, w] panel of columns j0… of a seeded
+  // [rows, cols] matrix is fillGaussianAt(panel, seed, j0, cols), and fillGaussian the whole matrix.
+  virtual void fillGaussianAt(const View& a, uint64_t seed, uint64_t first, int64_t stride) = 0;
+  void fillGaussian(const View& a, uint64_t seed) { fillGaussianAt(a, seed, 0, a.cols); }
   // True when every element is finite.
   virtual bool allFinite(const View& a) = 0;
   // Waits until all work queued by this backend is done and reports asynchronous failures (the binding calls it
@@ -87,6 +90,15 @@ class Backend {
   // ---- gradAccumulate (composite/grad_accumulate.cc) ---------------------------------------------------------
   // g += scale·dyᵀ·x, g in f32/f64, dy/x any dtype: the one-step gradient of a Linear layer.
   virtual void gradAccumulate(const View& g, const View& dy, const View& x, double scale);
+
+  // ---- sketchUpdate (composite/sketch_update.cc) ---------------------------------------------------------------
+  // One batch (x [T, in], dy [T, out]) into the single-pass sketches of G = Σ dyᵀ·x (lib/init/sketch.ts): y += G·Ω,
+  // e += G·Θ, w += Υᵀ·G, z += Φᵀ·G·Ψ, each without forming G, with the test matrices drawn from seeds as
+  // Tensor.randn draws them (Ω [in, k] seed·8 + 1, Υ [out, k] + 2, Φ [out, s] + 3, Ψ [in, s] + 4, Θ [in, t] + 5) a
+  // panel of columns at a time, so the op's scratch is O(T·(k + s) + panel) and freed when it returns. w and z may
+  // be empty (a multi-pass sketch keeps only y and e). y, e, w, z share one dtype (f32/f64); x, dy any dtype.
+  virtual void sketchUpdate(const View& x, const View& dy, uint64_t seed, const View& y, const View& e, const View& w,
+                            const View& z);
 
   // ---- svd (composite/svd.cc; exact: cpu/svd.cc, cuda/svd.cc; batched: cpu/ and cuda/svd_batched.cc) -------------
   // Truncated SVD m ≈ u·diag(s)·vt with k = u.cols triplets, s descending; by `opt.method`.

@@ -91,7 +91,7 @@ maybe('fuzz of the N-API boundary (each batch in a child process)', () => {
     const rawCalls = raw.reduce((n, s) => n + s.calls, 0);
     expect(rawCalls).toBeGreaterThanOrEqual(10_000);
     // Ops with a reference had successes checked against it; ops that take tensors were also refused, typed.
-    const withRef = ['matmul', 'gradAccumulate', 'svd', 'svdBatched', 'orthonormalize', 'loraForward', 'loraBackward', 'adamwStep', 'sgdStep', 'solve', 'copy', 'allFinite', 'fillGaussian'];
+    const withRef = ['matmul', 'gradAccumulate', 'sketchUpdate', 'svd', 'svdBatched', 'orthonormalize', 'loraForward', 'loraBackward', 'adamwStep', 'sgdStep', 'solve', 'copy', 'allFinite', 'fillGaussian'];
     for (const op of withRef) {
       expect([op, (byOp[op]['ok (checked)'] ?? 0) > 20]).toEqual([op, true]);
       expect([op, Object.keys(byOp[op]).some((o) => o.startsWith('Lora'))]).toEqual([op, true]);

@@ -1,7 +1,9 @@
 // Streaming sketch of G (GradientEstimator register's `sketch`, initAdapters' svd 'sketch'): G is never formed, so
 // these tests compare what the sketch gives with the exact G accumulated the ordinary way from the same batches.
 import { GradientEstimator, LoraValueError, Tensor, initAdapters, initLoraGA, matmul, svd } from '../lib';
+import { sketchUpdate, sketchUpdateAsync } from '../lib/ops/sketch-update';
 import { randTensor } from './helpers/ref';
+import { sketchIncrements } from './helpers/sketch';
 
 const out = 240, inF = 160, T = 48, nBatches = 12, latent = 10;
 
@@ -139,11 +141,55 @@ describe('GradientEstimator sketch: memory', () => {
   });
 });
 
+describe('the native sketch update (csrc/composite/sketch_update.cc)', () => {
+  // in = 8192 and out = 4096 make the test matrices wider than one 256 KiB block of columns (f32: 8 and 16 columns
+  // per block, f64: 4 and 8), so each product is formed from several blocks, the last one narrower. Tolerance: f32 products of 8192 terms
+  // of O(1) values, 2e-5 of the largest entry; f64 1e-12.
+  test.each([['f32', 'f32', 2e-5], ['f64', 'f64', 1e-12], ['f32', 'bf16', 2e-5]] as const)('a %s sketch from %s batches: blocks of test-matrix columns add up to the products with whole test matrices, added to what the sketches held', async (dt, inDt, tol) => {
+    const o = 4096, i = 8192, T = 3, k = 33, s = 67, t = 10, seed = 12345;
+    const X = Tensor.randn([T, i], 'f32', 'cpu', 1).to(inDt), dY = Tensor.randn([T, o], 'f32', 'cpu', 2).to(inDt);
+    const want = sketchIncrements(X, dY, seed, k, s, t, dt);
+    for (const run of ['sync', 'async']) {
+      const held = { Y: Tensor.randn([o, k], dt, 'cpu', 3), E: Tensor.randn([o, t], dt, 'cpu', 4), W: Tensor.randn([k, i], dt, 'cpu', 5), Z: Tensor.randn([s, s], dt, 'cpu', 6) };
+      const before = Object.fromEntries(Object.entries(held).map(([n, v]) => [n, v.toFloat64()]));
+      if (run === 'sync') sketchUpdate(X, dY, seed, held);
+      else await sketchUpdateAsync(X, dY, seed, held);
+      for (const n of ['Y', 'E', 'W', 'Z'] as const) {
+        const got = held[n].toFloat64(), w = want[n], b = before[n];
+        let err = 0, scale = 0;
+        for (let j = 0; j < w.length; j++) {
+          err = Math.max(err, Math.abs(got[j] - b[j] - w[j]));
+          scale = Math.max(scale, Math.abs(w[j]));
+        }
+        expect({ run, n, err: err / scale < tol }).toEqual({ run, n, err: true });
+      }
+    }
+  });
+
+  test('a multi-pass sketch updates only Y and E (W and Z null)', () => {
+    const X = Tensor.randn([5, 70], 'f64', 'cpu', 1), dY = Tensor.randn([5, 40], 'f64', 'cpu', 2);
+    const want = sketchIncrements(X, dY, 9, 6, 13, 3, 'f64');
+    const held = { Y: Tensor.zeros([40, 6], 'f64'), E: Tensor.zeros([40, 3], 'f64'), W: null, Z: null };
+    sketchUpdate(X, dY, 9, held);
+    expect(Math.max(...Array.from(held.Y.toFloat64(), (v, j) => Math.abs(v - want.Y[j])))).toBeLessThan(1e-12);
+    expect(Math.max(...Array.from(held.E.toFloat64(), (v, j) => Math.abs(v - want.E[j])))).toBeLessThan(1e-12);
+  });
+
+  test('the largest seed whose test-matrix seeds are exact integers is taken; the next is refused at register', () => {
+    const max = Math.floor((Number.MAX_SAFE_INTEGER - 5) / 8);
+    const est = new GradientEstimator().register('m', 8, 6, { sketch: { size: 2, seed: max } });
+    est.accumulate('m', Tensor.randn([4, 6], 'f32', 'cpu', 1), Tensor.randn([4, 8], 'f32', 'cpu', 2)).nextPass();
+    expect(est.sketch('m', 2).S.size).toBe(2);
+    expect(() => new GradientEstimator().register('m', 8, 6, { sketch: { size: 2, seed: max + 1 } }))
+      .toThrow(new LoraValueError(`GradientEstimator.register 'm': sketch seed must be an integer in [0, ${max}], got ${max + 1}`));
+  });
+});
+
 describe('GradientEstimator: messages that say which option, module or tensor', () => {
   test.each([
     [{ size: 5, probes: 0 }, "GradientEstimator.register 'm': sketch probes must be an integer in [1, 1024], got 0"],
     [{ size: 5, passes: 0 }, "GradientEstimator.register 'm': sketch passes must be an integer in [1, 64], got 0"],
-    [{ size: 5, seed: -1 }, "GradientEstimator.register 'm': sketch seed must be an integer in [0, 9007199254740991], got -1"],
+    [{ size: 5, seed: -1 }, "GradientEstimator.register 'm': sketch seed must be an integer in [0, 1125899906842623], got -1"],
     [{ size: 5, coreSize: 5 }, "GradientEstimator.register 'm': sketch coreSize must be an integer in [6, 9007199254740991], got 5"],
   ])('sketch option %j', (sketch, msg) => {
     expect(() => new GradientEstimator().register('m', 8, 6, { sketch })).toThrow(new LoraValueError(msg));

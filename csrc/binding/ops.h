@@ -5,6 +5,7 @@
 namespace loraga::binding {
 Napi::Value Matmul(const Napi::CallbackInfo& info);          // matmul.cc
 Napi::Value GradAccumulate(const Napi::CallbackInfo& info);  // grad_accumulate.cc
+Napi::Value SketchUpdate(const Napi::CallbackInfo& info);    // sketch_update.cc
 Napi::Value Svd(const Napi::CallbackInfo& info);             // svd.cc
 Napi::Value SvdBatched(const Napi::CallbackInfo& info);      // svd.cc
 Napi::Value Orthonormalize(const Napi::CallbackInfo& info);  // orthonormalize.cc

@@ -8,11 +8,11 @@ class CpuBackend final : public Backend {
  public:
   const char* name() const override { return "cpu"; }
   Device device() const override { return Device::Host; }
-  BackendInfo info() override;                                        // backend.cc
-  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;  // backend.cc
-  void copy(const View& src, const View& dst) override;               // tensor.cc
-  void fillGaussian(const View& a, uint64_t seed) override;           // tensor.cc
-  bool allFinite(const View& a) override;                             // tensor.cc
+  BackendInfo info() override;                                                                 // backend.cc
+  BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;                           // backend.cc
+  void copy(const View& src, const View& dst) override;                                        // tensor.cc
+  void fillGaussianAt(const View& a, uint64_t seed, uint64_t first, int64_t stride) override;  // tensor.cc
+  bool allFinite(const View& a) override;                                                      // tensor.cc
   void matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta,
               const View& c) override;                                                  // matmul.cc
   void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc

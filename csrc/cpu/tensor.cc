@@ -46,9 +46,10 @@ void CpuBackend::copy(const View& src, const View& dst) {
   }
 }
 
-void CpuBackend::fillGaussian(const View& a, uint64_t seed) {
-  const int64_t n = a.numel();
-  for (int64_t i = 0; i < n; ++i) store(a, i, gaussianAt(seed, uint64_t(i)));
+void CpuBackend::fillGaussianAt(const View& a, uint64_t seed, uint64_t first, int64_t stride) {
+  for (int64_t i = 0; i < a.rows; ++i)
+    for (int64_t j = 0; j < a.cols; ++j)
+      store(a, i * a.cols + j, gaussianAt(seed, first + uint64_t(i) * uint64_t(stride) + uint64_t(j)));
 }
 
 namespace {

@@ -86,7 +86,7 @@ CudaBackend* CudaBackend::create(std::string* why) {
     }
     // A launch proves this binary has code for the device (sm_90 SASS + compute_90 PTX by default).
     BufferPtr probe = be->alloc(DType::F32, 1, 1);
-    check(launchFillGaussian(probe->view.data, int(DType::F32), 1, 0, be->stream_), "probe kernel");
+    check(launchFillGaussian(probe->view.data, int(DType::F32), 1, 1, 0, 0, 1, be->stream_), "probe kernel");
     check(cudaStreamSynchronize(be->stream_), "probe kernel");
     probe.reset();
     const Libs& L = be->libs_;

@@ -26,8 +26,8 @@ class CudaBackend final : public Backend {
   BufferPtr alloc(DType dtype, int64_t rows, int64_t cols) override;        // tensor.cc: on the current stream
   BufferPtr allocTensor(DType dtype, int64_t rows, int64_t cols) override;  // tensor.cc: on the main stream
   void copy(const View& src, const View& dst) override;                     // tensor.cc: either side may be host
-  void fillGaussian(const View& a, uint64_t seed) override;                 // tensor.cc
-  bool allFinite(const View& a) override;                                   // tensor.cc
+  void fillGaussianAt(const View& a, uint64_t seed, uint64_t first, int64_t stride) override;  // tensor.cc
+  bool allFinite(const View& a) override;                                                      // tensor.cc
   void matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta,
               const View& c) override;                                                  // matmul.cc
   void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc

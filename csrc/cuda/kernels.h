@@ -12,7 +12,9 @@ namespace loraga::cuda {
 // dst[i] = src[i] converted (same rounding as the CPU backend: through double, then f32, then bf16/f16).
 cudaError_t launchConvert(const void* src, int srcDtype, void* dst, int dstDtype, int64_t n, cudaStream_t stream);
 // dst[i] = gaussianAt(seed, i) (core/rng.h), so CPU and GPU draw the same matrix.
-cudaError_t launchFillGaussian(void* dst, int dtype, int64_t n, uint64_t seed, cudaStream_t stream);
+// Element idx = i·cols + j of dst gets draw first + i·stride + j of seed (Backend::fillGaussianAt).
+cudaError_t launchFillGaussian(void* dst, int dtype, int64_t n, int64_t cols, uint64_t seed, uint64_t first,
+                               int64_t stride, cudaStream_t stream);
 // *flag (device int, zeroed by the caller) becomes 1 when any element is NaN or ±Inf.
 cudaError_t launchNonFinite(const void* src, int dtype, int64_t n, int* flag, cudaStream_t stream);
 

@@ -78,9 +78,10 @@ void CudaBackend::copy(const View& src, const View& dst) {
     check(cudaStreamSynchronize(stream_), "download");  // the host must not read before the copy lands
   }
 }
-void CudaBackend::fillGaussian(const View& a, uint64_t seed) {
+void CudaBackend::fillGaussianAt(const View& a, uint64_t seed, uint64_t first, int64_t stride) {
   enter();
-  check(launchFillGaussian(a.data, int(a.dtype), a.numel(), seed, stream_), "fillGaussian kernel");
+  check(launchFillGaussian(a.data, int(a.dtype), a.numel(), a.cols, seed, first, stride, stream_),
+        "fillGaussian kernel");
 }
 
 bool CudaBackend::allFinite(const View& a) {

@@ -12,9 +12,10 @@ __global__ void convertKernel(const void* src, int sd, void* dst, int dd, int64_
     st(dst, dd, i, ld(src, sd, i));
 }
 
-__global__ void gaussianKernel(void* dst, int dt, int64_t n, uint64_t seed) {
+__global__ void gaussianKernel(void* dst, int dt, int64_t n, int64_t cols, uint64_t seed, uint64_t first,
+                               int64_t stride) {
   for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < n; i += int64_t(gridDim.x) * blockDim.x)
-    st(dst, dt, i, gaussianAt(seed, uint64_t(i)));
+    st(dst, dt, i, gaussianAt(seed, first + uint64_t(i / cols) * uint64_t(stride) + uint64_t(i % cols)));
 }
 
 // Non-finite test on the bit pattern: exponent all ones (f32 0x7f800000, bf16 0x7f80, f16 0x7c00). 16-byte loads,
@@ -51,8 +52,9 @@ cudaError_t launchConvert(const void* src, int sd, void* dst, int dd, int64_t n,
   return cudaGetLastError();
 }
 
-cudaError_t launchFillGaussian(void* dst, int dt, int64_t n, uint64_t seed, cudaStream_t stream) {
-  if (n > 0) LORAGA_LAUNCH(gaussianKernel, gridFor(n, 256), 256, stream)(dst, dt, n, seed);
+cudaError_t launchFillGaussian(void* dst, int dt, int64_t n, int64_t cols, uint64_t seed, uint64_t first,
+                               int64_t stride, cudaStream_t stream) {
+  if (n > 0) LORAGA_LAUNCH(gaussianKernel, gridFor(n, 256), 256, stream)(dst, dt, n, cols, seed, first, stride);
   return cudaGetLastError();
 }
 

@@ -13,6 +13,7 @@ import type { SketchFactors, SketchOptions } from '../../types/init-model';
 import { LoraValueError } from '../errors';
 import { matmul, matmulAsync } from '../ops/matmul';
 import { orthonormalize } from '../ops/orthonormalize';
+import { MAX_SKETCH_SEED, sketchUpdate, sketchUpdateAsync } from '../ops/sketch-update';
 import { solve } from '../ops/solve';
 import { svd } from '../ops/svd';
 import { Tensor } from '../tensor';
@@ -44,7 +45,7 @@ export function resolveSketchOptions(o: SketchOptions, out: number, inF: number,
     size, coreSize,
     probes: int(o.probes, 'probes', 1, 1024, 10),
     passes: int(o.passes, 'passes', 1, 64, 1),
-    seed: int(o.seed, 'seed', 0, Number.MAX_SAFE_INTEGER, 0),
+    seed: int(o.seed, 'seed', 0, MAX_SKETCH_SEED, 0),
   };
 }
 
@@ -102,19 +103,10 @@ export class GradientSketch {
     const keep = <T extends Tensor>(t: T) => (tmp.push(t), t);
     try {
       if (this.pass === 1) {
-        // Y += dYᵀ·(X·Ω), E += dYᵀ·(X·Θ)
-        const xo = keep((yield gemm(X, keep(this.test('om')), {})) as Tensor);
-        yield gemm(dY, xo, { transA: true, out: this.y!, beta: 1 });
-        const xt = keep((yield gemm(X, keep(this.test('th')), {})) as Tensor);
-        yield gemm(dY, xt, { transA: true, out: this.e, beta: 1 });
-        if (this.w) {
-          // W += (dY·Υ)ᵀ·X, Z += (dY·Φ)ᵀ·(X·Ψ)
-          const du = keep((yield gemm(dY, keep(this.test('ups')), {})) as Tensor);
-          yield gemm(du, X, { transA: true, out: this.w, beta: 1 });
-          const dp = keep((yield gemm(dY, keep(this.test('phi')), {})) as Tensor);
-          const xp = keep((yield gemm(X, keep(this.test('psi')), {})) as Tensor);
-          yield gemm(dp, xp, { transA: true, out: this.z!, beta: 1 });
-        }
+        // Y += dYᵀ·(X·Ω), E += dYᵀ·(X·Θ), and for one pass W += (dY·Υ)ᵀ·X, Z += (dY·Φ)ᵀ·(X·Ψ): one native op that
+        // draws the test matrices (this.test's values) a block of columns at a time and frees its scratch on return.
+        const s = { Y: this.y!, E: this.e, W: this.w, Z: this.z }, seed = this.o.seed;
+        yield step(() => sketchUpdate(X, dY, seed, s), () => sketchUpdateAsync(X, dY, seed, s));
       } else if (this.pass % 2 === 0) {
         // prod = Gᵀ·Q [in, k]: += Xᵀ·(dY·Q)
         const dq = keep((yield gemm(dY, this.basis!, {})) as Tensor);
@@ -143,13 +135,17 @@ export class GradientSketch {
     this.batches = 0;
     this.pass++;
     if (this.done) return;
-    // The next pass multiplies by a fixed orthonormal basis of what this pass produced.
+    // The next pass multiplies by a fixed orthonormal basis of what this pass produced: that sketch, orthonormalized
+    // in place (CholeskyQR2, Householder when it is ill-conditioned), and the next product goes into the basis
+    // before it, which has its shape (Q [out, k] and P [in, k] alternate): nothing is allocated after pass 2, so the
+    // memory of a pass stays what the sketch holds.
     const src = this.pass === 2 ? this.y! : this.prod!;
-    const B = orthonormalize(src.to('f64'), { method: 'cholqr2' }).to(this.dtype);
-    this.basis?.dispose();
-    if (this.pass === 2) { this.y!.dispose(); this.y = null; } else this.prod!.dispose();
-    this.basis = B;
-    this.prod = Tensor.zeros(this.pass % 2 === 0 ? [this.inF, this.o.size] : [this.out, this.o.size], this.dtype);
+    orthonormalize(src, { method: 'cholqr2' });
+    const old = this.basis;
+    this.basis = src;
+    this.y = null;
+    if (old) (old.data as Float32Array | Float64Array).fill(0);
+    this.prod = old ?? Tensor.zeros([this.inF, this.o.size], this.dtype);
   }
 
   /** The low-rank factors of the mean gradient, k triplets, with the probe error estimate of the first `used`. */

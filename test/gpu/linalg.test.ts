@@ -2,7 +2,9 @@
 import {
   DType, Tensor, gradAccumulate, gradAccumulateAsync, matmul, orthonormalize, setAllowTf32, svd, svdAsync, svdBatched,
 } from '../../lib';
+import { sketchUpdate } from '../../lib/ops/sketch-update';
 import { randTensor, refMatmul, relErr, transpose, withSpectrum } from '../helpers/ref';
+import { sketchIncrements } from '../helpers/sketch';
 import { describeGpu } from './cuda';
 
 const gpu = (t: Tensor) => t.toDevice('cuda');
@@ -208,5 +210,22 @@ describeGpu('CUDA svdBatched (several streams)', () => {
       else expect(st.resid).toBeLessThan(2e-3);   // a 1/j spectrum with k = 5: ≤ 3e-4 measured on the CPU
       expect(st.energy).toBeGreaterThan(method === 'exact' ? 1 - 2e-5 : 0.999);
     });
+  });
+});
+
+describeGpu('CUDA sketchUpdate (fillGaussianAt draws blocks of test-matrix columns on the device)', () => {
+  // in = 8192: blocks of 8 (f32) or 4 (f64) of Ω's 33 columns, so the kernel's offset and stride are exercised.
+  test.each([['f32', 'f32', 2e-5], ['f64', 'f64', 1e-12], ['f32', 'bf16', 2e-5]] as const)('a %s sketch from %s batches on the GPU matches the products with whole test matrices', (dt, inDt, tol) => {
+    const o = 300, i = 8192, T = 3, k = 33, s = 67, t = 10, seed = 77;
+    const X = Tensor.randn([T, i], 'f32', 'cpu', 1).to(inDt), dY = Tensor.randn([T, o], 'f32', 'cpu', 2).to(inDt);
+    const want = sketchIncrements(X, dY, seed, k, s, t, dt);
+    const held = { Y: Tensor.zeros([o, k], dt, 'cuda'), E: Tensor.zeros([o, t], dt, 'cuda'), W: Tensor.zeros([k, i], dt, 'cuda'), Z: Tensor.zeros([s, s], dt, 'cuda') };
+    sketchUpdate(gpu(X), gpu(dY), seed, held);
+    for (const n of ['Y', 'E', 'W', 'Z'] as const) {
+      const got = held[n].toDevice('cpu').toFloat64(), w = want[n];
+      let err = 0, scale = 0;
+      for (let j = 0; j < w.length; j++) { err = Math.max(err, Math.abs(got[j] - w[j])); scale = Math.max(scale, Math.abs(w[j])); }
+      expect({ n, within: err / scale < tol }).toEqual({ n, within: true });
+    }
   });
 });

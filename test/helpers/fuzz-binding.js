@@ -148,6 +148,11 @@ const SPECS = {
     const t = small(rng), o = small(rng), i = small(rng);
     return [T('G', [o, i], floatD(rng), 'rw'), T('dY', [t, o], anyD(rng)), T('X', [t, i], anyD(rng)), num(rng.pick([1, 0.25, -3])), asyncArg(rng, a)];
   },
+  sketchUpdate(rng, a) {
+    const t = small(rng), i = small(rng), o = small(rng), k = small(rng, 1), s = small(rng, 1), p = small(rng, 1), dt = floatD(rng);
+    return [T('X', [t, i], anyD(rng)), T('dY', [t, o], anyD(rng)), num(rng.int(0, 2 ** 40), 'int'), T('Y', [o, k], dt, 'rw'),
+      T('E', [o, p], dt, 'rw'), T('W', [k, i], dt, 'rw', true), T('Z', [s, s], dt, 'rw', true), asyncArg(rng, a)];
+  },
   svd(rng, a) {
     const m = small(rng, 1), n = small(rng, 1), k = rng.int(1, Math.min(m, n)), dt = anyD(rng);
     return [T('M', [m, n], dt), T('U', [m, k], rng.chance(0.7) ? dt : anyD(rng), 'w'), T('S', [k], anyD(rng), 'w'), T('Vt', [k, n], anyD(rng), 'w'),
@@ -472,6 +477,50 @@ const CHECKS = {
     const { ref, bound } = gemmRef(y, dY.shape[0], dY.shape[1], true, x, X.shape[0], X.shape[1], false, scale, 1, g0);
     return near(decode(G.arr, G.dtype), ref, bound, tolOf(G.dtype), G.dtype, 'G');
   },
+  sketchUpdate(args, before, _result, N) {
+    // Each sketch += (a product of the batch with a test matrix) chained with the batch, against float64 with the test
+    // matrices drawn by fillGaussian (checked against itself above) and the batch rounded to the sketch's dtype as the
+    // op converts it; the bound of a chained product is the product of the bounds.
+    const [X, dY, , Y, E, W, Z] = args, seed = args[2].v, ct = Y.dtype;
+    const x0 = before.get(X), y0 = before.get(dY);
+    if (unclaimable(ct, x0, y0)) return null;
+    const rnd = ct === 'f32' ? Math.fround : (v) => v;
+    const x = x0.map(rnd), dy = y0.map(rnd), T_ = X.shape[0], inF = X.shape[1], out = dY.shape[1];
+    const draw = (rows, cols, which) => {
+      const st = storageFor(ct, rows * cols);
+      N.fillGaussian({ _data: st, dtype: ct, shape: [rows, cols], device: 'cpu' }, seed * 8 + which);
+      return decode(st, ct);
+    };
+    const abs = (a) => a.map(Math.abs);
+    const check = (S, A, ar, ac, ta, P, pc, name) => {   // S += op(A)·P (P [ar or ac, pc] with its bound)
+      if (!S || !S.arr) return null;
+      const s0 = before.get(S);
+      const ref = gemmRef(A, ar, ac, ta, P.ref, ta ? ar : ac, pc, false, 1, 1, s0).ref;
+      const bound = gemmRef(abs(A), ar, ac, ta, P.bound, ta ? ar : ac, pc, false, 1, 1, abs(s0)).ref;
+      return near(decode(S.arr, ct), ref, bound, 4 * TOL[ct], ct, name);
+    };
+    const k = Y.shape[1], p = E.shape[1];
+    const xo = gemmRef(x, T_, inF, false, draw(inF, k, 1), inF, k, false, 1, 0, null);
+    const xt = gemmRef(x, T_, inF, false, draw(inF, p, 5), inF, p, false, 1, 0, null);
+    let e = check(Y, dy, T_, out, true, xo, k, 'Y') || check(E, dy, T_, out, true, xt, p, 'E');
+    if (!e && W && W.arr) {
+      const du = gemmRef(dy, T_, out, false, draw(out, k, 2), out, k, false, 1, 0, null);
+      const s0 = before.get(W);
+      const ref = gemmRef(du.ref, T_, k, true, x, T_, inF, false, 1, 1, s0).ref;
+      const bound = gemmRef(du.bound, T_, k, true, abs(x), T_, inF, false, 1, 1, abs(s0)).ref;
+      e = near(decode(W.arr, ct), ref, bound, 4 * TOL[ct], ct, 'W');
+    }
+    if (!e && Z && Z.arr) {
+      const s = Z.shape[0];
+      const dp = gemmRef(dy, T_, out, false, draw(out, s, 3), out, s, false, 1, 0, null);
+      const xp = gemmRef(x, T_, inF, false, draw(inF, s, 4), inF, s, false, 1, 0, null);
+      const s0 = before.get(Z);
+      const ref = gemmRef(dp.ref, T_, s, true, xp.ref, T_, s, false, 1, 1, s0).ref;
+      const bound = gemmRef(dp.bound, T_, s, true, xp.bound, T_, s, false, 1, 1, abs(s0)).ref;
+      e = near(decode(Z.arr, ct), ref, bound, 4 * TOL[ct], ct, 'Z');
+    }
+    return e;
+  },
   svd(args, before) { return checkSvd(args[0], args[1], args[2], args[3], before, args[4].v, args[5].v, args[6].v); },
   svdBatched(args, before) {
     for (let j = 0; j < args[0].items.length; j++) {
@@ -689,7 +738,7 @@ function errName(L, e) {
  * Builds and runs one raw-binding call. Returns a Promise when the call went async (its settling is recorded then).
  */
 function rawCall(L, N, rng, op, mode, stats) {
-  const isAsyncOp = ['matmul', 'gradAccumulate', 'svd', 'svdBatched', 'orthonormalize', 'loraForward', 'loraBackward', 'adamwStep', 'sgdStep', 'solve', 'copy'].includes(op);
+  const isAsyncOp = ['matmul', 'gradAccumulate', 'sketchUpdate', 'svd', 'svdBatched', 'orthonormalize', 'loraForward', 'loraBackward', 'adamwStep', 'sgdStep', 'solve', 'copy'].includes(op);
   const args = SPECS[op](rng, mode === 'valid' || mode === 'data' || mode === 'async-mutate');
   if (mode === 'async-mutate') {
     if (!isAsyncOp) mode = 'valid';
