@@ -11,8 +11,8 @@ namespace loraga::cuda {
 // ---- tensor.cu ---------------------------------------------------------------------------------------------------
 // dst[i] = src[i] converted (same rounding as the CPU backend: through double, then f32, then bf16/f16).
 cudaError_t launchConvert(const void* src, int srcDtype, void* dst, int dstDtype, int64_t n, cudaStream_t stream);
-// dst[i] = gaussianAt(seed, i) (core/rng.h), so CPU and GPU draw the same matrix.
-// Element idx = i·cols + j of dst gets draw first + i·stride + j of seed (Backend::fillGaussianAt).
+// Element i·cols + j of dst = gaussianAt(seed, first + i·stride + j) (core/rng.h; Backend::fillGaussianAt), so CPU
+// and GPU draw the same matrix, or the same block of it.
 cudaError_t launchFillGaussian(void* dst, int dtype, int64_t n, int64_t cols, uint64_t seed, uint64_t first,
                                int64_t stride, cudaStream_t stream);
 // *flag (device int, zeroed by the caller) becomes 1 when any element is NaN or ±Inf.
