@@ -3,8 +3,9 @@
 // formed transposed, (M·Ω)ᵀ = Ωᵀ·Mᵀ [c, T], a block of Ω's columns at a time: a block of rows of the result is
 // contiguous, and the block of Ω is drawn where it is used (fillGaussianAt), so no [in, c] or [out, c] test matrix
 // is ever whole. What the op allocates is the batch in the sketch dtype (when it is another), one [c, T] product at
-// a time and one block of at most kPanelBytes (256 KiB), all freed when it returns: a sketch's memory between and during
-// batches stays O((in + out)·k + T·s) instead of the accumulator's out·in (the streaming mode's reason to exist).
+// a time and one block of at most kPanelBytes (256 KiB), all freed when it returns: a sketch's memory between and
+// during batches stays O((in + out)·k + T·s) instead of the accumulator's out·in (the streaming mode's reason to
+// exist).
 #include <algorithm>
 #include "../backend.h"
 
