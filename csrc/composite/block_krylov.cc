@@ -10,16 +10,6 @@
 
 namespace loraga {
 
-namespace {
-// Rows [r0, r0 + n) of a row-major matrix: contiguous, so a View of its own.
-View rowBlock(const View& a, int64_t r0, int64_t n) {
-  View v = a;
-  v.data = static_cast<char*>(a.data) + size_t(r0 * a.cols) * dtypeSize(a.dtype);
-  v.rows = n;
-  return v;
-}
-}  // namespace
-
 void Backend::blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
   const int64_t rows = m.rows, cols = m.cols, k = opt.k, p = std::min(rows, cols);
   // Block width b ≥ k; no more blocks than fit in min(m, n) dimensions (past that the space is exhausted).
@@ -48,7 +38,7 @@ void Backend::blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u
   }
   int64_t used = depth;
   for (int64_t i = 0; i < depth; ++i) {
-    const View bi = rowBlock(bAll->view, i * b, b);
+    const View bi = bAll->view.rowBlock(i * b, b);
     matmul(true, false, 1.0, q[size_t(i)]->view, mv, 0.0, bi);  // Bᵢ = Qᵢᵀ·M (= (Mᵀ·Qᵢ)ᵀ)
     checkProduct(bi, "krylov");
     if (i + 1 == depth) break;
@@ -67,11 +57,11 @@ void Backend::blockKrylovSvd(const View& m, const SvdOptions& opt, const View& u
     q.push_back(std::move(y));
   }
   // Rayleigh–Ritz: B = U_B·S·Vᵀ over the used blocks, U = Q·U_B (block row i of U_B meets Qᵢ).
-  const View bUsed = rowBlock(bAll->view, 0, used * b);
+  const View bUsed = bAll->view.rowBlock(0, used * b);
   BufferPtr ub = alloc(ct, used * b, k);
   svdByGram(bUsed, ub->view, s, vt);
   for (int64_t i = 0; i < used; ++i)
-    matmul(false, false, 1.0, q[size_t(i)]->view, rowBlock(ub->view, i * b, b), i == 0 ? 0.0 : 1.0, u);
+    matmul(false, false, 1.0, q[size_t(i)]->view, ub->view.rowBlock(i * b, b), i == 0 ? 0.0 : 1.0, u);
 }
 
 }  // namespace loraga

@@ -13,13 +13,6 @@ namespace loraga {
 
 namespace {
 constexpr int64_t kPanelBytes = int64_t(256) << 10;  // a block of Ω: 16 of its columns for in = 4096 (f32)
-
-View rowBlock(const View& a, int64_t r0, int64_t n) {
-  View v = a;
-  v.data = static_cast<char*>(a.data) + size_t(r0 * a.cols) * dtypeSize(a.dtype);
-  v.rows = n;
-  return v;
-}
 }  // namespace
 
 void Backend::sketchUpdate(const View& x, const View& dy, uint64_t seed, const View& y, const View& e, const View& w,
@@ -45,7 +38,7 @@ void Backend::sketchUpdate(const View& x, const View& dy, uint64_t seed, const V
       View block = panel->view;
       block.cols = std::min(width, c - j0);
       fillGaussianAt(block, seed * 8 + uint64_t(which), uint64_t(j0), c);
-      matmul(true, true, 1.0, block, m, 0.0, rowBlock(pt->view, j0, block.cols));  // Ω_blockᵀ·Mᵀ
+      matmul(true, true, 1.0, block, m, 0.0, pt->view.rowBlock(j0, block.cols));  // Ω_blockᵀ·Mᵀ
     }
     return pt;
   };

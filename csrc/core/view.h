@@ -18,6 +18,13 @@ struct View {
   int64_t numel() const { return rows * cols; }
   size_t bytes() const { return size_t(numel()) * dtypeSize(dtype); }
   bool empty() const { return data == nullptr; }
+  // Rows [r0, r0 + n) of this row-major matrix: contiguous, so a View of its own.
+  View rowBlock(int64_t r0, int64_t n) const {
+    View v = *this;
+    v.data = static_cast<char*>(data) + size_t(r0 * cols) * dtypeSize(dtype);
+    v.rows = n;
+    return v;
+  }
   std::string shapeStr() const { return "[" + std::to_string(rows) + ", " + std::to_string(cols) + "]"; }
   template <class T>
   T* as() const {
