@@ -38,9 +38,23 @@ export function nativeBinaryPath(): string {
   return require('node-gyp-build').path(path.join(__dirname, '..')) as string;
 }
 
+/** OpenBLAS's idle threads spin (sched_yield) for 2^OPENBLAS_THREAD_TIMEOUT cycles after each threaded call: 2^28
+ *  (≈ 0.1 s) by default. Between our calls that spinning takes a core (or its SMT sibling) from the single-threaded
+ *  work and from the threads of our own split products (cpu/matmul.cc): the LoRA-GA init of the benchmark's 8
+ *  modules took 95 ms with the default, 83 ms with 2^20 (≈ 0.3 ms, still far longer than the gap between the
+ *  calls of one op). Read by OpenBLAS when the addon loads; a value the caller set is kept. */
+const OPENBLAS_THREAD_TIMEOUT = '20';
+
 function load(): Native {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon's path is known only at run time
-  const binding: Native = require(nativeBinaryPath());
+  const ours = process.env.OPENBLAS_THREAD_TIMEOUT === undefined;
+  if (ours) process.env.OPENBLAS_THREAD_TIMEOUT = OPENBLAS_THREAD_TIMEOUT;
+  let binding: Native;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the addon's path is known only at run time
+    binding = require(nativeBinaryPath());
+  } finally {
+    if (ours) delete process.env.OPENBLAS_THREAD_TIMEOUT; // not passed on to child processes
+  }
   binding.init(errors);
   return binding;
 }

@@ -1,4 +1,5 @@
 import { LoraShapeError, Tensor, matmul, matmulAsync } from '../lib';
+import { describeChild, distBuilt, runChild } from './helpers/child';
 import { randTensor, refMatmul, relErr } from './helpers/ref';
 
 // Tolerances: f32 GEMM vs a float64 reference on the same (already rounded) inputs differs only by f32
@@ -49,6 +50,43 @@ describe('matmul matches a float64 reference', () => {
     const sync = matmul(a.t, b.t);
     const asyncRes = await matmulAsync(a.t, b.t);
     expect(Array.from(asyncRes.data)).toEqual(Array.from(sync.data));
+  });
+});
+
+// A skinny product (one side of C ≤ 128, the other long, m·n·k ≥ 2²⁴) is split along its long side into one part
+// per BLAS thread (cpu/matmul.cc). Run with 3 threads so the parts are uneven (2003 rows: 672, 672, 659) and every
+// part's offset into A, B and C is exercised, in each transpose layout, both orientations, f32 and f64, with
+// α, β ≠ 0 accumulating into C. Tolerances as above (k = 450: f32 2e-6, f64 1e-13).
+(distBuilt ? describe : describe.skip)('skinny products split across threads match a float64 reference', () => {
+  test('every layout and orientation, f32 and f64, 3 threads', () => {
+    const r = runChild(`
+const { Tensor, matmul } = L;
+const ref = (A, ar, ac, B, br, bc, ta, tb) => {
+  const m = ta ? ac : ar, k = ta ? ar : ac, n = tb ? br : bc, C = new Float64Array(m * n);
+  for (let i = 0; i < m; i++) for (let p = 0; p < k; p++) {
+    const a = ta ? A[p * ac + i] : A[i * ac + p];
+    for (let j = 0; j < n; j++) C[i * n + j] += a * (tb ? B[j * bc + p] : B[p * bc + j]);
+  }
+  return C;
+};
+const out = [];
+let seed = 1;
+for (const dt of ['f32', 'f64']) for (const [m, n] of [[2003, 20], [24, 1999]]) for (const ta of [false, true]) for (const tb of [false, true]) {
+  const k = 450;
+  const a = Tensor.randn(ta ? [k, m] : [m, k], dt, 'cpu', seed++), b = Tensor.randn(tb ? [n, k] : [k, n], dt, 'cpu', seed++);
+  const c = Tensor.randn([m, n], dt, 'cpu', seed++), c0 = c.toFloat64();
+  matmul(a, b, { transA: ta, transB: tb, alpha: 0.5, beta: 1, out: c });
+  const ab = ref(a.toFloat64(), a.shape[0], a.shape[1], b.toFloat64(), b.shape[0], b.shape[1], ta, tb);
+  const got = c.toFloat64();
+  let num = 0, den = 0;
+  for (let i = 0; i < ab.length; i++) { const w = 0.5 * ab[i] + c0[i]; num += (got[i] - w) ** 2; den += w * w; }
+  out.push({ dt, m, n, ta, tb, err: Math.sqrt(num / den) });
+}
+console.log(JSON.stringify(out));`, 120_000, { OPENBLAS_NUM_THREADS: '3' });
+    expect({ status: r.status, why: r.status === 0 ? '' : describeChild(r) }).toEqual({ status: 0, why: '' });
+    const cases = JSON.parse(r.stdout) as { dt: string; m: number; n: number; ta: boolean; tb: boolean; err: number }[];
+    expect(cases).toHaveLength(16);
+    for (const c of cases) expect({ ...c, ok: c.err < (c.dt === 'f64' ? 1e-13 : 2e-6) }).toEqual({ ...c, ok: true });
   });
 });
 

@@ -14,15 +14,16 @@ class CpuBackend final : public Backend {
   void fillGaussianAt(const View& a, uint64_t seed, uint64_t first, int64_t stride) override;  // tensor.cc
   bool allFinite(const View& a) override;                                                      // tensor.cc
   void matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta,
-              const View& c) override;                                                  // matmul.cc
-  void svdExact(const View& m, const View& u, const View& s, const View& vt) override;  // svd.cc
-  void orthonormalize(const View& a) override;                                          // orthonormalize.cc
-  void solve(const View& a, const View& b) override;                                    // solve.cc
-  void symmetricEigen(const View& c, double* w) override;                               // symmetric_eigen.cc
-  void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;     // svd_batched.cc
-  void gram(const View& a, const View& g, bool ofRows, double alpha) override;          // cholesky_qr.cc
-  bool cholesky(const View& g, double maxCond) override;                                // cholesky_qr.cc
-  void triangularSolveRight(const View& r, const View& a) override;                     // cholesky_qr.cc
+              const View& c) override;                                                                    // matmul.cc
+  void svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) override;  // svd.cc
+  void svdExact(const View& m, const View& u, const View& s, const View& vt) override;                    // svd.cc
+  void orthonormalize(const View& a) override;                                       // orthonormalize.cc
+  void solve(const View& a, const View& b) override;                                 // solve.cc
+  void symmetricEigen(const View& c, double* w) override;                            // symmetric_eigen.cc
+  void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;  // svd_batched.cc
+  void gram(const View& a, const View& g, bool ofRows, double alpha) override;       // cholesky_qr.cc
+  bool cholesky(const View& g, double maxCond) override;                             // cholesky_qr.cc
+  void triangularSolveRight(const View& r, const View& a) override;                  // cholesky_qr.cc
   void adamwStep(const View& p, const View& g, const View& m, const View& v, const View& out,
                  const AdamWParams& hp) override;                                             // optim.cc
   void sgdStep(const View& p, const View& g, const View& buf, const SgdParams& hp) override;  // optim.cc

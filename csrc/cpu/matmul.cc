@@ -1,7 +1,10 @@
 // matmul through OpenBLAS (cblas_?gemm). bf16/f16 operands are widened into f32 scratch first (CPU BLAS has no
-// half-precision GEMM); a half-precision output accumulates in f32 and is rounded once.
+// half-precision GEMM); a half-precision output accumulates in f32 and is rounded once. Skinny products are split
+// across threads here (splitSkinny, below), the rest threaded by OpenBLAS.
 #include <cblas.h>
+#include <algorithm>
 #include "backend.h"
+#include "blas_threads.h"
 
 namespace loraga {
 
@@ -13,7 +16,69 @@ View asCompute(CpuBackend& be, const View& v, DType ct, BufferPtr& hold) {
   be.copy(v, hold->view);
   return hold->view;
 }
+
+// One GEMM call on row-major operands: C[m×n] = α·op(A)·op(B) + β·C.
+struct Gemm {
+  bool ta, tb, f64;
+  int64_t m, n, k, lda, ldb, ldc;
+  double alpha, beta;
+  const void *a, *b;
+  void* c;
+
+  void run() const {
+    const auto tA = ta ? CblasTrans : CblasNoTrans, tB = tb ? CblasTrans : CblasNoTrans;
+    if (f64)
+      cblas_dgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), alpha, static_cast<const double*>(a), int(lda),
+                  static_cast<const double*>(b), int(ldb), beta, static_cast<double*>(c), int(ldc));
+    else
+      cblas_sgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), float(alpha), static_cast<const float*>(a), int(lda),
+                  static_cast<const float*>(b), int(ldb), float(beta), static_cast<float*>(c), int(ldc));
+  }
+  // Rows [lo, hi) of C (and of op(A)), or columns [lo, hi) of C (and of op(B)).
+  Gemm part(bool rows, int64_t lo, int64_t hi) const {
+    Gemm g = *this;
+    const size_t e = f64 ? 8 : 4;
+    const auto at = [&](const void* p, int64_t off) { return static_cast<const char*>(p) + off * int64_t(e); };
+    if (rows) {
+      g.m = hi - lo;
+      g.a = at(a, ta ? lo : lo * lda);
+      g.c = const_cast<char*>(at(c, lo * ldc));
+    } else {
+      g.n = hi - lo;
+      g.b = at(b, tb ? lo * ldb : lo);
+      g.c = const_cast<char*>(at(c, lo));
+    }
+    return g;
+  }
+};
+
+thread_local int tlSplitWidth = 0;
+
+// A skinny product (one side of C at most kSkinny, the other long: a tall matrix by a block of vectors, as the
+// randomized and Krylov SVDs take them) keeps OpenBLAS's own threads poorly busy: on 2 cores G·Qᵀ of 2816×1024 by
+// 1024×20 took as long with 2 threads as with 1. Split C along its long side into one part per thread, each a
+// single-threaded GEMM on its own thread (≈ 1.9× faster there; `npm run bench:init-peft` times the init it serves).
+constexpr int64_t kSkinny = 128;
+constexpr double kSplitMinFlops = double(1 << 24);  // below this a thread's start costs more than it saves
+
+bool splitSkinny(const Gemm& g) {
+  const int threads = ownThreads();
+  const bool rows = g.m >= g.n;
+  const int64_t along = rows ? g.m : g.n, across = rows ? g.n : g.m;
+  if (threads < 2 || (across > kSkinny && g.k > kSkinny) || along < 64 * threads ||
+      double(g.m) * double(g.n) * double(g.k) < kSplitMinFlops)
+    return false;
+  BlasThreads one(1);
+  // Parts on 16-element boundaries: whole GEMM kernel tiles.
+  parallelParts(along, threads, 16, [&g, rows](int64_t lo, int64_t hi) { g.part(rows, lo, hi).run(); });
+  return true;
+}
+
+int64_t ld(const View& v) { return std::max<int64_t>(v.cols, 1); }
 }  // namespace
+
+int splitWidth() { return tlSplitWidth; }
+void setSplitWidth(int n) { tlSplitWidth = n; }
 
 void CpuBackend::matmul(bool ta, bool tb, double alpha, const View& a, const View& b, double beta, const View& c) {
   const int64_t m = ta ? a.cols : a.rows, k = ta ? a.rows : a.cols, n = tb ? b.rows : b.cols;
@@ -27,16 +92,8 @@ void CpuBackend::matmul(bool ta, bool tb, double alpha, const View& a, const Vie
     cv = hc->view;
   }
   if (m > 0 && n > 0) {
-    const auto tA = ta ? CblasTrans : CblasNoTrans, tB = tb ? CblasTrans : CblasNoTrans;
-    const int lda = int(std::max<int64_t>(av.cols, 1)), ldb = int(std::max<int64_t>(bv.cols, 1));
-    const int ldc = int(std::max<int64_t>(cv.cols, 1));
-    if (ct == DType::F64) {
-      cblas_dgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), alpha, av.as<double>(), lda, bv.as<double>(), ldb,
-                  beta, cv.as<double>(), ldc);
-    } else {
-      cblas_sgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), float(alpha), av.as<float>(), lda, bv.as<float>(), ldb,
-                  float(beta), cv.as<float>(), ldc);
-    }
+    const Gemm g{ta, tb, ct == DType::F64, m, n, k, ld(av), ld(bv), ld(cv), alpha, beta, av.data, bv.data, cv.data};
+    if (!splitSkinny(g)) g.run();
   }
   if (hc) copy(cv, c);
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <vector>
 #include "backend.h"
+#include "blas_threads.h"
 #include "lapack.h"
 
 namespace loraga {
@@ -65,6 +66,14 @@ void CpuBackend::svdExact(const View& m, const View& u, const View& s, const Vie
     copy(m, mf->view);
     svdTyped<float>(*this, mf->view, u, s, vt);
   }
+}
+
+// The randomized and Krylov SVDs (composite/) with OpenBLAS single-threaded and their skinny products of M split
+// over the cores by matmul (blas_threads.h says why). Exact: gesdd, threaded by OpenBLAS.
+void CpuBackend::svd(const View& m, const SvdOptions& opt, const View& u, const View& s, const View& vt) {
+  if (opt.method == SvdMethod::Exact) return svdExact(m, u, s, vt);
+  SplitScope split;
+  Backend::svd(m, opt, u, s, vt);
 }
 
 }  // namespace loraga

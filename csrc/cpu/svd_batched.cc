@@ -1,8 +1,7 @@
 // svdBatched on the host, for inits that touch hundreds of modules: the jobs are shared out to one thread per core,
 // each running its modules' SVDs with single-threaded BLAS. One module's products (e.g. 1024×1024 by 1024×33) are
 // too small to keep several BLAS threads busy, and its QR and small SVD are sequential; whole modules side by side
-// are not. OpenBLAS's thread count is process-wide, so it is set to 1 for the batch and restored after: no other CPU
-// op runs meanwhile (every op holds the backend's lock, binding/call.cc).
+// are not. OpenBLAS runs single-threaded for the batch (blas_threads.h).
 #include <algorithm>
 #include <atomic>
 #include <exception>
@@ -10,22 +9,9 @@
 #include <thread>
 #include <vector>
 #include "backend.h"
-
-extern "C" {
-int openblas_get_num_threads(void);
-void openblas_set_num_threads(int);
-}
+#include "blas_threads.h"
 
 namespace loraga {
-
-namespace {
-// Restores OpenBLAS's thread count however the batch ends.
-struct BlasThreads {
-  int saved;
-  explicit BlasThreads(int n) : saved(openblas_get_num_threads()) { openblas_set_num_threads(n); }
-  ~BlasThreads() { openblas_set_num_threads(saved); }
-};
-}  // namespace
 
 void CpuBackend::svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) {
   const size_t workers = std::min<size_t>(jobs.size(), std::max(1, openblas_get_num_threads()));

@@ -21,14 +21,14 @@ const N = require(${JSON.stringify(path.join(DIST, 'native.js'))}).native;
 const DIST = ${JSON.stringify(DIST)};
 `;
 
-/** `node -e script` in a fresh process. */
-function runNode(script: string, timeoutMs: number): ChildResult {
-  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: timeoutMs, env: process.env });
+/** `node -e script` in a fresh process (this one's environment, plus `env`). */
+function runNode(script: string, timeoutMs: number, env: NodeJS.ProcessEnv = {}): ChildResult {
+  const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: timeoutMs, env: { ...process.env, ...env } });
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }
 
-export function runChild(body: string, timeoutMs = 60_000): ChildResult {
-  return runNode(PRELUDE + body, timeoutMs);
+export function runChild(body: string, timeoutMs = 60_000, env: NodeJS.ProcessEnv = {}): ChildResult {
+  return runNode(PRELUDE + body, timeoutMs, env);
 }
 
 /** The same body run inside a worker thread of a fresh process (its stdout is the worker's). */
