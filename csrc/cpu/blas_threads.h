@@ -29,20 +29,22 @@ void setSplitWidth(int n);
 // The threads work of our own may use here: splitWidth(), else OpenBLAS's count (1 inside svdBatched's workers).
 inline int ownThreads() { return splitWidth() > 0 ? splitWidth() : openblas_get_num_threads(); }
 
-// f(lo, hi) over [0, n) in `parts` contiguous pieces, bounds on multiples of `align` (as even as that allows), each
-// on a thread of its own; this thread runs the first, and any no thread could be started for.
+// f(part, lo, hi) over [0, n) in at most `parts` contiguous pieces (part = 0, 1, …), bounds on multiples of `align`
+// (as even as that allows), each on a thread of its own; this thread runs piece 0, and any no thread could be
+// started for.
 template <class F>
 void parallelParts(int64_t n, int parts, int64_t align, const F& f) {
   const int64_t step = std::max<int64_t>(align, (n / std::max(parts, 1) + align - 1) / align * align);
   std::vector<std::thread> pool;
   pool.reserve(size_t(parts));
-  int64_t lo = step;  // pieces from `lo` on, which no thread could be started for, run on this one
+  int part = 1;  // pieces from `part` on, which no thread could be started for, run on this one
   try {
-    for (; lo < n; lo += step) pool.emplace_back([&f, lo, hi = std::min(n, lo + step)] { f(lo, hi); });
+    for (; part * step < n; ++part)
+      pool.emplace_back([&f, part, lo = part * step, hi = std::min(n, (part + 1) * step)] { f(part, lo, hi); });
   } catch (...) {
   }
-  f(0, std::min(n, step));
-  for (; lo < n; lo += step) f(lo, std::min(n, lo + step));
+  f(0, 0, std::min(n, step));
+  for (; part * step < n; ++part) f(part, part * step, std::min(n, (part + 1) * step));
   for (std::thread& t : pool) t.join();
 }
 

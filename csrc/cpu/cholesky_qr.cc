@@ -3,7 +3,9 @@
 #include <cblas.h>
 #include <algorithm>
 #include <cmath>
+#include <vector>
 #include "backend.h"
+#include "blas_threads.h"
 #include "lapack.h"
 
 namespace loraga {
@@ -25,16 +27,48 @@ bool choleskyTyped(const View& g, double maxCond) {
   }
   return std::isfinite(hi) && lo > 0 && hi <= maxCond * lo;
 }
+
+// g += p on the upper triangle of n×n row-major matrices (all a SYRK writes).
+template <class T>
+void addUpper(T* g, const T* p, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    for (int64_t j = i; j < n; ++j) g[i * n + j] += p[i * n + j];
+}
 }  // namespace
 
 void CpuBackend::gram(const View& a, const View& g, bool ofRows, double alpha) {
   const int m = int(a.rows), n = int(a.cols), lda = std::max(n, 1);
   const int size = ofRows ? m : n, depth = ofRows ? n : m, ldg = std::max(size, 1);
   const CBLAS_TRANSPOSE op = ofRows ? CblasNoTrans : CblasTrans;
-  if (a.dtype == DType::F64)
-    cblas_dsyrk(CblasRowMajor, CblasUpper, op, size, depth, alpha, a.as<double>(), lda, 0.0, g.as<double>(), ldg);
-  else
-    cblas_ssyrk(CblasRowMajor, CblasUpper, op, size, depth, float(alpha), a.as<float>(), lda, 0.0f, g.as<float>(), ldg);
+  const size_t e = dtypeSize(a.dtype);
+  // The Gram of the depth indices [lo, hi) (columns of a for ofRows, else rows) into out.
+  const auto syrk = [&](int64_t lo, int64_t hi, void* out) {
+    const char* ap = static_cast<const char*>(a.data) + size_t(ofRows ? lo : lo * lda) * e;
+    if (a.dtype == DType::F64)
+      cblas_dsyrk(CblasRowMajor, CblasUpper, op, size, int(hi - lo), alpha, reinterpret_cast<const double*>(ap), lda,
+                  0.0, static_cast<double*>(out), ldg);
+    else
+      cblas_ssyrk(CblasRowMajor, CblasUpper, op, size, int(hi - lo), float(alpha), reinterpret_cast<const float*>(ap),
+                  lda, 0.0f, static_cast<float*>(out), ldg);
+  };
+  // A Gram over a long depth (the Rayleigh–Ritz step's B·Bᵀ, 320×320 over 2816 columns at r = 32) is the same
+  // reduction in pieces: each thread's share of the depth into a Gram of its own, summed after. Under the randomized
+  // and Krylov SVDs OpenBLAS is single-threaded (blas_threads.h), so without this the f64 SYRK used one core.
+  const int threads = ownThreads();
+  if (threads < 2 || depth < 256 * threads || double(size) * size * depth < double(1 << 25))
+    return syrk(0, depth, g.data);
+  BlasThreads one(1);
+  std::vector<BufferPtr> partial(static_cast<size_t>(threads));  // zero-filled: a piece that did not run adds nothing
+  for (int t = 1; t < threads; ++t) partial[size_t(t)] = alloc(g.dtype, size, size);
+  parallelParts(depth, threads, 16, [&](int part, int64_t lo, int64_t hi) {
+    syrk(lo, hi, part == 0 ? g.data : partial[size_t(part)]->view.data);
+  });
+  for (int t = 1; t < threads; ++t) {
+    if (g.dtype == DType::F64)
+      addUpper(g.as<double>(), partial[size_t(t)]->view.as<double>(), size);
+    else
+      addUpper(g.as<float>(), partial[size_t(t)]->view.as<float>(), size);
+  }
 }
 
 bool CpuBackend::cholesky(const View& g, double maxCond) {

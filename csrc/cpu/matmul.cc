@@ -3,6 +3,7 @@
 // across threads here (splitSkinny, below), the rest threaded by OpenBLAS.
 #include <cblas.h>
 #include <algorithm>
+#include <vector>
 #include "backend.h"
 #include "blas_threads.h"
 
@@ -34,19 +35,34 @@ struct Gemm {
       cblas_sgemm(CblasRowMajor, tA, tB, int(m), int(n), int(k), float(alpha), static_cast<const float*>(a), int(lda),
                   static_cast<const float*>(b), int(ldb), float(beta), static_cast<float*>(c), int(ldc));
   }
-  // Rows [lo, hi) of C (and of op(A)), or columns [lo, hi) of C (and of op(B)).
-  Gemm part(bool rows, int64_t lo, int64_t hi) const {
+  enum class Along { Rows, Cols, Depth };
+  // Rows [lo, hi) of C and op(A); columns [lo, hi) of C and op(B); or the depth indices [lo, hi) of op(A)'s columns
+  // and op(B)'s rows, into `out` (ld n) with β = 0 except for the first piece, which accumulates into C itself.
+  Gemm part(Along along, int64_t lo, int64_t hi, void* out = nullptr) const {
     Gemm g = *this;
     const size_t e = f64 ? 8 : 4;
     const auto at = [&](const void* p, int64_t off) { return static_cast<const char*>(p) + off * int64_t(e); };
-    if (rows) {
-      g.m = hi - lo;
-      g.a = at(a, ta ? lo : lo * lda);
-      g.c = const_cast<char*>(at(c, lo * ldc));
-    } else {
-      g.n = hi - lo;
-      g.b = at(b, tb ? lo * ldb : lo);
-      g.c = const_cast<char*>(at(c, lo));
+    switch (along) {
+      case Along::Rows:
+        g.m = hi - lo;
+        g.a = at(a, ta ? lo : lo * lda);
+        g.c = const_cast<char*>(at(c, lo * ldc));
+        break;
+      case Along::Cols:
+        g.n = hi - lo;
+        g.b = at(b, tb ? lo * ldb : lo);
+        g.c = const_cast<char*>(at(c, lo));
+        break;
+      case Along::Depth:
+        g.k = hi - lo;
+        g.a = at(a, ta ? lo * lda : lo);
+        g.b = at(b, tb ? lo : lo * ldb);
+        if (out) {
+          g.c = out;
+          g.ldc = n;
+          g.beta = 0.0;
+        }
+        break;
     }
     return g;
   }
@@ -55,22 +71,46 @@ struct Gemm {
 thread_local int tlSplitWidth = 0;
 
 // A skinny product (one side of C at most kSkinny, the other long: a tall matrix by a block of vectors, as the
-// randomized and Krylov SVDs take them) keeps OpenBLAS's own threads poorly busy: on 2 cores G·Qᵀ of 2816×1024 by
-// 1024×20 took as long with 2 threads as with 1. Split C along its long side into one part per thread, each a
-// single-threaded GEMM on its own thread (≈ 1.9× faster there; `npm run bench:init-peft` times the init it serves).
+// randomized and Krylov SVDs take them), or one with a short depth (a rank-r update) keeps OpenBLAS's own threads
+// poorly busy: on 2 cores G·Qᵀ of 2816×1024 by 1024×20 took as long with 2 threads as with 1. Split C along its
+// long side into one part per thread, each a single-threaded GEMM on its own thread (≈ 1.9× faster there;
+// `npm run bench:init-peft` times the init it serves). A small C over a long depth (Qᵀ·Y, the projections of the
+// Krylov SVD) is split along the depth instead: each thread's share into a C of its own, summed after.
 constexpr int64_t kSkinny = 128;
 constexpr double kSplitMinFlops = double(1 << 24);  // below this a thread's start costs more than it saves
 
+template <class T>
+void addInto(T* c, int64_t ldc, const T* p, int64_t m, int64_t n) {
+  for (int64_t i = 0; i < m; ++i)
+    for (int64_t j = 0; j < n; ++j) c[i * ldc + j] += p[i * n + j];
+}
+
 bool splitSkinny(const Gemm& g) {
   const int threads = ownThreads();
+  if (threads < 2 || double(g.m) * double(g.n) * double(g.k) < kSplitMinFlops) return false;
   const bool rows = g.m >= g.n;
   const int64_t along = rows ? g.m : g.n, across = rows ? g.n : g.m;
-  if (threads < 2 || (across > kSkinny && g.k > kSkinny) || along < 64 * threads ||
-      double(g.m) * double(g.n) * double(g.k) < kSplitMinFlops)
-    return false;
+  if ((across <= kSkinny || g.k <= kSkinny) && along >= 64 * threads) {
+    BlasThreads one(1);
+    // Parts on 16-element boundaries: whole GEMM kernel tiles.
+    const auto how = rows ? Gemm::Along::Rows : Gemm::Along::Cols;
+    parallelParts(along, threads, 16, [&g, how](int, int64_t lo, int64_t hi) { g.part(how, lo, hi).run(); });
+    return true;
+  }
+  if (g.m > kSkinny || g.n > kSkinny || g.k < 256 * threads) return false;
   BlasThreads one(1);
-  // Parts on 16-element boundaries: whole GEMM kernel tiles.
-  parallelParts(along, threads, 16, [&g, rows](int64_t lo, int64_t hi) { g.part(rows, lo, hi).run(); });
+  const size_t e = g.f64 ? 8 : 4, cells = size_t(g.m * g.n);
+  std::vector<char> partial(size_t(threads - 1) * cells * e);  // pieces 1… (zero: one that did not run adds nothing)
+  parallelParts(g.k, threads, 16, [&](int part, int64_t lo, int64_t hi) {
+    g.part(Gemm::Along::Depth, lo, hi, part == 0 ? nullptr : &partial[size_t(part - 1) * cells * e]).run();
+  });
+  for (int t = 1; t < threads; ++t) {
+    const char* p = &partial[size_t(t - 1) * cells * e];
+    if (g.f64)
+      addInto(static_cast<double*>(g.c), g.ldc, reinterpret_cast<const double*>(p), g.m, g.n);
+    else
+      addInto(static_cast<float*>(g.c), g.ldc, reinterpret_cast<const float*>(p), g.m, g.n);
+  }
   return true;
 }
 

@@ -48,7 +48,7 @@ void CpuBackend::copy(const View& src, const View& dst) {
 }
 
 void CpuBackend::fillGaussianAt(const View& a, uint64_t seed, uint64_t first, int64_t stride) {
-  const auto fillRows = [&](int64_t lo, int64_t hi) {
+  const auto fillRows = [&](int, int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i)
       for (int64_t j = 0; j < a.cols; ++j)
         store(a, i * a.cols + j, gaussianAt(seed, first + uint64_t(i) * uint64_t(stride) + uint64_t(j)));
@@ -60,7 +60,7 @@ void CpuBackend::fillGaussianAt(const View& a, uint64_t seed, uint64_t first, in
   if (threads > 1 && a.numel() >= kParallelDraws && a.rows > 1)
     parallelParts(a.rows, threads, 1, fillRows);
   else
-    fillRows(0, a.rows);
+    fillRows(0, 0, a.rows);
 }
 
 namespace {
