@@ -31,7 +31,7 @@ inline int ownThreads() { return splitWidth() > 0 ? splitWidth() : openblas_get_
 
 // f(part, lo, hi) over [0, n) in at most `parts` contiguous pieces (part = 0, 1, …), bounds on multiples of `align`
 // (as even as that allows), each on a thread of its own; this thread runs piece 0, and any no thread could be
-// started for.
+// started for. f must not throw (BLAS calls and plain loops): an exception on a thread of its own would terminate.
 template <class F>
 void parallelParts(int64_t n, int parts, int64_t align, const F& f) {
   const int64_t step = std::max<int64_t>(align, (n / std::max(parts, 1) + align - 1) / align * align);
