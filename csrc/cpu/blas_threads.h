@@ -1,6 +1,6 @@
 // OpenBLAS's thread count is process-wide. Code that runs its own threads, each calling BLAS single-threaded
-// (svdBatched's module workers, matmul's split of a skinny product), sets it to 1 meanwhile and restores it after:
-// no other CPU op runs at the same time (every op holds the backend's lock, binding/call.cc).
+// (svdBatched's module workers; matmul's and gram's splits, matmul.cc and cholesky_qr.cc), sets it to 1 meanwhile and
+// restores it after: no other CPU op runs at the same time (every op holds the backend's lock, binding/call.cc).
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -23,7 +23,7 @@ struct BlasThreads {
   BlasThreads& operator=(const BlasThreads&) = delete;
 };
 
-// How many threads matmul splits a skinny product over on this thread (matmul.cc); 0: OpenBLAS's thread count.
+// How many threads our own splits (matmul, gram, the Gaussian fill) use on this thread; 0: OpenBLAS's count.
 int splitWidth();
 void setSplitWidth(int n);
 // The threads work of our own may use here: splitWidth(), else OpenBLAS's count (1 inside svdBatched's workers).
