@@ -122,15 +122,18 @@ class Backend {
   // triangle (row-major) is written and read later (SYRK's half).
   virtual void gram(const View& a, const View& g, bool ofRows, double alpha) = 0;
   // Upper Cholesky factor in place: g = Rᵀ·R with R in g's upper triangle. Returns false when g is not (numerically)
-  // positive definite or, for maxCond > 0, when max rᵢᵢ / min rᵢᵢ exceeds maxCond (then g is unspecified). maxCond
-  // < 0 asks for no answer: a GPU then neither waits for nor reads the result (true), the CPU still checks.
-  virtual bool cholesky(const View& g, double maxCond) = 0;
+  // positive definite, for maxCond > 0 when max rᵢᵢ / min rᵢᵢ exceeds maxCond, or for minDiag > 0 when some rᵢᵢ is
+  // below minDiag (then g is unspecified). maxCond < 0 asks for no answer: a GPU then neither waits for nor reads the
+  // result (true, minDiag unchecked), the CPU still checks positive definiteness.
+  virtual bool cholesky(const View& g, double maxCond, double minDiag) = 0;
   // a ← a·R⁻¹ for R upper triangular (n×n, read from r's upper triangle), a m×n: the triangular solve of CholeskyQR.
   virtual void triangularSolveRight(const View& r, const View& a) = 0;
   // A basis of a's columns (m×n, m ≥ n, f32/f64) made of GEMM-shaped work: CholeskyQR (passes = 1: span only, the
   // columns are orthonormal to about κ(a)²·ε) or CholeskyQR2 (passes = 2: orthonormal to ε), falling back to the
-  // Householder orthonormalize when the Gram matrix is too ill-conditioned. Returns false when it fell back.
-  virtual bool orthonormalizeCholQr(const View& a, int passes);
+  // Householder orthonormalize when the Gram matrix is too ill-conditioned or, for minDiag > 0, when a column's
+  // distance from the span of the ones before it is below minDiag (an absolute test, for a block that had unit
+  // columns before it was projected). Returns false when it fell back.
+  virtual bool orthonormalizeCholQr(const View& a, int passes, double minDiag = 0);
 
   // ---- symmetric_eigen (cpu/symmetric_eigen.cc, cuda/symmetric_eigen.cc) ----------------------------------------
   // All eigenpairs of a symmetric n×n c (f64; its upper triangle, row-major, is read), by divide and conquer

@@ -108,6 +108,46 @@ describe("svd method 'krylov' vs an exact float64 SVD", () => {
     expect(orthoErrorOf(res.Vt, true)).toBeLessThan(1e-6);
   });
 
+  test.each([
+    // An embedding's gradient from a batch with 32 distinct tokens has 32 non-zero rows: range(M) is used up after
+    // exactly 4 blocks of 8, and every product after that is rounding noise inside those 32 coordinates — a block as
+    // well conditioned as a random one. Normalised, it repeated directions of Q (σ up to 2.2× the exact before the
+    // test on what the second projection leaves).
+    ['32 non-zero rows, blocks of 8', 200, 300, 32, 8, 4],
+    ['16 non-zero rows, blocks of 8', 200, 300, 16, 8, 4],
+    // Blocks of one column: the fuzz's case (3×3 with a zero row, k = 1); a 1×1 Gram matrix is never ill-conditioned.
+    ['2 non-zero rows of 3, one column a block', 3, 3, 2, 1, 2],
+    ['3 non-zero rows of 50, one column a block', 50, 40, 3, 1, 4],
+  ] as const)('the space running out at a block boundary (%s): the noise block is not kept, σ ≤ exact σ, U and V orthonormal', (_name, rows, cols, nonZero, kk, iters) => {
+    for (const dtype of ['f32', 'f64'] as const) {
+      const g = Tensor.randn([rows, cols], 'f64', 'cpu', 23).toFloat64().map((x, i) => (i < nonZero * cols ? x : 0));
+      const exact = svd(Tensor.fromFloat64(g, [rows, cols], 'f64'), { k: kk }).S.toFloat64();
+      const res = svd(Tensor.fromFloat64(g, [rows, cols], dtype), { k: kk, method: 'krylov', oversample: 0, powerIters: iters, seed: 5 });
+      const s = res.S.toFloat64(), tol = dtype === 'f32' ? 2e-6 : 1e-13;  // a few ε of the storage dtype
+      // A Rayleigh–Ritz value from an orthonormal basis never exceeds the exact one; here the basis holds range(M),
+      // so they agree.
+      for (let i = 0; i < kk; i++) expect(Math.abs(s[i] - exact[i])).toBeLessThan(tol * exact[0]);
+      expect(orthoErrorOf(res.U)).toBeLessThan(tol);
+      expect(orthoErrorOf(res.Vt, true)).toBeLessThan(tol);
+      expect(tripletResidual(g, rows, cols, res)).toBeLessThan(tol * 10);
+    }
+  });
+
+  test('scale: M·10⁻³⁰ … M·10³⁰ stored in f32 give the same σ times the scale and orthonormal U (M·Mᵀ·Qᵢ squares the scale)', () => {
+    // The fuzz's 2×4 M with entries ~1e-30: M·Mᵀ·Q₀ (~1e-60) underflowed f32, the iteration stopped at Q₀ and σ₁
+    // came out 18 % low; entries ~1e25 overflowed it (a LoraValueError). Past 2^±40 the iteration runs in f64.
+    const Mv = withSpectrum(120, 80, Array.from({ length: 80 }, (_, i) => 1 / (i + 1)), 31);
+    const o = { k: 6, method: 'krylov' as const, oversample: 0, powerIters: 4, seed: 1 };
+    const ref = svd(Tensor.fromFloat64(Mv, [120, 80], 'f32'), o).S.toFloat64();
+    for (const scale of [1e-30, 1e-20, 1e-13, 1e13, 1e25, 1e30]) {
+      const res = svd(Tensor.fromFloat64(Mv.map((x) => x * scale), [120, 80], 'f32'), o);
+      const s = res.S.toFloat64();
+      for (let i = 0; i < 6; i++) expect([scale, i, Math.abs(s[i] / scale - ref[i]) / ref[0] < 1e-5]).toEqual([scale, i, true]);
+      expect(orthoErrorOf(res.U)).toBeLessThan(2e-6);
+      expect(orthoErrorOf(res.Vt, true)).toBeLessThan(2e-6);
+    }
+  });
+
   test('a basis that fills min(m, n) (4 blocks of 10 for 40 columns) gives the exact singular values', () => {
     const Mv = Tensor.randn([60, 40], 'f64', 'cpu', 21).toFloat64();
     const exact = svd(Tensor.fromFloat64(Mv, [60, 40], 'f64'), { k: 10 }).S.toFloat64();

@@ -19,12 +19,12 @@ double maxCondFor(DType t) {
 }
 }  // namespace
 
-bool Backend::orthonormalizeCholQr(const View& a, int passes) {
+bool Backend::orthonormalizeCholQr(const View& a, int passes, double minDiag) {
   if (a.cols == 0 || a.rows == 0) return true;
   if (a.dtype != DType::F32 && a.dtype != DType::F64) {  // half storage: work in f32, round once
     BufferPtr f = alloc(DType::F32, a.rows, a.cols);
     copy(a, f->view);
-    const bool ok = orthonormalizeCholQr(f->view, passes);
+    const bool ok = orthonormalizeCholQr(f->view, passes, minDiag);
     copy(f->view, a);
     return ok;
   }
@@ -32,7 +32,7 @@ bool Backend::orthonormalizeCholQr(const View& a, int passes) {
   for (int p = 0; p < passes; ++p) {
     gram(a, g->view, false, 1.0);
     // The first pass decides (the one host sync on a GPU); a later pass sees a near-identity Gram matrix.
-    if (!cholesky(g->view, p == 0 ? maxCondFor(a.dtype) : -1.0)) {
+    if (!cholesky(g->view, p == 0 ? maxCondFor(a.dtype) : -1.0, p == 0 ? minDiag : 0.0)) {
       orthonormalize(a);  // a still spans the same columns: Householder gives their basis
       return false;
     }

@@ -22,7 +22,7 @@ class CpuBackend final : public Backend {
   void symmetricEigen(const View& c, double* w) override;                            // symmetric_eigen.cc
   void svdBatched(const std::vector<SvdJob>& jobs, const SvdOptions& opt) override;  // svd_batched.cc
   void gram(const View& a, const View& g, bool ofRows, double alpha) override;       // cholesky_qr.cc
-  bool cholesky(const View& g, double maxCond) override;                             // cholesky_qr.cc
+  bool cholesky(const View& g, double maxCond, double minDiag) override;             // cholesky_qr.cc
   void triangularSolveRight(const View& r, const View& a) override;                  // cholesky_qr.cc
   void adamwStep(const View& p, const View& g, const View& m, const View& v, const View& out,
                  const AdamWParams& hp) override;                                             // optim.cc

@@ -12,12 +12,12 @@ namespace loraga {
 
 namespace {
 template <class T>
-bool choleskyTyped(const View& g, double maxCond) {
+bool choleskyTyped(const View& g, double maxCond, double minDiag) {
   const int n = int(g.rows), ld = std::max(n, 1);
   int info = 0;
   lapack::potrf("L", &n, g.as<T>(), &ld, &info);
   if (info != 0) return false;  // info > 0: leading minor not positive definite
-  if (maxCond <= 0) return true;
+  if (maxCond < 0 || (maxCond == 0 && minDiag <= 0)) return true;
   const T* d = g.as<T>();
   double lo = INFINITY, hi = 0;
   for (int i = 0; i < n; ++i) {
@@ -25,7 +25,7 @@ bool choleskyTyped(const View& g, double maxCond) {
     lo = std::min(lo, r);
     hi = std::max(hi, r);
   }
-  return std::isfinite(hi) && lo > 0 && hi <= maxCond * lo;
+  return std::isfinite(hi) && lo > 0 && (maxCond == 0 || hi <= maxCond * lo) && lo >= minDiag;
 }
 
 // g += p on the upper triangle of n×n row-major matrices (all a SYRK writes).
@@ -71,8 +71,8 @@ void CpuBackend::gram(const View& a, const View& g, bool ofRows, double alpha) {
   }
 }
 
-bool CpuBackend::cholesky(const View& g, double maxCond) {
-  return g.dtype == DType::F64 ? choleskyTyped<double>(g, maxCond) : choleskyTyped<float>(g, maxCond);
+bool CpuBackend::cholesky(const View& g, double maxCond, double minDiag) {
+  return g.dtype == DType::F64 ? choleskyTyped<double>(g, maxCond, minDiag) : choleskyTyped<float>(g, maxCond, minDiag);
 }
 
 void CpuBackend::triangularSolveRight(const View& r, const View& a) {

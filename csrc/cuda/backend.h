@@ -36,7 +36,7 @@ class CudaBackend final : public Backend {
   void solve(const View& a, const View& b) override;                                    // solve.cc
   void symmetricEigen(const View& c, double* w) override;                               // symmetric_eigen.cc
   void gram(const View& a, const View& g, bool ofRows, double alpha) override;          // cholesky_qr.cc
-  bool cholesky(const View& g, double maxCond) override;                                // cholesky_qr.cc
+  bool cholesky(const View& g, double maxCond, double minDiag) override;                // cholesky_qr.cc
   void triangularSolveRight(const View& r, const View& a) override;                     // cholesky_qr.cc
   void loraForward(const View& x, const View& w, const View& a, const View& b, double scale, const View& y,
                    const View& h) override;  // lora.cc

@@ -10,7 +10,7 @@ namespace loraga::cuda {
 
 namespace {
 template <class T>
-bool choleskyTyped(CudaBackend& be, const View& g, double maxCond) {
+bool choleskyTyped(CudaBackend& be, const View& g, double maxCond, double minDiag) {
   const auto& F = solverFns<T>(be.libs());
   const int n = int(g.rows);
   int lwork = 0;
@@ -29,13 +29,13 @@ bool choleskyTyped(CudaBackend& be, const View& g, double maxCond) {
         "potrf diagonal");
   check(cudaStreamSynchronize(be.stream()), "potrf");
   if (h != 0) return false;
-  if (maxCond == 0) return true;
+  if (maxCond == 0 && minDiag <= 0) return true;
   double lo = INFINITY, hi = 0;
   for (int i = 0; i < n; ++i) {
     lo = std::min(lo, std::fabs(double(diag[size_t(i)])));
     hi = std::max(hi, std::fabs(double(diag[size_t(i)])));
   }
-  return std::isfinite(hi) && lo > 0 && hi <= maxCond * lo;
+  return std::isfinite(hi) && lo > 0 && (maxCond == 0 || hi <= maxCond * lo) && lo >= minDiag;
 }
 }  // namespace
 
@@ -59,9 +59,10 @@ void CudaBackend::gram(const View& a, const View& g, bool ofRows, double alpha) 
   }
 }
 
-bool CudaBackend::cholesky(const View& g, double maxCond) {
+bool CudaBackend::cholesky(const View& g, double maxCond, double minDiag) {
   enter();
-  return g.dtype == DType::F64 ? choleskyTyped<double>(*this, g, maxCond) : choleskyTyped<float>(*this, g, maxCond);
+  return g.dtype == DType::F64 ? choleskyTyped<double>(*this, g, maxCond, minDiag)
+                               : choleskyTyped<float>(*this, g, maxCond, minDiag);
 }
 
 void CudaBackend::triangularSolveRight(const View& r, const View& a) {
