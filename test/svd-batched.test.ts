@@ -2,6 +2,7 @@
 // up to rounding: on the CPU the batch runs a thread per core with single-threaded BLAS, and LAPACK's blocked steps
 // sum in another order than with the default thread count (measured: σ 4e-7, vectors 3e-5 relative on 300×200).
 import { LoraShapeError, LoraValueError, Tensor, svd, svdBatched, svdBatchedAsync } from '../lib';
+import { native } from '../lib/native';
 import { runChild } from './helpers/child';
 import { randTensor, relErr } from './helpers/ref';
 
@@ -75,6 +76,19 @@ describe('svdBatched', () => {
     expect(() => svdBatched([...Ms.slice(0, 4), huge, ...Ms.slice(5)], { k: 4, method: 'randomized' })).toThrow(/overflowed/);
     // and the next batch runs normally
     svdBatched(Ms, { k: 4, method: 'randomized' }).forEach((r, i) => expectSameSvd(r, svd(Ms[i], { k: 4, method: 'randomized', seed: i })));
+  });
+
+  test('all or nothing: when a later job fails, the earlier jobs\' outputs are left as they were (the raw binding, sync)', () => {
+    // Found by the N-API fuzz: the overflow of job 2 is found while it runs, after jobs 0 and 1 had written theirs.
+    const Ms = [randTensor([30, 20], 1).t, randTensor([25, 20], 2).t, randTensor([30, 20], 3).t];
+    Ms[2].data.fill(3e37);
+    const out = Ms.map((M) => ({ U: Tensor.zeros([M.shape[0], 3]), S: Tensor.zeros([3]), Vt: Tensor.zeros([3, 20]) }));
+    out.forEach((o) => { o.U.data.fill(7); o.S.data.fill(7); o.Vt.data.fill(7); });
+    expect(() => native.svdBatched(Ms, out.map((o) => o.U), out.map((o) => o.S), out.map((o) => o.Vt), 1, 2, 1, 0, false)).toThrow(LoraValueError);
+    for (const o of out) for (const t of [o.U, o.S, o.Vt]) expect(Array.from(t.data).every((x) => x === 7)).toBe(true);
+    // The same call without the bad job writes every output.
+    native.svdBatched(Ms.slice(0, 2), out.slice(0, 2).map((o) => o.U), out.slice(0, 2).map((o) => o.S), out.slice(0, 2).map((o) => o.Vt), 1, 2, 1, 0, false);
+    expectSameSvd({ U: out[1].U, S: out[1].S, Vt: out[1].Vt }, svd(Ms[1], { k: 3, method: 'randomized', oversample: 2, powerIters: 1, seed: 1 }));
   });
 
   test('async form resolves with the sync results', async () => {

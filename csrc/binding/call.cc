@@ -7,6 +7,10 @@
 namespace loraga::binding {
 
 namespace {
+// Where a passed zero-element tensor points when it has no memory of its own (parseTensor): never read or written.
+alignas(64) unsigned char kNoElementsStorage[64];
+void* const kNoElements = kNoElementsStorage;
+
 bool parseDType(const Napi::Value& v, DType* out) {
   if (!v.IsString()) return false;
   const std::string s = v.As<Napi::String>();
@@ -146,6 +150,10 @@ View Call::parseTensor(const Napi::Value& v, const std::string& w, Access access
   } else {
     throwJs(env(), ErrorCode::Backend, w + ": unknown device '" + device + "'");
   }
+  // A tensor that was passed is never "omitted": a zero-element one may have no memory (V8 gives an empty buffer a
+  // null data pointer), and a null View reads as an absent optional tensor everywhere (Call::shape skips its check,
+  // composites skip its product): y = [0, 3] for x = [2, 0] was written as 2×3 through a null pointer.
+  if (view.data == nullptr) view.data = kNoElements;
   args_.push_back(arg);
   views_.push_back(view);
   return view;

@@ -67,7 +67,29 @@ Napi::Value SvdBatched(const Napi::CallbackInfo& info) {
   return call.run([=](Backend& be) {
     for (size_t i = 0; i < jobs.size(); ++i)
       if (!be.allFinite(jobs[i].m)) fail(ErrorCode::Value, "svdBatched: M[" + std::to_string(i) + "] holds NaN or Inf");
-    if (!jobs.empty()) be.svdBatched(jobs, opt);
+    if (jobs.size() < 2) {
+      if (!jobs.empty()) be.svdBatched(jobs, opt);
+      return;
+    }
+    // All or nothing: a later job that fails (products that overflow are found only while it runs) must not leave
+    // the earlier jobs' outputs written. The jobs write to scratch, copied out once all of them have succeeded.
+    std::vector<SvdJob> staged = jobs;
+    std::vector<BufferPtr> keep;
+    const auto stage = [&](View& v) {
+      keep.push_back(be.alloc(v.dtype, v.rows, v.cols));
+      v = keep.back()->view;
+    };
+    for (SvdJob& j : staged) {
+      stage(j.u);
+      stage(j.s);
+      stage(j.vt);
+    }
+    be.svdBatched(staged, opt);
+    for (size_t i = 0; i < jobs.size(); ++i) {
+      be.copy(staged[i].u, jobs[i].u);
+      be.copy(staged[i].s, jobs[i].s);
+      be.copy(staged[i].vt, jobs[i].vt);
+    }
   });
 }
 
