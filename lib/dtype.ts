@@ -1,6 +1,7 @@
 /** Storage dtypes (declared in types/dtype.d.ts) and the helpers that allocate, view and recognise storage. */
 import type { DType, Storage } from '../types/dtype';
 import { LoraDTypeError, LoraOutOfMemoryError } from './errors';
+import { showJson } from './show';
 
 export const DTYPES: readonly DType[] = ['f32', 'f64', 'bf16', 'f16'];
 
@@ -13,7 +14,7 @@ export function isDType(x: unknown): x is DType {
 }
 
 export function assertDType(x: unknown, what: string): DType {
-  if (!isDType(x)) throw new LoraDTypeError(`${what}: unknown dtype ${JSON.stringify(x)} (expected one of ${DTYPES.join(', ')})`);
+  if (!isDType(x)) throw new LoraDTypeError(`${what}: unknown dtype ${showJson(x)} (expected one of ${DTYPES.join(', ')})`);
   return x;
 }
 

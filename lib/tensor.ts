@@ -10,6 +10,7 @@ import type * as api from '../types/tensor';
 import type { Device, FromOptions, Shape, TensorSource } from '../types/tensor';
 import { native } from './native';
 import { allocStorage, assertDType, bytesPerElement, storageDType, tagOf, viewStorage } from './dtype';
+import { show, str } from './show';
 import {
   LoraBackendError, LoraDTypeError, LoraDisposedError, LoraLayoutError, LoraShapeError, LoraValueError,
 } from './errors';
@@ -29,15 +30,6 @@ export function tfTensorHint(x: unknown): string {
   const o = x as { dataId?: unknown; rankType?: unknown; dtype?: unknown };
   if (o.dataId === undefined || o.rankType === undefined || typeof o.dtype !== 'string') return '';
   return ` — this is a TensorFlow.js tf.Tensor (${o.dtype}), not a loraga Tensor: convert it with fromTf(t) from 'loraga/tfjs' (zero-copy on the cpu backend), or Tensor.from(t.dataSync(), t.shape) for float32`;
-}
-
-/** A value for an error message: never throws (BigInt, symbols and cycles defeat JSON.stringify). */
-export function show(x: unknown): string {
-  if (Array.isArray(x)) return `[${x.map(show).join(', ')}]`;
-  if (typeof x === 'string') return JSON.stringify(x);
-  if (typeof x === 'bigint') return `${x}n`;
-  if (x === null || typeof x !== 'object') return String(x);
-  return Object.prototype.toString.call(x);
 }
 
 export function checkShape(shape: unknown, what = 'shape'): number[] {
@@ -172,7 +164,7 @@ export const Tensor: typeof api.Tensor = class Tensor<D extends DType = DType> {
     // A plain array of numbers: copied (and rounded for bf16/f16), so the tensor owns it.
     const arr = source as ArrayLike<number>;
     if (typeof arr.length !== 'number' || arr.length !== n)
-      throw new LoraShapeError(`Tensor.from: ${String(arr.length)} values do not fill shape [${dims.join(', ')}] (${n})`);
+      throw new LoraShapeError(`Tensor.from: ${str(arr.length)} values do not fill shape [${dims.join(', ')}] (${n})`);
     const values = new Float64Array(n);
     for (let i = 0; i < n; i++) {
       const v = arr[i];
@@ -194,12 +186,12 @@ export const Tensor: typeof api.Tensor = class Tensor<D extends DType = DType> {
     const dims = checkShape(shape as number[]);
     assertDType(dtype, 'Tensor.zeros');
     if (device === 'cuda') return new Tensor(null, dims, dtype, true, native.deviceAlloc(dtype, dims)) as never;
-    if (device !== 'cpu') throw new LoraBackendError(`Tensor.zeros: unknown device '${String(device)}' (expected cpu or cuda)`);
+    if (device !== 'cpu') throw new LoraBackendError(`Tensor.zeros: unknown device '${str(device)}' (expected cpu or cuda)`);
     return new Tensor(allocStorage(dtype, shapeSize(dims)), dims, dtype, true) as never;
   }
 
   static randn(shape: Shape, dtype: DType = 'f32', device: Device = 'cpu', seed = 0): Tensor<never> {
-    if (!Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Tensor.randn: seed must be a non-negative safe integer, got ${String(seed)}`);
+    if (!Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Tensor.randn: seed must be a non-negative safe integer, got ${str(seed)}`);
     const t = Tensor.zeros(shape, dtype, device);
     native.fillGaussian(t, seed);
     return t;

@@ -7,6 +7,7 @@ import { matmul, matmulAsync } from '../ops/matmul';
 import { fmt, knownKeys, matrix } from '../ops/check';
 import { Tensor } from '../tensor';
 import { Plan, step } from './runner';
+import { showJson, str } from '../show';
 
 /** The options every SVD-based init takes (InitSvdOptions). */
 export const SVD_KEYS = ['svd', 'seed', 'oversample', 'powerIters', 'dtype', 'precision', 'gapTolerance', 'noReport'] as const;
@@ -26,32 +27,32 @@ export function pick<T extends object>(config: T, keys: readonly string[]): Part
 }
 
 export function posInt(x: unknown, what: string): number {
-  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new LoraValueError(`${what}: expected a positive integer, got ${String(x)}`);
+  if (typeof x !== 'number' || !Number.isInteger(x) || x < 1) throw new LoraValueError(`${what}: expected a positive integer, got ${str(x)}`);
   return x;
 }
 
 export function posNumber(x: unknown, what: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new LoraValueError(`${what}: expected a positive finite number, got ${String(x)}`);
+  if (typeof x !== 'number' || !Number.isFinite(x) || x <= 0) throw new LoraValueError(`${what}: expected a positive finite number, got ${str(x)}`);
   return x;
 }
 
 /** A non-negative safe integer; undefined gives dflt, or is refused like any other value when there is no default. */
 export function nonNegInt(x: unknown, what: string, dflt?: number): number {
   if (x === undefined && dflt !== undefined) return dflt;
-  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw new LoraValueError(`${what}: expected a non-negative integer, got ${String(x)}`);
+  if (typeof x !== 'number' || !Number.isSafeInteger(x) || x < 0) throw new LoraValueError(`${what}: expected a non-negative integer, got ${str(x)}`);
   return x;
 }
 
 export function oneOf<T extends string>(x: unknown, allowed: readonly T[], what: string, dflt: T): T {
   if (x === undefined) return dflt;
   if (typeof x !== 'string' || !(allowed as readonly string[]).includes(x))
-    throw new LoraValueError(`${what}: expected one of ${allowed.join(', ')}, got ${JSON.stringify(x)}`);
+    throw new LoraValueError(`${what}: expected one of ${allowed.join(', ')}, got ${showJson(x)}`);
   return x as T;
 }
 
 export function outDType(x: unknown, dflt: DType, what: string): DType {
   if (x === undefined) return dflt;
-  if (!isDType(x)) throw new LoraDTypeError(`${what}: unknown dtype ${JSON.stringify(x)}`);
+  if (!isDType(x)) throw new LoraDTypeError(`${what}: unknown dtype ${showJson(x)}`);
   return x;
 }
 

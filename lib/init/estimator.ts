@@ -12,6 +12,7 @@ import { posInt } from './common';
 import { transpose2d } from './layout';
 import { runAsync, runSync } from './runner';
 import { GradientSketch, resolveSketchOptions } from './sketch';
+import { str } from '../show';
 
 interface Slot {
   out: number;
@@ -34,7 +35,7 @@ export const GradientEstimator: typeof api.GradientEstimator = class GradientEst
 
   constructor(options: { dtype?: 'f32' | 'f64' } = {}) {
     this.dtype = options.dtype ?? 'f32';
-    if (this.dtype !== 'f32' && this.dtype !== 'f64') throw new LoraValueError(`GradientEstimator: dtype must be f32 or f64, got ${String(options.dtype)}`);
+    if (this.dtype !== 'f32' && this.dtype !== 'f64') throw new LoraValueError(`GradientEstimator: dtype must be f32 or f64, got ${str(options.dtype)}`);
   }
 
   register(name: string, out: number, inF: number, options: { fanInFanOut?: boolean; sketch?: api.SketchOptions } = {}): this {

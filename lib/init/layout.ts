@@ -7,6 +7,7 @@
 import { LoraValueError } from '../errors';
 import { allocStorage } from '../dtype';
 import { Tensor } from '../tensor';
+import { showJson } from '../show';
 
 /** A row-major copy of a host 2-D tensor transposed. Exact for every dtype: storage elements are moved, not converted. */
 export function transpose2d(t: Tensor): Tensor {
@@ -24,7 +25,7 @@ export function transpose2d(t: Tensor): Tensor {
 /** `fanInFanOut` of a config: undefined → false (PEFT's default); anything but a boolean is a typed error. */
 export function fanInFanOutOption(x: unknown, what: string): boolean {
   if (x === undefined) return false;
-  if (typeof x !== 'boolean') throw new LoraValueError(`${what} fanInFanOut: expected a boolean, got ${JSON.stringify(x)}`);
+  if (typeof x !== 'boolean') throw new LoraValueError(`${what} fanInFanOut: expected a boolean, got ${showJson(x)}`);
   return x;
 }
 

@@ -23,6 +23,7 @@ import { initLora } from './lora';
 import { LORA_ONE_KEYS, initLoraOneAsync } from './lora-one';
 import { moduleSeed } from './module-seed';
 import { PISSA_KEYS, initPiSSAAsync } from './pissa';
+import { showJson } from '../show';
 
 /** Every option initAdapters takes: the inits' own (LoRA-GA's are a superset, plus LoRA-One's normalize) and the run's. */
 const INIT_ADAPTERS_KEYS: readonly string[] = [
@@ -37,7 +38,7 @@ export async function initAdapters(model: ModelWeights, estimate: GradientSource
   if (!model || typeof model !== 'object') throw new LoraValueError('initAdapters: model must be a record of weights or a loader');
   configObject(config, 'initAdapters', INIT_ADAPTERS_KEYS);
   const method = config.method ?? 'loraga';
-  if (!['loraga', 'lora-one', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${JSON.stringify(method)}`);
+  if (!['loraga', 'lora-one', 'pissa', 'lora'].includes(method)) throw new LoraValueError(`initAdapters: unknown method ${showJson(method)}`);
   const sketch = config.svd === 'sketch';
   if (sketch && method !== 'loraga') throw new LoraValueError(`initAdapters: svd 'sketch' is for method 'loraga' (got '${method}')`);
   // The sketch replaces G's SVD; W's own (scales 'weight_svd' / 'weightS') stays randomized.

@@ -4,6 +4,7 @@
  * and a module's init does not depend on which other modules are initialised or in what order.
  */
 import { LoraValueError } from '../errors';
+import { str } from '../show';
 
 /** FNV-1a over the UTF-16 code units of `s`, from `basis` (32 bits). */
 function fnv1a(s: string, basis: number): number {
@@ -13,7 +14,7 @@ function fnv1a(s: string, basis: number): number {
 }
 
 export function moduleSeed(seed: number, name: string): number {
-  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`moduleSeed: seed must be a non-negative integer, got ${String(seed)}`);
+  if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`moduleSeed: seed must be a non-negative integer, got ${str(seed)}`);
   if (typeof name !== 'string') throw new LoraValueError('moduleSeed: name must be a string');
   const key = `${seed}\u0000${name}`;
   // 21 + 32 bits from two differently seeded hashes: a non-negative safe integer, as every init's seed must be.

@@ -19,6 +19,7 @@ import { svd } from '../ops/svd';
 import { Tensor } from '../tensor';
 import { transpose2d } from './layout';
 import { Plan, step } from './runner';
+import { str } from '../show';
 
 export interface ResolvedSketchOptions {
   size: number;
@@ -34,7 +35,7 @@ export function resolveSketchOptions(o: SketchOptions, out: number, inF: number,
     if (!['size', 'coreSize', 'probes', 'passes', 'seed'].includes(k)) throw new LoraValueError(`${what}: unknown sketch option '${k}' (expected size, coreSize, probes, passes, seed)`);
   const int = (x: unknown, name: string, lo: number, hi: number, dflt?: number): number => {
     if (x === undefined && dflt !== undefined) return dflt;
-    if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) throw new LoraValueError(`${what}: sketch ${name} must be an integer in [${lo}, ${hi}], got ${String(x)}`);
+    if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi) throw new LoraValueError(`${what}: sketch ${name} must be an integer in [${lo}, ${hi}], got ${str(x)}`);
     return x;
   };
   const p = Math.min(out, inF);

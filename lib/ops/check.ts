@@ -2,6 +2,7 @@
 import type { DType } from '../../types/dtype';
 import { LoraDTypeError, LoraDisposedError, LoraShapeError, LoraValueError } from '../errors';
 import { Tensor, tfTensorHint } from '../tensor';
+import { str } from '../show';
 
 export function fmt(t: Tensor): string {
   return `[${t.shape.join(', ')}] ${t.dtype}`;
@@ -38,20 +39,20 @@ export function matrix(t: unknown, what: string, dtypes?: readonly DType[]): Ten
 }
 
 export function finiteNumber(x: unknown, what: string): number {
-  if (typeof x !== 'number' || !Number.isFinite(x)) throw new LoraValueError(`${what}: expected a finite number, got ${String(x)}`);
+  if (typeof x !== 'number' || !Number.isFinite(x)) throw new LoraValueError(`${what}: expected a finite number, got ${str(x)}`);
   return x;
 }
 
 /** A finite number in [0, 1) (a β or a momentum), else LoraValueError. */
 export function unitInterval(x: unknown, what: string): number {
   finiteNumber(x, what);
-  if ((x as number) < 0 || (x as number) >= 1) throw new LoraValueError(`${what}: expected a value in [0, 1), got ${String(x)}`);
+  if ((x as number) < 0 || (x as number) >= 1) throw new LoraValueError(`${what}: expected a value in [0, 1), got ${str(x)}`);
   return x as number;
 }
 
 export function intInRange(x: unknown, what: string, lo: number, hi: number): number {
   if (typeof x !== 'number' || !Number.isInteger(x) || x < lo || x > hi)
-    throw new LoraValueError(`${what}: expected an integer in [${lo}, ${hi}], got ${String(x)}`);
+    throw new LoraValueError(`${what}: expected an integer in [${lo}, ${hi}], got ${str(x)}`);
   return x;
 }
 

@@ -12,6 +12,7 @@ import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraDTypeError, LoraShapeError, LoraValueError } from '../errors';
 import { finiteNumber, fmt, live, noAlias, options, unitInterval } from './check';
+import { str } from '../show';
 
 function sameSize(p: Tensor, t: Tensor, what: string, op: string, stateDType: boolean): void {
   live(t, `${op} ${what}`);
@@ -39,7 +40,7 @@ export function adamwStep(p: Tensor, g: Tensor, m: Tensor, v: Tensor, given: Ada
   const lr = finiteNumber(hp.lr, 'adamwStep lr');
   const b1 = unitInterval(hp.beta1 ?? 0.9, 'adamwStep beta1'), b2 = unitInterval(hp.beta2 ?? 0.999, 'adamwStep beta2');
   const eps = finiteNumber(hp.eps ?? 1e-8, 'adamwStep eps'), wd = finiteNumber(hp.weightDecay ?? 0, 'adamwStep weightDecay');
-  if (!Number.isSafeInteger(hp.step) || (hp.step as number) < 1) throw new LoraValueError(`adamwStep: step must be an integer >= 1, got ${String(hp.step)}`);
+  if (!Number.isSafeInteger(hp.step) || (hp.step as number) < 1) throw new LoraValueError(`adamwStep: step must be an integer >= 1, got ${str(hp.step)}`);
   native.adamwStep(p, g, m, v, lr, b1, b2, eps, wd, hp.step as number, out, false);
   return out ?? p;
 }

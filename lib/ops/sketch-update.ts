@@ -10,6 +10,7 @@ import { LoraShapeError, LoraValueError } from '../errors';
 import { native } from '../native';
 import { Tensor } from '../tensor';
 import { dims2, fmt, live, matrix, noAlias, pending } from './check';
+import { str } from '../show';
 
 /** The largest sketch seed: its test matrices' seeds seed·8 + 1 … 5 are still exact JS integers. */
 export const MAX_SKETCH_SEED = Math.floor((Number.MAX_SAFE_INTEGER - 5) / 8);
@@ -31,7 +32,7 @@ function prepare(X: Tensor, dY: Tensor, seed: number, s: SketchTensors): void {
     throw new LoraShapeError(`sketchUpdate: X ${fmt(X)}, dY ${fmt(dY)}, Y ${fmt(s.Y)}, E ${fmt(s.E)}${s.W ? `, W ${fmt(s.W)}` : ''}: need X [T, in], dY [T, out], Y [out, k], E [out, t], W [k, in]`);
   noAlias([s.Y, s.E, s.W, s.Z].filter((t): t is Tensor => t !== null), [X, dY], 'sketchUpdate');
   // The test matrices are randn(seed·8 + 1 … 5): exact JS integers only up to this seed.
-  if (!Number.isSafeInteger(seed) || seed < 0 || seed > MAX_SKETCH_SEED) throw new LoraValueError(`sketchUpdate: seed must be an integer in [0, ${MAX_SKETCH_SEED}], got ${String(seed)}`);
+  if (!Number.isSafeInteger(seed) || seed < 0 || seed > MAX_SKETCH_SEED) throw new LoraValueError(`sketchUpdate: seed must be an integer in [0, ${MAX_SKETCH_SEED}], got ${str(seed)}`);
 }
 
 export function sketchUpdate(X: Tensor, dY: Tensor, seed: number, s: SketchTensors): void {

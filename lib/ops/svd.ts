@@ -14,6 +14,7 @@ import { native } from '../native';
 import { Tensor } from '../tensor';
 import { LoraBackendError, LoraShapeError, LoraValueError } from '../errors';
 import { fmt, intInRange, matrix, options, pending } from './check';
+import { str } from '../show';
 
 /** The binding's method codes (csrc/backend.h SvdMethod): the index in this list. */
 const SVD_METHODS: readonly unknown[] = ['exact', 'randomized', 'krylov'];
@@ -29,7 +30,7 @@ function prepare(M: Tensor, given: SvdOptions | undefined, what = 'svd M') {
     throw new LoraShapeError(`svd: k = ${k} must be an integer in [1, min(m, n) = ${p}] for ${what.replace(/^svd /, '')} ${fmt(M)}`);
   const method = o.method ?? 'exact';
   const code = SVD_METHODS.indexOf(method);
-  if (code < 0) throw new LoraValueError(`svd: method must be 'exact', 'randomized' or 'krylov', got ${String(method)}`);
+  if (code < 0) throw new LoraValueError(`svd: method must be 'exact', 'randomized' or 'krylov', got ${str(method)}`);
   const oversample = intInRange(o.oversample ?? k, 'svd oversample', 0, 1 << 30);
   const powerIters = intInRange(o.powerIters ?? 4, 'svd powerIters', 0, 100);
   const seed = intInRange(o.seed ?? 0, 'svd seed', 0, Number.MAX_SAFE_INTEGER);

@@ -15,6 +15,7 @@ import { StagedDir } from '../io/staged-dir';
 import { ioError } from '../io/fs-errors';
 import { checkTaskType } from './hf-config';
 import { exactPatterns, isPatternAlpha, isPatternRank, patternEntry, patternRegExp } from './patterns';
+import { showJson, str } from '../show';
 
 export const PEFT_PREFIX = 'base_model.model.';
 export const ADAPTER_WEIGHTS = 'adapter_model.safetensors';
@@ -24,14 +25,14 @@ export const BASE_OFFSET = 'base_offset.safetensors';
 export function peftConfigJson(adapter: PeftAdapter): Record<string, unknown> {
   const c = adapter.config;
   if (!c || typeof c !== 'object') throw new LoraValueError('writePeftAdapter: config is required');
-  if (!Number.isInteger(c.r) || c.r < 1) throw new LoraValueError(`writePeftAdapter: config.r must be a positive integer, got ${String(c.r)}`);
-  if (typeof c.lora_alpha !== 'number' || !Number.isFinite(c.lora_alpha)) throw new LoraValueError(`writePeftAdapter: config.lora_alpha must be a finite number, got ${String(c.lora_alpha)}`);
+  if (!Number.isInteger(c.r) || c.r < 1) throw new LoraValueError(`writePeftAdapter: config.r must be a positive integer, got ${str(c.r)}`);
+  if (typeof c.lora_alpha !== 'number' || !Number.isFinite(c.lora_alpha)) throw new LoraValueError(`writePeftAdapter: config.lora_alpha must be a finite number, got ${str(c.lora_alpha)}`);
   const names = Object.keys(adapter.modules ?? {});
   if (names.length === 0) throw new LoraValueError('writePeftAdapter: no modules');
   // PEFT refuses an unknown task_type when it loads the config: refuse it here instead.
   const taskType = checkTaskType(c.task_type, 'writePeftAdapter config.task_type');
   if (c.fan_in_fan_out !== undefined && typeof c.fan_in_fan_out !== 'boolean')
-    throw new LoraValueError(`writePeftAdapter: config.fan_in_fan_out must be a boolean, got ${JSON.stringify(c.fan_in_fan_out)}`);
+    throw new LoraValueError(`writePeftAdapter: config.fan_in_fan_out must be a boolean, got ${showJson(c.fan_in_fan_out)}`);
   const rankPattern = checkedPattern(c.rank_pattern, 'rank_pattern', isPatternRank, 'a positive integer');
   const alphaPattern = checkedPattern(c.alpha_pattern, 'alpha_pattern', isPatternAlpha, 'a finite number');
   // Modules no caller key reaches whose rank is not r get exact entries, after the caller's keys (see patterns.ts).
@@ -96,9 +97,9 @@ export function peftModuleScale(cfg: { r: number; lora_alpha: number } & Record<
   const rp = patternEntry((cfg.rank_pattern ?? {}) as Record<string, number>, m, `${what}: rank_pattern`);
   const ap = patternEntry((cfg.alpha_pattern ?? {}) as Record<string, number>, m, `${what}: alpha_pattern`);
   if (rp && !isPatternRank(rp.value))
-    throw new LoraFormatError(`${what}: rank_pattern['${rp.key}'] (for '${m}') must be a positive integer, got ${JSON.stringify(rp.value)}`);
+    throw new LoraFormatError(`${what}: rank_pattern['${rp.key}'] (for '${m}') must be a positive integer, got ${showJson(rp.value)}`);
   if (ap && !isPatternAlpha(ap.value))
-    throw new LoraFormatError(`${what}: alpha_pattern['${ap.key}'] (for '${m}') must be a finite number, got ${JSON.stringify(ap.value)}`);
+    throw new LoraFormatError(`${what}: alpha_pattern['${ap.key}'] (for '${m}') must be a finite number, got ${showJson(ap.value)}`);
   const r = rp ? rp.value : cfg.r, alpha = ap ? ap.value : cfg.lora_alpha;
   return { r, alpha, s: cfg.use_rslora ? alpha / Math.sqrt(r) : alpha / r };
 }
@@ -107,7 +108,7 @@ export function peftModuleScale(cfg: { r: number; lora_alpha: number } & Record<
 function checkedPattern(p: Record<string, number> | undefined, field: string, ok: (v: unknown) => boolean, what: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const [k, v] of Object.entries(p ?? {})) {
-    if (!ok(v)) throw new LoraValueError(`writePeftAdapter: config.${field}['${k}'] must be ${what}, got ${typeof v === 'number' ? String(v) : JSON.stringify(v)}`);
+    if (!ok(v)) throw new LoraValueError(`writePeftAdapter: config.${field}['${k}'] must be ${what}, got ${typeof v === 'number' ? String(v) : showJson(v)}`);
     patternRegExp(k, `writePeftAdapter: config.${field}`);
     out[k] = v;
   }
@@ -178,7 +179,7 @@ export async function readPeftAdapter(dir: string): Promise<ReadPeftAdapterResul
   }
   if (!config || typeof config !== 'object' || typeof config.r !== 'number' || typeof config.lora_alpha !== 'number')
     throw new LoraFormatError(`${cfgPath}: needs numeric "r" and "lora_alpha"`);
-  if (config.peft_type !== undefined && config.peft_type !== 'LORA') throw new LoraFormatError(`${cfgPath}: peft_type ${String(config.peft_type)} is not LORA`);
+  if (config.peft_type !== undefined && config.peft_type !== 'LORA') throw new LoraFormatError(`${cfgPath}: peft_type ${str(config.peft_type)} is not LORA`);
   const tensors = await readSafetensors(path.join(dir, ADAPTER_WEIGHTS));
   const modules: Record<string, { A?: Tensor; B?: Tensor; bias?: Tensor }> = {};
   let prefixed = 0;

@@ -7,6 +7,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { LoraFormatError, LoraValueError } from '../errors';
+import { showJson } from '../show';
 
 /** PEFT's TaskType values (peft/utils/peft_types.py). */
 export const PEFT_TASK_TYPES = ['SEQ_CLS', 'SEQ_2_SEQ_LM', 'CAUSAL_LM', 'TOKEN_CLS', 'QUESTION_ANS', 'FEATURE_EXTRACTION'] as const;
@@ -15,7 +16,7 @@ export type PeftTaskType = (typeof PEFT_TASK_TYPES)[number];
 export function checkTaskType(x: unknown, what: string): PeftTaskType | null {
   if (x === undefined || x === null) return null;
   if (typeof x !== 'string' || !(PEFT_TASK_TYPES as readonly string[]).includes(x))
-    throw new LoraValueError(`${what}: task type must be one of ${PEFT_TASK_TYPES.join(', ')}, got ${JSON.stringify(x)}`);
+    throw new LoraValueError(`${what}: task type must be one of ${PEFT_TASK_TYPES.join(', ')}, got ${showJson(x)}`);
   return x as PeftTaskType;
 }
 

@@ -16,12 +16,13 @@ import { fromTf, toTf } from './convert';
 import { LoraDense } from './lora-dense';
 import { Json, loraEntry, rebuild } from './model';
 import { DenseParts, isDense } from './targets';
+import { showJson } from '../show';
 
 export async function importPeft(dir: string, model: TF.LayersModel, options: ImportPeftOptions = {}): Promise<TF.LayersModel> {
   knownKeys(options, ['names'], 'importPeft');
   if (!model || !Array.isArray((model as { layers?: unknown }).layers)) throw new LoraValueError('importPeft: expected a tf.LayersModel');
   const { modules, config } = await readPeftAdapter(dir);
-  if (config.bias !== undefined && config.bias !== 'none') throw new LoraValueError(`importPeft: ${dir} trains biases (bias: ${JSON.stringify(config.bias)}); only bias 'none' is supported`);
+  if (config.bias !== undefined && config.bias !== 'none') throw new LoraValueError(`importPeft: ${dir} trains biases (bias: ${showJson(config.bias)}); only bias 'none' is supported`);
   // Module name → layer: `names` maps layer name → module name (as exportPeft takes it); default the layer names.
   const byModule = new Map<string, TF.layers.Layer>();
   for (const l of model.layers) byModule.set(options.names ? options.names[l.name] ?? `\0${l.name}` : l.name, l);

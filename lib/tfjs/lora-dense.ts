@@ -19,6 +19,7 @@ import { transpose2d } from '../init/layout';
 import { fromTf, toTf, zeroCopyBackend } from './convert';
 import { engineKernelFunc } from './engine';
 import { tf } from './tf';
+import { str } from '../show';
 
 const ARGS = ['units', 'rank', 'scale', 'activation', 'useBias', 'offset', 'name', 'inputShape', 'batchInputShape', 'batchSize', 'trainable', 'dtype', 'inputDType', 'weights'];
 /** What TF.js's deserializer adds to a config besides the layer's own fields. */
@@ -95,8 +96,8 @@ export class LoraDense extends tf.layers.Layer {
     const { units, rank, scale, activation, useBias, offset, ...rest } = args ?? ({} as LoraDenseArgs);
     super(Object.fromEntries(Object.entries(rest).filter(([k]) => !FROM_CONFIG.includes(k))));
     for (const [k, v] of [['units', units], ['rank', rank]] as const)
-      if (!Number.isSafeInteger(v) || (v as number) < 1) throw new LoraValueError(`LoraDense ${k}: expected a positive integer, got ${String(v)}`);
-    if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new LoraValueError(`LoraDense scale: expected a finite number, got ${String(scale)}`);
+      if (!Number.isSafeInteger(v) || (v as number) < 1) throw new LoraValueError(`LoraDense ${k}: expected a positive integer, got ${str(v)}`);
+    if (typeof scale !== 'number' || !Number.isFinite(scale)) throw new LoraValueError(`LoraDense scale: expected a finite number, got ${str(scale)}`);
     this.units = units;
     this.rank = rank;
     this.scale = scale;

@@ -16,6 +16,7 @@ import { adamwStep } from '../ops/optim';
 import { Tensor } from '../tensor';
 import { fromTf, toTf } from './convert';
 import { tf } from './tf';
+import { str } from '../show';
 
 interface Moments {
   m: TensorType;
@@ -38,7 +39,7 @@ export class NativeAdamW extends tf.Optimizer {
     knownKeys(options, ADAMW_KEYS, 'NativeAdamW');
     const { lr, betas = [0.9, 0.999], eps = 1e-8, weightDecay = 0 } = options;
     this.lr = finiteNumber(lr, 'NativeAdamW lr');
-    if (!Array.isArray(betas) || betas.length !== 2) throw new LoraValueError(`NativeAdamW betas: expected [beta1, beta2], got ${String(betas)}`);
+    if (!Array.isArray(betas) || betas.length !== 2) throw new LoraValueError(`NativeAdamW betas: expected [beta1, beta2], got ${str(betas)}`);
     this.betas = [unitInterval(betas[0], 'NativeAdamW beta1'), unitInterval(betas[1], 'NativeAdamW beta2')];
     this.eps = finiteNumber(eps, 'NativeAdamW eps');
     this.weightDecay = finiteNumber(weightDecay, 'NativeAdamW weightDecay');

@@ -1,6 +1,7 @@
 /** The Dense layers of a tf.LayersModel that an operation targets, by layer name (PEFT's target_modules, for TF.js). */
 import type * as TF from '@tensorflow/tfjs';
 import { LoraValueError } from '../errors';
+import { showJson } from '../show';
 
 export type Targets = string[] | RegExp | 'all-dense' | undefined;
 
@@ -38,7 +39,7 @@ export function denseTargets(model: TF.LayersModel, targets: Targets, what: stri
     });
     chosen = layers.filter((l) => chosen.includes(l));
   } else {
-    throw new LoraValueError(`${what}: targets must be layer names, a RegExp or 'all-dense', got ${JSON.stringify(targets)}`);
+    throw new LoraValueError(`${what}: targets must be layer names, a RegExp or 'all-dense', got ${showJson(targets)}`);
   }
   if (chosen.length === 0) throw new LoraValueError(`${what}: no Dense layer matches the targets`);
   for (const l of chosen) if (!l.built) throw new LoraValueError(`${what}: layer '${l.name}' is not built yet (run the model once, or give it an inputShape)`);

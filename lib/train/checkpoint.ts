@@ -17,6 +17,7 @@ import { Tensor } from '../tensor';
 import { assign } from './host';
 import { Optimizer } from './optim';
 import { LrSchedule } from './schedule';
+import { showJson } from '../show';
 
 export const CHECKPOINT_TENSORS = 'training_state.safetensors';
 export const CHECKPOINT_JSON = 'training_state.json';
@@ -185,7 +186,7 @@ export async function loadCheckpoint(dir: string, state: TrainingState): Promise
   if (!!sched !== !!json.schedule) throw new LoraValueError(`loadCheckpoint: the checkpoint has ${json.schedule ? 'a' : 'no'} schedule, the state ${sched ? 'has one' : 'none'}`);
   if (sched && json.schedule)
     for (const k of ['kind', 'warmupSteps', 'totalSteps', 'numCycles'] as const)
-      if (json.schedule[k] !== sched.options[k]) throw new LoraValueError(`loadCheckpoint: schedule ${k} was ${JSON.stringify(json.schedule[k])}, here ${JSON.stringify(sched.options[k])}`);
+      if (json.schedule[k] !== sched.options[k]) throw new LoraValueError(`loadCheckpoint: schedule ${k} was ${showJson(json.schedule[k])}, here ${showJson(sched.options[k])}`);
   const layers = (state.layers ?? []).filter((l) => 'dropoutState' in l);
   const missing = layers.filter((l) => !(l.name in json.layers)).map((l) => l.name);
   if (missing.length || Object.keys(json.layers).length !== layers.length)

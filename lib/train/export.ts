@@ -15,6 +15,7 @@ import { knownKeys } from '../ops/check';
 import { peftConfigJson, writePeftAdapter } from '../peft/adapter';
 import { exactPatterns } from '../peft/patterns';
 import { LoraLinear } from './lora-linear';
+import { showJson } from '../show';
 
 /** [X; Y] stacked by rows (X [p, n], Y [q, n]). */
 function vstack(X: Tensor, Y: Tensor): Tensor {
@@ -41,7 +42,7 @@ export function peftAdapter(layers: ExportLayer[], options: ExportOptions = {}):
   const rs = !!options.rsLora, dt = options.dtype ?? 'f32';
   const trained = layers.filter((l) => l?.layer instanceof LoraLinear && l.layer.trainBias).map((l) => l.name);
   const bias = options.bias ?? (trained.length ? 'all' : 'none');
-  if (bias !== 'none' && bias !== 'all') throw new LoraValueError(`exportPeftAdapter bias: expected 'none' or 'all', got ${JSON.stringify(bias)}`);
+  if (bias !== 'none' && bias !== 'all') throw new LoraValueError(`exportPeftAdapter bias: expected 'none' or 'all', got ${showJson(bias)}`);
   if (bias === 'none' && trained.length) throw new LoraValueError(`exportPeftAdapter: ${trained.join(', ')} trained their bias; bias 'none' would drop it (use 'all')`);
   const mods: PeftAdapter['modules'] = {};
   const modules: ExportedAdapter['modules'] = {};

@@ -16,6 +16,7 @@ import { checkBias } from './linear';
 import { nonNegInt } from '../init/common';
 import { transpose2d } from '../init/layout';
 import { ForwardContexts } from './contexts';
+import { str } from '../show';
 
 const OPTIONS = ['alpha', 'rsLora', 'scale', 'dropout', 'seed', 'name', 'bias', 'trainBias'];
 
@@ -57,7 +58,7 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
       ? finiteNumber(options.scale, 'LoraLinear scale')
       : loraScale(r, finiteNumber(options.alpha ?? r, 'LoraLinear alpha'), !!options.rsLora);
     const p = options.dropout ?? 0;
-    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new LoraValueError(`LoraLinear dropout: expected a probability in [0, 1), got ${String(p)}`);
+    if (typeof p !== 'number' || !(p >= 0 && p < 1)) throw new LoraValueError(`LoraLinear dropout: expected a probability in [0, 1), got ${str(p)}`);
     this.dropout = p;
     this.name = options.name ?? 'lora';
     this._seed = nonNegInt(options.seed, 'LoraLinear seed', 0);  // as every seed in loraga: '7' or 1.5 would be another
@@ -90,7 +91,7 @@ export const LoraLinear: typeof api.LoraLinear = class LoraLinear {
   }
 
   seedDropout(seed: number, draws = 0): void {
-    if (!Number.isSafeInteger(draws) || draws < 0) throw new LoraValueError(`seedDropout: draws must be a non-negative integer, got ${String(draws)}`);
+    if (!Number.isSafeInteger(draws) || draws < 0) throw new LoraValueError(`seedDropout: draws must be a non-negative integer, got ${str(draws)}`);
     this._seed = nonNegInt(seed, 'seedDropout seed');
     this._draws = draws;
   }

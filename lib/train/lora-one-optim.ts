@@ -24,6 +24,7 @@ import { solve } from '../ops/solve';
 import { adamwStep, sgdStep } from '../ops/optim';
 import { scaleInPlace, scaledEye } from './host';
 import { ADAMW_KEYS, AdamW, Optimizer } from './optim';
+import { str } from '../show';
 
 // Both classes hold every A and B in one group (groups[0]), as the constructors build it.
 
@@ -103,9 +104,9 @@ export class LoraOneAdamW extends AdamW {
     this.layers = layers;
     this.lambda = lambdaOf(lambda, 'LoraOneAdamW');
     if (variant !== undefined && variant !== 'scaled-adamw' && variant !== 'adamw')
-      throw new LoraValueError(`LoraOneAdamW: variant must be 'scaled-adamw' or 'adamw', got ${String(variant)}`);
+      throw new LoraValueError(`LoraOneAdamW: variant must be 'scaled-adamw' or 'adamw', got ${str(variant)}`);
     this.variant = variant ?? 'scaled-adamw';
-    if (biasCorrection !== undefined && typeof biasCorrection !== 'boolean') throw new LoraValueError(`LoraOneAdamW: biasCorrection must be a boolean, got ${String(biasCorrection)}`);
+    if (biasCorrection !== undefined && typeof biasCorrection !== 'boolean') throw new LoraValueError(`LoraOneAdamW: biasCorrection must be a boolean, got ${str(biasCorrection)}`);
     this.biasCorrection = biasCorrection ?? this.variant === 'adamw';
     if (!this.biasCorrection && this.betas.some((b) => Math.pow(b, NO_BIAS_CORRECTION) !== 0))
       throw new LoraValueError(`LoraOneAdamW: biasCorrection: false needs betas below 1 − 1e-14, got [${this.betas.join(', ')}]`);

@@ -29,6 +29,7 @@ import { scaledEye } from './host';
 import { adamwStep, sgdStep } from '../ops/optim';
 import { sylvesterSymmetric, symmetrize } from './sylvester';
 import { ADAMW_KEYS, AdamW } from './optim';
+import { str } from '../show';
 
 export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: number, options: LoraProAdjustOptions = {}): LoraProAdjusted {
   matrix(A, 'loraProAdjust A', ['f32', 'f64']);
@@ -42,7 +43,7 @@ export function loraProAdjust(A: Tensor, B: Tensor, gA: Tensor, gB: Tensor, s: n
   if (s === 0) throw new LoraValueError('loraProAdjust: scale s must be non-zero');
   const delta = finiteNumber(options.delta ?? 1e-8, 'loraProAdjust delta');
   const mode = options.x ?? 'sylvester';
-  if (!['sylvester', 'zero', 'symmetry'].includes(mode)) throw new LoraValueError(`loraProAdjust: x must be 'sylvester', 'zero' or 'symmetry', got ${String(mode)}`);
+  if (!['sylvester', 'zero', 'symmetry'].includes(mode)) throw new LoraValueError(`loraProAdjust: x must be 'sylvester', 'zero' or 'symmetry', got ${str(mode)}`);
   const dt = A.dtype === 'f64' && B.dtype === 'f64' && gA.dtype === 'f64' && gB.dtype === 'f64' ? 'f64' : 'f32';
   const inv2 = 1 / (s * s);
 
@@ -107,8 +108,8 @@ export class LoraProAdamW extends AdamW {
     }
     this.layers = layers;
     if (delta !== undefined) finiteNumber(delta, 'LoraProAdamW delta');
-    if (x !== undefined && !['sylvester', 'zero', 'symmetry'].includes(x)) throw new LoraValueError(`LoraProAdamW: x must be 'sylvester', 'zero' or 'symmetry', got ${String(x)}`);
-    if (variant !== undefined && !VARIANTS.includes(variant)) throw new LoraValueError(`LoraProAdamW: variant must be 'full' or 'efficient', got ${String(variant)}`);
+    if (x !== undefined && !['sylvester', 'zero', 'symmetry'].includes(x)) throw new LoraValueError(`LoraProAdamW: x must be 'sylvester', 'zero' or 'symmetry', got ${str(x)}`);
+    if (variant !== undefined && !VARIANTS.includes(variant)) throw new LoraValueError(`LoraProAdamW: variant must be 'full' or 'efficient', got ${str(variant)}`);
     this.variant = variant ?? 'full';
     this.adjust = { delta, x };
   }

@@ -14,6 +14,7 @@ import { LoraShapeError, LoraValueError } from '../errors';
 import { finiteNumber, fmt, knownKeys, live } from '../ops/check';
 import { adamwStep, sgdStep } from '../ops/optim';
 import { assign, gradNorm2, scaleInPlace } from './host';
+import { showJson, str } from '../show';
 
 function isParam(p: unknown): p is Param {
   return !!p && typeof p === 'object' && 'value' in p && 'grad' in p;
@@ -109,13 +110,13 @@ export abstract class Optimizer {
   loadStateDict(s: OptimizerState): void {
     const what = `${this.constructor.name}.loadStateDict`;
     if (!s || typeof s !== 'object') throw new LoraValueError(`${what}: expected an OptimizerState`);
-    if (s.kind !== this.constructor.name) throw new LoraValueError(`${what}: the state is of a ${String(s.kind)}`);
+    if (s.kind !== this.constructor.name) throw new LoraValueError(`${what}: the state is of a ${str(s.kind)}`);
     if (!Number.isInteger(s.stepCount) || s.stepCount < 0) throw new LoraValueError(`${what}: stepCount must be a non-negative integer`);
     if (!Array.isArray(s.groups) || s.groups.length !== this.groups.length || s.groups.some((g, i) => g.params !== this.groups[i].params.length))
-      throw new LoraValueError(`${what}: the state's groups (${JSON.stringify(s.groups?.map?.((g) => g.params))} params) do not match this optimizer's (${JSON.stringify(this.groups.map((g) => g.params.length))})`);
+      throw new LoraValueError(`${what}: the state's groups (${showJson(s.groups?.map?.((g) => g.params))} params) do not match this optimizer's (${showJson(this.groups.map((g) => g.params.length))})`);
     const mine = this.hyper();
     for (const k of new Set([...Object.keys(mine), ...Object.keys(s.hyper ?? {})]))
-      if (JSON.stringify(mine[k]) !== JSON.stringify(s.hyper?.[k])) throw new LoraValueError(`${what}: ${k} is ${JSON.stringify(s.hyper?.[k])} in the state but ${JSON.stringify(mine[k])} here`);
+      if (showJson(mine[k]) !== showJson(s.hyper?.[k])) throw new LoraValueError(`${what}: ${k} is ${showJson(s.hyper?.[k])} in the state but ${showJson(mine[k])} here`);
     // Every group's rates are checked before anything changes: a refused load leaves the optimizer as it was.
     const rates = s.groups.map((g, i) => ({
       lr: finiteNumber(g.lr, `${what} group ${i} lr`),

@@ -5,13 +5,14 @@
 import type * as api from '../../types/train';
 import { LoraValueError } from '../errors';
 import { nextState, seedState, uniformOf } from '../init/rng';
+import { str } from '../show';
 
 export type Rng = api.Rng;
 export const Rng: typeof api.Rng = class Rng {
   private _s: number;
 
   constructor(seed: number) {
-    if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Rng: seed must be a non-negative integer, got ${String(seed)}`);
+    if (typeof seed !== 'number' || !Number.isSafeInteger(seed) || seed < 0) throw new LoraValueError(`Rng: seed must be a non-negative integer, got ${str(seed)}`);
     this._s = seedState(seed);
   }
 
@@ -20,7 +21,7 @@ export const Rng: typeof api.Rng = class Rng {
   }
 
   set state(s: number) {
-    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new LoraValueError(`Rng.state: expected a uint32, got ${String(s)}`);
+    if (typeof s !== 'number' || !Number.isInteger(s) || s < 0 || s > 0xffffffff) throw new LoraValueError(`Rng.state: expected a uint32, got ${str(s)}`);
     this._s = s;
   }
 
@@ -30,7 +31,7 @@ export const Rng: typeof api.Rng = class Rng {
   }
 
   int(n: number): number {
-    if (!Number.isSafeInteger(n) || n < 1) throw new LoraValueError(`Rng.int: n must be a positive integer, got ${String(n)}`);
+    if (!Number.isSafeInteger(n) || n < 1) throw new LoraValueError(`Rng.int: n must be a positive integer, got ${str(n)}`);
     return Math.floor(this.next() * n);
   }
 

@@ -9,6 +9,7 @@ import { LoraValueError } from '../errors';
 import { finiteNumber, knownKeys } from '../ops/check';
 import { nonNegInt } from '../init/common';
 import { Optimizer } from './optim';
+import { showJson } from '../show';
 
 const KINDS = ['constant', 'linear', 'cosine'] as const;
 
@@ -20,7 +21,7 @@ export class LrSchedule {
   constructor(optimizer: Optimizer, options: LrScheduleOptions) {
     if (!(optimizer instanceof Optimizer)) throw new LoraValueError('LrSchedule: expected an Optimizer');
     knownKeys(options, ['kind', 'warmupSteps', 'totalSteps', 'numCycles'], 'LrSchedule');
-    if (!options || !(KINDS as readonly string[]).includes(options.kind)) throw new LoraValueError(`LrSchedule kind: expected one of ${KINDS.join(', ')}, got ${JSON.stringify(options?.kind)}`);
+    if (!options || !(KINDS as readonly string[]).includes(options.kind)) throw new LoraValueError(`LrSchedule kind: expected one of ${KINDS.join(', ')}, got ${showJson(options?.kind)}`);
     const warmupSteps = nonNegInt(options.warmupSteps, 'LrSchedule warmupSteps', 0);
     const totalSteps = options.kind === 'constant' ? nonNegInt(options.totalSteps, 'LrSchedule totalSteps', 0) : nonNegInt(options.totalSteps, 'LrSchedule totalSteps (required for a decay)');
     if (options.kind !== 'cosine' && options.numCycles !== undefined) throw new LoraValueError('LrSchedule numCycles: only the cosine schedule has cycles');
@@ -61,7 +62,7 @@ export class LrSchedule {
   loadStateDict(s: LrScheduleState): void {
     if (!s || typeof s !== 'object') throw new LoraValueError('LrSchedule.loadStateDict: expected an LrScheduleState');
     for (const k of ['kind', 'warmupSteps', 'totalSteps', 'numCycles'] as const)
-      if (s[k] !== this.options[k]) throw new LoraValueError(`LrSchedule.loadStateDict: ${k} is ${JSON.stringify(s[k])} in the state but ${JSON.stringify(this.options[k])} here`);
+      if (s[k] !== this.options[k]) throw new LoraValueError(`LrSchedule.loadStateDict: ${k} is ${showJson(s[k])} in the state but ${showJson(this.options[k])} here`);
     this._step = nonNegInt(s.lastStep, 'LrSchedule.loadStateDict lastStep');
     this.optimizer.setLrScale(this.factor(this._step));
   }

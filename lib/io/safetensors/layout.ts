@@ -9,6 +9,7 @@ import type { DType } from '../../../types/dtype';
 import { isDType } from '../../dtype';
 import { LoraDTypeError, LoraValueError } from '../../errors';
 import { FOR_DTYPE } from './dtypes';
+import { showJson, str } from '../../show';
 
 /** A UTF-16 surrogate without its other half: JSON.stringify would write it as `\ud800`, which no reader accepts. */
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
@@ -28,7 +29,7 @@ function checkText(s: string, what: string): void {
 
 /** A tensor name writers accept: non-empty, not `__metadata__`, well-formed Unicode. */
 export function checkName(name: string, who: string): void {
-  if (typeof name !== 'string' || name === '__metadata__' || name.length === 0) throw new LoraValueError(`${who}: invalid tensor name ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || name === '__metadata__' || name.length === 0) throw new LoraValueError(`${who}: invalid tensor name ${showJson(name)}`);
   checkText(name, `${who}: tensor name`);
 }
 
@@ -51,7 +52,7 @@ function utf8Order(a: string, b: string): number {
 
 /** Orders and places tensors (each: name, dtype, shape, byte size) as the reference does. */
 export function plan(items: { name: string; dtype: DType; shape: number[]; bytes: number }[], who: string): Planned[] {
-  for (const it of items) if (!isDType(it.dtype)) throw new LoraDTypeError(`${who}: '${it.name}' has unsupported dtype ${String(it.dtype)}`);
+  for (const it of items) if (!isDType(it.dtype)) throw new LoraDTypeError(`${who}: '${it.name}' has unsupported dtype ${str(it.dtype)}`);
   const rank = (d: DType) => FOR_DTYPE.get(d)!.rank;
   const sorted = items.slice().sort((a, b) => rank(b.dtype) - rank(a.dtype) || utf8Order(a.name, b.name));
   let offset = 0;
