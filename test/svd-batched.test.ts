@@ -91,6 +91,15 @@ describe('svdBatched', () => {
     expectSameSvd({ U: out[1].U, S: out[1].S, Vt: out[1].Vt }, svd(Ms[1], { k: 3, method: 'randomized', oversample: 2, powerIters: 1, seed: 1 }));
   });
 
+  test('all or nothing, async: the rejected batch writes none of its outputs back (they are private copies until it succeeds)', async () => {
+    const Ms = [randTensor([30, 20], 1).t, randTensor([30, 20], 3).t];
+    Ms[1].data.fill(3e37);
+    const out = Ms.map((M) => ({ U: Tensor.zeros([M.shape[0], 3]), S: Tensor.zeros([3]), Vt: Tensor.zeros([3, 20]) }));
+    out.forEach((o) => { o.U.data.fill(7); o.S.data.fill(7); o.Vt.data.fill(7); });
+    await expect(native.svdBatched(Ms, out.map((o) => o.U), out.map((o) => o.S), out.map((o) => o.Vt), 1, 2, 1, 0, true) as Promise<unknown>).rejects.toThrow(LoraValueError);
+    for (const o of out) for (const t of [o.U, o.S, o.Vt]) expect(Array.from(t.data).every((x) => x === 7)).toBe(true);
+  });
+
   test('async form resolves with the sync results', async () => {
     const Ms = shapes.map(([m, n], i) => randTensor([m, n], 60 + i).t);
     const a = svdBatched(Ms, { k: 4, method: 'randomized' }), b = await svdBatchedAsync(Ms, { k: 4, method: 'randomized' });

@@ -62,6 +62,8 @@ class Call {
   // An array of such integers (svdBatched's per-job seeds).
   std::vector<int64_t> integerList(size_t i, const char* name, int64_t lo, int64_t hi);
   bool flag(size_t i) const;
+  // Whether the op runs on a worker thread (its host tensors are then private copies, hold.h).
+  bool isAsync() const { return async_; }
 
   // v has exactly rows×cols (empty optional views pass): "<op>: <name> is [r, c], expected [rows, cols]".
   void shape(const View& v, const char* name, int64_t rows, int64_t cols);

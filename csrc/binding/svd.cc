@@ -64,10 +64,12 @@ Napi::Value SvdBatched(const Napi::CallbackInfo& info) {
   } else {
     for (size_t i = 0; i < jobs.size(); ++i) jobs[i].seed = opt.seed + i;
   }
+  // An async op's host outputs are already all or nothing: private copies, written back only when it succeeds.
+  const bool outputsPrivate = call.isAsync() && call.device() == Device::Host;
   return call.run([=](Backend& be) {
     for (size_t i = 0; i < jobs.size(); ++i)
       if (!be.allFinite(jobs[i].m)) fail(ErrorCode::Value, "svdBatched: M[" + std::to_string(i) + "] holds NaN or Inf");
-    if (jobs.size() < 2) {
+    if (jobs.size() < 2 || outputsPrivate) {
       if (!jobs.empty()) be.svdBatched(jobs, opt);
       return;
     }
